@@ -1,0 +1,118 @@
+#include "cli/change_format.h"
+
+#include <nlohmann/json.hpp>
+
+namespace weft::cli {
+namespace {
+
+using nlohmann::json;
+
+std::string OpIdText(const OpId& id) {
+  if (id.IsRoot()) return "root";
+  return std::to_string(id.counter) + "@" + id.actor.ToHex().substr(0, 8);
+}
+
+json ScalarJson(const Scalar& value) {
+  struct Visitor {
+    json operator()(std::monostate) const { return nullptr; }
+    json operator()(bool flag) const { return flag; }
+    json operator()(int64_t number) const { return number; }
+    json operator()(double real) const { return real; }
+    json operator()(const std::string& text) const { return text; }
+    json operator()(const Bytes& blob) const {
+      return json{{"bytes_hex", HexOf(blob.data)}};
+    }
+    static std::string HexOf(const std::string& raw) {
+      static constexpr char kDigits[] = "0123456789abcdef";
+      std::string out;
+      for (unsigned char byte : raw) {
+        out.push_back(kDigits[byte >> 4]);
+        out.push_back(kDigits[byte & 0xf]);
+      }
+      return out;
+    }
+  };
+  return std::visit(Visitor(), value);
+}
+
+json OpJson(const Change& change, size_t op_idx) {
+  const Op& op = change.ops[op_idx];
+  json out = {{"id", OpIdText({change.start_op + op_idx, change.actor})},
+              {"action", OpActionName(op.action)},
+              {"doc", change.docs[op.doc].collection + "/" +
+                          change.docs[op.doc].key},
+              {"obj", OpIdText(op.obj)}};
+  if (!op.key.empty()) out["key"] = op.key;
+  if (!op.elem.IsRoot()) out["elem"] = OpIdText(op.elem);
+  if (op.value.index() != 0) out["value"] = ScalarJson(op.value);
+  if (op.delta != 0) out["delta"] = op.delta;
+  if (op.count != 0) out["count"] = op.count;
+  if (!op.text.empty()) out["text"] = op.text;
+  if (!op.pred.empty()) {
+    json pred = json::array();
+    for (const OpId& id : op.pred) pred.push_back(OpIdText(id));
+    out["pred"] = pred;
+  }
+  return out;
+}
+
+json ChangeJson(const StoredChange& stored) {
+  const Change& change = stored.change;
+  json parents = json::array();
+  for (const Hash& parent : change.parents) parents.push_back(parent.ToHex());
+  json ops = json::array();
+  for (size_t op_idx = 0; op_idx < change.ops.size(); ++op_idx) {
+    ops.push_back(OpJson(change, op_idx));
+  }
+  return {{"hash", stored.hash.ToHex()},
+          {"position", stored.position},
+          {"height", stored.height},
+          {"bytes", stored.bytes.size()},
+          {"actor", change.actor.ToHex()},
+          {"seq", change.seq},
+          {"start_op", change.start_op},
+          {"time_ms", change.time_ms},
+          {"message", change.message},
+          {"parents", parents},
+          {"ops", ops}};
+}
+
+}  // namespace
+
+std::string ChangeToJson(const StoredChange& stored) {
+  return ChangeJson(stored).dump();
+}
+
+std::string ChangeToText(const StoredChange& stored) {
+  const Change& change = stored.change;
+  std::string out = "change   " + stored.hash.ToHex() + "\n";
+  out += "position " + std::to_string(stored.position) + "  height " +
+         std::to_string(stored.height) + "  bytes " +
+         std::to_string(stored.bytes.size()) + "\n";
+  out += "actor    " + change.actor.ToHex() + "  seq " +
+         std::to_string(change.seq) + "  start_op " +
+         std::to_string(change.start_op) + "\n";
+  out += "time_ms  " + std::to_string(change.time_ms) + "\n";
+  for (const Hash& parent : change.parents) {
+    out += "parent   " + parent.ToHex() + "\n";
+  }
+  if (!change.message.empty()) out += "message  " + change.message + "\n";
+  out += "ops      " + std::to_string(change.ops.size()) + "\n";
+  for (size_t op_idx = 0; op_idx < change.ops.size(); ++op_idx) {
+    out += "  " + OpJson(change, op_idx).dump() + "\n";
+  }
+  return out;
+}
+
+std::string ChangeSummary(const StoredChange& stored) {
+  const Change& change = stored.change;
+  std::string line = std::to_string(stored.position) + "  " +
+                     stored.hash.Short() + "  " +
+                     change.actor.ToHex().substr(0, 8) + " seq " +
+                     std::to_string(change.seq) + "  " +
+                     std::to_string(change.ops.size()) + " ops";
+  if (!change.message.empty()) line += "  " + change.message;
+  return line;
+}
+
+}  // namespace weft::cli

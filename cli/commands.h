@@ -1,0 +1,27 @@
+// The commands of the weft shell, shared by one-shot use and the REPL.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "weft/database.h"
+
+namespace weft::cli {
+
+// Process exit codes: success, an error, a usage mistake.
+enum ExitCode { kExitOk = 0, kExitError = 1, kExitUsage = 2 };
+
+struct Output {
+  std::ostream& out;
+  std::ostream& err;
+  bool json = false;
+};
+
+bool IsKnownCommand(const std::string& name);
+// Runs one command (args[0] is its name) on `db`.
+int RunCommand(Database& db, const std::vector<std::string>& args,
+               const Output& output);
+std::string HelpText();
+
+}  // namespace weft::cli

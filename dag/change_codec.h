@@ -1,0 +1,42 @@
+// Encoding and verifying decoding of changes (format: dag/FORMAT.md).
+//
+// Bytes from disk or a peer are untrusted: DecodeChange runs the FlatBuffers
+// verifier first, then checks every structural invariant and limit, and only
+// then builds a Change. It never crashes on any input.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "dag/change_limits.h"
+#include "weft/change.h"
+#include "weft/hash.h"
+#include "weft/status.h"
+
+namespace weft::dag {
+
+// An encoded change whose bytes re-hash to `hash` (a pair made together).
+struct EncodedChange {
+  Hash hash;
+  std::string bytes;
+};
+
+// REQUIRES: change passes ValidateChange (asserted in debug builds).
+EncodedChange EncodeChange(const Change& change);
+
+// Checks the limits and structural invariants of a change built in memory
+// (the same rules DecodeChange applies to bytes).
+Status ValidateChange(const Change& change,
+                      size_t change_bytes_max = limits::kChangeBytesCeiling);
+
+// Verifies and decodes untrusted bytes. Errors are Corruption (malformed
+// bytes) or InvalidArgument (well-formed but over a limit).
+Result<Change> DecodeChange(
+    std::string_view bytes,
+    size_t change_bytes_max = limits::kChangeBytesCeiling);
+
+// True if `text` is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+
+}  // namespace weft::dag

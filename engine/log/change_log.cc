@@ -1,0 +1,308 @@
+#include "engine/log/change_log.h"
+
+#include <algorithm>
+#include <cassert>
+
+#include "dag/change_codec.h"
+#include "dag/sha256.h"
+
+namespace weft::engine {
+
+using storage::Family;
+
+Result<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::KvStore* store,
+                                                   const Options& options,
+                                                   const ActorId& new_actor,
+                                                   Clock clock) {
+  if (options.change_bytes_max == 0 ||
+      options.change_bytes_max > limits::kChangeBytesCeiling) {
+    return Status::InvalidArgument("change_bytes_max must be 1..64 MiB");
+  }
+  std::unique_ptr<ChangeLog> log(new ChangeLog(store, options, std::move(clock)));
+  std::string version;
+  Status status = store->Get(Family::kMeta, kMetaFormatVersion, &version);
+  if (status.IsNotFound()) {
+    WEFT_RETURN_IF_ERROR(log->Initialise(new_actor));
+  } else if (!status.ok()) {
+    return status;
+  } else if (version != kFormatVersion) {
+    return Status::NotSupported("database format version " + version +
+                                " (this build reads version 1)");
+  }
+  std::lock_guard<std::mutex> lock(log->mutex_);
+  WEFT_RETURN_IF_ERROR(log->LoadState());
+  return log;
+}
+
+Status ChangeLog::Initialise(const ActorId& new_actor) {
+  // A store without a format version must be empty, or it is not ours.
+  auto it = store_->NewIterator(Family::kLog);
+  it->SeekToFirst();
+  if (it->Valid()) {
+    return Status::Corruption("not a weft database: log without a version");
+  }
+  auto batch = store_->NewBatch();
+  batch->Put(Family::kMeta, kMetaFormatVersion, kFormatVersion);
+  batch->Put(Family::kMeta, kMetaActor, new_actor.AsStringView());
+  return store_->Write(batch.get(), /*sync=*/true);
+}
+
+Status ChangeLog::LoadState() {
+  std::string actor;
+  WEFT_RETURN_IF_ERROR(store_->Get(Family::kMeta, kMetaActor, &actor));
+  if (actor.size() != ActorId::kSize) {
+    return Status::Corruption("meta: local actor id is not 16 bytes");
+  }
+  local_actor_ = ActorId::FromBytes(actor);
+
+  actors_.clear();
+  max_op_ = 0;
+  auto it = store_->NewIterator(Family::kActors);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ActorEntry entry;
+    if (it->key().size() != ActorId::kSize ||
+        !DecodeActorEntry(it->value(), &entry)) {
+      return Status::Corruption("actors: malformed entry");
+    }
+    actors_[ActorId::FromBytes(it->key())] = entry;
+    max_op_ = std::max(max_op_, entry.end_op);
+  }
+  WEFT_RETURN_IF_ERROR(it->status());
+
+  heads_.clear();
+  Batch no_batch;
+  it = store_->NewIterator(Family::kHeads);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != Hash::kSize) {
+      return Status::Corruption("heads: key is not a hash");
+    }
+    Hash head = Hash::FromBytes(it->key());
+    IndexEntry entry;
+    WEFT_RETURN_IF_ERROR(LookupIndex(head, no_batch, &entry));
+    heads_[head] = entry;
+  }
+  WEFT_RETURN_IF_ERROR(it->status());
+
+  log_length_ = 0;
+  it = store_->NewIterator(Family::kLog);
+  it->SeekToLast();
+  if (it->Valid() && !DecodePosition(it->key(), &log_length_)) {
+    return Status::Corruption("log: key is not a position");
+  }
+  return it->status();
+}
+
+Status ChangeLog::LookupIndex(const Hash& hash, const Batch& batch,
+                              IndexEntry* entry) const {
+  if (auto staged = batch.staged.find(hash); staged != batch.staged.end()) {
+    *entry = staged->second;
+    return Status::OK();
+  }
+  if (auto head = heads_.find(hash); head != heads_.end()) {
+    *entry = head->second;
+    return Status::OK();
+  }
+  std::string value;
+  Status status = store_->Get(Family::kIndex, hash.AsStringView(), &value);
+  if (status.IsNotFound()) return Status::NotFound("change", hash.ToHex());
+  WEFT_RETURN_IF_ERROR(status);
+  if (!DecodeIndexEntry(value, entry)) {
+    return Status::Corruption("index: malformed entry for", hash.ToHex());
+  }
+  return Status::OK();
+}
+
+bool ChangeLog::IsStored(const Hash& hash) const {
+  IndexEntry entry;
+  return LookupIndex(hash, Batch(), &entry).ok();
+}
+
+Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
+                              std::string_view bytes, const Change& change) {
+  uint64_t height = 1;
+  uint64_t parents_end_op = 0;
+  for (const Hash& parent : change.parents) {
+    IndexEntry entry;
+    Status status = LookupIndex(parent, *batch, &entry);
+    if (status.IsNotFound()) {
+      return Status::InvalidArgument("parent is not stored", parent.ToHex());
+    }
+    WEFT_RETURN_IF_ERROR(status);
+    height = std::max(height, entry.height + 1);
+    parents_end_op = std::max(parents_end_op, entry.end_op);
+  }
+  if (change.start_op <= parents_end_op) {
+    return Status::InvalidArgument(
+        "op counters do not follow the parents' (start_op " +
+        std::to_string(change.start_op) + " <= " +
+        std::to_string(parents_end_op) + ")");
+  }
+  auto actor = actors_.find(change.actor);
+  uint64_t last_seq = actor == actors_.end() ? 0 : actor->second.seq;
+  if (change.seq <= last_seq) {
+    return Status::InvalidArgument(
+        "seq " + std::to_string(change.seq) + " of actor " +
+        change.actor.ToHex() + " is already stored as another change " +
+        "(equivocation)");
+  }
+  if (change.seq != last_seq + 1) {
+    return Status::InvalidArgument(
+        "seq gap for actor " + change.actor.ToHex() + ": got " +
+        std::to_string(change.seq) + ", expected " +
+        std::to_string(last_seq + 1));
+  }
+  if (actor != actors_.end() && change.start_op <= actor->second.end_op) {
+    return Status::InvalidArgument("op counters go backwards for actor",
+                                   change.actor.ToHex());
+  }
+
+  // Every check passed: from here on nothing fails.
+  IndexEntry entry{++log_length_, height, change.EndOp()};
+  storage::WriteBatch* writes = batch->writes.get();
+  writes->Put(Family::kChanges, hash.AsStringView(), bytes);
+  writes->Put(Family::kLog, EncodePosition(entry.position),
+              hash.AsStringView());
+  writes->Put(Family::kIndex, hash.AsStringView(), EncodeIndexEntry(entry));
+  for (const Hash& parent : change.parents) {
+    if (heads_.erase(parent) > 0) {
+      writes->Delete(Family::kHeads, parent.AsStringView());
+    }
+  }
+  heads_[hash] = entry;
+  writes->Put(Family::kHeads, hash.AsStringView(), "");
+  ActorEntry actor_entry{change.seq, hash, change.EndOp()};
+  actors_[change.actor] = actor_entry;
+  writes->Put(Family::kActors, change.actor.AsStringView(),
+              EncodeActorEntry(actor_entry));
+  max_op_ = std::max(max_op_, change.EndOp());
+  batch->staged[hash] = entry;
+  return Status::OK();
+}
+
+Status ChangeLog::StageDraft(Batch* batch, const ChangeDraft& draft,
+                             Hash* hash) {
+  Change change;
+  change.parents.reserve(heads_.size());
+  for (const auto& [head, entry] : heads_) change.parents.push_back(head);
+  std::sort(change.parents.begin(), change.parents.end());
+  change.actor = local_actor_;
+  auto actor = actors_.find(local_actor_);
+  change.seq = (actor == actors_.end() ? 0 : actor->second.seq) + 1;
+  change.start_op = max_op_ + 1;
+  change.time_ms = clock_();
+  change.message = draft.message;
+  change.docs = draft.docs;
+  change.ops = draft.ops;
+  WEFT_RETURN_IF_ERROR(dag::ValidateChange(change));
+  dag::EncodedChange encoded = dag::EncodeChange(change);
+  if (encoded.bytes.size() > options_.change_bytes_max) {
+    return Status::InvalidArgument(
+        "change is " + std::to_string(encoded.bytes.size()) +
+        " bytes, over the limit of " +
+        std::to_string(options_.change_bytes_max));
+  }
+  *hash = encoded.hash;
+  return StageChange(batch, encoded.hash, encoded.bytes, change);
+}
+
+Result<std::vector<Hash>> ChangeLog::Commit(
+    const std::vector<ChangeDraft>& drafts) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Batch batch{store_->NewBatch(), {}};
+  std::vector<Hash> hashes(drafts.size());
+  for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
+    Status status = StageDraft(&batch, drafts[draft_idx], &hashes[draft_idx]);
+    if (!status.ok()) {
+      // Forget what earlier drafts of this batch did to the in-memory state.
+      if (draft_idx > 0) LoadState().PermitUncheckedError();
+      return status;
+    }
+  }
+  WEFT_RETURN_IF_ERROR(WriteBatch(&batch));
+  return hashes;
+}
+
+uint64_t ChangeLog::NextOpCounter() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return max_op_ + 1;
+}
+
+Result<ReceiveOutcome> ChangeLog::Receive(const Hash* claimed_hash,
+                                          std::string_view bytes) {
+  if (bytes.size() > options_.change_bytes_max) {
+    return Status::InvalidArgument(
+        "change is " + std::to_string(bytes.size()) +
+        " bytes, over the limit of " +
+        std::to_string(options_.change_bytes_max));
+  }
+  ReceiveOutcome outcome;
+  outcome.hash = dag::Sha256(bytes);
+  if (claimed_hash != nullptr && *claimed_hash != outcome.hash) {
+    return Status::Corruption("change bytes hash to " + outcome.hash.ToHex() +
+                              ", not to the claimed " + claimed_hash->ToHex());
+  }
+  WEFT_ASSIGN_OR_RETURN(Change change,
+                        dag::DecodeChange(bytes, options_.change_bytes_max));
+
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (IsStored(outcome.hash)) {
+    return Status::AlreadyExists("change is already stored",
+                                 outcome.hash.ToHex());
+  }
+  if (pending_.Contains(outcome.hash)) {
+    return Status::AlreadyExists("change is already pending",
+                                 outcome.hash.ToHex());
+  }
+  std::vector<Hash> missing;
+  for (const Hash& parent : change.parents) {
+    if (!IsStored(parent)) missing.push_back(parent);
+  }
+  if (!missing.empty()) {
+    WEFT_RETURN_IF_ERROR(pending_.Add(
+        PendingChange{outcome.hash, std::string(bytes), std::move(change)},
+        missing));
+    return outcome;
+  }
+  Batch batch{store_->NewBatch(), {}};
+  WEFT_RETURN_IF_ERROR(StageChange(&batch, outcome.hash, bytes, change));
+  outcome.stored = true;
+  outcome.stored_count = 1;
+  StageReadyPending(&batch, outcome.hash, &outcome);
+  WEFT_RETURN_IF_ERROR(WriteBatch(&batch));
+  return outcome;
+}
+
+void ChangeLog::StageReadyPending(Batch* batch, const Hash& stored,
+                                  ReceiveOutcome* outcome) {
+  std::vector<Hash> completed{stored};
+  for (size_t done_idx = 0; done_idx < completed.size(); ++done_idx) {
+    std::vector<PendingChange> ready;
+    pending_.MarkStored(completed[done_idx], &ready);
+    for (PendingChange& pending : ready) {
+      Status status =
+          StageChange(batch, pending.hash, pending.bytes, pending.change);
+      if (!status.ok()) {
+        // Its descendants can never be stored either: drop them too.
+        if (outcome->rejected_count == 0) {
+          outcome->first_rejection =
+              pending.hash.ToHex() + ": " + status.ToString();
+        }
+        outcome->rejected_count += 1 + pending_.DropWaitersOf(pending.hash);
+        continue;
+      }
+      ++outcome->stored_count;
+      completed.push_back(pending.hash);
+    }
+  }
+}
+
+Status ChangeLog::WriteBatch(Batch* batch) {
+  Status status = store_->Write(batch->writes.get(), options_.sync);
+  if (!status.ok()) {
+    // The store is unchanged: bring the in-memory state back in line.
+    LoadState().PermitUncheckedError();
+  }
+  return status;
+}
+
+}  // namespace weft::engine

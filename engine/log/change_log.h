@@ -1,0 +1,97 @@
+// ChangeLog: the append-only, content-addressed log of changes over the
+// storage port (DESIGN.md §4-5). Every commit, local or remote, is ONE
+// atomic batch: change bytes, log entry, index entry, heads and the actor's
+// version-vector entry. Opening reads heads and actors, never the log.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <map>
+#include <vector>
+
+#include "engine/log/keys.h"
+#include "engine/log/pending_area.h"
+#include "storage/kv_store.h"
+#include "weft/database.h"
+#include "weft/options.h"
+
+namespace weft::engine {
+
+using Clock = std::function<int64_t()>;  // wall clock, ms since the epoch
+
+class ChangeLog {
+ public:
+  // Opens the log kept in `store` (not owned; it must outlive the log).
+  // A store with no data is initialised with `new_actor` as local actor.
+  static Result<std::unique_ptr<ChangeLog>> Open(storage::KvStore* store,
+                                                 const Options& options,
+                                                 const ActorId& new_actor,
+                                                 Clock clock);
+
+  ActorId local_actor() const { return local_actor_; }
+  Result<std::vector<Hash>> Commit(const std::vector<ChangeDraft>& drafts);
+  uint64_t NextOpCounter() const;
+  // `claimed_hash` may be null.
+  Result<ReceiveOutcome> Receive(const Hash* claimed_hash,
+                                 std::string_view bytes);
+
+  Result<StoredChange> GetChange(const Hash& hash) const;
+  Result<StoredChange> GetChangeAt(uint64_t position) const;
+  Result<Hash> ResolveHashPrefix(std::string_view hex_prefix) const;
+  Status ScanLog(uint64_t first_position,
+                 const std::function<bool(uint64_t, const Hash&)>& visit) const;
+  uint64_t LogLength() const;
+  std::vector<Hash> Heads() const;
+  std::vector<ActorState> Actors() const;
+  size_t PendingCount() const;
+  Result<VerifyReport> Verify() const;  // in log_verifier.cc
+
+ private:
+  // One atomic write being staged, and the index entries it adds.
+  struct Batch {
+    std::unique_ptr<storage::WriteBatch> writes;
+    std::unordered_map<Hash, IndexEntry, HashHasher> staged;
+  };
+
+  ChangeLog(storage::KvStore* store, const Options& options, Clock clock)
+      : store_(store),
+        options_(options),
+        clock_(std::move(clock)),
+        pending_(options.pending_changes_max, options.pending_bytes_max) {}
+
+  Status Initialise(const ActorId& new_actor);
+  // Reloads heads, actors and log length from the store: after open, and
+  // to forget in-memory updates of a batch that was not written.
+  Status LoadState();
+  Status LookupIndex(const Hash& hash, const Batch& batch,
+                     IndexEntry* entry) const;
+  bool IsStored(const Hash& hash) const;
+  // Checks `change` against the stored state (parents, seq, op counters)
+  // and, only if all hold, adds it to `batch` and to the in-memory state.
+  Status StageChange(Batch* batch, const Hash& hash, std::string_view bytes,
+                     const Change& change);
+  Status StageDraft(Batch* batch, const ChangeDraft& draft, Hash* hash);
+  // Stages the pending changes that `stored` completes, transitively.
+  void StageReadyPending(Batch* batch, const Hash& stored,
+                         ReceiveOutcome* outcome);
+  Status WriteBatch(Batch* batch);
+  Result<StoredChange> ReadChange(const Hash& hash) const;
+
+  storage::KvStore* const store_;
+  const Options options_;
+  const Clock clock_;
+
+  mutable std::mutex mutex_;  // guards everything below
+  ActorId local_actor_;
+  uint64_t log_length_ = 0;
+  uint64_t max_op_ = 0;  // the largest op counter stored (lamport clock)
+  std::unordered_map<Hash, IndexEntry, HashHasher> heads_;
+  std::map<ActorId, ActorEntry> actors_;
+  PendingArea pending_;
+};
+
+}  // namespace weft::engine

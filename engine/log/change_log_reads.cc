@@ -1,0 +1,137 @@
+// The read side of ChangeLog: changes by hash or position, the log, heads,
+// the version vector.
+#include <algorithm>
+
+#include "dag/change_codec.h"
+#include "dag/sha256.h"
+#include "engine/log/change_log.h"
+
+namespace weft::engine {
+
+using storage::Family;
+
+Result<StoredChange> ChangeLog::ReadChange(const Hash& hash) const {
+  StoredChange stored;
+  stored.hash = hash;
+  WEFT_RETURN_IF_ERROR(
+      store_->Get(Family::kChanges, hash.AsStringView(), &stored.bytes));
+  // Pair check: the bytes we wrote re-hash to their key, or the disk lied.
+  if (dag::Sha256(stored.bytes) != hash) {
+    return Status::Corruption("stored change fails its hash", hash.ToHex());
+  }
+  std::string value;
+  IndexEntry entry;
+  Status status = store_->Get(Family::kIndex, hash.AsStringView(), &value);
+  if (status.IsNotFound() || (status.ok() && !DecodeIndexEntry(value, &entry))) {
+    return Status::Corruption("stored change has no valid index entry",
+                              hash.ToHex());
+  }
+  WEFT_RETURN_IF_ERROR(status);
+  stored.position = entry.position;
+  stored.height = entry.height;
+  Result<Change> change = dag::DecodeChange(stored.bytes);
+  if (!change.ok()) {
+    return Status::Corruption("stored change " + hash.ToHex() +
+                              " does not decode: " + change.status().message());
+  }
+  stored.change = std::move(change).value();
+  return stored;
+}
+
+Result<StoredChange> ChangeLog::GetChange(const Hash& hash) const {
+  Result<StoredChange> stored = ReadChange(hash);
+  if (stored.status().IsNotFound()) {
+    return Status::NotFound("no change", hash.ToHex());
+  }
+  return stored;
+}
+
+Result<StoredChange> ChangeLog::GetChangeAt(uint64_t position) const {
+  std::string raw;
+  Status status = store_->Get(Family::kLog, EncodePosition(position), &raw);
+  if (status.IsNotFound()) {
+    return Status::NotFound("no change at log position",
+                            std::to_string(position));
+  }
+  WEFT_RETURN_IF_ERROR(status);
+  if (raw.size() != Hash::kSize) {
+    return Status::Corruption("log entry is not a hash at position",
+                              std::to_string(position));
+  }
+  return ReadChange(Hash::FromBytes(raw));
+}
+
+Result<Hash> ChangeLog::ResolveHashPrefix(std::string_view hex_prefix) const {
+  if (hex_prefix.size() < 4) {
+    return Status::InvalidArgument("a hash abbreviation needs 4+ hex digits");
+  }
+  std::string prefix;
+  int trailing_nibble;
+  WEFT_RETURN_IF_ERROR(ParseHexPrefix(hex_prefix, &prefix, &trailing_nibble));
+  // An odd digit count leaves a high nibble: start at the first key with it.
+  std::string target = prefix;
+  if (trailing_nibble >= 0) target.push_back(static_cast<char>(trailing_nibble << 4));
+  std::vector<Hash> matches;
+  auto it = store_->NewIterator(Family::kChanges);
+  for (it->Seek(target); it->Valid() && matches.size() < 2; it->Next()) {
+    std::string_view key = it->key();
+    if (key.size() != Hash::kSize || key.substr(0, prefix.size()) != prefix) {
+      break;
+    }
+    uint8_t next_byte = static_cast<uint8_t>(key[prefix.size()]);
+    if (trailing_nibble >= 0 && next_byte >> 4 != trailing_nibble) break;
+    matches.push_back(Hash::FromBytes(key));
+  }
+  WEFT_RETURN_IF_ERROR(it->status());
+  if (matches.empty()) {
+    return Status::NotFound("no change matches", hex_prefix);
+  }
+  if (matches.size() > 1) {
+    return Status::InvalidArgument("ambiguous hash abbreviation", hex_prefix);
+  }
+  return matches[0];
+}
+
+Status ChangeLog::ScanLog(
+    uint64_t first_position,
+    const std::function<bool(uint64_t, const Hash&)>& visit) const {
+  auto it = store_->NewIterator(Family::kLog);
+  for (it->Seek(EncodePosition(first_position)); it->Valid(); it->Next()) {
+    uint64_t position;
+    if (!DecodePosition(it->key(), &position) ||
+        it->value().size() != Hash::kSize) {
+      return Status::Corruption("log: malformed entry");
+    }
+    if (!visit(position, Hash::FromBytes(it->value()))) break;
+  }
+  return it->status();
+}
+
+uint64_t ChangeLog::LogLength() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return log_length_;
+}
+
+std::vector<Hash> ChangeLog::Heads() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<Hash> heads;
+  for (const auto& [head, entry] : heads_) heads.push_back(head);
+  std::sort(heads.begin(), heads.end());
+  return heads;
+}
+
+std::vector<ActorState> ChangeLog::Actors() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<ActorState> actors;
+  for (const auto& [actor, entry] : actors_) {
+    actors.push_back({actor, entry.seq, entry.last_hash, entry.end_op});
+  }
+  return actors;
+}
+
+size_t ChangeLog::PendingCount() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return pending_.size();
+}
+
+}  // namespace weft::engine

@@ -1,0 +1,71 @@
+#include "engine/log/keys.h"
+
+#include <cstring>
+
+namespace weft::engine {
+namespace {
+
+void PutFixed64BigEndian(std::string* out, uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>(value >> shift & 0xff));
+  }
+}
+
+uint64_t GetFixed64BigEndian(const char* data) {
+  uint64_t value = 0;
+  for (int byte_idx = 0; byte_idx < 8; ++byte_idx) {
+    value = value << 8 | static_cast<uint8_t>(data[byte_idx]);
+  }
+  return value;
+}
+
+}  // namespace
+
+std::string EncodePosition(uint64_t position) {
+  std::string key;
+  key.reserve(8);
+  PutFixed64BigEndian(&key, position);
+  return key;
+}
+
+bool DecodePosition(std::string_view key, uint64_t* position) {
+  if (key.size() != 8) return false;
+  *position = GetFixed64BigEndian(key.data());
+  return true;
+}
+
+std::string EncodeIndexEntry(const IndexEntry& entry) {
+  std::string value;
+  value.reserve(24);
+  PutFixed64BigEndian(&value, entry.position);
+  PutFixed64BigEndian(&value, entry.height);
+  PutFixed64BigEndian(&value, entry.end_op);
+  return value;
+}
+
+bool DecodeIndexEntry(std::string_view value, IndexEntry* entry) {
+  if (value.size() != 24) return false;
+  entry->position = GetFixed64BigEndian(value.data());
+  entry->height = GetFixed64BigEndian(value.data() + 8);
+  entry->end_op = GetFixed64BigEndian(value.data() + 16);
+  return true;
+}
+
+std::string EncodeActorEntry(const ActorEntry& entry) {
+  std::string value;
+  value.reserve(48);
+  PutFixed64BigEndian(&value, entry.seq);
+  value.append(entry.last_hash.AsStringView());
+  PutFixed64BigEndian(&value, entry.end_op);
+  return value;
+}
+
+bool DecodeActorEntry(std::string_view value, ActorEntry* entry) {
+  if (value.size() != 48) return false;
+  entry->seq = GetFixed64BigEndian(value.data());
+  entry->last_hash = Hash::FromBytes(value.substr(8, Hash::kSize));
+  entry->end_op = GetFixed64BigEndian(value.data() + 40);
+  return true;
+}
+
+}  // namespace weft::engine

@@ -1,0 +1,39 @@
+// Keys and values of the log's families (format: engine/FORMAT.md).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "weft/change.h"
+#include "weft/hash.h"
+
+namespace weft::engine {
+
+constexpr std::string_view kMetaFormatVersion = "format_version";
+constexpr std::string_view kMetaActor = "actor";
+constexpr std::string_view kFormatVersion = "1";
+
+// log key: position as 8 big-endian bytes, so key order is log order.
+std::string EncodePosition(uint64_t position);
+bool DecodePosition(std::string_view key, uint64_t* position);
+
+// index value: position, height, end_op as three big-endian u64.
+struct IndexEntry {
+  uint64_t position = 0;
+  uint64_t height = 0;
+  uint64_t end_op = 0;
+};
+std::string EncodeIndexEntry(const IndexEntry& entry);
+bool DecodeIndexEntry(std::string_view value, IndexEntry* entry);
+
+// actors value: seq (u64), last hash (32 bytes), end_op (u64).
+struct ActorEntry {
+  uint64_t seq = 0;
+  Hash last_hash;
+  uint64_t end_op = 0;
+};
+std::string EncodeActorEntry(const ActorEntry& entry);
+bool DecodeActorEntry(std::string_view value, ActorEntry* entry);
+
+}  // namespace weft::engine

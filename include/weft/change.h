@@ -1,0 +1,117 @@
+// Change and Op: the unit of atomicity, hashing and sync, as the caller and
+// the reader see it. dag/FORMAT.md describes the bytes these become.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "weft/hash.h"
+#include "weft/status.h"
+
+namespace weft {
+
+// A replica's identity as an author of changes: 16 random bytes.
+struct ActorId {
+  static constexpr size_t kSize = 16;
+  std::array<uint8_t, kSize> bytes{};
+
+  std::string ToHex() const;
+  static Result<ActorId> FromHex(std::string_view hex);
+  // REQUIRES: raw.size() == kSize.
+  static ActorId FromBytes(std::string_view raw);
+  std::string_view AsStringView() const {
+    return {reinterpret_cast<const char*>(bytes.data()), kSize};
+  }
+  friend bool operator==(const ActorId&, const ActorId&) = default;
+  friend auto operator<=>(const ActorId&, const ActorId&) = default;
+};
+
+// Operation id (lamport counter, actor): totally ordered, counter first.
+// Counter 0 never names an op: it stands for "the document root" as an
+// object and for "the start of the sequence" as a list position.
+struct OpId {
+  uint64_t counter = 0;
+  ActorId actor;
+  bool IsRoot() const { return counter == 0; }
+  friend bool operator==(const OpId&, const OpId&) = default;
+  friend auto operator<=>(const OpId&, const OpId&) = default;
+};
+
+// An opaque byte string, kept apart from text (which must be UTF-8).
+struct Bytes {
+  std::string data;
+  friend bool operator==(const Bytes&, const Bytes&) = default;
+};
+
+// A register's value.
+using Scalar =
+    std::variant<std::monostate, bool, int64_t, double, std::string, Bytes>;
+
+enum class OpAction : uint8_t {
+  kDocCreate = 0,   // create document docs[doc]
+  kDocDelete = 1,   // delete document docs[doc] (observed-remove)
+  kMapSet = 2,      // obj[key] = value (a register)
+  kMapDelete = 3,   // delete obj[key]
+  kMakeMap = 4,     // obj[key] (or after elem in a list) = new map
+  kMakeList = 5,
+  kMakeText = 6,
+  kMakeCounter = 7,
+  kMakeSet = 8,
+  kCounterAdd = 9,   // counter obj[key] += delta
+  kSetAdd = 10,      // add value to set obj
+  kSetRemove = 11,   // remove value from set obj
+  kListInsert = 12,  // insert value after elem in list obj
+  kListDelete = 13,  // delete `count` elements from elem on in list obj
+  kTextInsert = 14,  // insert text after elem in text obj
+  kTextDelete = 15,  // delete `count` code points from elem on in text obj
+};
+constexpr uint8_t kOpActionMax = 15;
+const char* OpActionName(OpAction action);
+
+struct Op {
+  OpAction action = OpAction::kMapSet;
+  uint32_t doc = 0;   // index into Change::docs
+  OpId obj;           // the object the op acts on; root when IsRoot()
+  std::string key;    // map key
+  OpId elem;          // list/text position (see OpAction)
+  Scalar value;       // register, set member or list element
+  int64_t delta = 0;  // counter increment
+  uint32_t count = 0; // run length of a list/text delete
+  std::string text;   // text inserted (UTF-8)
+  std::vector<OpId> pred;  // ops this one supersedes (LWW, observed-remove)
+};
+
+// A document's address: collection/key.
+struct DocRef {
+  std::string collection;
+  std::string key;
+  friend bool operator==(const DocRef&, const DocRef&) = default;
+};
+
+struct Change {
+  std::vector<Hash> parents;  // the heads it was made on
+  ActorId actor;
+  uint64_t seq = 0;       // per actor: 1, 2, 3, ...
+  uint64_t start_op = 0;  // lamport counter of ops[0]; ops[i] is start_op + i
+  int64_t time_ms = 0;    // wall clock, informational only
+  std::string message;
+  std::vector<DocRef> docs;
+  std::vector<Op> ops;
+
+  // The counter of the last op, or start_op - 1 for a change without ops.
+  uint64_t EndOp() const { return start_op + ops.size() - 1; }
+};
+
+// What a caller supplies to commit: the engine fills parents, actor, seq,
+// start_op and time.
+struct ChangeDraft {
+  std::vector<DocRef> docs;
+  std::vector<Op> ops;
+  std::string message;
+};
+
+}  // namespace weft

@@ -1,0 +1,132 @@
+// weft::Database: an open weft database, the append-only log of changes.
+//
+// Thread safety: every method may be called from any thread; writes are
+// serialized internally.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weft/change.h"
+#include "weft/hash.h"
+#include "weft/options.h"
+#include "weft/status.h"
+
+namespace weft {
+
+namespace engine {
+class ChangeLog;
+}
+namespace storage {
+class KvStore;
+}
+
+// A change as stored: its hash, its place in this replica's log, its exact
+// bytes (verified against the hash when read) and their decoded form.
+struct StoredChange {
+  Hash hash;
+  uint64_t position = 0;  // 1-based log position (local to this replica)
+  uint64_t height = 0;    // 1 + the largest parent height; roots have 1
+  std::string bytes;
+  Change change;
+};
+
+// What receiving one remote change did.
+struct ReceiveOutcome {
+  Hash hash;
+  // False when the change waits in the pending area for missing parents.
+  bool stored = false;
+  // Changes stored by this call: this one plus pending ones it completed.
+  size_t stored_count = 0;
+  // Pending changes dropped because they proved invalid once their parents
+  // arrived (for example a seq gap), with the first reason.
+  size_t rejected_count = 0;
+  std::string first_rejection;
+};
+
+// An actor's entry in the version vector.
+struct ActorState {
+  ActorId actor;
+  uint64_t seq = 0;  // last seq stored
+  Hash last_hash;    // the change with that seq
+  uint64_t end_op = 0;
+};
+
+struct VerifyReport {
+  uint64_t changes_checked = 0;
+  std::vector<std::string> problems;  // empty when the database is sound
+  bool ok() const { return problems.empty(); }
+};
+
+class Database {
+ public:
+  // Opens the database in folder `path`. Busy if another process has it
+  // open; NotSupported if it is of an unknown format version. Opening reads
+  // heads and the version vector, never the log.
+  static Result<std::unique_ptr<Database>> Open(const std::string& path,
+                                                const Options& options);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // This replica's actor id, chosen at random when the database was created.
+  ActorId local_actor() const;
+
+  // Commits a change by the local actor on the current heads, as ONE atomic
+  // write (change, log entry, index, heads, version vector). Returns its
+  // hash. InvalidArgument if the draft breaks a limit; nothing is written.
+  Result<Hash> Commit(const ChangeDraft& draft);
+  // Commits several changes, each on the previous one, in one atomic write.
+  Result<std::vector<Hash>> CommitBatch(const std::vector<ChangeDraft>& drafts);
+  // The op counter the next committed op will get (ops referring to ops of
+  // the same change need it).
+  uint64_t NextOpCounter() const;
+
+  // Receives a change from another replica: verifies the bytes, then stores
+  // it if its parents are stored, else parks it in the bounded pending area
+  // until they arrive (and then stores it in causal order).
+  // Errors: Corruption (bad bytes, or not matching `claimed_hash`),
+  // InvalidArgument (over a limit, seq gap or repeat, bad op counters),
+  // AlreadyExists (already stored or pending), Busy (pending area full).
+  // Nothing of a rejected change is stored.
+  Result<ReceiveOutcome> Receive(std::string_view bytes);
+  Result<ReceiveOutcome> Receive(const Hash& claimed_hash,
+                                 std::string_view bytes);
+
+  // NotFound if absent; Corruption if the stored bytes fail their hash.
+  Result<StoredChange> GetChange(const Hash& hash) const;
+  Result<StoredChange> GetChangeAt(uint64_t position) const;
+  // Resolves a git-like abbreviation (at least 4 hex digits) of a stored
+  // change's hash. InvalidArgument if ambiguous, NotFound if none matches.
+  Result<Hash> ResolveHashPrefix(std::string_view hex_prefix) const;
+  // Calls `visit(position, hash)` for each log entry from `first_position`
+  // on, in log order, until it returns false.
+  Status ScanLog(uint64_t first_position,
+                 const std::function<bool(uint64_t, const Hash&)>& visit) const;
+
+  uint64_t LogLength() const;
+  std::vector<Hash> Heads() const;          // sorted
+  std::vector<ActorState> Actors() const;   // sorted by actor
+  size_t PendingCount() const;
+
+  // Re-hashes every stored change and checks closure, log/index agreement,
+  // heads and the version vector. Problems are reported, not repaired.
+  Result<VerifyReport> Verify() const;
+
+  // Writes a consistent copy of the live database into new folder `dir`.
+  Status Checkpoint(const std::string& dir);
+  // Bytes the database occupies on disk.
+  uint64_t ApproximateSizeBytes() const;
+
+ private:
+  Database(std::unique_ptr<storage::KvStore> store,
+           std::unique_ptr<engine::ChangeLog> log);
+  std::unique_ptr<storage::KvStore> store_;
+  std::unique_ptr<engine::ChangeLog> log_;
+};
+
+}  // namespace weft

@@ -1,0 +1,35 @@
+// Options for opening a weft database. Every field says its default.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace weft {
+
+struct Options {
+  // Create the database if it is missing.
+  // Default: true
+  bool create_if_missing = true;
+
+  // Fail if the database already exists.
+  // Default: false
+  bool error_if_exists = false;
+
+  // fsync the write-ahead log on every commit. With false a commit survives
+  // a crash of the process but the last commits may be lost if the machine
+  // loses power; with true a commit that returned OK survives both.
+  // Default: false
+  bool sync = false;
+
+  // Largest encoded change accepted, local or remote, in bytes.
+  // Default: 4 MiB (hard ceiling: 64 MiB)
+  size_t change_bytes_max = 4u << 20;
+
+  // Bound of the pending area: remote changes that arrived before their
+  // parents. A change that would exceed either bound is rejected with Busy.
+  // Default: 10000 changes, 64 MiB
+  size_t pending_changes_max = 10000;
+  size_t pending_bytes_max = 64u << 20;
+};
+
+}  // namespace weft

@@ -1,0 +1,110 @@
+#include "storage/memory_kv_store.h"
+
+#include <array>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace weft::storage {
+namespace {
+
+using Table = std::map<std::string, std::string, std::less<>>;
+using Tables = std::array<Table, kFamilyCount>;
+
+class MemoryBatch : public WriteBatch {
+ public:
+  struct Entry {
+    Family family;
+    std::string key;
+    std::optional<std::string> value;  // nullopt: delete
+  };
+  void Put(Family family, std::string_view key,
+           std::string_view value) override {
+    entries_.push_back({family, std::string(key), std::string(value)});
+  }
+  void Delete(Family family, std::string_view key) override {
+    entries_.push_back({family, std::string(key), std::nullopt});
+  }
+  size_t Count() const override { return entries_.size(); }
+  void Clear() override { entries_.clear(); }
+  const std::vector<Entry>& entries() const { return entries_; }
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+// Iterates a private copy of one table: a snapshot, as the port promises.
+class MemoryIterator : public Iterator {
+ public:
+  explicit MemoryIterator(Table snapshot)
+      : table_(std::move(snapshot)), it_(table_.end()) {}
+  bool Valid() const override { return it_ != table_.end(); }
+  void SeekToFirst() override { it_ = table_.begin(); }
+  void SeekToLast() override {
+    it_ = table_.empty() ? table_.end() : std::prev(table_.end());
+  }
+  void Seek(std::string_view target) override {
+    it_ = table_.lower_bound(target);
+  }
+  void Next() override { ++it_; }
+  void Prev() override {
+    it_ = it_ == table_.begin() ? table_.end() : std::prev(it_);
+  }
+  std::string_view key() const override { return it_->first; }
+  std::string_view value() const override { return it_->second; }
+  Status status() const override { return Status::OK(); }
+
+ private:
+  Table table_;
+  Table::const_iterator it_;
+};
+
+class MemoryKvStore : public KvStore {
+ public:
+  Status Get(Family family, std::string_view key,
+             std::string* value) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const Table& table = tables_[static_cast<int>(family)];
+    auto it = table.find(key);
+    if (it == table.end()) return Status::NotFound(FamilyName(family));
+    *value = it->second;
+    return Status::OK();
+  }
+  std::unique_ptr<WriteBatch> NewBatch() override {
+    return std::make_unique<MemoryBatch>();
+  }
+  Status Write(WriteBatch* batch, bool /*sync*/) override {
+    auto* memory_batch = static_cast<MemoryBatch*>(batch);
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const MemoryBatch::Entry& entry : memory_batch->entries()) {
+      Table& table = tables_[static_cast<int>(entry.family)];
+      if (entry.value) {
+        table[entry.key] = *entry.value;
+      } else {
+        table.erase(entry.key);
+      }
+    }
+    return Status::OK();
+  }
+  std::unique_ptr<Iterator> NewIterator(Family family) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return std::make_unique<MemoryIterator>(tables_[static_cast<int>(family)]);
+  }
+  Status Checkpoint(const std::string& /*dir*/) override {
+    return Status::NotSupported("a memory store has no checkpoints");
+  }
+  uint64_t ApproximateSizeBytes() override { return 0; }
+
+ private:
+  std::mutex mutex_;
+  Tables tables_;
+};
+
+}  // namespace
+
+std::unique_ptr<KvStore> NewMemoryKvStore() {
+  return std::make_unique<MemoryKvStore>();
+}
+
+}  // namespace weft::storage

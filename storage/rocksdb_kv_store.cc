@@ -1,0 +1,208 @@
+// RocksDB adapter: maps the port onto column families and translates
+// rocksdb::Status into weft::Status. Tuning per family is explained inline.
+#include "storage/rocksdb_kv_store.h"
+
+#include <filesystem>
+#include <vector>
+
+#include "rocksdb/cache.h"
+#include "rocksdb/db.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "rocksdb/utilities/checkpoint.h"
+#include "rocksdb/write_batch.h"
+
+namespace weft::storage {
+namespace {
+
+Status FromRocks(const rocksdb::Status& status, std::string_view context) {
+  if (status.ok()) return Status::OK();
+  std::string message = status.ToString();
+  if (status.IsNotFound()) return Status::NotFound(context, message);
+  if (status.IsCorruption()) return Status::Corruption(context, message);
+  if (status.IsInvalidArgument()) {
+    return Status::InvalidArgument(context, message);
+  }
+  if (status.IsNotSupported()) return Status::NotSupported(context, message);
+  if (status.IsIOError() && message.find("lock") != std::string::npos) {
+    return Status::Busy(context,
+                        "the database is open in another process (" +
+                            message + ")");
+  }
+  return Status::IOError(context, message);
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions(
+    Family family, const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  // Point lookups by hash or key dominate every family but the log, whose
+  // keys are read by position in order: no filter helps a range scan there.
+  if (family != Family::kLog) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Hashes do not compress; change bodies, documents and views do.
+  options.compression = rocksdb::kLZ4Compression;
+  options.bottommost_compression = rocksdb::kZSTD;
+  if (family == Family::kHeads || family == Family::kActors ||
+      family == Family::kMeta || family == Family::kPeers) {
+    options.write_buffer_size = 4u << 20;  // tiny families
+  } else {
+    options.write_buffer_size = 32u << 20;
+  }
+  return options;
+}
+
+class RocksBatch : public WriteBatch {
+ public:
+  explicit RocksBatch(const std::vector<rocksdb::ColumnFamilyHandle*>* handles)
+      : handles_(handles) {}
+  void Put(Family family, std::string_view key,
+           std::string_view value) override {
+    // A WriteBatch only fails here on a >4 GiB batch, which limits forbid.
+    batch_.Put(Handle(family), rocksdb::Slice(key.data(), key.size()),
+               rocksdb::Slice(value.data(), value.size()))
+        .PermitUncheckedError();
+  }
+  void Delete(Family family, std::string_view key) override {
+    batch_.Delete(Handle(family), rocksdb::Slice(key.data(), key.size()))
+        .PermitUncheckedError();
+  }
+  size_t Count() const override { return batch_.Count(); }
+  void Clear() override { batch_.Clear(); }
+  rocksdb::WriteBatch* rep() { return &batch_; }
+
+ private:
+  rocksdb::ColumnFamilyHandle* Handle(Family family) const {
+    return (*handles_)[static_cast<int>(family)];
+  }
+  const std::vector<rocksdb::ColumnFamilyHandle*>* handles_;
+  rocksdb::WriteBatch batch_;
+};
+
+class RocksIterator : public Iterator {
+ public:
+  RocksIterator(std::unique_ptr<rocksdb::Iterator> it) : it_(std::move(it)) {}
+  bool Valid() const override { return it_->Valid(); }
+  void SeekToFirst() override { it_->SeekToFirst(); }
+  void SeekToLast() override { it_->SeekToLast(); }
+  void Seek(std::string_view target) override {
+    it_->Seek(rocksdb::Slice(target.data(), target.size()));
+  }
+  void Next() override { it_->Next(); }
+  void Prev() override { it_->Prev(); }
+  std::string_view key() const override { return View(it_->key()); }
+  std::string_view value() const override { return View(it_->value()); }
+  Status status() const override { return FromRocks(it_->status(), "scan"); }
+
+ private:
+  static std::string_view View(const rocksdb::Slice& slice) {
+    return {slice.data(), slice.size()};
+  }
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+class RocksDbKvStore : public KvStore {
+ public:
+  RocksDbKvStore(std::string path, rocksdb::DB* db,
+                 std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : path_(std::move(path)), db_(db), handles_(std::move(handles)) {}
+
+  ~RocksDbKvStore() override {
+    for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+      db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    }
+    db_->Close().PermitUncheckedError();  // Nothing to report it to.
+    delete db_;
+  }
+
+  Status Get(Family family, std::string_view key,
+             std::string* value) override {
+    rocksdb::Status status =
+        db_->Get(rocksdb::ReadOptions(), Handle(family),
+                 rocksdb::Slice(key.data(), key.size()), value);
+    return FromRocks(status, FamilyName(family));
+  }
+  std::unique_ptr<WriteBatch> NewBatch() override {
+    return std::make_unique<RocksBatch>(&handles_);
+  }
+  Status Write(WriteBatch* batch, bool sync) override {
+    rocksdb::WriteOptions options;
+    options.sync = sync;
+    return FromRocks(db_->Write(options, static_cast<RocksBatch*>(batch)->rep()),
+                     "write");
+  }
+  std::unique_ptr<Iterator> NewIterator(Family family) override {
+    return std::make_unique<RocksIterator>(std::unique_ptr<rocksdb::Iterator>(
+        db_->NewIterator(rocksdb::ReadOptions(), Handle(family))));
+  }
+  Status Checkpoint(const std::string& dir) override {
+    rocksdb::Checkpoint* raw = nullptr;
+    WEFT_RETURN_IF_ERROR(
+        FromRocks(rocksdb::Checkpoint::Create(db_, &raw), "checkpoint"));
+    std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+    return FromRocks(checkpoint->CreateCheckpoint(dir), "checkpoint " + dir);
+  }
+  uint64_t ApproximateSizeBytes() override {
+    uint64_t total = 0;
+    std::error_code error;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(path_, error)) {
+      if (entry.is_regular_file(error)) total += entry.file_size(error);
+    }
+    return total;
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* Handle(Family family) const {
+    return handles_[static_cast<int>(family)];
+  }
+  std::string path_;
+  rocksdb::DB* db_;
+  // Indexed by Family; the default family is opened but never used.
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
+    const std::string& path, const RocksDbStoreOptions& store_options) {
+  std::error_code error;
+  if (!store_options.create_if_missing &&
+      !std::filesystem::exists(std::filesystem::path(path) / "CURRENT",
+                               error)) {
+    return Status::NotFound("no database at", path);
+  }
+  rocksdb::DBOptions options;
+  options.create_if_missing = store_options.create_if_missing;
+  options.error_if_exists = store_options.error_if_exists;
+  options.create_missing_column_families = true;
+  options.IncreaseParallelism(2);
+  options.keep_log_file_num = 4;
+  options.max_manifest_file_size = 64u << 20;
+
+  auto cache = rocksdb::NewLRUCache(32u << 20);
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (int family_idx = 0; family_idx < kFamilyCount; ++family_idx) {
+    Family family = static_cast<Family>(family_idx);
+    families.emplace_back(FamilyName(family), FamilyOptions(family, cache));
+  }
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName,
+                        rocksdb::ColumnFamilyOptions());
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  rocksdb::Status status =
+      rocksdb::DB::Open(options, path, families, &handles, &db);
+  if (!status.ok()) return FromRocks(status, "open " + path);
+  // The default family's handle goes last; the port never uses it.
+  db->DestroyColumnFamilyHandle(handles.back()).PermitUncheckedError();
+  handles.pop_back();
+  return std::unique_ptr<KvStore>(
+      new RocksDbKvStore(path, db, std::move(handles)));
+}
+
+}  // namespace weft::storage

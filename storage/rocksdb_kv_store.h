@@ -1,0 +1,23 @@
+// The RocksDB adapter of the storage port. This header includes no RocksDB
+// header: only rocksdb_kv_store.cc sees RocksDB.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "storage/kv_store.h"
+#include "weft/status.h"
+
+namespace weft::storage {
+
+struct RocksDbStoreOptions {
+  bool create_if_missing = true;
+  bool error_if_exists = false;
+};
+
+// Opens (or creates) the store in folder `path` with every family of
+// DESIGN.md §5. Busy if another process holds the database open.
+Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
+    const std::string& path, const RocksDbStoreOptions& options);
+
+}  // namespace weft::storage
