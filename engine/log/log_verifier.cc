@@ -22,6 +22,9 @@ Result<uint64_t> CountKeys(storage::KvStore* store, Family family) {
 
 // What the log implies, rebuilt entry by entry.
 struct Derived {
+  // False once a change could not be read: heads and actors are then
+  // unknown, and comparing them would only repeat that one problem.
+  bool complete = true;
   std::unordered_map<Hash, uint64_t, HashHasher> position_of;
   std::set<Hash> heads;
   std::map<ActorId, ActorEntry> actors;
@@ -31,18 +34,21 @@ void CheckEntry(storage::KvStore* store, uint64_t position, const Hash& hash,
                 Derived* derived, std::vector<std::string>* problems) {
   std::string at = "log position " + std::to_string(position) + " (" +
                    hash.Short() + "): ";
+  // Its children may name it even if its bytes are bad.
+  if (!derived->position_of.emplace(hash, position).second) {
+    problems->push_back(at + "change appears twice in the log");
+  }
   std::string bytes;
+  Result<Change> change = Status::NotFound("");
   if (!store->Get(Family::kChanges, hash.AsStringView(), &bytes).ok()) {
     problems->push_back(at + "change bytes missing");
-    return;
-  }
-  if (dag::Sha256(bytes) != hash) {
+  } else if (dag::Sha256(bytes) != hash) {
     problems->push_back(at + "bytes do not hash to their key");
-    return;
-  }
-  Result<Change> change = dag::DecodeChange(bytes);
-  if (!change.ok()) {
+  } else if (change = dag::DecodeChange(bytes); !change.ok()) {
     problems->push_back(at + "does not decode: " + change.status().message());
+  }
+  if (!change.ok()) {
+    derived->complete = false;
     return;
   }
   std::string value;
@@ -52,14 +58,13 @@ void CheckEntry(storage::KvStore* store, uint64_t position, const Hash& hash,
     problems->push_back(at + "index entry missing or disagrees with the log");
   }
   for (const Hash& parent : change->parents) {
-    if (!derived->position_of.count(parent)) {
+    auto parent_position = derived->position_of.find(parent);
+    if (parent_position == derived->position_of.end() ||
+        parent_position->second >= position) {
       problems->push_back(at + "parent " + parent.Short() +
                           " is not earlier in the log (closure broken)");
     }
     derived->heads.erase(parent);
-  }
-  if (!derived->position_of.emplace(hash, position).second) {
-    problems->push_back(at + "change appears twice in the log");
   }
   derived->heads.insert(hash);
   ActorEntry& actor = derived->actors[change->actor];
@@ -144,7 +149,12 @@ Result<VerifyReport> ChangeLog::Verify() const {
         " entries but changes holds " + std::to_string(changes) +
         " and index " + std::to_string(index));
   }
-  CheckHeadsAndActors(store_, derived, &report.problems);
+  if (derived.complete) {
+    CheckHeadsAndActors(store_, derived, &report.problems);
+  } else {
+    report.problems.push_back(
+        "heads and actors not checked: some changes could not be read");
+  }
   return report;
 }
 

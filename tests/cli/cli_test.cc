@@ -1,0 +1,208 @@
+// Drives the real weft binary against databases made through the API.
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+
+#include "storage/rocksdb_kv_store.h"
+#include "tests/testutil/drafts.h"
+#include "tests/testutil/temp_dir.h"
+#include "weft/database.h"
+
+namespace weft {
+namespace {
+
+struct RunResult {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_path_ = dir_.Sub("db");
+    auto db = Database::Open(db_path_, Options());
+    ASSERT_TRUE(db.ok());
+    std::mt19937_64 rng(11);
+    for (int commit = 0; commit < 5; ++commit) {
+      auto hash = (*db)->Commit(testing::RandomDraft(rng, 2));
+      ASSERT_TRUE(hash.ok());
+      hashes_.push_back(*hash);
+    }
+  }
+
+  // Runs weft with `args` (already shell-quoted), optionally feeding stdin.
+  RunResult Weft(const std::string& args, const std::string& input = "") {
+    std::string in_path = dir_.Sub("stdin"), out_path = dir_.Sub("stdout"),
+                err_path = dir_.Sub("stderr");
+    std::ofstream(in_path) << input;
+    std::string command = std::string(WEFT_BINARY) + " " + args + " <" +
+                          in_path + " >" + out_path + " 2>" + err_path;
+    int status = std::system(command.c_str());
+    return RunResult{WEXITSTATUS(status), ReadFile(out_path), ReadFile(err_path)};
+  }
+
+  testing::TempDir dir_;
+  std::string db_path_;
+  std::vector<Hash> hashes_;
+};
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream stream(text);
+  for (std::string line; std::getline(stream, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST_F(CliTest, LogListsNewestFirst) {
+  RunResult run = Weft("--db " + db_path_ + " log");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0].rfind("5  " + hashes_[4].Short(), 0), 0u) << lines[0];
+  EXPECT_EQ(lines[4].rfind("1  " + hashes_[0].Short(), 0), 0u) << lines[4];
+
+  run = Weft("--db " + db_path_ + " log -n 2");
+  EXPECT_EQ(Lines(run.out).size(), 2u);
+
+  run = Weft("--db " + db_path_ + " --json log -n 3");
+  ASSERT_EQ(run.exit_code, 0);
+  lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 3u);
+  auto first = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(first["hash"], hashes_[4].ToHex());
+  EXPECT_EQ(first["position"], 5);
+  EXPECT_EQ(first["seq"], 5);
+  EXPECT_EQ(first["parents"][0], hashes_[3].ToHex());
+  EXPECT_EQ(first["ops"].size(), 2u);
+}
+
+TEST_F(CliTest, HeadsAndShow) {
+  RunResult run = Weft("--db " + db_path_ + " heads");
+  ASSERT_EQ(run.exit_code, 0);
+  EXPECT_EQ(run.out, hashes_[4].ToHex() + "\n");
+
+  run = Weft("--db " + db_path_ + " show " + hashes_[2].Short(8));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("change   " + hashes_[2].ToHex()), std::string::npos);
+  EXPECT_NE(run.out.find("parent   " + hashes_[1].ToHex()), std::string::npos);
+  EXPECT_NE(run.out.find("seq 3"), std::string::npos);
+
+  run = Weft("--db " + db_path_ + " show " + hashes_[2].ToHex() + " --json");
+  ASSERT_EQ(run.exit_code, 0);
+  auto change = nlohmann::json::parse(run.out);
+  EXPECT_EQ(change["hash"], hashes_[2].ToHex());
+  EXPECT_EQ(change["position"], 3);
+  EXPECT_EQ(change["ops"][0]["id"].get<std::string>().find("@"), 1u);
+}
+
+TEST_F(CliTest, VerifyPassesThenReportsCorruption) {
+  RunResult run = Weft("--db " + db_path_ + " verify");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("ok: 5 changes verified"), std::string::npos);
+
+  auto damage = [&](auto&& edit) {  // behind the engine's back
+    auto store = storage::OpenRocksDbKvStore(db_path_, {});
+    ASSERT_TRUE(store.ok());
+    auto batch = (*store)->NewBatch();
+    edit(batch.get());
+    ASSERT_TRUE((*store)->Write(batch.get(), true).ok());
+  };
+  damage([&](storage::WriteBatch* batch) {
+    batch->Delete(storage::Family::kHeads, hashes_[4].AsStringView());
+  });
+  run = Weft("--db " + db_path_ + " --json verify");
+  EXPECT_EQ(run.exit_code, 1);
+  auto report = nlohmann::json::parse(run.out);
+  EXPECT_EQ(report["ok"], false);
+  ASSERT_EQ(report["problems"].size(), 1u) << report.dump();
+  EXPECT_EQ(report["problems"][0].get<std::string>().rfind("heads:", 0), 0u);
+
+  damage([&](storage::WriteBatch* batch) {
+    batch->Put(storage::Family::kHeads, hashes_[4].AsStringView(), "");
+    batch->Put(storage::Family::kChanges, hashes_[2].AsStringView(), "junk");
+  });
+  run = Weft("--db " + db_path_ + " verify");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("log position 3 (" + hashes_[2].Short() +
+                         "): bytes do not hash to their key"),
+            std::string::npos)
+      << run.err;
+  EXPECT_EQ(run.err.find("closure"), std::string::npos) << run.err;
+  EXPECT_NE(run.out.find("FAILED: 5 changes verified"), std::string::npos);
+
+  run = Weft("--db " + db_path_ + " show " + hashes_[2].ToHex());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("fails its hash"), std::string::npos) << run.err;
+}
+
+TEST_F(CliTest, ErrorsAndExitCodes) {
+  RunResult run = Weft("--db " + db_path_ + " frobnicate");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("unknown command 'frobnicate'"), std::string::npos);
+
+  run = Weft("--db " + db_path_ + " log -n many");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("usage: log"), std::string::npos);
+
+  run = Weft("--db " + db_path_ + " show ffff0000ffff");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("no change matches"), std::string::npos);
+
+  run = Weft("--db " + db_path_ + " show");
+  EXPECT_EQ(run.exit_code, 2);
+
+  run = Weft("--db " + dir_.Sub("absent") + " log");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("no database at"), std::string::npos) << run.err;
+
+  run = Weft("--bogus-flag");
+  EXPECT_EQ(run.exit_code, 2);
+}
+
+TEST_F(CliTest, DatabaseOpenElsewhereIsReportedNotCorrupted) {
+  auto db = Database::Open(db_path_, Options());
+  ASSERT_TRUE(db.ok());
+  RunResult run = Weft("--db " + db_path_ + " log");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("open in another process"), std::string::npos)
+      << run.err;
+}
+
+TEST_F(CliTest, ShellReadsCommandsFromAPipe) {
+  RunResult run = Weft("--db " + db_path_, "heads\n# a comment\n\nlog -n 1\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], hashes_[4].ToHex());
+  EXPECT_EQ(lines[1].rfind("5  ", 0), 0u);
+
+  run = Weft("--db " + db_path_, "heads\nnope\nlog\n");
+  EXPECT_EQ(run.exit_code, 2);  // a script stops at its first error
+  EXPECT_EQ(Lines(run.out).size(), 1u);
+}
+
+TEST_F(CliTest, ShellCreatesTheDefaultDatabase) {
+  std::string fresh = dir_.Sub("fresh");
+  std::string command = "cd " + dir_.path() + " && mkdir fresh && cd fresh && " +
+                        WEFT_BINARY + " </dev/null >/dev/null 2>&1";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  auto db = Database::Open(fresh + "/weft.db", Options());
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  EXPECT_EQ((*db)->LogLength(), 0u);
+}
+
+}  // namespace
+}  // namespace weft

@@ -1,0 +1,199 @@
+#include "dag/change_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "dag/sha256.h"
+#include "tests/testutil/drafts.h"
+
+namespace weft::dag {
+namespace {
+
+using testing::SampleChange;
+
+void ExpectSameChange(const Change& a, const Change& b) {
+  EXPECT_EQ(a.parents, b.parents);
+  EXPECT_EQ(a.actor, b.actor);
+  EXPECT_EQ(a.seq, b.seq);
+  EXPECT_EQ(a.start_op, b.start_op);
+  EXPECT_EQ(a.time_ms, b.time_ms);
+  EXPECT_EQ(a.message, b.message);
+  EXPECT_EQ(a.docs, b.docs);
+  ASSERT_EQ(a.ops.size(), b.ops.size());
+  for (size_t op_idx = 0; op_idx < a.ops.size(); ++op_idx) {
+    const Op& x = a.ops[op_idx];
+    const Op& y = b.ops[op_idx];
+    EXPECT_EQ(x.action, y.action) << op_idx;
+    EXPECT_EQ(x.doc, y.doc) << op_idx;
+    EXPECT_EQ(x.obj, y.obj) << op_idx;
+    EXPECT_EQ(x.key, y.key) << op_idx;
+    EXPECT_EQ(x.elem, y.elem) << op_idx;
+    EXPECT_EQ(x.value, y.value) << op_idx;
+    EXPECT_EQ(x.delta, y.delta) << op_idx;
+    EXPECT_EQ(x.count, y.count) << op_idx;
+    EXPECT_EQ(x.text, y.text) << op_idx;
+    EXPECT_EQ(x.pred, y.pred) << op_idx;
+  }
+}
+
+TEST(ChangeCodecTest, RoundTripEveryOpKind) {
+  Change change = SampleChange();
+  ASSERT_TRUE(ValidateChange(change).ok()) << ValidateChange(change).ToString();
+  EncodedChange encoded = EncodeChange(change);
+  EXPECT_EQ(encoded.hash, Sha256(encoded.bytes));
+  Result<Change> decoded = DecodeChange(encoded.bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ExpectSameChange(change, *decoded);
+  // Encoding is deterministic for one build: same change, same bytes.
+  EXPECT_EQ(EncodeChange(*decoded).bytes, encoded.bytes);
+}
+
+TEST(ChangeCodecTest, EmptyChangeRoundTrips) {
+  Change change;
+  change.actor = testing::ActorFromSeed(9);
+  change.seq = 1;
+  change.start_op = 1;
+  EncodedChange encoded = EncodeChange(change);
+  Result<Change> decoded = DecodeChange(encoded.bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ExpectSameChange(change, *decoded);
+}
+
+TEST(ChangeCodecTest, MisalignedBytesDecode) {
+  EncodedChange encoded = EncodeChange(SampleChange());
+  std::string shifted = "x" + encoded.bytes;
+  Result<Change> decoded =
+      DecodeChange(std::string_view(shifted).substr(1));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+}
+
+TEST(ChangeCodecTest, EveryTruncationIsRejected) {
+  Change change = SampleChange();
+  EncodedChange encoded = EncodeChange(change);
+  for (size_t length = 0; length < encoded.bytes.size(); ++length) {
+    Result<Change> decoded =
+        DecodeChange(std::string_view(encoded.bytes).substr(0, length));
+    if (decoded.ok()) {
+      // Only trailing alignment padding may go: the same change, other
+      // bytes (so another hash: a claimed hash would still not match).
+      EXPECT_GE(length + 8, encoded.bytes.size()) << "length " << length;
+      ExpectSameChange(change, *decoded);
+    }
+  }
+  EXPECT_FALSE(DecodeChange(std::string_view(encoded.bytes)
+                                .substr(0, encoded.bytes.size() - 8))
+                   .ok());
+}
+
+TEST(ChangeCodecTest, RandomBytesNeverCrash) {
+  std::mt19937_64 rng(12345);
+  EncodedChange encoded = EncodeChange(SampleChange());
+  for (int round = 0; round < 20000; ++round) {
+    std::string bytes(rng() % 512, '\0');
+    for (char& byte : bytes) byte = static_cast<char>(rng());
+    if (round % 2 == 0 && bytes.size() >= 8) {
+      // Give half of them the right identifier so the verifier is exercised.
+      bytes.replace(4, 4, encoded.bytes.substr(4, 4));
+    }
+    Result<Change> decoded = DecodeChange(bytes);
+    EXPECT_FALSE(decoded.ok());
+  }
+}
+
+TEST(ChangeCodecTest, BitFlipsNeverCrashAndDecodeOnlyValidChanges) {
+  EncodedChange encoded = EncodeChange(SampleChange());
+  size_t rejected = 0;
+  for (size_t byte_idx = 0; byte_idx < encoded.bytes.size(); ++byte_idx) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string flipped = encoded.bytes;
+      flipped[byte_idx] ^= static_cast<char>(1 << bit);
+      Result<Change> decoded = DecodeChange(flipped);
+      if (!decoded.ok()) {
+        ++rejected;
+        continue;
+      }
+      // A flip inside a value may still be a valid change, but a different
+      // one: its hash differs, and it passes validation.
+      EXPECT_NE(Sha256(flipped), encoded.hash);
+      EXPECT_TRUE(ValidateChange(*decoded).ok());
+    }
+  }
+  EXPECT_GT(rejected, 0u);
+}
+
+TEST(ChangeCodecTest, OversizedIsInvalidArgument) {
+  EncodedChange encoded = EncodeChange(SampleChange());
+  Result<Change> decoded = DecodeChange(encoded.bytes, encoded.bytes.size() - 1);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_TRUE(decoded.status().IsInvalidArgument());
+  EXPECT_NE(decoded.status().message().find("over the limit"),
+            std::string::npos);
+}
+
+struct BadCase {
+  const char* name;
+  void (*mutate)(Change*);
+  const char* message_part;
+};
+
+const BadCase kBadCases[] = {
+    {"seq0", [](Change* c) { c->seq = 0; }, "seq is 0"},
+    {"start_op0", [](Change* c) { c->start_op = 0; }, "start_op is 0"},
+    {"dup_parent", [](Change* c) { c->parents.push_back(c->parents[0]); },
+     "parent twice"},
+    {"doc_index", [](Change* c) { c->ops[0].doc = 7; }, "document index"},
+    {"forward_ref", [](Change* c) { c->ops[1].obj.counter = 5000; },
+     "not older"},
+    {"bad_utf8_text", [](Change* c) { c->ops[14].text = "\xc3\x28"; },
+     "UTF-8"},
+    {"bad_utf8_value", [](Change* c) { c->ops[2].value = std::string("\xff"); },
+     "UTF-8"},
+    {"empty_key", [](Change* c) { c->docs[0].key.clear(); }, "empty"},
+    {"zero_delete", [](Change* c) { c->ops[13].count = 0; }, "delete of 0"},
+    {"counter_overflow",
+     [](Change* c) { c->start_op = limits::kOpCounterMax; }, "out of range"},
+    {"long_key", [](Change* c) { c->ops[0].key.assign(5000, 'k'); },
+     "longer than"},
+};
+
+TEST(ChangeCodecTest, InvalidChangesAreRejectedWithAReason) {
+  for (const BadCase& bad : kBadCases) {
+    Change change = SampleChange();
+    bad.mutate(&change);
+    Status status = ValidateChange(change);
+    ASSERT_FALSE(status.ok()) << bad.name;
+    EXPECT_TRUE(status.IsInvalidArgument()) << bad.name;
+    EXPECT_NE(status.message().find(bad.message_part), std::string::npos)
+        << bad.name << ": " << status.ToString();
+  }
+}
+
+TEST(ChangeCodecTest, DecoderAppliesTheSameRulesToBytes) {
+  // Encode a valid change, then patch an invalid value into the bytes the
+  // encoder would refuse: a seq of 0 written over the real seq.
+  Change change = SampleChange();
+  change.seq = 0x1122334455667788ULL;
+  EncodedChange encoded = EncodeChange(change);
+  std::string needle("\x88\x77\x66\x55\x44\x33\x22\x11", 8);
+  size_t at = encoded.bytes.find(needle);
+  ASSERT_NE(at, std::string::npos);
+  encoded.bytes.replace(at, 8, std::string(8, '\0'));
+  Result<Change> decoded = DecodeChange(encoded.bytes);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_NE(decoded.status().message().find("seq is 0"), std::string::npos);
+}
+
+TEST(Utf8Test, AcceptsAndRejects) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // > U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\x80"));              // lone continuation
+}
+
+}  // namespace
+}  // namespace weft::dag

@@ -1,0 +1,350 @@
+// The append path on the in-memory store: commits, remote changes, the
+// pending area, and every kind of bad change.
+#include "engine/log/change_log.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+#include "dag/change_codec.h"
+#include "storage/memory_kv_store.h"
+#include "tests/testutil/drafts.h"
+
+namespace weft::engine {
+namespace {
+
+using testing::ActorFromSeed;
+using testing::RandomDraft;
+
+struct Replica {
+  explicit Replica(uint64_t seed, Options options = Options())
+      : store(storage::NewMemoryKvStore()) {
+    auto opened = ChangeLog::Open(store.get(), options, ActorFromSeed(seed),
+                                  [] { return int64_t{1'700'000'000'000}; });
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    log = std::move(opened).value();
+  }
+  std::unique_ptr<storage::KvStore> store;
+  std::unique_ptr<ChangeLog> log;
+};
+
+dag::EncodedChange MakeChange(uint64_t actor_seed, uint64_t seq,
+                              uint64_t start_op, std::vector<Hash> parents,
+                              const std::string& message = "") {
+  Change change;
+  change.actor = ActorFromSeed(actor_seed);
+  change.seq = seq;
+  change.start_op = start_op;
+  change.parents = std::move(parents);
+  change.message = message;
+  return dag::EncodeChange(change);
+}
+
+// Copies every change of `from` that `to` lacks, in `from`'s log order.
+void Pull(const ChangeLog& from, ChangeLog* to) {
+  for (uint64_t pos = 1; pos <= from.LogLength(); ++pos) {
+    auto stored = from.GetChangeAt(pos);
+    ASSERT_TRUE(stored.ok());
+    auto outcome = to->Receive(&stored->hash, stored->bytes);
+    ASSERT_TRUE(outcome.ok() || outcome.status().IsAlreadyExists())
+        << outcome.status().ToString();
+  }
+}
+
+void ExpectVerified(const ChangeLog& log) {
+  auto report = log.Verify();
+  ASSERT_TRUE(report.ok());
+  for (const std::string& problem : report->problems) ADD_FAILURE() << problem;
+}
+
+TEST(ChangeLogTest, CommitsChainOnTheHeads) {
+  Replica replica(1);
+  std::mt19937_64 rng(1);
+  std::vector<Hash> hashes;
+  for (int commit = 0; commit < 5; ++commit) {
+    auto hash = replica.log->Commit({RandomDraft(rng, 3)});
+    ASSERT_TRUE(hash.ok()) << hash.status().ToString();
+    hashes.push_back((*hash)[0]);
+  }
+  EXPECT_EQ(replica.log->LogLength(), 5u);
+  EXPECT_EQ(replica.log->Heads(), std::vector<Hash>{hashes.back()});
+  auto actors = replica.log->Actors();
+  ASSERT_EQ(actors.size(), 1u);
+  EXPECT_EQ(actors[0].actor, ActorFromSeed(1));
+  EXPECT_EQ(actors[0].seq, 5u);
+  EXPECT_EQ(actors[0].end_op, 15u);
+  EXPECT_EQ(replica.log->NextOpCounter(), 16u);
+  for (uint64_t pos = 1; pos <= 5; ++pos) {
+    auto stored = replica.log->GetChangeAt(pos);
+    ASSERT_TRUE(stored.ok());
+    EXPECT_EQ(stored->hash, hashes[pos - 1]);
+    EXPECT_EQ(stored->height, pos);
+    EXPECT_EQ(stored->change.seq, pos);
+    EXPECT_EQ(stored->change.start_op, 3 * pos - 2);
+    if (pos > 1) {
+      EXPECT_EQ(stored->change.parents, std::vector<Hash>{hashes[pos - 2]});
+    }
+  }
+  ExpectVerified(*replica.log);
+}
+
+TEST(ChangeLogTest, BatchWithAnInvalidDraftCommitsNothing) {
+  Replica replica(1);
+  std::mt19937_64 rng(2);
+  ASSERT_TRUE(replica.log->Commit({RandomDraft(rng, 2)}).ok());
+  std::vector<ChangeDraft> drafts{RandomDraft(rng, 2), RandomDraft(rng, 2)};
+  drafts.push_back(RandomDraft(rng, 2));
+  drafts.back().ops[0].doc = 99;  // names no document
+  auto result = replica.log->Commit(drafts);
+  ASSERT_FALSE(result.ok());
+  EXPECT_TRUE(result.status().IsInvalidArgument());
+  EXPECT_EQ(replica.log->LogLength(), 1u);
+  EXPECT_EQ(replica.log->Actors()[0].seq, 1u);
+  drafts.pop_back();
+  auto hashes = replica.log->Commit(drafts);
+  ASSERT_TRUE(hashes.ok());
+  EXPECT_EQ(replica.log->LogLength(), 3u);
+  EXPECT_EQ(replica.log->Heads(), std::vector<Hash>{(*hashes)[1]});
+  ExpectVerified(*replica.log);
+}
+
+TEST(ChangeLogTest, OversizedLocalChangeIsRejected) {
+  Options options;
+  options.change_bytes_max = 1024;
+  Replica replica(1, options);
+  ChangeDraft draft = testing::OneOpDraft(1);
+  draft.ops[0].value = std::string(2000, 'x');
+  auto result = replica.log->Commit({draft});
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("over the limit"), std::string::npos);
+  EXPECT_EQ(replica.log->LogLength(), 0u);
+}
+
+// Two writers that sometimes exchange changes, so the DAG has forks and
+// merges; then fresh replicas receive everything in two different orders.
+TEST(ChangeLogTest, RandomDeliveryOrderConvergesWithInOrderDelivery) {
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    std::mt19937_64 rng(seed);
+    Replica a(100), b(200);
+    for (int step = 0; step < 60; ++step) {
+      Replica& writer = rng() % 2 ? a : b;
+      ASSERT_TRUE(writer.log->Commit({RandomDraft(rng, 1 + rng() % 3)}).ok());
+      if (rng() % 5 == 0) Pull(*a.log, b.log.get());
+      if (rng() % 5 == 0) Pull(*b.log, a.log.get());
+    }
+    Pull(*b.log, a.log.get());  // a now holds everything
+    ASSERT_GT(a.log->LogLength(), 60u - 1);
+
+    std::vector<StoredChange> all;
+    for (uint64_t pos = 1; pos <= a.log->LogLength(); ++pos) {
+      all.push_back(*a.log->GetChangeAt(pos));
+    }
+    Replica in_order(300), shuffled(400);
+    Pull(*a.log, in_order.log.get());
+    std::shuffle(all.begin(), all.end(), rng);
+    for (const StoredChange& stored : all) {
+      auto outcome = shuffled.log->Receive(nullptr, stored.bytes);
+      ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+    }
+    EXPECT_EQ(shuffled.log->PendingCount(), 0u);
+    EXPECT_EQ(shuffled.log->LogLength(), all.size());
+    EXPECT_EQ(shuffled.log->Heads(), a.log->Heads()) << "seed " << seed;
+    EXPECT_EQ(in_order.log->Heads(), a.log->Heads());
+    EXPECT_EQ(shuffled.log->Actors().size(), 2u);
+    ExpectVerified(*shuffled.log);
+    ExpectVerified(*in_order.log);
+  }
+}
+
+TEST(ChangeLogTest, PendingChangesApplyInCausalOrder) {
+  Replica replica(1);
+  auto root = MakeChange(7, 1, 1, {});
+  auto child = MakeChange(7, 2, 2, {root.hash});
+  auto grandchild = MakeChange(7, 3, 3, {child.hash});
+  auto outcome = replica.log->Receive(nullptr, grandchild.bytes);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_FALSE(outcome->stored);
+  ASSERT_TRUE(replica.log->Receive(nullptr, child.bytes).ok());
+  EXPECT_EQ(replica.log->PendingCount(), 2u);
+  EXPECT_EQ(replica.log->LogLength(), 0u);
+  EXPECT_TRUE(replica.log->Receive(nullptr, child.bytes)
+                  .status()
+                  .IsAlreadyExists());
+  outcome = replica.log->Receive(nullptr, root.bytes);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_TRUE(outcome->stored);
+  EXPECT_EQ(outcome->stored_count, 3u);
+  EXPECT_EQ(replica.log->PendingCount(), 0u);
+  EXPECT_EQ(replica.log->GetChangeAt(3)->hash, grandchild.hash);
+  ExpectVerified(*replica.log);
+}
+
+TEST(ChangeLogTest, PendingChangeThatProvesInvalidIsDroppedWithItsChildren) {
+  Replica replica(1);
+  auto root = MakeChange(7, 1, 1, {});
+  auto gap = MakeChange(7, 3, 2, {root.hash});  // seq 2 skipped
+  auto after_gap = MakeChange(7, 4, 3, {gap.hash});
+  ASSERT_TRUE(replica.log->Receive(nullptr, after_gap.bytes).ok());
+  ASSERT_TRUE(replica.log->Receive(nullptr, gap.bytes).ok());
+  auto outcome = replica.log->Receive(nullptr, root.bytes);
+  ASSERT_TRUE(outcome.ok());
+  EXPECT_EQ(outcome->stored_count, 1u);
+  EXPECT_EQ(outcome->rejected_count, 2u);
+  EXPECT_NE(outcome->first_rejection.find("seq gap"), std::string::npos);
+  EXPECT_EQ(replica.log->PendingCount(), 0u);
+  EXPECT_EQ(replica.log->LogLength(), 1u);
+  ExpectVerified(*replica.log);
+}
+
+// Each bad change gets a clear error and leaves the log exactly as it was.
+TEST(ChangeLogTest, BadChangesAreRejectedAndNothingIsStored) {
+  Options options;
+  options.pending_changes_max = 2;
+  options.change_bytes_max = 4096;
+  Replica replica(1, options);
+  auto root = MakeChange(7, 1, 1, {});
+  ASSERT_TRUE(replica.log->Receive(nullptr, root.bytes).ok());
+  auto second = MakeChange(7, 2, 5, {root.hash});
+  ASSERT_TRUE(replica.log->Receive(nullptr, second.bytes).ok());
+  Hash unknown_parent = MakeChange(9, 1, 1, {}).hash;
+
+  struct Case {
+    const char* name;
+    std::string bytes;
+    const Hash* claimed;
+    Status::Code code;
+    const char* message_part;
+  };
+  auto equivocation = MakeChange(7, 2, 6, {root.hash}, "another seq 2");
+  auto gap = MakeChange(7, 4, 10, {second.hash});
+  auto lamport = MakeChange(8, 1, 3, {second.hash});
+  auto backwards = MakeChange(7, 3, 4, {root.hash});
+  auto oversized = MakeChange(7, 3, 9, {second.hash}, std::string(5000, 'm'));
+  std::string random_bytes(200, '\0');
+  std::mt19937_64 rng(5);
+  for (char& byte : random_bytes) byte = static_cast<char>(rng());
+  Hash wrong = root.hash;
+  const Case cases[] = {
+      {"truncated", second.bytes.substr(0, second.bytes.size() / 2), nullptr,
+       Status::Code::kCorruption, "change"},
+      {"random", random_bytes, nullptr, Status::Code::kCorruption, ""},
+      {"hash mismatch", gap.bytes, &wrong, Status::Code::kCorruption,
+       "not to the claimed"},
+      {"duplicate", second.bytes, nullptr, Status::Code::kAlreadyExists,
+       "already stored"},
+      {"equivocation", equivocation.bytes, nullptr,
+       Status::Code::kInvalidArgument, "equivocation"},
+      {"seq gap", gap.bytes, nullptr, Status::Code::kInvalidArgument,
+       "seq gap"},
+      {"lamport", lamport.bytes, nullptr, Status::Code::kInvalidArgument,
+       "do not follow the parents"},
+      {"backwards", backwards.bytes, nullptr, Status::Code::kInvalidArgument,
+       "go backwards"},
+      {"oversized", oversized.bytes, nullptr, Status::Code::kInvalidArgument,
+       "over the limit"},
+  };
+  for (const Case& bad : cases) {
+    auto outcome = replica.log->Receive(bad.claimed, bad.bytes);
+    ASSERT_FALSE(outcome.ok()) << bad.name;
+    EXPECT_EQ(outcome.status().code(), bad.code)
+        << bad.name << ": " << outcome.status().ToString();
+    EXPECT_NE(outcome.status().message().find(bad.message_part),
+              std::string::npos)
+        << bad.name << ": " << outcome.status().ToString();
+    EXPECT_EQ(replica.log->LogLength(), 2u) << bad.name;
+    EXPECT_EQ(replica.log->PendingCount(), 0u) << bad.name;
+  }
+
+  // Unknown parents: parked up to the bound, then Busy.
+  for (uint64_t seq = 2; seq <= 3; ++seq) {
+    auto orphan = MakeChange(9, seq, 10 * seq, {unknown_parent});
+    auto outcome = replica.log->Receive(nullptr, orphan.bytes);
+    ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
+    EXPECT_FALSE(outcome->stored);
+  }
+  auto one_too_many = MakeChange(9, 4, 40, {unknown_parent});
+  auto outcome = replica.log->Receive(nullptr, one_too_many.bytes);
+  EXPECT_TRUE(outcome.status().IsBusy()) << outcome.status().ToString();
+  EXPECT_EQ(replica.log->PendingCount(), 2u);
+  EXPECT_EQ(replica.log->LogLength(), 2u);
+  ExpectVerified(*replica.log);
+}
+
+TEST(ChangeLogTest, ReopenRestoresStateWithoutTheLog) {
+  auto store = storage::NewMemoryKvStore();
+  std::mt19937_64 rng(3);
+  Hash last;
+  {
+    auto log = ChangeLog::Open(store.get(), Options(), ActorFromSeed(1),
+                               [] { return int64_t{0}; });
+    ASSERT_TRUE(log.ok());
+    auto hashes = (*log)->Commit({RandomDraft(rng, 2), RandomDraft(rng, 2)});
+    ASSERT_TRUE(hashes.ok());
+    last = (*hashes)[1];
+  }
+  // A different would-be actor: the stored one must win.
+  auto log = ChangeLog::Open(store.get(), Options(), ActorFromSeed(2),
+                             [] { return int64_t{0}; });
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ((*log)->local_actor(), ActorFromSeed(1));
+  EXPECT_EQ((*log)->LogLength(), 2u);
+  EXPECT_EQ((*log)->Heads(), std::vector<Hash>{last});
+  EXPECT_EQ((*log)->NextOpCounter(), 5u);
+  auto next = (*log)->Commit({RandomDraft(rng, 1)});
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ((*log)->GetChange((*next)[0])->change.seq, 3u);
+}
+
+TEST(ChangeLogTest, UnknownFormatVersionIsNotSupported) {
+  auto store = storage::NewMemoryKvStore();
+  auto batch = store->NewBatch();
+  batch->Put(storage::Family::kMeta, kMetaFormatVersion, "99");
+  ASSERT_TRUE(store->Write(batch.get(), false).ok());
+  auto log = ChangeLog::Open(store.get(), Options(), ActorFromSeed(1),
+                             [] { return int64_t{0}; });
+  EXPECT_TRUE(log.status().IsNotSupported()) << log.status().ToString();
+}
+
+TEST(ChangeLogTest, ResolvesAbbreviatedHashes) {
+  Replica replica(1);
+  std::mt19937_64 rng(4);
+  std::vector<Hash> hashes;
+  for (int commit = 0; commit < 40; ++commit) {
+    hashes.push_back((*replica.log->Commit({RandomDraft(rng, 1)}))[0]);
+  }
+  for (const Hash& hash : hashes) {
+    for (size_t digits : {5, 8, 64}) {
+      auto resolved = replica.log->ResolveHashPrefix(hash.ToHex().substr(0, digits));
+      ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+      EXPECT_EQ(*resolved, hash);
+    }
+  }
+  EXPECT_TRUE(replica.log->ResolveHashPrefix("abc").status().IsInvalidArgument());
+  // The first 4-digit prefix no hash has is NotFound.
+  for (int candidate = 0;; ++candidate) {
+    char absent[16];
+    std::snprintf(absent, sizeof(absent), "%04x", candidate);
+    bool taken = std::any_of(hashes.begin(), hashes.end(), [&](const Hash& h) {
+      return h.ToHex().rfind(absent, 0) == 0;
+    });
+    if (taken) continue;
+    EXPECT_TRUE(replica.log->ResolveHashPrefix(absent).status().IsNotFound());
+    break;
+  }
+  // Two stored keys sharing 3 bytes make a 6-digit prefix ambiguous.
+  auto batch = replica.store->NewBatch();
+  std::string key_a(32, '\x7a'), key_b(32, '\x7a');
+  key_b[31] = 1;
+  batch->Put(storage::Family::kChanges, key_a, "a");
+  batch->Put(storage::Family::kChanges, key_b, "b");
+  ASSERT_TRUE(replica.store->Write(batch.get(), false).ok());
+  auto ambiguous = replica.log->ResolveHashPrefix("7a7a7a");
+  EXPECT_TRUE(ambiguous.status().IsInvalidArgument());
+  EXPECT_NE(ambiguous.status().message().find("ambiguous"), std::string::npos);
+  EXPECT_TRUE(replica.log->ResolveHashPrefix("7a7a7a7").status().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace weft::engine

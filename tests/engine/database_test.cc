@@ -1,0 +1,171 @@
+// weft::Database on real RocksDB in a temporary folder.
+#include "weft/database.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "tests/testutil/drafts.h"
+#include "tests/testutil/temp_dir.h"
+
+namespace weft {
+namespace {
+
+using testing::RandomDraft;
+using testing::TempDir;
+
+std::unique_ptr<Database> OpenOrDie(const std::string& path,
+                                    Options options = Options()) {
+  auto db = Database::Open(path, options);
+  EXPECT_TRUE(db.ok()) << db.status().ToString();
+  return db.ok() ? std::move(db).value() : nullptr;
+}
+
+void ExpectVerified(const Database& db) {
+  auto report = db.Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  for (const std::string& problem : report->problems) ADD_FAILURE() << problem;
+}
+
+TEST(DatabaseTest, CommitReopenReadBack) {
+  TempDir dir;
+  std::mt19937_64 rng(1);
+  std::vector<Hash> hashes;
+  std::vector<std::string> bytes;
+  ActorId actor;
+  {
+    auto db = OpenOrDie(dir.Sub("db"));
+    actor = db->local_actor();
+    for (int commit = 0; commit < 20; ++commit) {
+      auto hash = db->Commit(RandomDraft(rng, 1 + commit % 4));
+      ASSERT_TRUE(hash.ok()) << hash.status().ToString();
+      hashes.push_back(*hash);
+      bytes.push_back(db->GetChange(*hash)->bytes);
+    }
+    auto batch = db->CommitBatch({RandomDraft(rng, 2), RandomDraft(rng, 2)});
+    ASSERT_TRUE(batch.ok());
+    for (const Hash& hash : *batch) {
+      hashes.push_back(hash);
+      bytes.push_back(db->GetChange(hash)->bytes);
+    }
+  }
+  auto db = OpenOrDie(dir.Sub("db"));
+  EXPECT_EQ(db->local_actor(), actor);
+  EXPECT_EQ(db->LogLength(), hashes.size());
+  EXPECT_EQ(db->Heads(), std::vector<Hash>{hashes.back()});
+  for (size_t idx = 0; idx < hashes.size(); ++idx) {
+    auto stored = db->GetChangeAt(idx + 1);
+    ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+    EXPECT_EQ(stored->hash, hashes[idx]);
+    EXPECT_EQ(stored->bytes, bytes[idx]);
+    EXPECT_EQ(stored->change.actor, actor);
+  }
+  std::vector<Hash> scanned;
+  ASSERT_TRUE(db->ScanLog(3, [&](uint64_t position, const Hash& hash) {
+                  EXPECT_EQ(position, scanned.size() + 3);
+                  scanned.push_back(hash);
+                  return scanned.size() < 5;
+                }).ok());
+  EXPECT_EQ(scanned, std::vector<Hash>(hashes.begin() + 2, hashes.begin() + 7));
+  EXPECT_TRUE(db->GetChangeAt(999).status().IsNotFound());
+  EXPECT_TRUE(db->GetChange(Hash()).status().IsNotFound());
+  ExpectVerified(*db);
+}
+
+TEST(DatabaseTest, RemoteChangesInRandomOrderMatchInOrderDelivery) {
+  TempDir dir;
+  std::mt19937_64 rng(7);
+  auto a = OpenOrDie(dir.Sub("a"));
+  auto b = OpenOrDie(dir.Sub("b"));
+  auto copy_all = [](Database& from, Database& to) {
+    for (uint64_t pos = 1; pos <= from.LogLength(); ++pos) {
+      auto stored = from.GetChangeAt(pos);
+      ASSERT_TRUE(stored.ok());
+      auto outcome = to.Receive(stored->hash, stored->bytes);
+      ASSERT_TRUE(outcome.ok() || outcome.status().IsAlreadyExists());
+    }
+  };
+  for (int step = 0; step < 200; ++step) {
+    Database& writer = rng() % 2 ? *a : *b;
+    ASSERT_TRUE(writer.Commit(RandomDraft(rng, 1 + rng() % 4)).ok());
+    if (rng() % 10 == 0) copy_all(*a, *b);
+    if (rng() % 10 == 0) copy_all(*b, *a);
+  }
+  copy_all(*b, *a);
+  copy_all(*a, *b);
+  EXPECT_EQ(a->Heads(), b->Heads());
+
+  std::vector<std::string> all;
+  for (uint64_t pos = 1; pos <= a->LogLength(); ++pos) {
+    all.push_back(a->GetChangeAt(pos)->bytes);
+  }
+  std::shuffle(all.begin(), all.end(), rng);
+  {
+    auto shuffled = OpenOrDie(dir.Sub("shuffled"));
+    for (const std::string& bytes : all) {
+      ASSERT_TRUE(shuffled->Receive(bytes).ok());
+    }
+    EXPECT_EQ(shuffled->PendingCount(), 0u);
+  }
+  auto shuffled = OpenOrDie(dir.Sub("shuffled"));  // and after a reopen
+  EXPECT_EQ(shuffled->LogLength(), a->LogLength());
+  EXPECT_EQ(shuffled->Heads(), a->Heads());
+  EXPECT_EQ(shuffled->Actors().size(), 2u);
+  auto a_actors = a->Actors();
+  auto s_actors = shuffled->Actors();
+  for (size_t idx = 0; idx < a_actors.size(); ++idx) {
+    EXPECT_EQ(s_actors[idx].seq, a_actors[idx].seq);
+    EXPECT_EQ(s_actors[idx].last_hash, a_actors[idx].last_hash);
+  }
+  ExpectVerified(*shuffled);
+  ExpectVerified(*a);
+}
+
+TEST(DatabaseTest, SecondOpenOfTheSameFolderIsBusy) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.Sub("db"));
+  auto second = Database::Open(dir.Sub("db"), Options());
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(second.status().IsBusy()) << second.status().ToString();
+}
+
+TEST(DatabaseTest, MissingDatabaseWithoutCreateIsNotFound) {
+  TempDir dir;
+  Options options;
+  options.create_if_missing = false;
+  EXPECT_TRUE(Database::Open(dir.Sub("none"), options).status().IsNotFound());
+}
+
+TEST(DatabaseTest, CheckpointCopiesALiveDatabase) {
+  TempDir dir;
+  std::mt19937_64 rng(3);
+  auto db = OpenOrDie(dir.Sub("db"));
+  for (int commit = 0; commit < 10; ++commit) {
+    ASSERT_TRUE(db->Commit(RandomDraft(rng, 2)).ok());
+  }
+  ASSERT_TRUE(db->Checkpoint(dir.Sub("copy")).ok());
+  auto copy = OpenOrDie(dir.Sub("copy"));
+  EXPECT_EQ(copy->Heads(), db->Heads());
+  EXPECT_EQ(copy->local_actor(), db->local_actor());
+  ExpectVerified(*copy);
+  EXPECT_GT(db->ApproximateSizeBytes(), 0u);
+}
+
+TEST(DatabaseTest, SyncOptionCommitsDurably) {
+  TempDir dir;
+  Options options;
+  options.sync = true;
+  Hash hash;
+  {
+    auto db = OpenOrDie(dir.Sub("db"), options);
+    auto committed = db->Commit(testing::OneOpDraft(1));
+    ASSERT_TRUE(committed.ok());
+    hash = *committed;
+  }
+  auto db = OpenOrDie(dir.Sub("db"), options);
+  EXPECT_TRUE(db->GetChange(hash).ok());
+}
+
+}  // namespace
+}  // namespace weft

@@ -1,0 +1,143 @@
+// The port's contract, run against both adapters.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+
+#include "storage/kv_store.h"
+#include "storage/memory_kv_store.h"
+#include "storage/rocksdb_kv_store.h"
+#include "tests/testutil/temp_dir.h"
+
+namespace weft::storage {
+namespace {
+
+class KvStoreTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    if (GetParam()) {
+      auto store = OpenRocksDbKvStore(dir_.Sub("db"), RocksDbStoreOptions());
+      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      store_ = std::move(store).value();
+    } else {
+      store_ = NewMemoryKvStore();
+    }
+  }
+  testing::TempDir dir_;
+  std::unique_ptr<KvStore> store_;
+};
+
+TEST_P(KvStoreTest, BatchIsAtomicAndFamiliesAreSeparate) {
+  auto batch = store_->NewBatch();
+  batch->Put(Family::kChanges, "k", "in changes");
+  batch->Put(Family::kLog, "k", "in log");
+  batch->Put(Family::kMeta, "gone", "x");
+  batch->Delete(Family::kMeta, "gone");
+  EXPECT_EQ(batch->Count(), 4u);
+  std::string value;
+  EXPECT_TRUE(store_->Get(Family::kChanges, "k", &value).IsNotFound());
+  ASSERT_TRUE(store_->Write(batch.get(), true).ok());
+  ASSERT_TRUE(store_->Get(Family::kChanges, "k", &value).ok());
+  EXPECT_EQ(value, "in changes");
+  ASSERT_TRUE(store_->Get(Family::kLog, "k", &value).ok());
+  EXPECT_EQ(value, "in log");
+  EXPECT_TRUE(store_->Get(Family::kMeta, "gone", &value).IsNotFound());
+  EXPECT_TRUE(store_->Get(Family::kHeads, "k", &value).IsNotFound());
+}
+
+TEST_P(KvStoreTest, IteratorSeeksAndOrders) {
+  auto batch = store_->NewBatch();
+  for (const char* key : {"b", "d", "a", "c"}) {
+    batch->Put(Family::kIndex, key, std::string("v") + key);
+  }
+  ASSERT_TRUE(store_->Write(batch.get(), false).ok());
+  auto it = store_->NewIterator(Family::kIndex);
+  std::string keys;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) keys += it->key();
+  EXPECT_EQ(keys, "abcd");
+  it->Seek("bb");
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "c");
+  EXPECT_EQ(it->value(), "vc");
+  it->SeekToLast();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_EQ(it->key(), "d");
+  it->Prev();
+  EXPECT_EQ(it->key(), "c");
+  it->Seek("z");
+  EXPECT_FALSE(it->Valid());
+  EXPECT_TRUE(it->status().ok());
+}
+
+TEST_P(KvStoreTest, IteratorIsASnapshot) {
+  auto batch = store_->NewBatch();
+  batch->Put(Family::kDocs, "a", "1");
+  ASSERT_TRUE(store_->Write(batch.get(), false).ok());
+  auto it = store_->NewIterator(Family::kDocs);
+  batch->Clear();
+  batch->Put(Family::kDocs, "b", "2");
+  ASSERT_TRUE(store_->Write(batch.get(), false).ok());
+  int count = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+  EXPECT_EQ(count, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Adapters, KvStoreTest, ::testing::Values(false, true),
+                         [](const auto& info) {
+                           return info.param ? "RocksDb" : "Memory";
+                         });
+
+TEST(RocksDbKvStoreTest, SecondOpenIsBusy) {
+  testing::TempDir dir;
+  auto first = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
+  ASSERT_TRUE(first.ok());
+  auto second = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(second.status().IsBusy()) << second.status().ToString();
+}
+
+TEST(RocksDbKvStoreTest, MissingDatabaseIsNotFoundWithoutCreate) {
+  testing::TempDir dir;
+  RocksDbStoreOptions options;
+  options.create_if_missing = false;
+  auto store = OpenRocksDbKvStore(dir.Sub("absent"), options);
+  EXPECT_TRUE(store.status().IsNotFound()) << store.status().ToString();
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("absent")));
+}
+
+TEST(RocksDbKvStoreTest, CheckpointIsAnOpenableCopy) {
+  testing::TempDir dir;
+  {
+    auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
+    ASSERT_TRUE(store.ok());
+    auto batch = (*store)->NewBatch();
+    batch->Put(Family::kMeta, "key", "value");
+    ASSERT_TRUE((*store)->Write(batch.get(), true).ok());
+    ASSERT_TRUE((*store)->Checkpoint(dir.Sub("copy")).ok());
+    EXPECT_GT((*store)->ApproximateSizeBytes(), 0u);
+  }
+  auto copy = OpenRocksDbKvStore(dir.Sub("copy"), RocksDbStoreOptions());
+  ASSERT_TRUE(copy.ok());
+  std::string value;
+  ASSERT_TRUE((*copy)->Get(Family::kMeta, "key", &value).ok());
+  EXPECT_EQ(value, "value");
+}
+
+TEST(RocksDbKvStoreTest, DataSurvivesReopen) {
+  testing::TempDir dir;
+  {
+    auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
+    ASSERT_TRUE(store.ok());
+    auto batch = (*store)->NewBatch();
+    batch->Put(Family::kPeers, "p", "state");
+    ASSERT_TRUE((*store)->Write(batch.get(), false).ok());
+  }
+  auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
+  ASSERT_TRUE(store.ok());
+  std::string value;
+  ASSERT_TRUE((*store)->Get(Family::kPeers, "p", &value).ok());
+  EXPECT_EQ(value, "state");
+}
+
+}  // namespace
+}  // namespace weft::storage
