@@ -4,7 +4,6 @@ namespace weft::storage {
 
 const char* FamilyName(Family family) {
   switch (family) {
-    case Family::kChanges: return "changes";
     case Family::kLog: return "log";
     case Family::kIndex: return "index";
     case Family::kHeads: return "heads";

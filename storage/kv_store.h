@@ -14,12 +14,13 @@
 
 namespace weft::storage {
 
-// The column families of DESIGN.md §5. Keys in different families never
-// collide; each family may be tuned on its own.
+// The column families of DESIGN.md §5, except that a change's bytes live in
+// its log entry rather than in a separate hash-keyed family (see
+// engine/FORMAT.md for why). Keys in different families never collide; each
+// family may be tuned on its own.
 enum class Family : uint8_t {
-  kChanges = 0,  // hash -> encoded change bytes
-  kLog,          // log position (big-endian u64) -> hash
-  kIndex,        // hash -> log position, height, end op
+  kLog = 0,  // log position (big-endian u64) -> hash, encoded change bytes
+  kIndex,    // hash -> log position, height, end op
   kHeads,        // hash -> empty
   kActors,       // actor -> last seq, last hash, end op
   kDocs,         // collection/key -> document state
@@ -27,7 +28,7 @@ enum class Family : uint8_t {
   kPeers,        // peer id -> last sync state
   kMeta,         // format version, actor id, ...
 };
-constexpr int kFamilyCount = 9;
+constexpr int kFamilyCount = 8;
 const char* FamilyName(Family family);
 
 // A set of writes applied atomically by KvStore::Write. Not thread-safe.

@@ -38,13 +38,14 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
-  // Point lookups by hash or key dominate every family but the log, whose
-  // keys are read by position in order: no filter helps a range scan there.
+  // Point lookups by hash or key dominate every family but the log, which
+  // is mostly scanned in order: no filter helps a range scan.
   if (family != Family::kLog) {
     table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   }
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   // Hashes do not compress; change bodies, documents and views do.
+  // The log and index take most writes: give them the larger memtables.
   options.compression = rocksdb::kLZ4Compression;
   options.bottommost_compression = rocksdb::kZSTD;
   if (family == Family::kHeads || family == Family::kActors ||

@@ -159,21 +159,15 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
   // Every check passed: from here on nothing fails.
   IndexEntry entry{++log_length_, height, change.EndOp()};
   storage::WriteBatch* writes = batch->writes.get();
-  writes->Put(Family::kChanges, hash.AsStringView(), bytes);
   writes->Put(Family::kLog, EncodePosition(entry.position),
-              hash.AsStringView());
+              EncodeLogValue(hash, bytes));
   writes->Put(Family::kIndex, hash.AsStringView(), EncodeIndexEntry(entry));
   for (const Hash& parent : change.parents) {
-    if (heads_.erase(parent) > 0) {
-      writes->Delete(Family::kHeads, parent.AsStringView());
-    }
+    if (heads_.erase(parent) > 0) batch->removed_heads.push_back(parent);
   }
   heads_[hash] = entry;
-  writes->Put(Family::kHeads, hash.AsStringView(), "");
-  ActorEntry actor_entry{change.seq, hash, change.EndOp()};
-  actors_[change.actor] = actor_entry;
-  writes->Put(Family::kActors, change.actor.AsStringView(),
-              EncodeActorEntry(actor_entry));
+  actors_[change.actor] = ActorEntry{change.seq, hash, change.EndOp()};
+  batch->touched_actors.push_back(change.actor);
   max_op_ = std::max(max_op_, change.EndOp());
   batch->staged[hash] = entry;
   return Status::OK();
@@ -208,7 +202,8 @@ Status ChangeLog::StageDraft(Batch* batch, const ChangeDraft& draft,
 Result<std::vector<Hash>> ChangeLog::Commit(
     const std::vector<ChangeDraft>& drafts) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Batch batch{store_->NewBatch(), {}};
+  Batch batch;
+  batch.writes = store_->NewBatch();
   std::vector<Hash> hashes(drafts.size());
   for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
     Status status = StageDraft(&batch, drafts[draft_idx], &hashes[draft_idx]);
@@ -263,7 +258,8 @@ Result<ReceiveOutcome> ChangeLog::Receive(const Hash* claimed_hash,
         missing));
     return outcome;
   }
-  Batch batch{store_->NewBatch(), {}};
+  Batch batch;
+  batch.writes = store_->NewBatch();
   WEFT_RETURN_IF_ERROR(StageChange(&batch, outcome.hash, bytes, change));
   outcome.stored = true;
   outcome.stored_count = 1;
@@ -297,6 +293,23 @@ void ChangeLog::StageReadyPending(Batch* batch, const Hash& stored,
 }
 
 Status ChangeLog::WriteBatch(Batch* batch) {
+  storage::WriteBatch* writes = batch->writes.get();
+  for (const Hash& removed : batch->removed_heads) {
+    // A head staged and superseded within this batch was never written.
+    if (!batch->staged.count(removed)) {
+      writes->Delete(Family::kHeads, removed.AsStringView());
+    }
+  }
+  for (const auto& [hash, entry] : batch->staged) {
+    if (heads_.count(hash)) writes->Put(Family::kHeads, hash.AsStringView(), "");
+  }
+  std::sort(batch->touched_actors.begin(), batch->touched_actors.end());
+  auto last = std::unique(batch->touched_actors.begin(),
+                          batch->touched_actors.end());
+  for (auto actor = batch->touched_actors.begin(); actor != last; ++actor) {
+    writes->Put(Family::kActors, actor->AsStringView(),
+                EncodeActorEntry(actors_.at(*actor)));
+  }
   Status status = store_->Write(batch->writes.get(), options_.sync);
   if (!status.ok()) {
     // The store is unchanged: bring the in-memory state back in line.

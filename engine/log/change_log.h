@@ -51,10 +51,14 @@ class ChangeLog {
   Result<VerifyReport> Verify() const;  // in log_verifier.cc
 
  private:
-  // One atomic write being staged, and the index entries it adds.
+  // One atomic write being staged: the index entries it adds, and the
+  // heads and actors it changes (written once, in their final state, when
+  // the batch is written: a chain of N changes costs one heads update).
   struct Batch {
     std::unique_ptr<storage::WriteBatch> writes;
     std::unordered_map<Hash, IndexEntry, HashHasher> staged;
+    std::vector<Hash> removed_heads;
+    std::vector<ActorId> touched_actors;
   };
 
   ChangeLog(storage::KvStore* store, const Options& options, Clock clock)
@@ -78,8 +82,12 @@ class ChangeLog {
   // Stages the pending changes that `stored` completes, transitively.
   void StageReadyPending(Batch* batch, const Hash& stored,
                          ReceiveOutcome* outcome);
+  // Adds the final heads and actors entries, then writes atomically.
   Status WriteBatch(Batch* batch);
-  Result<StoredChange> ReadChange(const Hash& hash) const;
+  // Reads, verifies and decodes the change at `position`; with
+  // `expected_hash`, it must be that change.
+  Result<StoredChange> ReadAt(uint64_t position,
+                              const Hash* expected_hash) const;
 
   storage::KvStore* const store_;
   const Options options_;

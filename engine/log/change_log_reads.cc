@@ -10,55 +10,57 @@ namespace weft::engine {
 
 using storage::Family;
 
-Result<StoredChange> ChangeLog::ReadChange(const Hash& hash) const {
-  StoredChange stored;
-  stored.hash = hash;
-  WEFT_RETURN_IF_ERROR(
-      store_->Get(Family::kChanges, hash.AsStringView(), &stored.bytes));
-  // Pair check: the bytes we wrote re-hash to their key, or the disk lied.
-  if (dag::Sha256(stored.bytes) != hash) {
-    return Status::Corruption("stored change fails its hash", hash.ToHex());
-  }
+Result<StoredChange> ChangeLog::ReadAt(uint64_t position,
+                                       const Hash* expected_hash) const {
+  std::string at = "log position " + std::to_string(position);
   std::string value;
-  IndexEntry entry;
-  Status status = store_->Get(Family::kIndex, hash.AsStringView(), &value);
-  if (status.IsNotFound() || (status.ok() && !DecodeIndexEntry(value, &entry))) {
-    return Status::Corruption("stored change has no valid index entry",
-                              hash.ToHex());
-  }
+  Status status = store_->Get(Family::kLog, EncodePosition(position), &value);
+  if (status.IsNotFound()) return Status::NotFound("no change at", at);
   WEFT_RETURN_IF_ERROR(status);
-  stored.position = entry.position;
+  StoredChange stored;
+  std::string_view bytes;
+  if (!DecodeLogValue(value, &stored.hash, &bytes)) {
+    return Status::Corruption("malformed entry at", at);
+  }
+  // Pair check: the bytes we wrote re-hash to their hash, or the disk lied.
+  if (dag::Sha256(bytes) != stored.hash ||
+      (expected_hash != nullptr && *expected_hash != stored.hash)) {
+    return Status::Corruption("stored change fails its hash at", at);
+  }
+  IndexEntry entry;
+  Status index_status;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);  // LookupIndex reads heads_
+    index_status = LookupIndex(stored.hash, Batch(), &entry);
+  }
+  if (!index_status.ok() || entry.position != position) {
+    return Status::Corruption("index entry missing or wrong for", at);
+  }
+  stored.position = position;
   stored.height = entry.height;
+  stored.bytes.assign(bytes);
   Result<Change> change = dag::DecodeChange(stored.bytes);
   if (!change.ok()) {
-    return Status::Corruption("stored change " + hash.ToHex() +
-                              " does not decode: " + change.status().message());
+    return Status::Corruption(at + " does not decode",
+                              change.status().message());
   }
   stored.change = std::move(change).value();
   return stored;
 }
 
 Result<StoredChange> ChangeLog::GetChange(const Hash& hash) const {
-  Result<StoredChange> stored = ReadChange(hash);
-  if (stored.status().IsNotFound()) {
-    return Status::NotFound("no change", hash.ToHex());
+  IndexEntry entry;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Status status = LookupIndex(hash, Batch(), &entry);
+    if (status.IsNotFound()) return Status::NotFound("no change", hash.ToHex());
+    WEFT_RETURN_IF_ERROR(status);
   }
-  return stored;
+  return ReadAt(entry.position, &hash);
 }
 
 Result<StoredChange> ChangeLog::GetChangeAt(uint64_t position) const {
-  std::string raw;
-  Status status = store_->Get(Family::kLog, EncodePosition(position), &raw);
-  if (status.IsNotFound()) {
-    return Status::NotFound("no change at log position",
-                            std::to_string(position));
-  }
-  WEFT_RETURN_IF_ERROR(status);
-  if (raw.size() != Hash::kSize) {
-    return Status::Corruption("log entry is not a hash at position",
-                              std::to_string(position));
-  }
-  return ReadChange(Hash::FromBytes(raw));
+  return ReadAt(position, nullptr);
 }
 
 Result<Hash> ChangeLog::ResolveHashPrefix(std::string_view hex_prefix) const {
@@ -72,7 +74,7 @@ Result<Hash> ChangeLog::ResolveHashPrefix(std::string_view hex_prefix) const {
   std::string target = prefix;
   if (trailing_nibble >= 0) target.push_back(static_cast<char>(trailing_nibble << 4));
   std::vector<Hash> matches;
-  auto it = store_->NewIterator(Family::kChanges);
+  auto it = store_->NewIterator(Family::kIndex);
   for (it->Seek(target); it->Valid() && matches.size() < 2; it->Next()) {
     std::string_view key = it->key();
     if (key.size() != Hash::kSize || key.substr(0, prefix.size()) != prefix) {
@@ -98,11 +100,13 @@ Status ChangeLog::ScanLog(
   auto it = store_->NewIterator(Family::kLog);
   for (it->Seek(EncodePosition(first_position)); it->Valid(); it->Next()) {
     uint64_t position;
+    Hash hash;
+    std::string_view bytes;
     if (!DecodePosition(it->key(), &position) ||
-        it->value().size() != Hash::kSize) {
+        !DecodeLogValue(it->value(), &hash, &bytes)) {
       return Status::Corruption("log: malformed entry");
     }
-    if (!visit(position, Hash::FromBytes(it->value()))) break;
+    if (!visit(position, hash)) break;
   }
   return it->status();
 }

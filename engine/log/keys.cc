@@ -34,6 +34,22 @@ bool DecodePosition(std::string_view key, uint64_t* position) {
   return true;
 }
 
+std::string EncodeLogValue(const Hash& hash, std::string_view bytes) {
+  std::string value;
+  value.reserve(Hash::kSize + bytes.size());
+  value.append(hash.AsStringView());
+  value.append(bytes);
+  return value;
+}
+
+bool DecodeLogValue(std::string_view value, Hash* hash,
+                    std::string_view* bytes) {
+  if (value.size() < Hash::kSize) return false;
+  *hash = Hash::FromBytes(value.substr(0, Hash::kSize));
+  *bytes = value.substr(Hash::kSize);
+  return true;
+}
+
 std::string EncodeIndexEntry(const IndexEntry& entry) {
   std::string value;
   value.reserve(24);

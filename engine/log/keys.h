@@ -18,6 +18,11 @@ constexpr std::string_view kFormatVersion = "1";
 std::string EncodePosition(uint64_t position);
 bool DecodePosition(std::string_view key, uint64_t* position);
 
+// log value: the change's hash (32 bytes), then its exact encoded bytes.
+std::string EncodeLogValue(const Hash& hash, std::string_view bytes);
+bool DecodeLogValue(std::string_view value, Hash* hash,
+                    std::string_view* bytes);
+
 // index value: position, height, end_op as three big-endian u64.
 struct IndexEntry {
   uint64_t position = 0;

@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "engine/log/keys.h"
 #include "storage/rocksdb_kv_store.h"
 #include "tests/testutil/drafts.h"
 #include "tests/testutil/temp_dir.h"
@@ -132,7 +133,8 @@ TEST_F(CliTest, VerifyPassesThenReportsCorruption) {
 
   damage([&](storage::WriteBatch* batch) {
     batch->Put(storage::Family::kHeads, hashes_[4].AsStringView(), "");
-    batch->Put(storage::Family::kChanges, hashes_[2].AsStringView(), "junk");
+    batch->Put(storage::Family::kLog, engine::EncodePosition(3),
+               engine::EncodeLogValue(hashes_[2], "junk"));
   });
   run = Weft("--db " + db_path_ + " verify");
   EXPECT_EQ(run.exit_code, 1);

@@ -337,8 +337,8 @@ TEST(ChangeLogTest, ResolvesAbbreviatedHashes) {
   auto batch = replica.store->NewBatch();
   std::string key_a(32, '\x7a'), key_b(32, '\x7a');
   key_b[31] = 1;
-  batch->Put(storage::Family::kChanges, key_a, "a");
-  batch->Put(storage::Family::kChanges, key_b, "b");
+  batch->Put(storage::Family::kIndex, key_a, "a");
+  batch->Put(storage::Family::kIndex, key_b, "b");
   ASSERT_TRUE(replica.store->Write(batch.get(), false).ok());
   auto ambiguous = replica.log->ResolveHashPrefix("7a7a7a");
   EXPECT_TRUE(ambiguous.status().IsInvalidArgument());

@@ -29,16 +29,16 @@ class KvStoreTest : public ::testing::TestWithParam<bool> {
 
 TEST_P(KvStoreTest, BatchIsAtomicAndFamiliesAreSeparate) {
   auto batch = store_->NewBatch();
-  batch->Put(Family::kChanges, "k", "in changes");
+  batch->Put(Family::kIndex, "k", "in index");
   batch->Put(Family::kLog, "k", "in log");
   batch->Put(Family::kMeta, "gone", "x");
   batch->Delete(Family::kMeta, "gone");
   EXPECT_EQ(batch->Count(), 4u);
   std::string value;
-  EXPECT_TRUE(store_->Get(Family::kChanges, "k", &value).IsNotFound());
+  EXPECT_TRUE(store_->Get(Family::kIndex, "k", &value).IsNotFound());
   ASSERT_TRUE(store_->Write(batch.get(), true).ok());
-  ASSERT_TRUE(store_->Get(Family::kChanges, "k", &value).ok());
-  EXPECT_EQ(value, "in changes");
+  ASSERT_TRUE(store_->Get(Family::kIndex, "k", &value).ok());
+  EXPECT_EQ(value, "in index");
   ASSERT_TRUE(store_->Get(Family::kLog, "k", &value).ok());
   EXPECT_EQ(value, "in log");
   EXPECT_TRUE(store_->Get(Family::kMeta, "gone", &value).IsNotFound());

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what weft needs to build and test on Debian 12, if it is missing.
+# Safe to run again: it installs nothing when everything is there.
+set -euo pipefail
+
+packages=(
+  cmake ninja-build g++ pkg-config ccache
+  librocksdb-dev              # storage
+  libflatbuffers-dev flatbuffers-compiler  # change encoding (flatc)
+  libssl-dev                  # SHA-256, randomness
+  nlohmann-json3-dev          # JSON output of the CLI
+  libgtest-dev libgmock-dev   # tests
+  libbenchmark-dev            # benchmarks
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" \
+    || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

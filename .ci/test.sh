@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds weft and runs the whole suite: the release build (with every
+# benchmark run once at a tiny size), then the ASan+UBSan build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cmake --preset release
+cmake --build --preset release
+ctest --preset release
+
+cmake --preset asan
+cmake --build --preset asan
+ASAN_OPTIONS=detect_leaks=1 ctest --preset asan
