@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build g++ pkg-config ccache
+  cmake ninja-build g++ pkg-config ccache git clang-format
   librocksdb-dev              # storage
   libflatbuffers-dev flatbuffers-compiler  # change encoding (flatc)
   libssl-dev                  # SHA-256, randomness

@@ -127,7 +127,8 @@ void BM_Open(benchmark::State& state) {
     auto db = Database::Open(dir->Sub("db"), Options());
     if (!db.ok()) return state.SkipWithError(db.status().ToString().c_str());
     for (int64_t done = 0; done < changes; done += 1000) {
-      size_t batch = static_cast<size_t>(std::min<int64_t>(1000, changes - done));
+      size_t batch =
+          static_cast<size_t>(std::min<int64_t>(1000, changes - done));
       if (!(*db)->CommitBatch(OneOpDrafts(batch, done)).ok()) {
         return state.SkipWithError("building the database failed");
       }
@@ -148,7 +149,9 @@ void RegisterAll() {
         ->Arg(batch);
   }
   benchmark::RegisterBenchmark("BM_Sha256", BM_Sha256)
-      ->Arg(64)->Arg(1024)->Arg(64 << 10);
+      ->Arg(64)
+      ->Arg(1024)
+      ->Arg(64 << 10);
   benchmark::RegisterBenchmark("BM_EncodeChange", BM_EncodeChange);
   benchmark::RegisterBenchmark("BM_DecodeChange", BM_DecodeChange);
   auto* open = benchmark::RegisterBenchmark("BM_Open", BM_Open)

@@ -37,11 +37,11 @@ json ScalarJson(const Scalar& value) {
 
 json OpJson(const Change& change, size_t op_idx) {
   const Op& op = change.ops[op_idx];
-  json out = {{"id", OpIdText({change.start_op + op_idx, change.actor})},
-              {"action", OpActionName(op.action)},
-              {"doc", change.docs[op.doc].collection + "/" +
-                          change.docs[op.doc].key},
-              {"obj", OpIdText(op.obj)}};
+  json out = {
+      {"id", OpIdText({change.start_op + op_idx, change.actor})},
+      {"action", OpActionName(op.action)},
+      {"doc", change.docs[op.doc].collection + "/" + change.docs[op.doc].key},
+      {"obj", OpIdText(op.obj)}};
   if (!op.key.empty()) out["key"] = op.key;
   if (!op.elem.IsRoot()) out["elem"] = OpIdText(op.elem);
   if (op.value.index() != 0) out["value"] = ScalarJson(op.value);
@@ -106,11 +106,10 @@ std::string ChangeToText(const StoredChange& stored) {
 
 std::string ChangeSummary(const StoredChange& stored) {
   const Change& change = stored.change;
-  std::string line = std::to_string(stored.position) + "  " +
-                     stored.hash.Short() + "  " +
-                     change.actor.ToHex().substr(0, 8) + " seq " +
-                     std::to_string(change.seq) + "  " +
-                     std::to_string(change.ops.size()) + " ops";
+  std::string line =
+      std::to_string(stored.position) + "  " + stored.hash.Short() + "  " +
+      change.actor.ToHex().substr(0, 8) + " seq " + std::to_string(change.seq) +
+      "  " + std::to_string(change.ops.size()) + " ops";
   if (!change.message.empty()) line += "  " + change.message;
   return line;
 }

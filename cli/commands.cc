@@ -115,7 +115,7 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"log", CmdLog},   {"heads", CmdHeads}, {"show", CmdShow},
+    {"log", CmdLog},       {"heads", CmdHeads}, {"show", CmdShow},
     {"verify", CmdVerify}, {"help", CmdHelp},
 };
 
@@ -137,18 +137,19 @@ int RunCommand(Database& db, const std::vector<std::string>& args,
 }
 
 std::string HelpText() {
-  return
-      "weft [--db PATH] [--json] [COMMAND ARGS...]\n"
-      "  Without a command, reads commands from the terminal (or stdin).\n"
-      "  The database is PATH, else $WEFT_DB, else ./weft.db.\n"
-      "\n"
-      "commands:\n"
-      "  log [-n COUNT]     the log, newest first\n"
-      "  heads              the changes nothing builds on yet\n"
-      "  show HASH          one change (HASH may be abbreviated, >= 4 digits)\n"
-      "  verify             re-hash every change; check closure, log, index,\n"
-      "                     heads and actors (exit code 1 on any problem)\n"
-      "  help               this text\n";
+  return "weft [--db PATH] [--json] [COMMAND ARGS...]\n"
+         "  Without a command, reads commands from the terminal (or stdin).\n"
+         "  The database is PATH, else $WEFT_DB, else ./weft.db.\n"
+         "\n"
+         "commands:\n"
+         "  log [-n COUNT]     the log, newest first\n"
+         "  heads              the changes nothing builds on yet\n"
+         "  show HASH          one change (HASH may be abbreviated, >= 4 "
+         "digits)\n"
+         "  verify             re-hash every change; check closure, log, "
+         "index,\n"
+         "                     heads and actors (exit code 1 on any problem)\n"
+         "  help               this text\n";
 }
 
 }  // namespace weft::cli

@@ -101,23 +101,34 @@ Status DecodeRef(const fb::OpRef& ref, const std::vector<ActorId>& actors,
 
 Status DecodeScalar(const fb::Op& in, Scalar* value) {
   const auto* raw = in.bytes_value();
-  std::string bytes = raw == nullptr
-                          ? std::string()
-                          : std::string(reinterpret_cast<const char*>(
-                                            raw->data()), raw->size());
+  std::string bytes =
+      raw == nullptr ? std::string()
+                     : std::string(reinterpret_cast<const char*>(raw->data()),
+                                   raw->size());
   switch (in.kind()) {
-    case fb::ScalarKind::Null: *value = std::monostate(); break;
+    case fb::ScalarKind::Null:
+      *value = std::monostate();
+      break;
     case fb::ScalarKind::Bool:
       if (in.int_value() != 0 && in.int_value() != 1) {
         return Status::Corruption("bool value is neither 0 nor 1");
       }
       *value = in.int_value() == 1;
       break;
-    case fb::ScalarKind::Int: *value = in.int_value(); break;
-    case fb::ScalarKind::Double: *value = in.double_value(); break;
-    case fb::ScalarKind::String: *value = std::move(bytes); break;
-    case fb::ScalarKind::Bytes: *value = Bytes{std::move(bytes)}; break;
-    default: return Status::Corruption("unknown scalar kind");
+    case fb::ScalarKind::Int:
+      *value = in.int_value();
+      break;
+    case fb::ScalarKind::Double:
+      *value = in.double_value();
+      break;
+    case fb::ScalarKind::String:
+      *value = std::move(bytes);
+      break;
+    case fb::ScalarKind::Bytes:
+      *value = Bytes{std::move(bytes)};
+      break;
+    default:
+      return Status::Corruption("unknown scalar kind");
   }
   return Status::OK();
 }
@@ -129,10 +140,10 @@ Status DecodeOp(const fb::Op& in, const std::vector<ActorId>& actors, Op* op) {
   op->action = static_cast<OpAction>(in.action());
   op->doc = in.doc();
   static const fb::OpRef kRoot(0, 0);
-  WEFT_RETURN_IF_ERROR(DecodeRef(in.obj() ? *in.obj() : kRoot, actors,
-                                 &op->obj));
-  WEFT_RETURN_IF_ERROR(DecodeRef(in.elem() ? *in.elem() : kRoot, actors,
-                                 &op->elem));
+  WEFT_RETURN_IF_ERROR(
+      DecodeRef(in.obj() ? *in.obj() : kRoot, actors, &op->obj));
+  WEFT_RETURN_IF_ERROR(
+      DecodeRef(in.elem() ? *in.elem() : kRoot, actors, &op->elem));
   op->key.assign(View(in.key()));
   WEFT_RETURN_IF_ERROR(DecodeScalar(in, &op->value));
   op->delta = in.delta();
@@ -144,8 +155,11 @@ Status DecodeOp(const fb::Op& in, const std::vector<ActorId>& actors, Op* op) {
     }
     op->pred.resize(in.pred()->size());
     for (uint32_t pred_idx = 0; pred_idx < in.pred()->size(); ++pred_idx) {
-      WEFT_RETURN_IF_ERROR(
-          DecodeRef(*in.pred()->Get(pred_idx), actors, &op->pred[pred_idx]));
+      // The verifier aligns a vector's length, not its 8-byte structs: a
+      // hostile buffer may misalign them, so copy each out before reading.
+      fb::OpRef ref;
+      std::memcpy(&ref, in.pred()->Get(pred_idx), sizeof(ref));
+      WEFT_RETURN_IF_ERROR(DecodeRef(ref, actors, &op->pred[pred_idx]));
     }
   }
   return Status::OK();
@@ -188,8 +202,8 @@ Status ValidateOp(const Change& change, const Op& op, uint64_t own_counter) {
   if (!IsValidUtf8(op.text)) {
     return Status::InvalidArgument("inserted text is not UTF-8");
   }
-  bool is_delete = op.action == OpAction::kListDelete ||
-                   op.action == OpAction::kTextDelete;
+  bool is_delete =
+      op.action == OpAction::kListDelete || op.action == OpAction::kTextDelete;
   if (is_delete && op.count == 0) {
     return Status::InvalidArgument("a sequence delete of 0 elements");
   }
@@ -282,9 +296,9 @@ EncodedChange EncodeChange(const Change& change) {
 
 Result<Change> DecodeChange(std::string_view bytes, size_t change_bytes_max) {
   if (bytes.size() > change_bytes_max) {
-    return Status::InvalidArgument(
-        "change is " + std::to_string(bytes.size()) +
-        " bytes, over the limit of " + std::to_string(change_bytes_max));
+    return Status::InvalidArgument("change is " + std::to_string(bytes.size()) +
+                                   " bytes, over the limit of " +
+                                   std::to_string(change_bytes_max));
   }
   // FlatBuffers reads scalars in place: give it an 8-byte aligned copy when
   // the caller's bytes sit at an odd address (e.g. inside a network frame).
@@ -325,8 +339,7 @@ Result<Change> DecodeChange(std::string_view bytes, size_t change_bytes_max) {
     for (uint32_t parent_idx = 0; parent_idx < in->parents()->size();
          ++parent_idx) {
       std::memcpy(change.parents[parent_idx].bytes.data(),
-                  in->parents()->Get(parent_idx)->bytes()->Data(),
-                  Hash::kSize);
+                  in->parents()->Get(parent_idx)->bytes()->Data(), Hash::kSize);
     }
   }
   change.seq = in->seq();
@@ -338,9 +351,8 @@ Result<Change> DecodeChange(std::string_view bytes, size_t change_bytes_max) {
       return Status::InvalidArgument("change names too many documents");
     }
     for (const fb::DocRef* doc : *in->docs()) {
-      change.docs.push_back(
-          DocRef{std::string(View(doc->collection())),
-                 std::string(View(doc->key()))});
+      change.docs.push_back(DocRef{std::string(View(doc->collection())),
+                                   std::string(View(doc->key()))});
     }
   }
   if (in->ops() != nullptr) {

@@ -106,10 +106,8 @@ Result<HashSet> Ancestors(NodeSource* source, const std::vector<Hash>& heads) {
 Result<std::vector<Hash>> Difference(NodeSource* source,
                                      const std::vector<Hash>& heads_a,
                                      const std::vector<Hash>& heads_b) {
-  WEFT_ASSIGN_OR_RETURN(HashSet known,
-                        Walk(source, heads_b, HashSet(), true));
-  WEFT_ASSIGN_OR_RETURN(HashSet missing,
-                        Walk(source, heads_a, known, false));
+  WEFT_ASSIGN_OR_RETURN(HashSet known, Walk(source, heads_b, HashSet(), true));
+  WEFT_ASSIGN_OR_RETURN(HashSet missing, Walk(source, heads_a, known, false));
   return TopologicalOrder(source,
                           std::vector<Hash>(missing.begin(), missing.end()));
 }

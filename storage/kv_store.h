@@ -21,12 +21,12 @@ namespace weft::storage {
 enum class Family : uint8_t {
   kLog = 0,  // log position (big-endian u64) -> hash, encoded change bytes
   kIndex,    // hash -> log position, height, end op
-  kHeads,        // hash -> empty
-  kActors,       // actor -> last seq, last hash, end op
-  kDocs,         // collection/key -> document state
-  kViews,        // view rows and definitions
-  kPeers,        // peer id -> last sync state
-  kMeta,         // format version, actor id, ...
+  kHeads,    // hash -> empty
+  kActors,   // actor -> last seq, last hash, end op
+  kDocs,     // collection/key -> document state
+  kViews,    // view rows and definitions
+  kPeers,    // peer id -> last sync state
+  kMeta,     // format version, actor id, ...
 };
 constexpr int kFamilyCount = 8;
 const char* FamilyName(Family family);

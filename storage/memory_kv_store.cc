@@ -62,8 +62,7 @@ class MemoryIterator : public Iterator {
 
 class MemoryKvStore : public KvStore {
  public:
-  Status Get(Family family, std::string_view key,
-             std::string* value) override {
+  Status Get(Family family, std::string_view key, std::string* value) override {
     std::lock_guard<std::mutex> lock(mutex_);
     const Table& table = tables_[static_cast<int>(family)];
     auto it = table.find(key);

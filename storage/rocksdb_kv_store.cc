@@ -26,9 +26,8 @@ Status FromRocks(const rocksdb::Status& status, std::string_view context) {
   }
   if (status.IsNotSupported()) return Status::NotSupported(context, message);
   if (status.IsIOError() && message.find("lock") != std::string::npos) {
-    return Status::Busy(context,
-                        "the database is open in another process (" +
-                            message + ")");
+    return Status::Busy(
+        context, "the database is open in another process (" + message + ")");
   }
   return Status::IOError(context, message);
 }
@@ -64,8 +63,9 @@ class RocksBatch : public WriteBatch {
   void Put(Family family, std::string_view key,
            std::string_view value) override {
     // A WriteBatch only fails here on a >4 GiB batch, which limits forbid.
-    batch_.Put(Handle(family), rocksdb::Slice(key.data(), key.size()),
-               rocksdb::Slice(value.data(), value.size()))
+    batch_
+        .Put(Handle(family), rocksdb::Slice(key.data(), key.size()),
+             rocksdb::Slice(value.data(), value.size()))
         .PermitUncheckedError();
   }
   void Delete(Family family, std::string_view key) override {
@@ -120,8 +120,7 @@ class RocksDbKvStore : public KvStore {
     delete db_;
   }
 
-  Status Get(Family family, std::string_view key,
-             std::string* value) override {
+  Status Get(Family family, std::string_view key, std::string* value) override {
     rocksdb::Status status =
         db_->Get(rocksdb::ReadOptions(), Handle(family),
                  rocksdb::Slice(key.data(), key.size()), value);
@@ -133,8 +132,8 @@ class RocksDbKvStore : public KvStore {
   Status Write(WriteBatch* batch, bool sync) override {
     rocksdb::WriteOptions options;
     options.sync = sync;
-    return FromRocks(db_->Write(options, static_cast<RocksBatch*>(batch)->rep()),
-                     "write");
+    return FromRocks(
+        db_->Write(options, static_cast<RocksBatch*>(batch)->rep()), "write");
   }
   std::unique_ptr<Iterator> NewIterator(Family family) override {
     return std::make_unique<RocksIterator>(std::unique_ptr<rocksdb::Iterator>(

@@ -34,15 +34,24 @@ std::string Status::ToString() const {
 
 const char* StatusCodeName(Status::Code code) {
   switch (code) {
-    case Status::Code::kOk: return "OK";
-    case Status::Code::kNotFound: return "NotFound";
-    case Status::Code::kCorruption: return "Corruption";
-    case Status::Code::kNotSupported: return "NotSupported";
-    case Status::Code::kInvalidArgument: return "InvalidArgument";
-    case Status::Code::kIOError: return "IOError";
-    case Status::Code::kAlreadyExists: return "AlreadyExists";
-    case Status::Code::kConflict: return "Conflict";
-    case Status::Code::kBusy: return "Busy";
+    case Status::Code::kOk:
+      return "OK";
+    case Status::Code::kNotFound:
+      return "NotFound";
+    case Status::Code::kCorruption:
+      return "Corruption";
+    case Status::Code::kNotSupported:
+      return "NotSupported";
+    case Status::Code::kInvalidArgument:
+      return "InvalidArgument";
+    case Status::Code::kIOError:
+      return "IOError";
+    case Status::Code::kAlreadyExists:
+      return "AlreadyExists";
+    case Status::Code::kConflict:
+      return "Conflict";
+    case Status::Code::kBusy:
+      return "Busy";
   }
   return "Unknown";
 }

@@ -79,22 +79,38 @@ ActorId ActorId::FromBytes(std::string_view raw) {
 
 const char* OpActionName(OpAction action) {
   switch (action) {
-    case OpAction::kDocCreate: return "doc_create";
-    case OpAction::kDocDelete: return "doc_delete";
-    case OpAction::kMapSet: return "map_set";
-    case OpAction::kMapDelete: return "map_delete";
-    case OpAction::kMakeMap: return "make_map";
-    case OpAction::kMakeList: return "make_list";
-    case OpAction::kMakeText: return "make_text";
-    case OpAction::kMakeCounter: return "make_counter";
-    case OpAction::kMakeSet: return "make_set";
-    case OpAction::kCounterAdd: return "counter_add";
-    case OpAction::kSetAdd: return "set_add";
-    case OpAction::kSetRemove: return "set_remove";
-    case OpAction::kListInsert: return "list_insert";
-    case OpAction::kListDelete: return "list_delete";
-    case OpAction::kTextInsert: return "text_insert";
-    case OpAction::kTextDelete: return "text_delete";
+    case OpAction::kDocCreate:
+      return "doc_create";
+    case OpAction::kDocDelete:
+      return "doc_delete";
+    case OpAction::kMapSet:
+      return "map_set";
+    case OpAction::kMapDelete:
+      return "map_delete";
+    case OpAction::kMakeMap:
+      return "make_map";
+    case OpAction::kMakeList:
+      return "make_list";
+    case OpAction::kMakeText:
+      return "make_text";
+    case OpAction::kMakeCounter:
+      return "make_counter";
+    case OpAction::kMakeSet:
+      return "make_set";
+    case OpAction::kCounterAdd:
+      return "counter_add";
+    case OpAction::kSetAdd:
+      return "set_add";
+    case OpAction::kSetRemove:
+      return "set_remove";
+    case OpAction::kListInsert:
+      return "list_insert";
+    case OpAction::kListDelete:
+      return "list_delete";
+    case OpAction::kTextInsert:
+      return "text_insert";
+    case OpAction::kTextDelete:
+      return "text_delete";
   }
   return "unknown";
 }

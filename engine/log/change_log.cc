@@ -18,7 +18,8 @@ Result<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::KvStore* store,
       options.change_bytes_max > limits::kChangeBytesCeiling) {
     return Status::InvalidArgument("change_bytes_max must be 1..64 MiB");
   }
-  std::unique_ptr<ChangeLog> log(new ChangeLog(store, options, std::move(clock)));
+  std::unique_ptr<ChangeLog> log(
+      new ChangeLog(store, options, std::move(clock)));
   std::string version;
   Status status = store->Get(Family::kMeta, kMetaFormatVersion, &version);
   if (status.IsNotFound()) {
@@ -134,22 +135,22 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
   if (change.start_op <= parents_end_op) {
     return Status::InvalidArgument(
         "op counters do not follow the parents' (start_op " +
-        std::to_string(change.start_op) + " <= " +
-        std::to_string(parents_end_op) + ")");
+        std::to_string(change.start_op) +
+        " <= " + std::to_string(parents_end_op) + ")");
   }
   auto actor = actors_.find(change.actor);
   uint64_t last_seq = actor == actors_.end() ? 0 : actor->second.seq;
   if (change.seq <= last_seq) {
-    return Status::InvalidArgument(
-        "seq " + std::to_string(change.seq) + " of actor " +
-        change.actor.ToHex() + " is already stored as another change " +
-        "(equivocation)");
+    return Status::InvalidArgument("seq " + std::to_string(change.seq) +
+                                   " of actor " + change.actor.ToHex() +
+                                   " is already stored as another change " +
+                                   "(equivocation)");
   }
   if (change.seq != last_seq + 1) {
-    return Status::InvalidArgument(
-        "seq gap for actor " + change.actor.ToHex() + ": got " +
-        std::to_string(change.seq) + ", expected " +
-        std::to_string(last_seq + 1));
+    return Status::InvalidArgument("seq gap for actor " + change.actor.ToHex() +
+                                   ": got " + std::to_string(change.seq) +
+                                   ", expected " +
+                                   std::to_string(last_seq + 1));
   }
   if (actor != actors_.end() && change.start_op <= actor->second.end_op) {
     return Status::InvalidArgument("op counters go backwards for actor",
@@ -190,10 +191,10 @@ Status ChangeLog::StageDraft(Batch* batch, const ChangeDraft& draft,
   WEFT_RETURN_IF_ERROR(dag::ValidateChange(change));
   dag::EncodedChange encoded = dag::EncodeChange(change);
   if (encoded.bytes.size() > options_.change_bytes_max) {
-    return Status::InvalidArgument(
-        "change is " + std::to_string(encoded.bytes.size()) +
-        " bytes, over the limit of " +
-        std::to_string(options_.change_bytes_max));
+    return Status::InvalidArgument("change is " +
+                                   std::to_string(encoded.bytes.size()) +
+                                   " bytes, over the limit of " +
+                                   std::to_string(options_.change_bytes_max));
   }
   *hash = encoded.hash;
   return StageChange(batch, encoded.hash, encoded.bytes, change);
@@ -225,10 +226,9 @@ uint64_t ChangeLog::NextOpCounter() const {
 Result<ReceiveOutcome> ChangeLog::Receive(const Hash* claimed_hash,
                                           std::string_view bytes) {
   if (bytes.size() > options_.change_bytes_max) {
-    return Status::InvalidArgument(
-        "change is " + std::to_string(bytes.size()) +
-        " bytes, over the limit of " +
-        std::to_string(options_.change_bytes_max));
+    return Status::InvalidArgument("change is " + std::to_string(bytes.size()) +
+                                   " bytes, over the limit of " +
+                                   std::to_string(options_.change_bytes_max));
   }
   ReceiveOutcome outcome;
   outcome.hash = dag::Sha256(bytes);
@@ -301,11 +301,12 @@ Status ChangeLog::WriteBatch(Batch* batch) {
     }
   }
   for (const auto& [hash, entry] : batch->staged) {
-    if (heads_.count(hash)) writes->Put(Family::kHeads, hash.AsStringView(), "");
+    if (heads_.count(hash))
+      writes->Put(Family::kHeads, hash.AsStringView(), "");
   }
   std::sort(batch->touched_actors.begin(), batch->touched_actors.end());
-  auto last = std::unique(batch->touched_actors.begin(),
-                          batch->touched_actors.end());
+  auto last =
+      std::unique(batch->touched_actors.begin(), batch->touched_actors.end());
   for (auto actor = batch->touched_actors.begin(); actor != last; ++actor) {
     writes->Put(Family::kActors, actor->AsStringView(),
                 EncodeActorEntry(actors_.at(*actor)));

@@ -72,7 +72,8 @@ Result<Hash> ChangeLog::ResolveHashPrefix(std::string_view hex_prefix) const {
   WEFT_RETURN_IF_ERROR(ParseHexPrefix(hex_prefix, &prefix, &trailing_nibble));
   // An odd digit count leaves a high nibble: start at the first key with it.
   std::string target = prefix;
-  if (trailing_nibble >= 0) target.push_back(static_cast<char>(trailing_nibble << 4));
+  if (trailing_nibble >= 0)
+    target.push_back(static_cast<char>(trailing_nibble << 4));
   std::vector<Hash> matches;
   auto it = store_->NewIterator(Family::kIndex);
   for (it->Seek(target); it->Valid() && matches.size() < 2; it->Next()) {

@@ -33,8 +33,8 @@ struct Derived {
 void CheckEntry(storage::KvStore* store, uint64_t position, const Hash& hash,
                 std::string_view bytes, Derived* derived,
                 std::vector<std::string>* problems) {
-  std::string at = "log position " + std::to_string(position) + " (" +
-                   hash.Short() + "): ";
+  std::string at =
+      "log position " + std::to_string(position) + " (" + hash.Short() + "): ";
   // Its children may name it even if its bytes are bad.
   if (!derived->position_of.emplace(hash, position).second) {
     problems->push_back(at + "change appears twice in the log");
@@ -93,9 +93,10 @@ void CheckHeadsAndActors(storage::KvStore* store, const Derived& derived,
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ++stored_actors;
     ActorEntry entry;
-    auto derived_actor = it->key().size() == ActorId::kSize
-        ? derived.actors.find(ActorId::FromBytes(it->key()))
-        : derived.actors.end();
+    auto derived_actor =
+        it->key().size() == ActorId::kSize
+            ? derived.actors.find(ActorId::FromBytes(it->key()))
+            : derived.actors.end();
     if (!DecodeActorEntry(it->value(), &entry) ||
         derived_actor == derived.actors.end() ||
         derived_actor->second.seq != entry.seq ||
@@ -104,10 +105,9 @@ void CheckHeadsAndActors(storage::KvStore* store, const Derived& derived,
     }
   }
   if (stored_actors != derived.actors.size()) {
-    problems->push_back("actors: the log names " +
-                        std::to_string(derived.actors.size()) +
-                        " actors, the version vector holds " +
-                        std::to_string(stored_actors));
+    problems->push_back(
+        "actors: the log names " + std::to_string(derived.actors.size()) +
+        " actors, the version vector holds " + std::to_string(stored_actors));
   }
 }
 
@@ -130,10 +130,9 @@ Result<VerifyReport> ChangeLog::Verify() const {
       continue;
     }
     if (position != expected_position) {
-      report.problems.push_back("log: position " +
-                                std::to_string(expected_position) +
-                                " missing (next is " +
-                                std::to_string(position) + ")");
+      report.problems.push_back(
+          "log: position " + std::to_string(expected_position) +
+          " missing (next is " + std::to_string(position) + ")");
       expected_position = position;
     }
     CheckEntry(store_, position, hash, bytes, &derived, &report.problems);
@@ -142,10 +141,9 @@ Result<VerifyReport> ChangeLog::Verify() const {
   WEFT_RETURN_IF_ERROR(it->status());
   WEFT_ASSIGN_OR_RETURN(uint64_t index, CountKeys(store_, Family::kIndex));
   if (index != report.changes_checked) {
-    report.problems.push_back("the log holds " +
-                              std::to_string(report.changes_checked) +
-                              " changes but the index " +
-                              std::to_string(index));
+    report.problems.push_back(
+        "the log holds " + std::to_string(report.changes_checked) +
+        " changes but the index " + std::to_string(index));
   }
   if (derived.complete) {
     CheckHeadsAndActors(store_, derived, &report.problems);

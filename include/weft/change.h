@@ -52,11 +52,11 @@ using Scalar =
     std::variant<std::monostate, bool, int64_t, double, std::string, Bytes>;
 
 enum class OpAction : uint8_t {
-  kDocCreate = 0,   // create document docs[doc]
-  kDocDelete = 1,   // delete document docs[doc] (observed-remove)
-  kMapSet = 2,      // obj[key] = value (a register)
-  kMapDelete = 3,   // delete obj[key]
-  kMakeMap = 4,     // obj[key] (or after elem in a list) = new map
+  kDocCreate = 0,  // create document docs[doc]
+  kDocDelete = 1,  // delete document docs[doc] (observed-remove)
+  kMapSet = 2,     // obj[key] = value (a register)
+  kMapDelete = 3,  // delete obj[key]
+  kMakeMap = 4,    // obj[key] (or after elem in a list) = new map
   kMakeList = 5,
   kMakeText = 6,
   kMakeCounter = 7,
@@ -74,14 +74,14 @@ const char* OpActionName(OpAction action);
 
 struct Op {
   OpAction action = OpAction::kMapSet;
-  uint32_t doc = 0;   // index into Change::docs
-  OpId obj;           // the object the op acts on; root when IsRoot()
-  std::string key;    // map key
-  OpId elem;          // list/text position (see OpAction)
-  Scalar value;       // register, set member or list element
-  int64_t delta = 0;  // counter increment
-  uint32_t count = 0; // run length of a list/text delete
-  std::string text;   // text inserted (UTF-8)
+  uint32_t doc = 0;        // index into Change::docs
+  OpId obj;                // the object the op acts on; root when IsRoot()
+  std::string key;         // map key
+  OpId elem;               // list/text position (see OpAction)
+  Scalar value;            // register, set member or list element
+  int64_t delta = 0;       // counter increment
+  uint32_t count = 0;      // run length of a list/text delete
+  std::string text;        // text inserted (UTF-8)
   std::vector<OpId> pred;  // ops this one supersedes (LWW, observed-remove)
 };
 

@@ -109,8 +109,8 @@ class Database {
                  const std::function<bool(uint64_t, const Hash&)>& visit) const;
 
   uint64_t LogLength() const;
-  std::vector<Hash> Heads() const;          // sorted
-  std::vector<ActorState> Actors() const;   // sorted by actor
+  std::vector<Hash> Heads() const;         // sorted
+  std::vector<ActorState> Actors() const;  // sorted by actor
   size_t PendingCount() const;
 
   // Re-hashes every stored change and checks closure, log/index agreement,

@@ -20,13 +20,13 @@ class [[nodiscard]] Status {
   enum class Code : unsigned char {
     kOk = 0,
     kNotFound = 1,
-    kCorruption = 2,       // bytes on disk or from a peer are invalid
+    kCorruption = 2,  // bytes on disk or from a peer are invalid
     kNotSupported = 3,
     kInvalidArgument = 4,  // the caller asked for something invalid
     kIOError = 5,
-    kAlreadyExists = 6,    // e.g. a change that is already stored
-    kConflict = 7,         // optimistic concurrency: the heads moved
-    kBusy = 8,             // a bound is full or the database is locked
+    kAlreadyExists = 6,  // e.g. a change that is already stored
+    kConflict = 7,       // optimistic concurrency: the heads moved
+    kBusy = 8,           // a bound is full or the database is locked
   };
 
   Status() noexcept = default;
@@ -104,9 +104,7 @@ class [[nodiscard]] Result {
   // REQUIRES: !status.ok() for the Status constructor (checked by ok()).
 
   bool ok() const { return std::holds_alternative<T>(rep_); }
-  Status status() const {
-    return ok() ? Status::OK() : std::get<Status>(rep_);
-  }
+  Status status() const { return ok() ? Status::OK() : std::get<Status>(rep_); }
   // REQUIRES: ok().
   T& value() & { return std::get<T>(rep_); }
   const T& value() const& { return std::get<T>(rep_); }
@@ -126,17 +124,17 @@ class [[nodiscard]] Result {
 #define WEFT_STATUS_CONCAT(a, b) WEFT_STATUS_CONCAT_INNER(a, b)
 
 // Returns from the enclosing function if `expr` (a Status) is not OK.
-#define WEFT_RETURN_IF_ERROR(expr)                  \
-  do {                                              \
-    ::weft::Status weft_status_ = (expr);           \
-    if (!weft_status_.ok()) return weft_status_;    \
+#define WEFT_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::weft::Status weft_status_ = (expr);        \
+    if (!weft_status_.ok()) return weft_status_; \
   } while (0)
 
 // `WEFT_ASSIGN_OR_RETURN(auto x, MakeX());` binds the value of a Result or
 // returns its Status from the enclosing function.
-#define WEFT_ASSIGN_OR_RETURN(lhs, expr)                                   \
-  WEFT_ASSIGN_OR_RETURN_IMPL(WEFT_STATUS_CONCAT(weft_result_, __LINE__), \
-                             lhs, expr)
+#define WEFT_ASSIGN_OR_RETURN(lhs, expr)                                      \
+  WEFT_ASSIGN_OR_RETURN_IMPL(WEFT_STATUS_CONCAT(weft_result_, __LINE__), lhs, \
+                             expr)
 #define WEFT_ASSIGN_OR_RETURN_IMPL(result, lhs, expr) \
   auto result = (expr);                               \
   if (!result.ok()) return result.status();           \

@@ -1,7 +1,6 @@
 // Drives the real weft binary against databases made through the API.
-#include <sys/wait.h>
-
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -52,7 +51,8 @@ class CliTest : public ::testing::Test {
     std::string command = std::string(WEFT_BINARY) + " " + args + " <" +
                           in_path + " >" + out_path + " 2>" + err_path;
     int status = std::system(command.c_str());
-    return RunResult{WEXITSTATUS(status), ReadFile(out_path), ReadFile(err_path)};
+    return RunResult{WEXITSTATUS(status), ReadFile(out_path),
+                     ReadFile(err_path)};
   }
 
   testing::TempDir dir_;
@@ -198,8 +198,9 @@ TEST_F(CliTest, ShellReadsCommandsFromAPipe) {
 
 TEST_F(CliTest, ShellCreatesTheDefaultDatabase) {
   std::string fresh = dir_.Sub("fresh");
-  std::string command = "cd " + dir_.path() + " && mkdir fresh && cd fresh && " +
-                        WEFT_BINARY + " </dev/null >/dev/null 2>&1";
+  std::string command = "cd " + dir_.path() +
+                        " && mkdir fresh && cd fresh && " + WEFT_BINARY +
+                        " </dev/null >/dev/null 2>&1";
   ASSERT_EQ(std::system(command.c_str()), 0);
   auto db = Database::Open(fresh + "/weft.db", Options());
   ASSERT_TRUE(db.ok()) << db.status().ToString();

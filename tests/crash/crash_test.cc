@@ -1,12 +1,11 @@
 // Kills a committing writer with SIGKILL at random moments; after each kill
 // the database must open, verify, and hold every acknowledged change.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <random>
@@ -33,8 +32,8 @@ Writer StartWriter(const std::string& db_path, uint64_t seed) {
     close(fds[0]);
     close(fds[1]);
     std::string seed_text = std::to_string(seed);
-    execl(WEFT_CRASH_WRITER, "crash_writer", db_path.c_str(),
-          seed_text.c_str(), static_cast<char*>(nullptr));
+    execl(WEFT_CRASH_WRITER, "crash_writer", db_path.c_str(), seed_text.c_str(),
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   close(fds[1]);
@@ -45,8 +44,8 @@ Writer StartWriter(const std::string& db_path, uint64_t seed) {
 bool ReadLines(int fd, size_t lines_wanted, std::string* buffer,
                std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (static_cast<size_t>(std::count(buffer->begin(), buffer->end(),
-                                        '\n')) < lines_wanted) {
+  while (static_cast<size_t>(std::count(buffer->begin(), buffer->end(), '\n')) <
+         lines_wanted) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
@@ -76,8 +75,8 @@ TEST(CrashTest, EveryAcknowledgedCommitSurvivesSigkill) {
     Writer writer = StartWriter(db_path, rng());
     std::string output;
     size_t wait_for = 1 + rng() % 40;
-    bool got = ReadLines(writer.out_fd, wait_for, &output,
-                         std::chrono::seconds(60));
+    bool got =
+        ReadLines(writer.out_fd, wait_for, &output, std::chrono::seconds(60));
     // Kill at a random moment after the first acknowledgements.
     std::this_thread::sleep_for(std::chrono::microseconds(rng() % 3000));
     kill(writer.pid, SIGKILL);

@@ -63,8 +63,7 @@ TEST(ChangeCodecTest, EmptyChangeRoundTrips) {
 TEST(ChangeCodecTest, MisalignedBytesDecode) {
   EncodedChange encoded = EncodeChange(SampleChange());
   std::string shifted = "x" + encoded.bytes;
-  Result<Change> decoded =
-      DecodeChange(std::string_view(shifted).substr(1));
+  Result<Change> decoded = DecodeChange(std::string_view(shifted).substr(1));
   ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
 }
 
@@ -81,9 +80,10 @@ TEST(ChangeCodecTest, EveryTruncationIsRejected) {
       ExpectSameChange(change, *decoded);
     }
   }
-  EXPECT_FALSE(DecodeChange(std::string_view(encoded.bytes)
-                                .substr(0, encoded.bytes.size() - 8))
-                   .ok());
+  EXPECT_FALSE(
+      DecodeChange(
+          std::string_view(encoded.bytes).substr(0, encoded.bytes.size() - 8))
+          .ok());
 }
 
 TEST(ChangeCodecTest, RandomBytesNeverCrash) {
@@ -122,9 +122,37 @@ TEST(ChangeCodecTest, BitFlipsNeverCrashAndDecodeOnlyValidChanges) {
   EXPECT_GT(rejected, 0u);
 }
 
+TEST(ChangeCodecTest, MutatedRandomChangesNeverCrash) {
+  std::mt19937_64 rng(777);
+  size_t rejected = 0;
+  for (int round = 0; round < 3000; ++round) {
+    ChangeDraft draft = testing::RandomDraft(rng, 1 + rng() % 6);
+    Change change;
+    change.actor = testing::ActorFromSeed(rng());
+    change.seq = 1 + rng() % 5;
+    change.start_op = 1 + rng() % 100;
+    change.docs = draft.docs;
+    change.ops = draft.ops;
+    change.ops[0].pred = {OpId{1, testing::ActorFromSeed(3)}};
+    if (change.start_op == 1) change.ops[0].pred.clear();
+    std::string bytes = EncodeChange(change).bytes;
+    for (int flips = 1 + rng() % 4; flips > 0; --flips) {
+      bytes[rng() % bytes.size()] = static_cast<char>(rng());
+    }
+    Result<Change> decoded = DecodeChange(bytes);
+    if (!decoded.ok()) {
+      ++rejected;
+      continue;
+    }
+    EXPECT_TRUE(ValidateChange(*decoded).ok());
+  }
+  EXPECT_GT(rejected, 0u);
+}
+
 TEST(ChangeCodecTest, OversizedIsInvalidArgument) {
   EncodedChange encoded = EncodeChange(SampleChange());
-  Result<Change> decoded = DecodeChange(encoded.bytes, encoded.bytes.size() - 1);
+  Result<Change> decoded =
+      DecodeChange(encoded.bytes, encoded.bytes.size() - 1);
   ASSERT_FALSE(decoded.ok());
   EXPECT_TRUE(decoded.status().IsInvalidArgument());
   EXPECT_NE(decoded.status().message().find("over the limit"),
@@ -145,14 +173,13 @@ const BadCase kBadCases[] = {
     {"doc_index", [](Change* c) { c->ops[0].doc = 7; }, "document index"},
     {"forward_ref", [](Change* c) { c->ops[1].obj.counter = 5000; },
      "not older"},
-    {"bad_utf8_text", [](Change* c) { c->ops[14].text = "\xc3\x28"; },
-     "UTF-8"},
+    {"bad_utf8_text", [](Change* c) { c->ops[14].text = "\xc3\x28"; }, "UTF-8"},
     {"bad_utf8_value", [](Change* c) { c->ops[2].value = std::string("\xff"); },
      "UTF-8"},
     {"empty_key", [](Change* c) { c->docs[0].key.clear(); }, "empty"},
     {"zero_delete", [](Change* c) { c->ops[13].count = 0; }, "delete of 0"},
-    {"counter_overflow",
-     [](Change* c) { c->start_op = limits::kOpCounterMax; }, "out of range"},
+    {"counter_overflow", [](Change* c) { c->start_op = limits::kOpCounterMax; },
+     "out of range"},
     {"long_key", [](Change* c) { c->ops[0].key.assign(5000, 'k'); },
      "longer than"},
 };

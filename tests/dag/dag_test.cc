@@ -177,9 +177,8 @@ class CycleSource : public NodeSource {
 
 TEST(DagTest, CycleFromAHostileSourceIsCorruption) {
   CycleSource source;
-  EXPECT_TRUE(TopologicalOrder(&source, {source.a, source.b})
-                  .status()
-                  .IsCorruption());
+  EXPECT_TRUE(
+      TopologicalOrder(&source, {source.a, source.b}).status().IsCorruption());
 }
 
 }  // namespace

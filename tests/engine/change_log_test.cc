@@ -118,7 +118,8 @@ TEST(ChangeLogTest, OversizedLocalChangeIsRejected) {
   draft.ops[0].value = std::string(2000, 'x');
   auto result = replica.log->Commit({draft});
   ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.status().message().find("over the limit"), std::string::npos);
+  EXPECT_NE(result.status().message().find("over the limit"),
+            std::string::npos);
   EXPECT_EQ(replica.log->LogLength(), 0u);
 }
 
@@ -169,9 +170,8 @@ TEST(ChangeLogTest, PendingChangesApplyInCausalOrder) {
   ASSERT_TRUE(replica.log->Receive(nullptr, child.bytes).ok());
   EXPECT_EQ(replica.log->PendingCount(), 2u);
   EXPECT_EQ(replica.log->LogLength(), 0u);
-  EXPECT_TRUE(replica.log->Receive(nullptr, child.bytes)
-                  .status()
-                  .IsAlreadyExists());
+  EXPECT_TRUE(
+      replica.log->Receive(nullptr, child.bytes).status().IsAlreadyExists());
   outcome = replica.log->Receive(nullptr, root.bytes);
   ASSERT_TRUE(outcome.ok());
   EXPECT_TRUE(outcome->stored);
@@ -316,12 +316,14 @@ TEST(ChangeLogTest, ResolvesAbbreviatedHashes) {
   }
   for (const Hash& hash : hashes) {
     for (size_t digits : {5, 8, 64}) {
-      auto resolved = replica.log->ResolveHashPrefix(hash.ToHex().substr(0, digits));
+      auto resolved =
+          replica.log->ResolveHashPrefix(hash.ToHex().substr(0, digits));
       ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
       EXPECT_EQ(*resolved, hash);
     }
   }
-  EXPECT_TRUE(replica.log->ResolveHashPrefix("abc").status().IsInvalidArgument());
+  EXPECT_TRUE(
+      replica.log->ResolveHashPrefix("abc").status().IsInvalidArgument());
   // The first 4-digit prefix no hash has is NotFound.
   for (int candidate = 0;; ++candidate) {
     char absent[16];
@@ -343,7 +345,8 @@ TEST(ChangeLogTest, ResolvesAbbreviatedHashes) {
   auto ambiguous = replica.log->ResolveHashPrefix("7a7a7a");
   EXPECT_TRUE(ambiguous.status().IsInvalidArgument());
   EXPECT_NE(ambiguous.status().message().find("ambiguous"), std::string::npos);
-  EXPECT_TRUE(replica.log->ResolveHashPrefix("7a7a7a7").status().IsInvalidArgument());
+  EXPECT_TRUE(
+      replica.log->ResolveHashPrefix("7a7a7a7").status().IsInvalidArgument());
 }
 
 }  // namespace

@@ -1,10 +1,11 @@
 // The port's contract, run against both adapters.
+#include "storage/kv_store.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <functional>
 
-#include "storage/kv_store.h"
 #include "storage/memory_kv_store.h"
 #include "storage/rocksdb_kv_store.h"
 #include "tests/testutil/temp_dir.h"

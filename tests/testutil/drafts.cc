@@ -21,12 +21,24 @@ ChangeDraft RandomDraft(std::mt19937_64& rng, size_t op_count) {
     op.doc = static_cast<uint32_t>(rng() % 2);
     op.key = "field" + std::to_string(rng() % 8);
     switch (rng() % 6) {
-      case 0: op.value = std::monostate(); break;
-      case 1: op.value = rng() % 2 == 0; break;
-      case 2: op.value = static_cast<int64_t>(rng()); break;
-      case 3: op.value = static_cast<double>(rng() % 1000) / 7.0; break;
-      case 4: op.value = std::string("text ") + std::to_string(rng()); break;
-      default: op.value = Bytes{std::string("\0\x01\xff", 3)}; break;
+      case 0:
+        op.value = std::monostate();
+        break;
+      case 1:
+        op.value = rng() % 2 == 0;
+        break;
+      case 2:
+        op.value = static_cast<int64_t>(rng());
+        break;
+      case 3:
+        op.value = static_cast<double>(rng() % 1000) / 7.0;
+        break;
+      case 4:
+        op.value = std::string("text ") + std::to_string(rng());
+        break;
+      default:
+        op.value = Bytes{std::string("\0\x01\xff", 3)};
+        break;
     }
     if (op.action == OpAction::kCounterAdd) op.delta = 1 + rng() % 10;
     if (op.action == OpAction::kListDelete ||
