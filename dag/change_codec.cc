@@ -229,8 +229,10 @@ Status ValidateChange(const Change& change, size_t change_bytes_max) {
   if (change.start_op == 0) {
     return Status::InvalidArgument("change start_op is 0");
   }
+  // Every op uses at least one counter and a text insert at most one per
+  // byte, so the total width is bounded by the change's size.
   if (change.ops.size() > limits::kOpsCountMax ||
-      change.start_op >= limits::kOpCounterMax - change.ops.size()) {
+      change.start_op >= limits::kOpCounterMax - limits::kChangeBytesCeiling) {
     return Status::InvalidArgument("change op counters out of range");
   }
   if (change.docs.size() > limits::kDocsCountMax) {
@@ -247,9 +249,10 @@ Status ValidateChange(const Change& change, size_t change_bytes_max) {
     WEFT_RETURN_IF_ERROR(CheckName(doc.collection, "collection"));
     WEFT_RETURN_IF_ERROR(CheckName(doc.key, "document key"));
   }
-  for (size_t op_idx = 0; op_idx < change.ops.size(); ++op_idx) {
-    WEFT_RETURN_IF_ERROR(
-        ValidateOp(change, change.ops[op_idx], change.start_op + op_idx));
+  uint64_t counter = change.start_op;
+  for (const Op& op : change.ops) {
+    WEFT_RETURN_IF_ERROR(ValidateOp(change, op, counter));
+    counter += OpWidth(op);
   }
   return Status::OK();
 }

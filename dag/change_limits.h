@@ -20,6 +20,7 @@ constexpr size_t kMessageBytesMax = 64u << 10;
 constexpr uint64_t kOpCounterMax = uint64_t{1} << 62;
 
 static_assert(kOpsCountMax < kOpCounterMax);
+static_assert(kChangeBytesCeiling < kOpCounterMax / 2);
 static_assert(kParentsCountMax * 32 < kChangeBytesCeiling);
 
 }  // namespace weft::limits

@@ -77,6 +77,21 @@ ActorId ActorId::FromBytes(std::string_view raw) {
   return actor;
 }
 
+uint64_t OpWidth(const Op& op) {
+  if (op.action != OpAction::kTextInsert) return 1;
+  uint64_t code_points = 0;
+  for (char byte : op.text) {
+    code_points += (static_cast<uint8_t>(byte) & 0xC0) != 0x80;
+  }
+  return code_points;
+}
+
+uint64_t Change::EndOp() const {
+  uint64_t width = 0;
+  for (const Op& op : ops) width += OpWidth(op);
+  return start_op + width - 1;
+}
+
 const char* OpActionName(OpAction action) {
   switch (action) {
     case OpAction::kDocCreate:

@@ -132,6 +132,7 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
     height = std::max(height, entry.height + 1);
     parents_end_op = std::max(parents_end_op, entry.end_op);
   }
+  uint64_t end_op = change.EndOp();
   if (change.start_op <= parents_end_op) {
     return Status::InvalidArgument(
         "op counters do not follow the parents' (start_op " +
@@ -158,7 +159,7 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
   }
 
   // Every check passed: from here on nothing fails.
-  IndexEntry entry{++log_length_, height, change.EndOp()};
+  IndexEntry entry{++log_length_, height, end_op};
   storage::WriteBatch* writes = batch->writes.get();
   writes->Put(Family::kLog, EncodePosition(entry.position),
               EncodeLogValue(hash, bytes));
@@ -167,9 +168,9 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
     if (heads_.erase(parent) > 0) batch->removed_heads.push_back(parent);
   }
   heads_[hash] = entry;
-  actors_[change.actor] = ActorEntry{change.seq, hash, change.EndOp()};
+  actors_[change.actor] = ActorEntry{change.seq, hash, end_op};
   batch->touched_actors.push_back(change.actor);
-  max_op_ = std::max(max_op_, change.EndOp());
+  max_op_ = std::max(max_op_, end_op);
   batch->staged[hash] = entry;
   return Status::OK();
 }

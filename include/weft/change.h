@@ -65,9 +65,11 @@ enum class OpAction : uint8_t {
   kSetAdd = 10,      // add value to set obj
   kSetRemove = 11,   // remove value from set obj
   kListInsert = 12,  // insert value after elem in list obj
-  kListDelete = 13,  // delete `count` elements from elem on in list obj
-  kTextInsert = 14,  // insert text after elem in text obj
-  kTextDelete = 15,  // delete `count` code points from elem on in text obj
+  kListDelete =
+      13,  // delete elements (elem.counter + i, elem.actor), i < count
+  kTextInsert = 14,  // insert text after elem in text obj (see OpWidth)
+  kTextDelete =
+      15,  // delete characters (elem.counter + i, elem.actor), i < count
 };
 constexpr uint8_t kOpActionMax = 15;
 const char* OpActionName(OpAction action);
@@ -85,6 +87,11 @@ struct Op {
   std::vector<OpId> pred;  // ops this one supersedes (LWW, observed-remove)
 };
 
+// How many op counters an op uses: a text insert one per code point (its
+// i-th character has id (op counter + i, actor)); every other op one.
+// REQUIRES: op.text is valid UTF-8.
+uint64_t OpWidth(const Op& op);
+
 // A document's address: collection/key.
 struct DocRef {
   std::string collection;
@@ -96,14 +103,15 @@ struct Change {
   std::vector<Hash> parents;  // the heads it was made on
   ActorId actor;
   uint64_t seq = 0;       // per actor: 1, 2, 3, ...
-  uint64_t start_op = 0;  // lamport counter of ops[0]; ops[i] is start_op + i
+  uint64_t start_op = 0;  // lamport counter of ops[0]; each op then takes
+                          // OpWidth(op) counters, in order
   int64_t time_ms = 0;    // wall clock, informational only
   std::string message;
   std::vector<DocRef> docs;
   std::vector<Op> ops;
 
-  // The counter of the last op, or start_op - 1 for a change without ops.
-  uint64_t EndOp() const { return start_op + ops.size() - 1; }
+  // The last counter the ops use, or start_op - 1 for a change without ops.
+  uint64_t EndOp() const;
 };
 
 // What a caller supplies to commit: the engine fills parents, actor, seq,

@@ -211,6 +211,31 @@ TEST(ChangeCodecTest, DecoderAppliesTheSameRulesToBytes) {
   EXPECT_NE(decoded.status().message().find("seq is 0"), std::string::npos);
 }
 
+TEST(ChangeCodecTest, TextInsertsTakeOneCounterPerCodePoint) {
+  Change change;
+  change.actor = testing::ActorFromSeed(4);
+  change.seq = 1;
+  change.start_op = 10;
+  change.docs = {{"notes", "a"}};
+  Op insert;
+  insert.action = OpAction::kTextInsert;
+  insert.text = "h\xc3\xa9llo";  // 5 code points: ids 10..14
+  Op after;
+  after.action = OpAction::kTextInsert;
+  after.elem = OpId{14, change.actor};  // after the last character
+  after.text = "!";                     // id 15
+  change.ops = {insert, after};
+  EXPECT_EQ(OpWidth(insert), 5u);
+  EXPECT_EQ(change.EndOp(), 15u);
+  ASSERT_TRUE(ValidateChange(change).ok());
+  change.ops[1].elem.counter = 15;  // its own id: not older
+  EXPECT_TRUE(ValidateChange(change).IsInvalidArgument());
+  change.ops[1].elem.counter = 12;  // a character in the middle of the run
+  Result<Change> decoded = DecodeChange(EncodeChange(change).bytes);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->EndOp(), 15u);
+}
+
 TEST(Utf8Test, AcceptsAndRejects) {
   EXPECT_TRUE(IsValidUtf8(""));
   EXPECT_TRUE(IsValidUtf8("plain ascii"));
