@@ -9,6 +9,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler  # change encoding (flatc)
   libssl-dev                  # SHA-256, randomness
   nlohmann-json3-dev          # JSON output of the CLI
+  zlib1g-dev                  # reading the gzipped editing traces
   libgtest-dev libgmock-dev   # tests
   libbenchmark-dev            # benchmarks
 )
