@@ -76,6 +76,7 @@ flatbuffers::Offset<fb::Op> EncodeOp(flatbuffers::FlatBufferBuilder& fbb,
   builder.add_count(op.count);
   builder.add_text(text);
   builder.add_pred(pred_vec);
+  builder.add_flavour(static_cast<uint8_t>(op.flavour));
   return builder.Finish();
 }
 
@@ -146,6 +147,8 @@ Status DecodeOp(const fb::Op& in, const std::vector<ActorId>& actors, Op* op) {
       DecodeRef(in.elem() ? *in.elem() : kRoot, actors, &op->elem));
   op->key.assign(View(in.key()));
   WEFT_RETURN_IF_ERROR(DecodeScalar(in, &op->value));
+  if (in.flavour() > kFlavourMax) return Status::Corruption("unknown flavour");
+  op->flavour = static_cast<Flavour>(in.flavour());
   op->delta = in.delta();
   op->count = in.count();
   op->text.assign(View(in.text()));
@@ -209,6 +212,10 @@ Status ValidateOp(const Change& change, const Op& op, uint64_t own_counter) {
   }
   if (op.action == OpAction::kTextInsert && op.text.empty()) {
     return Status::InvalidArgument("a text insert without text");
+  }
+  if (!FlavourFits(op.action, op.flavour)) {
+    return Status::InvalidArgument("flavour does not fit the op",
+                                   FlavourName(op.flavour));
   }
   return Status::OK();
 }
@@ -370,6 +377,22 @@ Result<Change> DecodeChange(std::string_view bytes, size_t change_bytes_max) {
   }
   WEFT_RETURN_IF_ERROR(ValidateChange(change, change_bytes_max));
   return change;
+}
+
+bool FlavourFits(OpAction action, Flavour flavour) {
+  switch (flavour) {
+    case Flavour::kDefault:
+      return true;
+    case Flavour::kGrowOnly:
+      return action == OpAction::kMakeCounter || action == OpAction::kMakeSet;
+    case Flavour::kTwoPhase:
+      return action == OpAction::kMakeSet;
+    case Flavour::kMultiValue:
+      return action == OpAction::kMapSet;
+    case Flavour::kLastWriterWins:
+      return action == OpAction::kMakeMap;
+  }
+  return false;
 }
 
 bool IsValidUtf8(std::string_view text) {

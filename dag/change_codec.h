@@ -36,6 +36,9 @@ Result<Change> DecodeChange(
     std::string_view bytes,
     size_t change_bytes_max = limits::kChangeBytesCeiling);
 
+// True if `flavour` may be given to an op of `action`.
+bool FlavourFits(OpAction action, Flavour flavour);
+
 // True if `text` is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 

@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-#include "engine/log/change_log.h"
+#include "engine/engine.h"
 #include "storage/rocksdb_kv_store.h"
 
 namespace weft {
@@ -39,63 +39,104 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   WEFT_ASSIGN_OR_RETURN(
       std::unique_ptr<engine::ChangeLog> log,
       engine::ChangeLog::Open(store.get(), options, new_actor, WallClockMs));
+  auto engine =
+      std::make_unique<engine::Engine>(store.get(), std::move(log), options);
   return std::unique_ptr<Database>(
-      new Database(std::move(store), std::move(log)));
+      new Database(std::move(store), std::move(engine)));
 }
 
 Database::Database(std::unique_ptr<storage::KvStore> store,
-                   std::unique_ptr<engine::ChangeLog> log)
-    : store_(std::move(store)), log_(std::move(log)) {}
+                   std::unique_ptr<engine::Engine> engine)
+    : store_(std::move(store)), engine_(std::move(engine)) {}
 
-// The log goes first: it refers to the store.
-Database::~Database() { log_.reset(); }
+// The engine goes first: it refers to the store.
+Database::~Database() { engine_.reset(); }
 
-ActorId Database::local_actor() const { return log_->local_actor(); }
+ActorId Database::local_actor() const { return engine_->log().local_actor(); }
+
+std::unique_ptr<Transaction> Database::Begin() { return engine_->Begin(); }
+
+Result<std::string> Database::GetJson(std::string_view doc) const {
+  return engine_->GetJson(doc);
+}
+
+Result<std::string> Database::GetPathJson(std::string_view doc,
+                                          std::string_view path) const {
+  return engine_->GetPathJson(doc, path);
+}
+
+Result<std::string> Database::GetConflictsJson(std::string_view doc,
+                                               std::string_view path) const {
+  return engine_->GetConflictsJson(doc, path);
+}
+
+Result<std::string> Database::ReadText(std::string_view doc,
+                                       std::string_view path, uint64_t position,
+                                       uint64_t count) const {
+  return engine_->ReadText(doc, path, position, count);
+}
+
+Result<std::string> Database::EncodedState(std::string_view doc) const {
+  return engine_->EncodedState(doc);
+}
+
+Result<std::string> Database::GetJsonAsOf(std::string_view doc,
+                                          const Hash& as_of) const {
+  return engine_->GetJsonAsOf(doc, as_of);
+}
 
 Result<Hash> Database::Commit(const ChangeDraft& draft) {
-  WEFT_ASSIGN_OR_RETURN(std::vector<Hash> hashes, log_->Commit({draft}));
+  WEFT_ASSIGN_OR_RETURN(std::vector<Hash> hashes, CommitBatch({draft}));
   return hashes[0];
 }
 
 Result<std::vector<Hash>> Database::CommitBatch(
     const std::vector<ChangeDraft>& drafts) {
-  return log_->Commit(drafts);
+  return engine_->Locked([&] { return engine_->log().Commit(drafts); });
 }
 
-uint64_t Database::NextOpCounter() const { return log_->NextOpCounter(); }
+uint64_t Database::NextOpCounter() const {
+  return engine_->log().NextOpCounter();
+}
 
 Result<ReceiveOutcome> Database::Receive(std::string_view bytes) {
-  return log_->Receive(nullptr, bytes);
+  return engine_->Locked(
+      [&] { return engine_->log().Receive(nullptr, bytes); });
 }
 
 Result<ReceiveOutcome> Database::Receive(const Hash& claimed_hash,
                                          std::string_view bytes) {
-  return log_->Receive(&claimed_hash, bytes);
+  return engine_->Locked(
+      [&] { return engine_->log().Receive(&claimed_hash, bytes); });
 }
 
 Result<StoredChange> Database::GetChange(const Hash& hash) const {
-  return log_->GetChange(hash);
+  return engine_->log().GetChange(hash);
 }
 
 Result<StoredChange> Database::GetChangeAt(uint64_t position) const {
-  return log_->GetChangeAt(position);
+  return engine_->log().GetChangeAt(position);
 }
 
 Result<Hash> Database::ResolveHashPrefix(std::string_view hex_prefix) const {
-  return log_->ResolveHashPrefix(hex_prefix);
+  return engine_->log().ResolveHashPrefix(hex_prefix);
 }
 
 Status Database::ScanLog(
     uint64_t first_position,
     const std::function<bool(uint64_t, const Hash&)>& visit) const {
-  return log_->ScanLog(first_position, visit);
+  return engine_->log().ScanLog(first_position, visit);
 }
 
-uint64_t Database::LogLength() const { return log_->LogLength(); }
-std::vector<Hash> Database::Heads() const { return log_->Heads(); }
-std::vector<ActorState> Database::Actors() const { return log_->Actors(); }
-size_t Database::PendingCount() const { return log_->PendingCount(); }
-Result<VerifyReport> Database::Verify() const { return log_->Verify(); }
+uint64_t Database::LogLength() const { return engine_->log().LogLength(); }
+std::vector<Hash> Database::Heads() const { return engine_->log().Heads(); }
+std::vector<ActorState> Database::Actors() const {
+  return engine_->log().Actors();
+}
+size_t Database::PendingCount() const { return engine_->log().PendingCount(); }
+Result<VerifyReport> Database::Verify() const {
+  return engine_->log().Verify();
+}
 
 Status Database::Checkpoint(const std::string& dir) {
   return store_->Checkpoint(dir);

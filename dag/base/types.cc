@@ -92,6 +92,22 @@ uint64_t Change::EndOp() const {
   return start_op + width - 1;
 }
 
+const char* FlavourName(Flavour flavour) {
+  switch (flavour) {
+    case Flavour::kDefault:
+      return "default";
+    case Flavour::kGrowOnly:
+      return "grow_only";
+    case Flavour::kTwoPhase:
+      return "two_phase";
+    case Flavour::kMultiValue:
+      return "multi_value";
+    case Flavour::kLastWriterWins:
+      return "last_writer_wins";
+  }
+  return "unknown";
+}
+
 const char* OpActionName(OpAction action) {
   switch (action) {
     case OpAction::kDocCreate:

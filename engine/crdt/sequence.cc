@@ -380,6 +380,16 @@ void Sequence::ForEachRun(const RunVisitor& visit) const {
   }
 }
 
+void Sequence::AppendLoadedRun(const OpId& first, uint64_t length, bool visible,
+                               const std::u32string& content) {
+  assert(!visible || content.size() == length);
+  Node* leaf = root_.get();
+  while (!leaf->leaf) leaf = leaf->children.back().get();
+  InsertRunAt(Cursor{leaf, leaf->runs.size(), 0},
+              Run{ActorIndex(first.actor), first.counter, length, visible,
+                  visible ? content : std::u32string()});
+}
+
 size_t Sequence::StoredRunCount() const {
   size_t count = 0;
   ForEachStoredRun(root_.get(), [&](const Run&) { ++count; });

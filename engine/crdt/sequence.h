@@ -42,6 +42,8 @@ class Sequence {
   ~Sequence();
   Sequence(const Sequence&) = delete;
   Sequence& operator=(const Sequence&) = delete;
+  Sequence(Sequence&&) = default;
+  Sequence& operator=(Sequence&&) = default;
 
   uint64_t size() const;        // visible elements
   uint64_t total_size() const;  // visible and deleted
@@ -72,6 +74,12 @@ class Sequence {
       std::function<void(const OpId& first, uint64_t length, bool visible,
                          const std::u32string& content)>;
   void ForEachRun(const RunVisitor& visit) const;
+
+  // Appends a run at the end with no RGA integration: for rebuilding a
+  // sequence from its canonical runs (ForEachRun order) when loading.
+  // REQUIRES: the ids are new; content.size() == length when visible.
+  void AppendLoadedRun(const OpId& first, uint64_t length, bool visible,
+                       const std::u32string& content);
 
   // Runs stored (not merged across leaves); for benchmarks and tests.
   size_t StoredRunCount() const;

@@ -118,21 +118,20 @@ bool ChangeLog::IsStored(const Hash& hash) const {
   return LookupIndex(hash, Batch(), &entry).ok();
 }
 
-Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
-                              std::string_view bytes, const Change& change) {
+Status ChangeLog::CheckChange(const Batch& batch, const Change& change,
+                              IndexEntry* entry) const {
   uint64_t height = 1;
   uint64_t parents_end_op = 0;
   for (const Hash& parent : change.parents) {
-    IndexEntry entry;
-    Status status = LookupIndex(parent, *batch, &entry);
+    IndexEntry parent_entry;
+    Status status = LookupIndex(parent, batch, &parent_entry);
     if (status.IsNotFound()) {
       return Status::InvalidArgument("parent is not stored", parent.ToHex());
     }
     WEFT_RETURN_IF_ERROR(status);
-    height = std::max(height, entry.height + 1);
-    parents_end_op = std::max(parents_end_op, entry.end_op);
+    height = std::max(height, parent_entry.height + 1);
+    parents_end_op = std::max(parents_end_op, parent_entry.end_op);
   }
-  uint64_t end_op = change.EndOp();
   if (change.start_op <= parents_end_op) {
     return Status::InvalidArgument(
         "op counters do not follow the parents' (start_op " +
@@ -157,9 +156,18 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
     return Status::InvalidArgument("op counters go backwards for actor",
                                    change.actor.ToHex());
   }
+  *entry = IndexEntry{log_length_ + 1, height, change.EndOp()};
+  return Status::OK();
+}
 
-  // Every check passed: from here on nothing fails.
-  IndexEntry entry{++log_length_, height, end_op};
+Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
+                              std::string_view bytes, const Change& change,
+                              bool local, bool* fatal) {
+  *fatal = false;
+  IndexEntry entry;
+  WEFT_RETURN_IF_ERROR(CheckChange(*batch, change, &entry));
+  // Every check passed: from here on the batch is committed to this change.
+  ++log_length_;
   storage::WriteBatch* writes = batch->writes.get();
   writes->Put(Family::kLog, EncodePosition(entry.position),
               EncodeLogValue(hash, bytes));
@@ -168,15 +176,23 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
     if (heads_.erase(parent) > 0) batch->removed_heads.push_back(parent);
   }
   heads_[hash] = entry;
-  actors_[change.actor] = ActorEntry{change.seq, hash, end_op};
+  actors_[change.actor] = ActorEntry{change.seq, hash, entry.end_op};
   batch->touched_actors.push_back(change.actor);
-  max_op_ = std::max(max_op_, end_op);
+  max_op_ = std::max(max_op_, entry.end_op);
   batch->staged[hash] = entry;
+  if (observer_ != nullptr) {
+    Status status =
+        observer_->OnStage(hash, bytes, change, entry.position, local, writes);
+    if (!status.ok()) {
+      *fatal = true;
+      return status;
+    }
+  }
   return Status::OK();
 }
 
 Status ChangeLog::StageDraft(Batch* batch, const ChangeDraft& draft,
-                             Hash* hash) {
+                             uint64_t start_op, bool local, Hash* hash) {
   Change change;
   change.parents.reserve(heads_.size());
   for (const auto& [head, entry] : heads_) change.parents.push_back(head);
@@ -184,7 +200,7 @@ Status ChangeLog::StageDraft(Batch* batch, const ChangeDraft& draft,
   change.actor = local_actor_;
   auto actor = actors_.find(local_actor_);
   change.seq = (actor == actors_.end() ? 0 : actor->second.seq) + 1;
-  change.start_op = max_op_ + 1;
+  change.start_op = start_op;
   change.time_ms = clock_();
   change.message = draft.message;
   change.docs = draft.docs;
@@ -198,7 +214,13 @@ Status ChangeLog::StageDraft(Batch* batch, const ChangeDraft& draft,
                                    std::to_string(options_.change_bytes_max));
   }
   *hash = encoded.hash;
-  return StageChange(batch, encoded.hash, encoded.bytes, change);
+  bool fatal;
+  return StageChange(batch, encoded.hash, encoded.bytes, change, local, &fatal);
+}
+
+void ChangeLog::AbandonBatch() {
+  LoadState().PermitUncheckedError();  // the store is unchanged: reload it
+  if (observer_ != nullptr) observer_->OnAbort();
 }
 
 Result<std::vector<Hash>> ChangeLog::Commit(
@@ -208,15 +230,57 @@ Result<std::vector<Hash>> ChangeLog::Commit(
   batch.writes = store_->NewBatch();
   std::vector<Hash> hashes(drafts.size());
   for (size_t draft_idx = 0; draft_idx < drafts.size(); ++draft_idx) {
-    Status status = StageDraft(&batch, drafts[draft_idx], &hashes[draft_idx]);
+    Status status = StageDraft(&batch, drafts[draft_idx], max_op_ + 1,
+                               /*local=*/false, &hashes[draft_idx]);
     if (!status.ok()) {
-      // Forget what earlier drafts of this batch did to the in-memory state.
-      if (draft_idx > 0) LoadState().PermitUncheckedError();
+      if (!batch.staged.empty()) AbandonBatch();
       return status;
     }
   }
   WEFT_RETURN_IF_ERROR(WriteBatch(&batch));
   return hashes;
+}
+
+Result<Hash> ChangeLog::LookupIdempotencyKey(const std::string& key) const {
+  std::string value;
+  WEFT_RETURN_IF_ERROR(
+      store_->Get(Family::kMeta, std::string(kMetaIdempotency) + key, &value));
+  if (value.size() != Hash::kSize) {
+    return Status::Corruption("meta: malformed idempotency record");
+  }
+  return Hash::FromBytes(value);
+}
+
+Result<Hash> ChangeLog::CommitPrepared(const ChangeDraft& draft,
+                                       uint64_t start_op,
+                                       const std::vector<Hash>* expected_heads,
+                                       const std::string* idempotency_key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (expected_heads != nullptr) {
+    std::vector<Hash> expected = *expected_heads;
+    std::sort(expected.begin(), expected.end());
+    std::vector<Hash> current;
+    for (const auto& [head, entry] : heads_) current.push_back(head);
+    std::sort(current.begin(), current.end());
+    if (expected != current) {
+      return Status::Conflict("the heads moved since the expected heads");
+    }
+  }
+  Batch batch;
+  batch.writes = store_->NewBatch();
+  Hash hash;
+  Status status = StageDraft(&batch, draft, start_op, /*local=*/true, &hash);
+  if (!status.ok()) {
+    if (!batch.staged.empty()) AbandonBatch();
+    return status;
+  }
+  if (idempotency_key != nullptr) {
+    batch.writes->Put(Family::kMeta,
+                      std::string(kMetaIdempotency) + *idempotency_key,
+                      hash.AsStringView());
+  }
+  WEFT_RETURN_IF_ERROR(WriteBatch(&batch));
+  return hash;
 }
 
 uint64_t ChangeLog::NextOpCounter() const {
@@ -261,23 +325,31 @@ Result<ReceiveOutcome> ChangeLog::Receive(const Hash* claimed_hash,
   }
   Batch batch;
   batch.writes = store_->NewBatch();
-  WEFT_RETURN_IF_ERROR(StageChange(&batch, outcome.hash, bytes, change));
+  bool fatal;
+  Status status = StageChange(&batch, outcome.hash, bytes, change,
+                              /*local=*/false, &fatal);
+  if (status.ok()) status = StageReadyPending(&batch, outcome.hash, &outcome);
+  if (!status.ok()) {
+    if (!batch.staged.empty()) AbandonBatch();
+    return status;
+  }
   outcome.stored = true;
-  outcome.stored_count = 1;
-  StageReadyPending(&batch, outcome.hash, &outcome);
+  outcome.stored_count += 1;
   WEFT_RETURN_IF_ERROR(WriteBatch(&batch));
   return outcome;
 }
 
-void ChangeLog::StageReadyPending(Batch* batch, const Hash& stored,
-                                  ReceiveOutcome* outcome) {
+Status ChangeLog::StageReadyPending(Batch* batch, const Hash& stored,
+                                    ReceiveOutcome* outcome) {
   std::vector<Hash> completed{stored};
   for (size_t done_idx = 0; done_idx < completed.size(); ++done_idx) {
     std::vector<PendingChange> ready;
     pending_.MarkStored(completed[done_idx], &ready);
     for (PendingChange& pending : ready) {
-      Status status =
-          StageChange(batch, pending.hash, pending.bytes, pending.change);
+      bool fatal;
+      Status status = StageChange(batch, pending.hash, pending.bytes,
+                                  pending.change, /*local=*/false, &fatal);
+      if (fatal) return status;
       if (!status.ok()) {
         // Its descendants can never be stored either: drop them too.
         if (outcome->rejected_count == 0) {
@@ -291,6 +363,7 @@ void ChangeLog::StageReadyPending(Batch* batch, const Hash& stored,
       completed.push_back(pending.hash);
     }
   }
+  return Status::OK();
 }
 
 Status ChangeLog::WriteBatch(Batch* batch) {
@@ -314,9 +387,10 @@ Status ChangeLog::WriteBatch(Batch* batch) {
   }
   Status status = store_->Write(batch->writes.get(), options_.sync);
   if (!status.ok()) {
-    // The store is unchanged: bring the in-memory state back in line.
-    LoadState().PermitUncheckedError();
+    AbandonBatch();
+    return status;
   }
+  if (observer_ != nullptr) observer_->OnWritten();
   return status;
 }
 

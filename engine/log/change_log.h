@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/log/change_observer.h"
 #include "engine/log/keys.h"
 #include "engine/log/pending_area.h"
 #include "storage/kv_store.h"
@@ -22,6 +23,12 @@
 namespace weft::engine {
 
 using Clock = std::function<int64_t()>;  // wall clock, ms since the epoch
+
+// Reads the log entry at `position` straight from the store: verifies its
+// bytes against its hash and decodes them. Needs no lock (log entries never
+// change once written). NotFound if there is none.
+Status ReadLoggedChange(storage::KvStore* store, uint64_t position, Hash* hash,
+                        std::string* bytes, Change* change);
 
 class ChangeLog {
  public:
@@ -33,7 +40,18 @@ class ChangeLog {
                                                  Clock clock);
 
   ActorId local_actor() const { return local_actor_; }
+  // Derived state staged with every change; may be null. Not owned.
+  void set_observer(ChangeObserver* observer) { observer_ = observer; }
   Result<std::vector<Hash>> Commit(const std::vector<ChangeDraft>& drafts);
+  // Commits one change whose ops the observer has already applied (a
+  // transaction), with `start_op` fixed when the transaction began.
+  // Conflict if `expected_heads` is given and differs from the heads.
+  // With `idempotency_key`, records key -> hash in the same batch.
+  Result<Hash> CommitPrepared(const ChangeDraft& draft, uint64_t start_op,
+                              const std::vector<Hash>* expected_heads,
+                              const std::string* idempotency_key);
+  // The hash committed under `key`; NotFound if none.
+  Result<Hash> LookupIdempotencyKey(const std::string& key) const;
   uint64_t NextOpCounter() const;
   // `claimed_hash` may be null.
   Result<ReceiveOutcome> Receive(const Hash* claimed_hash,
@@ -74,14 +92,22 @@ class ChangeLog {
   Status LookupIndex(const Hash& hash, const Batch& batch,
                      IndexEntry* entry) const;
   bool IsStored(const Hash& hash) const;
-  // Checks `change` against the stored state (parents, seq, op counters)
-  // and, only if all hold, adds it to `batch` and to the in-memory state.
+  // Checks `change` against the stored state (parents, seq, op counters);
+  // changes nothing. On success fills the change's index entry.
+  Status CheckChange(const Batch& batch, const Change& change,
+                     IndexEntry* entry) const;
+  // Checks, then adds the change to `batch`, the in-memory state and the
+  // observer. `*fatal` is set when the failure came after staging began
+  // (the batch must then be abandoned).
   Status StageChange(Batch* batch, const Hash& hash, std::string_view bytes,
-                     const Change& change);
-  Status StageDraft(Batch* batch, const ChangeDraft& draft, Hash* hash);
+                     const Change& change, bool local, bool* fatal);
+  Status StageDraft(Batch* batch, const ChangeDraft& draft, uint64_t start_op,
+                    bool local, Hash* hash);
+  // Forgets a batch that will not be written.
+  void AbandonBatch();
   // Stages the pending changes that `stored` completes, transitively.
-  void StageReadyPending(Batch* batch, const Hash& stored,
-                         ReceiveOutcome* outcome);
+  Status StageReadyPending(Batch* batch, const Hash& stored,
+                           ReceiveOutcome* outcome);
   // Adds the final heads and actors entries, then writes atomically.
   Status WriteBatch(Batch* batch);
   // Reads, verifies and decodes the change at `position`; with
@@ -92,6 +118,7 @@ class ChangeLog {
   storage::KvStore* const store_;
   const Options options_;
   const Clock clock_;
+  ChangeObserver* observer_ = nullptr;
 
   mutable std::mutex mutex_;  // guards everything below
   ActorId local_actor_;

@@ -10,21 +10,38 @@ namespace weft::engine {
 
 using storage::Family;
 
-Result<StoredChange> ChangeLog::ReadAt(uint64_t position,
-                                       const Hash* expected_hash) const {
+Status ReadLoggedChange(storage::KvStore* store, uint64_t position, Hash* hash,
+                        std::string* bytes, Change* change) {
   std::string at = "log position " + std::to_string(position);
   std::string value;
-  Status status = store_->Get(Family::kLog, EncodePosition(position), &value);
+  Status status = store->Get(Family::kLog, EncodePosition(position), &value);
   if (status.IsNotFound()) return Status::NotFound("no change at", at);
   WEFT_RETURN_IF_ERROR(status);
-  StoredChange stored;
-  std::string_view bytes;
-  if (!DecodeLogValue(value, &stored.hash, &bytes)) {
+  std::string_view raw;
+  if (!DecodeLogValue(value, hash, &raw)) {
     return Status::Corruption("malformed entry at", at);
   }
   // Pair check: the bytes we wrote re-hash to their hash, or the disk lied.
-  if (dag::Sha256(bytes) != stored.hash ||
-      (expected_hash != nullptr && *expected_hash != stored.hash)) {
+  if (dag::Sha256(raw) != *hash) {
+    return Status::Corruption("stored change fails its hash at", at);
+  }
+  Result<Change> decoded = dag::DecodeChange(raw);
+  if (!decoded.ok()) {
+    return Status::Corruption(at + " does not decode",
+                              decoded.status().message());
+  }
+  bytes->assign(raw);
+  *change = std::move(decoded).value();
+  return Status::OK();
+}
+
+Result<StoredChange> ChangeLog::ReadAt(uint64_t position,
+                                       const Hash* expected_hash) const {
+  StoredChange stored;
+  WEFT_RETURN_IF_ERROR(ReadLoggedChange(store_, position, &stored.hash,
+                                        &stored.bytes, &stored.change));
+  std::string at = "log position " + std::to_string(position);
+  if (expected_hash != nullptr && *expected_hash != stored.hash) {
     return Status::Corruption("stored change fails its hash at", at);
   }
   IndexEntry entry;
@@ -38,13 +55,6 @@ Result<StoredChange> ChangeLog::ReadAt(uint64_t position,
   }
   stored.position = position;
   stored.height = entry.height;
-  stored.bytes.assign(bytes);
-  Result<Change> change = dag::DecodeChange(stored.bytes);
-  if (!change.ok()) {
-    return Status::Corruption(at + " does not decode",
-                              change.status().message());
-  }
-  stored.change = std::move(change).value();
   return stored;
 }
 

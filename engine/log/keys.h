@@ -13,6 +13,7 @@ namespace weft::engine {
 constexpr std::string_view kMetaFormatVersion = "format_version";
 constexpr std::string_view kMetaActor = "actor";
 constexpr std::string_view kFormatVersion = "1";
+constexpr std::string_view kMetaIdempotency = "idempotency/";
 
 // log key: position as 8 big-endian bytes, so key order is log order.
 std::string EncodePosition(uint64_t position);
@@ -24,6 +25,7 @@ bool DecodeLogValue(std::string_view value, Hash* hash,
                     std::string_view* bytes);
 
 // index value: position, height, end_op as three big-endian u64.
+// (ReadLoggedChange, below, reads a log entry without the log's lock.)
 struct IndexEntry {
   uint64_t position = 0;
   uint64_t height = 0;

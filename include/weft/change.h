@@ -41,6 +41,18 @@ struct OpId {
   friend auto operator<=>(const OpId&, const OpId&) = default;
 };
 
+// Which semantics an object (or a register) has, chosen when it is made.
+enum class Flavour : uint8_t {
+  kDefault = 0,         // map: merge; counter: PN; set: OR (add-wins);
+                        // register: last writer wins, losers readable
+  kGrowOnly = 1,        // counter: negative deltas rejected; set: no removes
+  kTwoPhase = 2,        // set: a removed element can never return
+  kMultiValue = 3,      // register: all concurrent values are the value
+  kLastWriterWins = 4,  // map: per key the highest op id wins, deletes too
+};
+constexpr uint8_t kFlavourMax = 4;
+const char* FlavourName(Flavour flavour);
+
 // An opaque byte string, kept apart from text (which must be UTF-8).
 struct Bytes {
   std::string data;
@@ -85,6 +97,7 @@ struct Op {
   uint32_t count = 0;      // run length of a list/text delete
   std::string text;        // text inserted (UTF-8)
   std::vector<OpId> pred;  // ops this one supersedes (LWW, observed-remove)
+  Flavour flavour = Flavour::kDefault;  // make_* and map_set only
 };
 
 // How many op counters an op uses: a text insert one per code point (its

@@ -15,11 +15,12 @@
 #include "weft/hash.h"
 #include "weft/options.h"
 #include "weft/status.h"
+#include "weft/transaction.h"
 
 namespace weft {
 
 namespace engine {
-class ChangeLog;
+class Engine;
 }
 namespace storage {
 class KvStore;
@@ -76,9 +77,36 @@ class Database {
   // This replica's actor id, chosen at random when the database was created.
   ActorId local_actor() const;
 
-  // Commits a change by the local actor on the current heads, as ONE atomic
-  // write (change, log entry, index, heads, version vector). Returns its
-  // hash. InvalidArgument if the draft breaks a limit; nothing is written.
+  // Starts a transaction: it holds the write lock until Commit or Abort.
+  std::unique_ptr<Transaction> Begin();
+
+  // A document as JSON text. NotFound if it does not exist (never written,
+  // or deleted).
+  Result<std::string> GetJson(std::string_view doc) const;
+  // The value at `path` as JSON text. NotFound if there is none.
+  Result<std::string> GetPathJson(std::string_view doc,
+                                  std::string_view path) const;
+  // Every concurrent value at a map key, winner last, as a JSON array of
+  // {"id": "counter@actor", "value": ...}. NotFound if the key is unset.
+  Result<std::string> GetConflictsJson(std::string_view doc,
+                                       std::string_view path) const;
+  // Code points [position, position + count) of the text at `path`
+  // (clipped to its length), as UTF-8.
+  Result<std::string> ReadText(std::string_view doc, std::string_view path,
+                               uint64_t position, uint64_t count) const;
+  // The canonical bytes of a document's merged state (CRDT metadata
+  // included): replicas with equal heads have equal bytes. Empty state for
+  // a document never written.
+  Result<std::string> EncodedState(std::string_view doc) const;
+  // The document as it was once the change `as_of` (and its ancestors) were
+  // applied: replayed from the document's history.
+  Result<std::string> GetJsonAsOf(std::string_view doc,
+                                  const Hash& as_of) const;
+
+  // Commits a change of caller-made ops by the local actor on the current
+  // heads, as ONE atomic write (change, log entry, index, heads, version
+  // vector, documents). Returns its hash. InvalidArgument if the draft
+  // breaks a limit; nothing is written. Transactions are the friendlier way.
   Result<Hash> Commit(const ChangeDraft& draft);
   // Commits several changes, each on the previous one, in one atomic write.
   Result<std::vector<Hash>> CommitBatch(const std::vector<ChangeDraft>& drafts);
@@ -124,9 +152,9 @@ class Database {
 
  private:
   Database(std::unique_ptr<storage::KvStore> store,
-           std::unique_ptr<engine::ChangeLog> log);
+           std::unique_ptr<engine::Engine> engine);
   std::unique_ptr<storage::KvStore> store_;
-  std::unique_ptr<engine::ChangeLog> log_;
+  std::unique_ptr<engine::Engine> engine_;
 };
 
 }  // namespace weft

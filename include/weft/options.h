@@ -25,6 +25,10 @@ struct Options {
   // Default: 4 MiB (hard ceiling: 64 MiB)
   size_t change_bytes_max = 4u << 20;
 
+  // Largest string, bytes value or inserted text a transaction accepts.
+  // Default: 1 MiB
+  size_t value_bytes_max = 1u << 20;
+
   // Bound of the pending area: remote changes that arrived before their
   // parents. A change that would exceed either bound is rejected with Busy.
   // Default: 10000 changes, 64 MiB

@@ -34,6 +34,7 @@ void ExpectSameChange(const Change& a, const Change& b) {
     EXPECT_EQ(x.count, y.count) << op_idx;
     EXPECT_EQ(x.text, y.text) << op_idx;
     EXPECT_EQ(x.pred, y.pred) << op_idx;
+    EXPECT_EQ(x.flavour, y.flavour) << op_idx;
   }
 }
 
@@ -180,6 +181,8 @@ const BadCase kBadCases[] = {
     {"zero_delete", [](Change* c) { c->ops[13].count = 0; }, "delete of 0"},
     {"counter_overflow", [](Change* c) { c->start_op = limits::kOpCounterMax; },
      "out of range"},
+    {"flavour_misfit",
+     [](Change* c) { c->ops[0].flavour = Flavour::kTwoPhase; }, "flavour"},
     {"long_key", [](Change* c) { c->ops[0].key.assign(5000, 'k'); },
      "longer than"},
 };

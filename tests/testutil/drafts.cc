@@ -93,6 +93,9 @@ Change SampleChange() {
   change.ops[4].value = 2.5;
   change.ops[5].value = true;
   change.ops[6].value = std::monostate();
+  change.ops[7].flavour = Flavour::kGrowOnly;    // make_counter
+  change.ops[8].flavour = Flavour::kTwoPhase;    // make_set
+  change.ops[2].flavour = Flavour::kMultiValue;  // map_set
   return change;
 }
 

@@ -1,0 +1,554 @@
+// Document::Serialize / Deserialize: the canonical bytes of a document's
+// state (format in engine/FORMAT.md), and its JSON rendering.
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "dag/change_codec.h"
+#include "engine/crdt/document.h"
+
+namespace weft::engine {
+namespace {
+
+constexpr uint8_t kStateVersion = 1;
+
+void PutVarint(std::string* out, uint64_t value) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>(value | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+void PutBytes(std::string* out, std::string_view bytes) {
+  PutVarint(out, bytes.size());
+  out->append(bytes);
+}
+
+}  // namespace
+
+std::string Utf32ToUtf8(const std::u32string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char32_t c : text) {
+    if (c < 0x80) {
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | c >> 6));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else if (c < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | c >> 12));
+      out.push_back(static_cast<char>(0x80 | (c >> 6 & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | c >> 18));
+      out.push_back(static_cast<char>(0x80 | (c >> 12 & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (c >> 6 & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Writes op ids as (counter, actor index) against a sorted actor table.
+class StateWriter {
+ public:
+  explicit StateWriter(const std::set<ActorId>& actors) {
+    uint32_t index = 0;
+    for (const ActorId& actor : actors) index_[actor] = index++;
+  }
+  void Id(std::string* out, const OpId& id) const {
+    PutVarint(out, id.counter);
+    if (!id.IsRoot()) PutVarint(out, index_.at(id.actor));
+  }
+  void Val(std::string* out, const Value& value) const {
+    out->push_back(value.is_object ? 1 : 0);
+    if (value.is_object) {
+      Id(out, value.object);
+    } else {
+      PutBytes(out, ScalarKey(value.scalar));
+    }
+  }
+
+ private:
+  std::map<ActorId, uint32_t> index_;
+};
+
+class StateReader {
+ public:
+  explicit StateReader(std::string_view in) : in_(in) {}
+  bool Varint(uint64_t* value) {
+    *value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (in_.empty()) return false;
+      auto byte = static_cast<uint8_t>(in_[0]);
+      in_.remove_prefix(1);
+      *value |= uint64_t{byte & 0x7Fu} << shift;
+      if (byte < 0x80) return true;
+    }
+    return false;
+  }
+  bool Byte(uint8_t* value) {
+    if (in_.empty()) return false;
+    *value = static_cast<uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    return true;
+  }
+  bool Bytes(std::string_view* bytes) {
+    uint64_t size;
+    if (!Varint(&size) || size > in_.size()) return false;
+    *bytes = in_.substr(0, size);
+    in_.remove_prefix(size);
+    return true;
+  }
+  // A count of items that each take at least one byte: bounded by input.
+  bool Count(uint64_t* count) { return Varint(count) && *count <= in_.size(); }
+  bool Id(const std::vector<ActorId>& actors, OpId* id) {
+    uint64_t actor;
+    if (!Varint(&id->counter)) return false;
+    if (id->IsRoot()) {
+      id->actor = ActorId();
+      return true;
+    }
+    if (!Varint(&actor) || actor >= actors.size()) return false;
+    id->actor = actors[actor];
+    return true;
+  }
+  bool Val(const std::vector<ActorId>& actors, Value* value) {
+    uint8_t tag;
+    if (!Byte(&tag) || tag > 1) return false;
+    value->is_object = tag == 1;
+    if (value->is_object) return Id(actors, &value->object);
+    std::string_view key;
+    if (!Bytes(&key)) return false;
+    Result<Scalar> scalar = ScalarFromKey(key);
+    if (!scalar.ok()) return false;
+    value->scalar = std::move(scalar).value();
+    return true;
+  }
+  bool done() const { return in_.empty(); }
+
+ private:
+  std::string_view in_;
+};
+
+void CollectActors(const Object& object, std::set<ActorId>* actors) {
+  auto add = [&](const OpId& id) {
+    if (!id.IsRoot()) actors->insert(id.actor);
+  };
+  for (const auto& [key, entries] : object.map.keys) {
+    for (const MapEntry& entry : entries) {
+      add(entry.id);
+      if (entry.value.is_object) add(entry.value.object);
+    }
+  }
+  for (const auto& [key, tags] : object.set.members) {
+    for (const OpId& tag : tags) add(tag);
+  }
+  auto add_runs = [&](const Sequence& sequence) {
+    sequence.ForEachRun([&](const OpId& first, uint64_t, bool,
+                            const std::u32string&) { add(first); });
+  };
+  add_runs(object.list.elements);
+  add_runs(object.text.text);
+  for (const Value& value : object.list.values) {
+    if (value.is_object) add(value.object);
+  }
+}
+
+}  // namespace
+
+std::string Document::Serialize() const {
+  std::vector<const std::pair<const OpId, std::unique_ptr<Object>>*> sorted;
+  std::set<ActorId> actors;
+  for (const auto& entry : objects_) {
+    sorted.push_back(&entry);
+    if (!entry.first.IsRoot()) actors.insert(entry.first.actor);
+    CollectActors(*entry.second, &actors);
+  }
+  for (const OpId& create : creates_) actors.insert(create.actor);
+  std::sort(sorted.begin(), sorted.end(),
+            [](auto* a, auto* b) { return a->first < b->first; });
+  StateWriter writer(actors);
+
+  std::string out;
+  out.push_back(static_cast<char>(kStateVersion));
+  PutVarint(&out, actors.size());
+  for (const ActorId& actor : actors) out.append(actor.AsStringView());
+  PutVarint(&out, creates_.size());
+  for (const OpId& create : creates_) writer.Id(&out, create);
+  PutVarint(&out, sorted.size());
+  for (const auto* entry : sorted) {
+    const Object& object = *entry->second;
+    writer.Id(&out, entry->first);
+    out.push_back(static_cast<char>(object.kind));
+    out.push_back(static_cast<char>(object.flavour));
+    switch (object.kind) {
+      case ObjectKind::kMap:
+        PutVarint(&out, object.map.keys.size());
+        for (const auto& [key, entries] : object.map.keys) {
+          PutBytes(&out, key);
+          PutVarint(&out, entries.size());
+          for (const MapEntry& map_entry : entries) {
+            writer.Id(&out, map_entry.id);
+            out.push_back(map_entry.tombstone ? 1 : 0);
+            out.push_back(static_cast<char>(map_entry.flavour));
+            if (!map_entry.tombstone) writer.Val(&out, map_entry.value);
+          }
+        }
+        break;
+      case ObjectKind::kCounter:
+        PutVarint(&out, static_cast<uint64_t>(object.counter.total));
+        break;
+      case ObjectKind::kSet:
+        PutVarint(&out, object.set.members.size());
+        for (const auto& [key, tags] : object.set.members) {
+          PutBytes(&out, key);
+          PutVarint(&out, tags.size());
+          for (const OpId& tag : tags) writer.Id(&out, tag);
+        }
+        PutVarint(&out, object.set.removed.size());
+        for (const auto& [key, removed] : object.set.removed) {
+          PutBytes(&out, key);
+        }
+        break;
+      case ObjectKind::kList:
+      case ObjectKind::kText: {
+        bool is_text = object.kind == ObjectKind::kText;
+        const Sequence& sequence =
+            is_text ? object.text.text : object.list.elements;
+        std::string runs;
+        uint64_t run_count = 0;
+        sequence.ForEachRun([&](const OpId& first, uint64_t length,
+                                bool visible, const std::u32string& content) {
+          ++run_count;
+          writer.Id(&runs, first);
+          PutVarint(&runs, length << 1 | (visible ? 1 : 0));
+          if (!visible) return;
+          if (is_text) {
+            PutBytes(&runs, Utf32ToUtf8(content));
+          } else {
+            for (char32_t handle : content) {
+              writer.Val(&runs, object.list.values[handle]);
+            }
+          }
+        });
+        PutVarint(&out, run_count);
+        out += runs;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+namespace {
+
+bool ReadSequence(StateReader* reader, const std::vector<ActorId>& actors,
+                  Object* object) {
+  bool is_text = object->kind == ObjectKind::kText;
+  uint64_t run_count;
+  if (!reader->Count(&run_count)) return false;
+  for (uint64_t run_idx = 0; run_idx < run_count; ++run_idx) {
+    OpId first;
+    uint64_t length_and_flag;
+    if (!reader->Id(actors, &first) || first.IsRoot() ||
+        !reader->Varint(&length_and_flag)) {
+      return false;
+    }
+    uint64_t length = length_and_flag >> 1;
+    bool visible = length_and_flag & 1;
+    if (length == 0 || length > (uint64_t{1} << 40)) return false;
+    std::u32string content;
+    if (visible && is_text) {
+      std::string_view utf8;
+      if (!reader->Bytes(&utf8) || !dag::IsValidUtf8(utf8)) return false;
+      for (size_t pos = 0; pos < utf8.size();) {
+        auto lead = static_cast<unsigned char>(utf8[pos]);
+        int width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+        char32_t code_point = width == 1   ? lead
+                              : width == 2 ? lead & 0x1F
+                              : width == 3 ? lead & 0x0F
+                                           : lead & 0x07;
+        for (int idx = 1; idx < width; ++idx) {
+          code_point = code_point << 6 | (utf8[pos + idx] & 0x3F);
+        }
+        content.push_back(code_point);
+        pos += width;
+      }
+      if (content.size() != length) return false;
+    } else if (visible) {
+      for (uint64_t element = 0; element < length; ++element) {
+        Value value;
+        if (!reader->Val(actors, &value)) return false;
+        content.push_back(static_cast<char32_t>(object->list.values.size()));
+        object->list.values.push_back(std::move(value));
+      }
+    }
+    Sequence& sequence = is_text ? object->text.text : object->list.elements;
+    sequence.AppendLoadedRun(first, length, visible, content);
+  }
+  return true;
+}
+
+bool ReadObject(StateReader* reader, const std::vector<ActorId>& actors,
+                Object* object) {
+  switch (object->kind) {
+    case ObjectKind::kMap: {
+      uint64_t key_count;
+      if (!reader->Count(&key_count)) return false;
+      for (uint64_t key_idx = 0; key_idx < key_count; ++key_idx) {
+        std::string_view key;
+        uint64_t entry_count;
+        if (!reader->Bytes(&key) || !reader->Count(&entry_count)) return false;
+        auto& entries = object->map.keys[std::string(key)];
+        for (uint64_t entry_idx = 0; entry_idx < entry_count; ++entry_idx) {
+          MapEntry entry;
+          uint8_t tombstone, flavour;
+          if (!reader->Id(actors, &entry.id) || !reader->Byte(&tombstone) ||
+              tombstone > 1 || !reader->Byte(&flavour) ||
+              flavour > kFlavourMax) {
+            return false;
+          }
+          entry.tombstone = tombstone == 1;
+          entry.flavour = static_cast<Flavour>(flavour);
+          if (!entry.tombstone && !reader->Val(actors, &entry.value)) {
+            return false;
+          }
+          entries.push_back(std::move(entry));
+        }
+      }
+      return true;
+    }
+    case ObjectKind::kCounter: {
+      uint64_t total;
+      if (!reader->Varint(&total)) return false;
+      object->counter.total = static_cast<int64_t>(total);
+      return true;
+    }
+    case ObjectKind::kSet: {
+      uint64_t member_count, removed_count;
+      if (!reader->Count(&member_count)) return false;
+      for (uint64_t member = 0; member < member_count; ++member) {
+        std::string_view key;
+        uint64_t tag_count;
+        if (!reader->Bytes(&key) || !reader->Count(&tag_count)) return false;
+        auto& tags = object->set.members[std::string(key)];
+        for (uint64_t tag_idx = 0; tag_idx < tag_count; ++tag_idx) {
+          OpId tag;
+          if (!reader->Id(actors, &tag)) return false;
+          tags.push_back(tag);
+        }
+      }
+      if (!reader->Count(&removed_count)) return false;
+      for (uint64_t removed = 0; removed < removed_count; ++removed) {
+        std::string_view key;
+        if (!reader->Bytes(&key)) return false;
+        object->set.removed[std::string(key)] = true;
+      }
+      return true;
+    }
+    case ObjectKind::kList:
+    case ObjectKind::kText:
+      return ReadSequence(reader, actors, object);
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<Document> Document::Deserialize(std::string_view bytes) {
+  StateReader reader(bytes);
+  uint8_t version;
+  uint64_t actor_count, create_count, object_count;
+  if (!reader.Byte(&version) || version != kStateVersion ||
+      !reader.Count(&actor_count)) {
+    return Status::Corruption("document state: bad header");
+  }
+  std::vector<ActorId> actors(actor_count);
+  for (ActorId& actor : actors) {
+    std::string_view raw;
+    for (size_t byte_idx = 0; byte_idx < ActorId::kSize; ++byte_idx) {
+      uint8_t byte;
+      if (!reader.Byte(&byte)) {
+        return Status::Corruption("document state: truncated actors");
+      }
+      actor.bytes[byte_idx] = byte;
+    }
+  }
+  Document document;
+  document.objects_.clear();
+  if (!reader.Count(&create_count)) {
+    return Status::Corruption("document state: bad creates");
+  }
+  for (uint64_t create_idx = 0; create_idx < create_count; ++create_idx) {
+    OpId create;
+    if (!reader.Id(actors, &create)) {
+      return Status::Corruption("document state: bad create id");
+    }
+    document.creates_.push_back(create);
+  }
+  if (!reader.Count(&object_count)) {
+    return Status::Corruption("document state: bad object count");
+  }
+  for (uint64_t object_idx = 0; object_idx < object_count; ++object_idx) {
+    OpId id;
+    uint8_t kind, flavour;
+    if (!reader.Id(actors, &id) || !reader.Byte(&kind) ||
+        kind > static_cast<uint8_t>(ObjectKind::kSet) ||
+        !reader.Byte(&flavour) || flavour > kFlavourMax) {
+      return Status::Corruption("document state: bad object header");
+    }
+    auto object = std::make_unique<Object>();
+    object->id = id;
+    object->kind = static_cast<ObjectKind>(kind);
+    object->flavour = static_cast<Flavour>(flavour);
+    if (!ReadObject(&reader, actors, object.get())) {
+      return Status::Corruption("document state: bad object body");
+    }
+    if (!document.objects_.emplace(id, std::move(object)).second) {
+      return Status::Corruption("document state: object listed twice");
+    }
+  }
+  const Object* root = document.Find(OpId());
+  if (!reader.done() || root == nullptr || root->kind != ObjectKind::kMap) {
+    return Status::Corruption("document state: trailing bytes or no root");
+  }
+  return document;
+}
+
+namespace {
+
+nlohmann::json ScalarJson(const Scalar& value) {
+  switch (value.index()) {
+    case 0:
+      return nullptr;
+    case 1:
+      return std::get<bool>(value);
+    case 2:
+      return std::get<int64_t>(value);
+    case 3:
+      return std::get<double>(value);
+    case 4:
+      return std::get<std::string>(value);
+    default: {
+      static constexpr char kDigits[] = "0123456789abcdef";
+      std::string hex;
+      for (unsigned char byte : std::get<Bytes>(value).data) {
+        hex.push_back(kDigits[byte >> 4]);
+        hex.push_back(kDigits[byte & 0xf]);
+      }
+      return nlohmann::json{{"$bytes", hex}};
+    }
+  }
+}
+
+class JsonRenderer {
+ public:
+  explicit JsonRenderer(const Document& document) : document_(document) {}
+
+  nlohmann::json OfValue(const Value& value) {
+    if (!value.is_object) return ScalarJson(value.scalar);
+    const Object* object = document_.Find(value.object);
+    return object == nullptr ? nlohmann::json() : OfObjects({object});
+  }
+
+  // Concurrent objects at one key: maps merge, counters add up, otherwise
+  // the last (highest op id) wins.
+  nlohmann::json OfObjects(const std::vector<const Object*>& objects) {
+    const Object& winner = *objects.back();
+    switch (winner.kind) {
+      case ObjectKind::kMap:
+        return OfMaps(objects);
+      case ObjectKind::kCounter: {
+        int64_t total = 0;
+        for (const Object* object : objects) {
+          if (object->kind == ObjectKind::kCounter) {
+            total += object->counter.total;
+          }
+        }
+        return total;
+      }
+      case ObjectKind::kText:
+        return Utf32ToUtf8(winner.text.text.ReadAll());
+      case ObjectKind::kList: {
+        nlohmann::json array = nlohmann::json::array();
+        for (char32_t handle : winner.list.elements.ReadAll()) {
+          array.push_back(OfValue(winner.list.values[handle]));
+        }
+        return array;
+      }
+      case ObjectKind::kSet: {
+        nlohmann::json array = nlohmann::json::array();
+        for (const auto& [key, tags] : winner.set.members) {
+          array.push_back(ScalarJson(*ScalarFromKey(key)));
+        }
+        return array;
+      }
+    }
+    return nullptr;
+  }
+
+  nlohmann::json OfEntries(const std::vector<const MapEntry*>& entries) {
+    const MapEntry& winner = *entries.back();
+    if (winner.flavour == Flavour::kMultiValue && !winner.value.is_object) {
+      nlohmann::json all = nlohmann::json::array();
+      for (const MapEntry* entry : entries)
+        all.push_back(OfValue(entry->value));
+      return all;
+    }
+    if (!winner.value.is_object) return ScalarJson(winner.value.scalar);
+    std::vector<const Object*> objects;
+    const Object* winner_object = document_.Find(winner.value.object);
+    if (winner_object == nullptr) return nullptr;
+    for (const MapEntry* entry : entries) {
+      if (!entry->value.is_object) continue;
+      const Object* object = document_.Find(entry->value.object);
+      if (object != nullptr && object->kind == winner_object->kind) {
+        objects.push_back(object);
+      }
+    }
+    return OfObjects(objects);
+  }
+
+  nlohmann::json OfMaps(const std::vector<const Object*>& maps) {
+    std::map<std::string, std::vector<const MapEntry*>> merged;
+    for (const Object* map : maps) {
+      for (const auto& [key, entries] : map->map.keys) {
+        for (const MapEntry* entry : document_.Entries(*map, key)) {
+          merged[key].push_back(entry);
+        }
+      }
+    }
+    nlohmann::json out = nlohmann::json::object();
+    for (auto& [key, entries] : merged) {
+      std::sort(entries.begin(), entries.end(),
+                [](auto* a, auto* b) { return a->id < b->id; });
+      out[key] = OfEntries(entries);
+    }
+    return out;
+  }
+
+ private:
+  const Document& document_;
+};
+
+}  // namespace
+
+std::string Document::ToJson() const {
+  return JsonRenderer(*this).OfObjects({&root()}).dump();
+}
+
+std::string Document::ValueToJson(const Value& value) const {
+  return JsonRenderer(*this).OfValue(value).dump();
+}
+
+Document::Rendered Document::KeyToJson(const Object& map,
+                                       const std::string& key) const {
+  std::vector<const MapEntry*> entries = Entries(map, key);
+  if (entries.empty()) return Rendered{};
+  return Rendered{true, JsonRenderer(*this).OfEntries(entries).dump()};
+}
+
+}  // namespace weft::engine

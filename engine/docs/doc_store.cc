@@ -1,0 +1,212 @@
+#include "engine/docs/doc_store.h"
+
+#include "dag/change_codec.h"
+#include "engine/log/change_log.h"
+#include "engine/log/keys.h"
+
+namespace weft::engine {
+namespace {
+
+using storage::Family;
+
+constexpr char kSnapshotPrefix = 's';
+constexpr char kTouchPrefix = 't';
+constexpr uint64_t kTailChangesMax = 4096;
+constexpr uint64_t kTailBytesMin = 64u << 10;
+constexpr size_t kCachedDocsMax = 4096;
+
+// Escapes 0x00 as 0x00 0xFF and ends with 0x00 0x01, so that keys sort by
+// (collection, key) and no key is a prefix of another.
+void AppendEscaped(std::string* out, std::string_view text) {
+  for (char c : text) {
+    out->push_back(c);
+    if (c == '\0') out->push_back('\xff');
+  }
+  out->push_back('\0');
+  out->push_back('\x01');
+}
+
+std::string SnapshotKey(const std::string& doc_key) {
+  return kSnapshotPrefix + doc_key;
+}
+
+std::string TouchKey(const std::string& doc_key, uint64_t position) {
+  return kTouchPrefix + doc_key + EncodePosition(position);
+}
+
+void PutVarint(std::string* out, uint64_t value) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>(value | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+bool GetVarint(std::string_view* in, uint64_t* value) {
+  *value = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    auto byte = static_cast<uint8_t>((*in)[0]);
+    in->remove_prefix(1);
+    *value |= uint64_t{byte & 0x7Fu} << shift;
+    if (byte < 0x80) return true;
+  }
+  return false;
+}
+
+// The index of `doc` in change.docs, or -1.
+int DocIndex(const Change& change, const DocRef& doc) {
+  for (size_t doc_idx = 0; doc_idx < change.docs.size(); ++doc_idx) {
+    if (change.docs[doc_idx] == doc) return static_cast<int>(doc_idx);
+  }
+  return -1;
+}
+
+}  // namespace
+
+std::string DocKey(const DocRef& doc) {
+  std::string key;
+  AppendEscaped(&key, doc.collection);
+  AppendEscaped(&key, doc.key);
+  return key;
+}
+
+Result<DocRef> ParseDocRef(std::string_view address) {
+  size_t slash = address.find('/');
+  if (slash == std::string_view::npos || slash == 0 ||
+      slash + 1 == address.size()) {
+    return Status::InvalidArgument(
+        "a document is addressed collection/key, not", address);
+  }
+  DocRef doc{std::string(address.substr(0, slash)),
+             std::string(address.substr(slash + 1))};
+  if (!dag::IsValidUtf8(address) || doc.collection.size() > 4096 ||
+      doc.key.size() > 4096) {
+    return Status::InvalidArgument("document address not UTF-8 or too long");
+  }
+  return doc;
+}
+
+Status DocStore::ForEachTouch(const DocRef& doc,
+                              const std::function<bool(uint64_t)>& visit) {
+  std::string prefix = kTouchPrefix + DocKey(doc);
+  auto it = store_->NewIterator(Family::kDocs);
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    std::string_view key = it->key();
+    if (key.substr(0, prefix.size()) != prefix) break;
+    uint64_t position;
+    if (!DecodePosition(key.substr(prefix.size()), &position)) {
+      return Status::Corruption("docs: malformed history entry");
+    }
+    if (!visit(position)) break;
+  }
+  return it->status();
+}
+
+Result<DocStore::Cached*> DocStore::LoadCached(const DocRef& doc) {
+  std::string doc_key = DocKey(doc);
+  if (auto it = cache_.find(doc_key); it != cache_.end()) return &it->second;
+  EvictIfFull();
+  Cached cached;
+  uint64_t checkpoint = 0;
+  std::string value;
+  Status status = store_->Get(Family::kDocs, SnapshotKey(doc_key), &value);
+  if (status.ok()) {
+    std::string_view rest = value;
+    if (!GetVarint(&rest, &checkpoint)) {
+      return Status::Corruption("docs: malformed snapshot of", doc_key);
+    }
+    WEFT_ASSIGN_OR_RETURN(cached.document, Document::Deserialize(rest));
+    cached.snapshot_bytes = value.size();
+  } else if (!status.IsNotFound()) {
+    return status;
+  }
+  // Replay the bounded tail: the changes since the snapshot.
+  Status replay;
+  WEFT_RETURN_IF_ERROR(ForEachTouch(doc, [&](uint64_t position) {
+    if (position <= checkpoint) return true;
+    Hash hash;
+    std::string bytes;
+    Change change;
+    replay = ReadLoggedChange(store_, position, &hash, &bytes, &change);
+    if (!replay.ok()) return false;
+    int doc_idx = DocIndex(change, doc);
+    if (doc_idx >= 0) cached.document.ApplyChange(change, doc_idx);
+    ++cached.tail_changes;
+    cached.tail_bytes += bytes.size();
+    return true;
+  }));
+  WEFT_RETURN_IF_ERROR(replay);
+  return &cache_.emplace(doc_key, std::move(cached)).first->second;
+}
+
+Result<Document*> DocStore::Load(const DocRef& doc) {
+  WEFT_ASSIGN_OR_RETURN(Cached * cached, LoadCached(doc));
+  return &cached->document;
+}
+
+void DocStore::Invalidate(const DocRef& doc) { cache_.erase(DocKey(doc)); }
+
+void DocStore::EvictIfFull() {
+  if (cache_.size() < kCachedDocsMax) return;
+  // Every cached state is also on disk (snapshot + history): any entry may
+  // go, except those the current batch is still changing.
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    it = touched_in_batch_.count(it->first) ? std::next(it) : cache_.erase(it);
+    if (cache_.size() < kCachedDocsMax / 2) break;
+  }
+}
+
+Status DocStore::OnStage(const Hash& /*hash*/, std::string_view bytes,
+                         const Change& change, uint64_t position, bool local,
+                         storage::WriteBatch* writes) {
+  for (size_t doc_idx = 0; doc_idx < change.docs.size(); ++doc_idx) {
+    const DocRef& doc = change.docs[doc_idx];
+    std::string doc_key = DocKey(doc);
+    WEFT_ASSIGN_OR_RETURN(Cached * cached, LoadCached(doc));
+    touched_in_batch_.insert(doc_key);
+    // A local transaction applied its ops as it went.
+    if (!local) cached->document.ApplyChange(change, doc_idx);
+    writes->Put(Family::kDocs, TouchKey(doc_key, position), "");
+    ++cached->tail_changes;
+    cached->tail_bytes += bytes.size();
+    if (cached->tail_changes < kTailChangesMax &&
+        cached->tail_bytes < std::max(cached->snapshot_bytes, kTailBytesMin)) {
+      continue;
+    }
+    std::string snapshot;
+    PutVarint(&snapshot, position);
+    snapshot += cached->document.Serialize();
+    writes->Put(Family::kDocs, SnapshotKey(doc_key), snapshot);
+    cached->snapshot_bytes = snapshot.size();
+    cached->tail_changes = 0;
+    cached->tail_bytes = 0;
+  }
+  return Status::OK();
+}
+
+void DocStore::OnAbort() {
+  for (const std::string& doc_key : touched_in_batch_) cache_.erase(doc_key);
+  touched_in_batch_.clear();
+}
+
+Result<Document> DocStore::LoadAsOf(const DocRef& doc,
+                                    const dag::HashSet& ancestors) {
+  Document document;
+  Status replay;
+  WEFT_RETURN_IF_ERROR(ForEachTouch(doc, [&](uint64_t position) {
+    Hash hash;
+    std::string bytes;
+    Change change;
+    replay = ReadLoggedChange(store_, position, &hash, &bytes, &change);
+    if (!replay.ok()) return false;
+    int doc_idx = DocIndex(change, doc);
+    if (ancestors.count(hash) && doc_idx >= 0) {
+      document.ApplyChange(change, doc_idx);
+    }
+    return true;
+  }));
+  WEFT_RETURN_IF_ERROR(replay);
+  return document;
+}
+
+}  // namespace weft::engine

@@ -1,0 +1,68 @@
+// DocStore: the materialized state of every document (the `docs` family),
+// kept current in the same batch as each change (DESIGN.md §5-6).
+//
+// Why snapshots plus a tail: rewriting a 100 KB text on every keystroke is
+// out, so a document's state is written as a snapshot only once the changes
+// since the last one add up to the snapshot's own size (or 4096 changes);
+// each change in between costs one small history entry. Loading a document
+// reads its snapshot and replays that bounded tail. Nothing replays the
+// whole log, on open or ever. Layout in engine/FORMAT.md.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_set>
+
+#include "dag/dag.h"
+#include "engine/crdt/document.h"
+#include "engine/log/change_observer.h"
+#include "storage/kv_store.h"
+
+namespace weft::engine {
+
+// Order-preserving key of a document: (collection, key), each escaped.
+std::string DocKey(const DocRef& doc);
+// Splits "collection/key" (at the first '/'). InvalidArgument if either
+// part is empty or not UTF-8.
+Result<DocRef> ParseDocRef(std::string_view address);
+
+class DocStore : public ChangeObserver {
+ public:
+  explicit DocStore(storage::KvStore* store) : store_(store) {}
+
+  // The current state of `doc` (an empty Document if never written).
+  // REQUIRES: the caller holds the database's write lock.
+  Result<Document*> Load(const DocRef& doc);
+  // Forgets the cached state (after a transaction that did not commit).
+  void Invalidate(const DocRef& doc);
+  // The state of `doc` made only of changes in `ancestors`, replayed from
+  // the document's history in log order.
+  Result<Document> LoadAsOf(const DocRef& doc, const dag::HashSet& ancestors);
+  // Calls visit(position) for each change that touched `doc`, in log order.
+  Status ForEachTouch(const DocRef& doc,
+                      const std::function<bool(uint64_t)>& visit);
+
+  Status OnStage(const Hash& hash, std::string_view bytes, const Change& change,
+                 uint64_t position, bool local,
+                 storage::WriteBatch* writes) override;
+  void OnAbort() override;
+  void OnWritten() override { touched_in_batch_.clear(); }
+
+ private:
+  struct Cached {
+    Document document;
+    uint64_t tail_changes = 0;  // applied since the snapshot
+    uint64_t tail_bytes = 0;
+    uint64_t snapshot_bytes = 0;
+  };
+  Result<Cached*> LoadCached(const DocRef& doc);
+  void EvictIfFull();
+
+  storage::KvStore* const store_;
+  std::map<std::string, Cached> cache_;  // by DocKey
+  std::set<std::string> touched_in_batch_;
+};
+
+}  // namespace weft::engine

@@ -1,0 +1,205 @@
+#include "engine/engine.h"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "dag/dag.h"
+
+namespace weft::engine {
+namespace {
+
+bool ParseIndex(const std::string& segment, uint64_t* index) {
+  auto [end, error] =
+      std::from_chars(segment.data(), segment.data() + segment.size(), *index);
+  return error == std::errc() && end == segment.data() + segment.size();
+}
+
+// Reads the DAG's parent links from the log, for time travel.
+class LogNodeSource : public dag::NodeSource {
+ public:
+  explicit LogNodeSource(const ChangeLog& log) : log_(log) {}
+  Status GetParents(const Hash& node, std::vector<Hash>* parents) override {
+    WEFT_ASSIGN_OR_RETURN(StoredChange stored, log_.GetChange(node));
+    *parents = stored.change.parents;
+    return Status::OK();
+  }
+
+ private:
+  const ChangeLog& log_;
+};
+
+std::string IdText(const OpId& id) {
+  return std::to_string(id.counter) + "@" + id.actor.ToHex().substr(0, 8);
+}
+
+}  // namespace
+
+Engine::Engine(storage::KvStore* store, std::unique_ptr<ChangeLog> log,
+               const Options& options)
+    : store_(store), log_(std::move(log)), docs_(store), options_(options) {
+  log_->set_observer(&docs_);
+}
+
+Engine::~Engine() { log_->set_observer(nullptr); }
+
+void Engine::LockWriter() {
+  writer_.lock();
+  writer_owner_.store(std::this_thread::get_id());
+}
+
+void Engine::UnlockWriter() {
+  writer_owner_.store(std::thread::id());
+  writer_.unlock();
+}
+
+Result<std::vector<std::string>> ParsePath(std::string_view path) {
+  std::vector<std::string> segments;
+  size_t start = 0;
+  while (true) {
+    size_t dot = path.find('.', start);
+    std::string_view segment = path.substr(start, dot == std::string_view::npos
+                                                      ? std::string_view::npos
+                                                      : dot - start);
+    if (segment.empty()) {
+      return Status::InvalidArgument("empty segment in path",
+                                     std::string(path));
+    }
+    segments.emplace_back(segment);
+    if (dot == std::string_view::npos) return segments;
+    start = dot + 1;
+  }
+}
+
+const Value* ValueAt(const Document& document, const Location& location) {
+  if (location.parent->kind == ObjectKind::kMap) {
+    auto entries = document.Entries(*location.parent, location.key);
+    return entries.empty() ? nullptr : &entries.back()->value;
+  }
+  const ListObject& list = location.parent->list;
+  if (location.index >= list.elements.size()) return nullptr;
+  char32_t handle = list.elements.Read(location.index, 1)[0];
+  return &list.values[handle];
+}
+
+Result<Location> Locate(const Document& document, std::string_view path) {
+  WEFT_ASSIGN_OR_RETURN(std::vector<std::string> segments, ParsePath(path));
+  Location location;
+  location.parent = &document.root();
+  std::string walked;
+  for (size_t segment_idx = 0; segment_idx < segments.size(); ++segment_idx) {
+    const std::string& segment = segments[segment_idx];
+    if (location.parent->kind == ObjectKind::kList) {
+      if (!ParseIndex(segment, &location.index)) {
+        return Status::InvalidArgument("'" + walked + "' is a list: '" +
+                                       segment + "' is not an index");
+      }
+    } else {
+      location.key = segment;
+    }
+    walked += (walked.empty() ? "" : ".") + segment;
+    if (segment_idx + 1 == segments.size()) return location;
+    const Value* value = ValueAt(document, location);
+    if (value == nullptr) return Status::NotFound("no value at", walked);
+    const Object* object =
+        value->is_object ? document.Find(value->object) : nullptr;
+    if (object == nullptr || (object->kind != ObjectKind::kMap &&
+                              object->kind != ObjectKind::kList)) {
+      return Status::InvalidArgument("'" + walked +
+                                     "' holds no map or list to go into");
+    }
+    location.parent = object;
+  }
+  return location;
+}
+
+Result<std::string> Engine::GetJson(std::string_view address) {
+  WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
+  return Locked([&]() -> Result<std::string> {
+    WEFT_ASSIGN_OR_RETURN(Document * document, docs_.Load(doc));
+    if (!document->Exists()) return Status::NotFound("no document", address);
+    return document->ToJson();
+  });
+}
+
+Result<std::string> Engine::GetPathJson(std::string_view address,
+                                        std::string_view path) {
+  WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
+  return Locked([&]() -> Result<std::string> {
+    WEFT_ASSIGN_OR_RETURN(Document * document, docs_.Load(doc));
+    WEFT_ASSIGN_OR_RETURN(Location location, Locate(*document, path));
+    if (location.parent->kind == ObjectKind::kMap) {
+      // Concurrent values render together (merged maps, summed counters).
+      Document::Rendered rendered =
+          document->KeyToJson(*location.parent, location.key);
+      if (!rendered.found) return Status::NotFound("no value at", path);
+      return rendered.json;
+    }
+    const Value* value = ValueAt(*document, location);
+    if (value == nullptr) return Status::NotFound("no value at", path);
+    return document->ValueToJson(*value);
+  });
+}
+
+Result<std::string> Engine::GetConflictsJson(std::string_view address,
+                                             std::string_view path) {
+  WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
+  return Locked([&]() -> Result<std::string> {
+    WEFT_ASSIGN_OR_RETURN(Document * document, docs_.Load(doc));
+    WEFT_ASSIGN_OR_RETURN(Location location, Locate(*document, path));
+    if (location.parent->kind != ObjectKind::kMap) {
+      return Status::InvalidArgument("conflicts exist at map keys only");
+    }
+    auto entries = document->Entries(*location.parent, location.key);
+    if (entries.empty()) return Status::NotFound("no value at", path);
+    nlohmann::json all = nlohmann::json::array();
+    for (const MapEntry* entry : entries) {
+      all.push_back({{"id", IdText(entry->id)},
+                     {"value", nlohmann::json::parse(
+                                   document->ValueToJson(entry->value))}});
+    }
+    return all.dump();
+  });
+}
+
+Result<std::string> Engine::ReadText(std::string_view address,
+                                     std::string_view path, uint64_t position,
+                                     uint64_t count) {
+  WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
+  return Locked([&]() -> Result<std::string> {
+    WEFT_ASSIGN_OR_RETURN(Document * document, docs_.Load(doc));
+    WEFT_ASSIGN_OR_RETURN(Location location, Locate(*document, path));
+    const Value* value = ValueAt(*document, location);
+    const Object* text = value != nullptr && value->is_object
+                             ? document->Find(value->object)
+                             : nullptr;
+    if (text == nullptr || text->kind != ObjectKind::kText) {
+      return Status::InvalidArgument("no text at", path);
+    }
+    return Utf32ToUtf8(text->text.text.Read(position, count));
+  });
+}
+
+Result<std::string> Engine::EncodedState(std::string_view address) {
+  WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
+  return Locked([&]() -> Result<std::string> {
+    WEFT_ASSIGN_OR_RETURN(Document * document, docs_.Load(doc));
+    return document->Serialize();
+  });
+}
+
+Result<std::string> Engine::GetJsonAsOf(std::string_view address,
+                                        const Hash& as_of) {
+  WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
+  LogNodeSource source(*log_);
+  WEFT_ASSIGN_OR_RETURN(dag::HashSet ancestors,
+                        dag::Ancestors(&source, {as_of}));
+  return Locked([&]() -> Result<std::string> {
+    WEFT_ASSIGN_OR_RETURN(Document document, docs_.LoadAsOf(doc, ancestors));
+    if (!document.Exists()) {
+      return Status::NotFound("no document as of that change", address);
+    }
+    return document.ToJson();
+  });
+}
+
+}  // namespace weft::engine

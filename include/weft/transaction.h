@@ -1,0 +1,98 @@
+// weft::Transaction: edits to documents that become ONE change on Commit.
+//
+// Paths name a value inside a document: "title", "address.city", "tags",
+// "items.2" (the third element of list "items"). Maps on the way that do not
+// exist yet are created. Each edit is checked when it is made; the first
+// one that fails (bad path, wrong type, index out of range, invalid UTF-8,
+// value over the limit) makes Commit fail too, and nothing is committed.
+//
+// A transaction holds the database's write lock from Begin until Commit or
+// Abort (or its destruction, which aborts): other writers, and readers on
+// other threads, wait. Reads through the transaction see its own edits.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weft/change.h"
+#include "weft/hash.h"
+#include "weft/status.h"
+
+namespace weft {
+
+namespace engine {
+class Engine;
+struct TransactionState;
+}  // namespace engine
+
+enum class ObjectType : uint8_t { kMap, kList, kText, kCounter, kSet };
+
+class Transaction {
+ public:
+  ~Transaction();  // aborts if neither committed nor aborted
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // Documents are addressed "collection/key".
+  Status CreateDocument(std::string_view doc);
+  // Deletes what this replica sees of the document (observed-remove).
+  Status DeleteDocument(std::string_view doc);
+
+  // Sets a register (a map key) to a scalar. kMultiValue keeps every
+  // concurrent value as the value.
+  Status Set(std::string_view doc, std::string_view path, const Scalar& value,
+             Flavour flavour = Flavour::kDefault);
+  // Deletes a map key, or the list element a path ends at.
+  Status Delete(std::string_view doc, std::string_view path);
+  // Makes a new empty object at a map key, replacing what this replica
+  // sees there. Flavours: counter kGrowOnly; set kGrowOnly or kTwoPhase;
+  // map kLastWriterWins.
+  Status Make(std::string_view doc, std::string_view path, ObjectType type,
+              Flavour flavour = Flavour::kDefault);
+
+  // Adds `delta` to a counter (made if missing).
+  Status Increment(std::string_view doc, std::string_view path, int64_t delta);
+  // Adds to / removes from a set (made if missing).
+  Status SetAdd(std::string_view doc, std::string_view path,
+                const Scalar& member);
+  Status SetRemove(std::string_view doc, std::string_view path,
+                   const Scalar& member);
+  // Inserts before position `index` of a list (made if missing);
+  // index == length appends.
+  Status ListInsert(std::string_view doc, std::string_view path, uint64_t index,
+                    const Scalar& value);
+  Status ListDelete(std::string_view doc, std::string_view path, uint64_t index,
+                    uint64_t count);
+  // Replaces `delete_count` code points at `position` of a text (made if
+  // missing) with `text` (UTF-8).
+  Status SpliceText(std::string_view doc, std::string_view path,
+                    uint64_t position, uint64_t delete_count,
+                    std::string_view text);
+
+  // Optimistic concurrency: Commit fails with Conflict, committing nothing,
+  // unless the heads are exactly these when it runs.
+  void ExpectHeads(std::vector<Hash> heads);
+  // Committing a key that was committed before returns that commit's hash
+  // and writes nothing. The key -> hash record is written with the change.
+  void SetIdempotencyKey(std::string key);
+  void SetMessage(std::string message);
+
+  // Reads that see this transaction's edits (JSON text).
+  Result<std::string> GetJson(std::string_view doc);
+
+  // Commits the edits as one change and returns its hash. InvalidArgument
+  // if there is nothing to commit; the first edit error if any failed.
+  Result<Hash> Commit();
+  // Drops the edits and releases the write lock.
+  void Abort();
+
+ private:
+  friend class engine::Engine;
+  explicit Transaction(std::unique_ptr<engine::TransactionState> state);
+  std::unique_ptr<engine::TransactionState> state_;
+};
+
+}  // namespace weft
