@@ -46,3 +46,53 @@ TEST(TraceReplayTest, AutomergePaperEndsWithItsEndContent) {
 
 }  // namespace
 }  // namespace weft::engine
+
+#include <nlohmann/json.hpp>
+
+#include "tests/testutil/temp_dir.h"
+#include "weft/database.h"
+
+namespace weft {
+namespace {
+
+// The same trace through transactions: one committed change per edit, on
+// RocksDB; then reopen and read the text back.
+TEST(TraceReplayTest, OneCommittedChangePerEditOnRocksDb) {
+  std::string path = testing::DataDir() + "/traces/automerge-paper.json.gz";
+  testing::Trace trace;
+  std::string error;
+  if (!testing::LoadTrace(path, &trace, &error)) {
+    GTEST_SKIP() << "editing trace not available (" << error
+                 << "); set WEFT_DATA_DIR to the shared data folder";
+  }
+  testing::TempDir dir;
+  std::string expected = testing::Utf32ToUtf8(trace.end_content);
+  {
+    auto db = Database::Open(dir.Sub("db"), Options());
+    ASSERT_TRUE(db.ok());
+    for (const testing::TracePatch& patch : trace.patches) {
+      auto txn = (*db)->Begin();
+      Status status =
+          txn->SpliceText("paper/1", "text", patch.position, patch.delete_count,
+                          testing::Utf32ToUtf8(patch.insert));
+      ASSERT_TRUE(status.ok()) << status.ToString();
+      auto hash = txn->Commit();
+      ASSERT_TRUE(hash.ok()) << hash.status().ToString();
+    }
+    EXPECT_EQ((*db)->LogLength(), trace.patches.size());
+    auto text = (*db)->ReadText("paper/1", "text", 0, UINT64_MAX);
+    ASSERT_TRUE(text.ok());
+    EXPECT_TRUE(*text == expected);
+  }
+  auto db = Database::Open(dir.Sub("db"), Options());
+  ASSERT_TRUE(db.ok());
+  auto text = (*db)->ReadText("paper/1", "text", 0, UINT64_MAX);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_TRUE(*text == expected);
+  auto json = (*db)->GetPathJson("paper/1", "text");
+  ASSERT_TRUE(json.ok());
+  EXPECT_TRUE(nlohmann::json::parse(*json).get<std::string>() == expected);
+}
+
+}  // namespace
+}  // namespace weft

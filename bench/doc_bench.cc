@@ -1,0 +1,235 @@
+// Documents: the real editing trace (a) in the in-memory CRDT alone, (b) one
+// committed change per edit, (c) edits grouped 100 to a change; and point
+// reads of one field among 10^5 and of 100 characters of a 10^6-character
+// text. Run one benchmark per process for a meaningful peak RSS:
+//
+//   build/release/bench/doc_bench --benchmark_filter=TraceCommit/1$
+//
+// Counters: us_per_edit, db_mb (on disk after close), state_kb (encoded
+// document state), text_kb (the final text), reopen_read_ms (open the
+// database and read the whole text), peak_rss_mb (peak resident memory of
+// the run, the loaded trace excluded).
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "engine/crdt/document.h"
+#include "tests/testutil/drafts.h"
+#include "tests/testutil/temp_dir.h"
+#include "tests/testutil/trace.h"
+#include "weft/database.h"
+
+namespace weft {
+namespace {
+
+bool Smoke() { return std::getenv("WEFT_BENCH_SMOKE") != nullptr; }
+
+const testing::Trace* LoadedTrace() {
+  static testing::Trace trace;
+  static bool loaded = [] {
+    std::string error;
+    if (!Smoke()) {
+      return testing::LoadTrace(
+          testing::DataDir() + "/traces/automerge-paper.json.gz", &trace,
+          &error);
+    }
+    std::mt19937_64 rng(1);  // a small synthetic trace for smoke runs
+    uint64_t length = 0;
+    for (int edit = 0; edit < 2000; ++edit) {
+      bool remove = length > 0 && rng() % 4 == 0;
+      uint64_t pos = length == 0 ? 0 : rng() % (length + (remove ? 0 : 1));
+      trace.patches.push_back(remove ? testing::TracePatch{pos, 1, U""}
+                                     : testing::TracePatch{pos, 0, U"x"});
+      length += remove ? -1 : 1;
+    }
+    return true;
+  }();
+  return loaded ? &trace : nullptr;
+}
+
+// Peak resident memory since the last ResetPeakRss(), from /proc (Linux):
+// the JSON trace is loaded before the reset, so it does not count.
+double PeakRssMb() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024;
+  }
+  return 0;
+}
+
+void ResetPeakRss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+uint64_t DirectoryBytes(const std::string& path) {
+  uint64_t total = 0;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(path)) {
+    if (entry.is_regular_file()) total += entry.file_size();
+  }
+  return total;
+}
+
+// (a) The document CRDT alone: the ops a transaction would make, applied
+// to an in-memory Document.
+void BM_TraceInMemory(benchmark::State& state) {
+  const testing::Trace* trace = LoadedTrace();
+  if (trace == nullptr) return state.SkipWithError("trace not available");
+  ResetPeakRss();
+  ActorId actor = testing::ActorFromSeed(1);
+  for (auto _ : state) {
+    engine::Document document;
+    Op make;
+    make.action = OpAction::kMakeText;
+    make.key = "text";
+    OpId text_id{1, actor};
+    document.Apply(make, text_id);
+    const engine::Sequence& text = document.Find(text_id)->text.text;
+    uint64_t counter = 2;
+    for (const testing::TracePatch& patch : *&trace->patches) {
+      for (const engine::IdRun& run :
+           patch.delete_count
+               ? text.IdRunsAt(patch.position, patch.delete_count)
+               : std::vector<engine::IdRun>()) {
+        Op del;
+        del.action = OpAction::kTextDelete;
+        del.obj = text_id;
+        del.elem = run.first;
+        del.count = static_cast<uint32_t>(run.length);
+        document.Apply(del, OpId{counter++, actor});
+      }
+      if (patch.insert.empty()) continue;
+      Op insert;
+      insert.action = OpAction::kTextInsert;
+      insert.obj = text_id;
+      insert.elem =
+          patch.position == 0 ? OpId() : text.IdAt(patch.position - 1);
+      insert.text = testing::Utf32ToUtf8(patch.insert);
+      document.Apply(insert, OpId{counter, actor});
+      counter += patch.insert.size();
+    }
+    state.counters["state_kb"] = document.Serialize().size() / 1024.0;
+  }
+  state.counters["us_per_edit"] = benchmark::Counter(
+      trace->patches.size() * 1e-6 * state.iterations(),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["peak_rss_mb"] = PeakRssMb();
+}
+
+// (b) and (c): `edits_per_change` edits per committed transaction.
+void BM_TraceCommit(benchmark::State& state) {
+  const testing::Trace* trace = LoadedTrace();
+  if (trace == nullptr) return state.SkipWithError("trace not available");
+  ResetPeakRss();
+  size_t per_change = state.range(0);
+  for (auto _ : state) {
+    state.PauseTiming();
+    testing::TempDir dir;
+    auto db = Database::Open(dir.Sub("db"), Options());
+    if (!db.ok()) return state.SkipWithError(db.status().ToString().c_str());
+    state.ResumeTiming();
+    for (size_t first = 0; first < trace->patches.size(); first += per_change) {
+      auto txn = (*db)->Begin();
+      size_t last = std::min(trace->patches.size(), first + per_change);
+      for (size_t idx = first; idx < last; ++idx) {
+        const testing::TracePatch& patch = trace->patches[idx];
+        Status status = txn->SpliceText("paper/1", "text", patch.position,
+                                        patch.delete_count,
+                                        testing::Utf32ToUtf8(patch.insert));
+        if (!status.ok()) return state.SkipWithError(status.ToString().c_str());
+      }
+      auto hash = txn->Commit();
+      if (!hash.ok())
+        return state.SkipWithError(hash.status().ToString().c_str());
+    }
+    state.PauseTiming();
+    std::string text = *(*db)->ReadText("paper/1", "text", 0, UINT64_MAX);
+    state.counters["text_kb"] = text.size() / 1024.0;
+    state.counters["state_kb"] =
+        (*db)->EncodedState("paper/1")->size() / 1024.0;
+    db->reset();
+    state.counters["db_mb"] = DirectoryBytes(dir.Sub("db")) / 1048576.0;
+    auto start = std::chrono::steady_clock::now();
+    auto reopened = Database::Open(dir.Sub("db"), Options());
+    auto read = (*reopened)->ReadText("paper/1", "text", 0, UINT64_MAX);
+    auto took = std::chrono::steady_clock::now() - start;
+    if (!read.ok() || *read != text) state.SkipWithError("reread differs");
+    state.counters["reopen_read_ms"] =
+        std::chrono::duration<double, std::milli>(took).count();
+    reopened->reset();
+    state.ResumeTiming();
+  }
+  state.counters["us_per_edit"] = benchmark::Counter(
+      trace->patches.size() * 1e-6 * state.iterations(),
+      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["peak_rss_mb"] = PeakRssMb();
+}
+
+// A database with one document of `fields` fields and a text of
+// `characters` characters, built once.
+Database* ReadFixture(uint64_t fields, uint64_t characters) {
+  static testing::TempDir dir;
+  static std::unique_ptr<Database> db = [&] {
+    auto opened = Database::Open(dir.Sub("db"), Options());
+    for (uint64_t first = 0; first < fields; first += 1000) {
+      auto txn = (*opened)->Begin();
+      for (uint64_t field = first; field < std::min(fields, first + 1000);
+           ++field) {
+        (void)txn->Set("big/fields", "f" + std::to_string(field),
+                       static_cast<int64_t>(field));
+      }
+      (void)txn->Commit();
+    }
+    std::string chunk(10000, 'x');
+    for (uint64_t done = 0; done < characters; done += chunk.size()) {
+      auto txn = (*opened)->Begin();
+      (void)txn->SpliceText("big/text", "text", done, 0, chunk);
+      (void)txn->Commit();
+    }
+    return std::move(opened).value();
+  }();
+  return db.get();
+}
+
+uint64_t Fields() { return Smoke() ? 2000 : 100000; }
+uint64_t Characters() { return Smoke() ? 20000 : 1000000; }
+
+void BM_ReadOneFieldOfMany(benchmark::State& state) {
+  Database* db = ReadFixture(Fields(), Characters());
+  std::mt19937_64 rng(3);
+  for (auto _ : state) {
+    auto value =
+        db->GetPathJson("big/fields", "f" + std::to_string(rng() % Fields()));
+    if (!value.ok()) state.SkipWithError(value.status().ToString().c_str());
+    benchmark::DoNotOptimize(value);
+  }
+  state.counters["fields"] = static_cast<double>(Fields());
+}
+
+void BM_Read100CharactersOfLongText(benchmark::State& state) {
+  Database* db = ReadFixture(Fields(), Characters());
+  std::mt19937_64 rng(4);
+  for (auto _ : state) {
+    auto text =
+        db->ReadText("big/text", "text", rng() % (Characters() - 100), 100);
+    if (!text.ok() || text->size() != 100) state.SkipWithError("bad read");
+    benchmark::DoNotOptimize(text);
+  }
+  state.counters["characters"] = static_cast<double>(Characters());
+}
+
+BENCHMARK(BM_TraceInMemory)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_TraceCommit)
+    ->Arg(1)
+    ->Arg(100)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK(BM_ReadOneFieldOfMany)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Read100CharactersOfLongText)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace weft
+
+BENCHMARK_MAIN();
