@@ -45,7 +45,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   // Hashes do not compress; change bodies, documents and views do.
   // The log and index take most writes: give them the larger memtables.
-  options.compression = rocksdb::kLZ4Compression;
+  options.compression = rocksdb::kZSTD;
   options.bottommost_compression = rocksdb::kZSTD;
   if (family == Family::kHeads || family == Family::kActors ||
       family == Family::kMeta || family == Family::kPeers) {
@@ -187,6 +187,14 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   options.error_if_exists = store_options.error_if_exists;
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
+  // Open cost: the default spawns 16 file-opening threads per column family
+  // (~140 threads, most of the time of an open), and reads every table's
+  // properties to update statistics nobody uses here.
+  options.max_file_opening_threads = 1;
+  options.skip_stats_update_on_db_open = true;
+  // Open table files when first read, not all at open: open cost then does
+  // not grow with the number of files (history).
+  options.max_open_files = 512;
   options.keep_log_file_num = 4;
   options.max_manifest_file_size = 64u << 20;
 

@@ -54,7 +54,8 @@ ChangeDraft RandomDraft(std::mt19937_64& rng, size_t op_count) {
 
 ChangeDraft OneOpDraft(uint64_t index) {
   ChangeDraft draft;
-  draft.docs.push_back({"bench", "doc"});
+  // A fresh field each time, 64 to a document: records being appended.
+  draft.docs.push_back({"bench", "d" + std::to_string(index / 64)});
   Op op;
   op.action = OpAction::kMapSet;
   op.key = "k" + std::to_string(index % 64);

@@ -15,6 +15,7 @@ namespace weft::testing {
 ChangeDraft RandomDraft(std::mt19937_64& rng, size_t op_count);
 
 // A draft with one map_set of a short string: the smallest useful change.
+// Draft i sets field i % 64 of document bench/d<i / 64>.
 ChangeDraft OneOpDraft(uint64_t index);
 
 // A complete, valid change (every op kind, refs to earlier ops, several

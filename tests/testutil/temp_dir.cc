@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 
@@ -17,6 +18,8 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  // WEFT_KEEP_TEMP=1 keeps the folder, to look at what a test left.
+  if (std::getenv("WEFT_KEEP_TEMP") != nullptr) return;
   std::error_code error;
   std::filesystem::remove_all(path_, error);
 }
