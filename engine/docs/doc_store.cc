@@ -86,11 +86,12 @@ Result<DocRef> ParseDocRef(std::string_view address) {
   return doc;
 }
 
-Status DocStore::ForEachTouch(const DocRef& doc,
+Status DocStore::ForEachTouch(const DocRef& doc, uint64_t first_position,
                               const std::function<bool(uint64_t)>& visit) {
   std::string prefix = kTouchPrefix + DocKey(doc);
   auto it = store_->NewIterator(Family::kDocs);
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
+  for (it->Seek(prefix + EncodePosition(first_position)); it->Valid();
+       it->Next()) {
     std::string_view key = it->key();
     if (key.substr(0, prefix.size()) != prefix) break;
     uint64_t position;
@@ -122,19 +123,19 @@ Result<DocStore::Cached*> DocStore::LoadCached(const DocRef& doc) {
   }
   // Replay the bounded tail: the changes since the snapshot.
   Status replay;
-  WEFT_RETURN_IF_ERROR(ForEachTouch(doc, [&](uint64_t position) {
-    if (position <= checkpoint) return true;
-    Hash hash;
-    std::string bytes;
-    Change change;
-    replay = ReadLoggedChange(store_, position, &hash, &bytes, &change);
-    if (!replay.ok()) return false;
-    int doc_idx = DocIndex(change, doc);
-    if (doc_idx >= 0) cached.document.ApplyChange(change, doc_idx);
-    ++cached.tail_changes;
-    cached.tail_bytes += bytes.size();
-    return true;
-  }));
+  WEFT_RETURN_IF_ERROR(
+      ForEachTouch(doc, checkpoint + 1, [&](uint64_t position) {
+        Hash hash;
+        std::string bytes;
+        Change change;
+        replay = ReadLoggedChange(store_, position, &hash, &bytes, &change);
+        if (!replay.ok()) return false;
+        int doc_idx = DocIndex(change, doc);
+        if (doc_idx >= 0) cached.document.ApplyChange(change, doc_idx);
+        ++cached.tail_changes;
+        cached.tail_bytes += bytes.size();
+        return true;
+      }));
   WEFT_RETURN_IF_ERROR(replay);
   return &cache_.emplace(doc_key, std::move(cached)).first->second;
 }
@@ -193,7 +194,7 @@ Result<Document> DocStore::LoadAsOf(const DocRef& doc,
                                     const dag::HashSet& ancestors) {
   Document document;
   Status replay;
-  WEFT_RETURN_IF_ERROR(ForEachTouch(doc, [&](uint64_t position) {
+  WEFT_RETURN_IF_ERROR(ForEachTouch(doc, 1, [&](uint64_t position) {
     Hash hash;
     std::string bytes;
     Change change;

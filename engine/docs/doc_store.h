@@ -40,8 +40,9 @@ class DocStore : public ChangeObserver {
   // The state of `doc` made only of changes in `ancestors`, replayed from
   // the document's history in log order.
   Result<Document> LoadAsOf(const DocRef& doc, const dag::HashSet& ancestors);
-  // Calls visit(position) for each change that touched `doc`, in log order.
-  Status ForEachTouch(const DocRef& doc,
+  // Calls visit(position) for each change that touched `doc` at or after
+  // `first_position`, in log order, until it returns false.
+  Status ForEachTouch(const DocRef& doc, uint64_t first_position,
                       const std::function<bool(uint64_t)>& visit);
 
   Status OnStage(const Hash& hash, std::string_view bytes, const Change& change,
