@@ -76,6 +76,13 @@ Result<std::string> Database::ReadText(std::string_view doc,
   return engine_->ReadText(doc, path, position, count);
 }
 
+Result<std::string> Database::GetListRangeJson(std::string_view doc,
+                                               std::string_view path,
+                                               uint64_t position,
+                                               uint64_t count) const {
+  return engine_->GetListRangeJson(doc, path, position, count);
+}
+
 Result<std::string> Database::EncodedState(std::string_view doc) const {
   return engine_->EncodedState(doc);
 }

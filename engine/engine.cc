@@ -161,21 +161,52 @@ Result<std::string> Engine::GetConflictsJson(std::string_view address,
   });
 }
 
+namespace {
+
+// The object of `kind` at `path`, or InvalidArgument naming what is there.
+Result<const Object*> ObjectAt(const Document& document, std::string_view path,
+                               ObjectKind kind) {
+  WEFT_ASSIGN_OR_RETURN(Location location, Locate(document, path));
+  const Value* value = ValueAt(document, location);
+  const Object* object = value != nullptr && value->is_object
+                             ? document.Find(value->object)
+                             : nullptr;
+  if (object == nullptr || object->kind != kind) {
+    return Status::InvalidArgument(
+        std::string("no ") + ObjectKindName(kind) + " at", path);
+  }
+  return object;
+}
+
+}  // namespace
+
 Result<std::string> Engine::ReadText(std::string_view address,
                                      std::string_view path, uint64_t position,
                                      uint64_t count) {
   WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
   return Locked([&]() -> Result<std::string> {
     WEFT_ASSIGN_OR_RETURN(Document * document, docs_.Load(doc));
-    WEFT_ASSIGN_OR_RETURN(Location location, Locate(*document, path));
-    const Value* value = ValueAt(*document, location);
-    const Object* text = value != nullptr && value->is_object
-                             ? document->Find(value->object)
-                             : nullptr;
-    if (text == nullptr || text->kind != ObjectKind::kText) {
-      return Status::InvalidArgument("no text at", path);
-    }
+    WEFT_ASSIGN_OR_RETURN(const Object* text,
+                          ObjectAt(*document, path, ObjectKind::kText));
     return Utf32ToUtf8(text->text.text.Read(position, count));
+  });
+}
+
+Result<std::string> Engine::GetListRangeJson(std::string_view address,
+                                             std::string_view path,
+                                             uint64_t position,
+                                             uint64_t count) {
+  WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
+  return Locked([&]() -> Result<std::string> {
+    WEFT_ASSIGN_OR_RETURN(Document * document, docs_.Load(doc));
+    WEFT_ASSIGN_OR_RETURN(const Object* list,
+                          ObjectAt(*document, path, ObjectKind::kList));
+    std::string out = "[";
+    for (char32_t handle : list->list.elements.Read(position, count)) {
+      if (out.size() > 1) out += ",";
+      out += document->ValueToJson(list->list.values[handle]);
+    }
+    return out + "]";
   });
 }
 

@@ -47,6 +47,9 @@ class Engine {
                                uint64_t position, uint64_t count);
   Result<std::string> GetJsonAsOf(std::string_view doc, const Hash& as_of);
   Result<std::string> EncodedState(std::string_view doc);
+  Result<std::string> GetListRangeJson(std::string_view doc,
+                                       std::string_view path, uint64_t position,
+                                       uint64_t count);
 
  private:
   storage::KvStore* store_;

@@ -98,6 +98,11 @@ class Database {
   // included): replicas with equal heads have equal bytes. Empty state for
   // a document never written.
   Result<std::string> EncodedState(std::string_view doc) const;
+  // Elements [position, position + count) of the list at `path` (clipped
+  // to its length), as a JSON array.
+  Result<std::string> GetListRangeJson(std::string_view doc,
+                                       std::string_view path, uint64_t position,
+                                       uint64_t count) const;
   // The document as it was once the change `as_of` (and its ancestors) were
   // applied: replayed from the document's history.
   Result<std::string> GetJsonAsOf(std::string_view doc,

@@ -92,7 +92,19 @@ class ConvergenceRun {
   }
 
  private:
+  // Makes an object with a flavour once; later calls find it there.
+  static Status Ensure(Transaction* txn, const std::string& doc,
+                       const std::string& path, ObjectType type,
+                       Flavour flavour) {
+    auto json_text = txn->GetJson(doc);
+    if (json_text.ok() && json::parse(*json_text).contains(path)) {
+      return Status::OK();
+    }
+    return txn->Make(doc, path, type, flavour);
+  }
+
   void CheckModels(Database& db, const std::string& doc, uint64_t seed) {
+    if (models_valid_.count(doc) && !models_valid_[doc]) return;
     auto state = db.GetJson(doc);
     if (!state.ok()) return;  // nothing written there
     json value = json::parse(*state);
@@ -136,11 +148,12 @@ class ConvergenceRun {
       ASSERT_TRUE(txn->Set(doc, "r", *register_value).ok());
     }
     int64_t increments = 0;
+    bool deleted_doc = false;
     std::optional<Model::Add> add;
     std::set<int> removing;
     bool touched_set = false;
     for (int edit = 1 + rng_() % 3; edit > 0; --edit) {
-      switch (rng_() % 8) {
+      switch (rng_() % 11) {
         case 0: {
           int64_t delta = static_cast<int64_t>(rng_() % 11) - 5;
           ASSERT_TRUE(txn->Increment(doc, "c", delta).ok());
@@ -219,6 +232,55 @@ class ConvergenceRun {
                                Flavour::kMultiValue)
                           .ok());
           break;
+        case 7: {  // the flavours: grow-only counter, two-phase set, LWW map
+          Status status;
+          int64_t member = static_cast<int64_t>(rng_() % 4);
+          switch (rng_() % 4) {
+            case 0:
+              status = Ensure(txn.get(), doc, "g", ObjectType::kCounter,
+                              Flavour::kGrowOnly);
+              if (status.ok()) status = txn->Increment(doc, "g", rng_() % 5);
+              break;
+            case 1:
+              status = Ensure(txn.get(), doc, "two", ObjectType::kSet,
+                              Flavour::kTwoPhase);
+              if (status.ok()) status = txn->SetAdd(doc, "two", member);
+              break;
+            case 2:
+              status = Ensure(txn.get(), doc, "two", ObjectType::kSet,
+                              Flavour::kTwoPhase);
+              if (status.ok()) status = txn->SetRemove(doc, "two", member);
+              break;
+            default:
+              status = Ensure(txn.get(), doc, "lww", ObjectType::kMap,
+                              Flavour::kLastWriterWins);
+              if (status.ok() && rng_() % 3 == 0) {
+                status = txn->Delete(doc, "lww.k" + std::to_string(member));
+              } else if (status.ok()) {
+                status = txn->Set(doc, "lww.k" + std::to_string(member),
+                                  static_cast<int64_t>(rng_() % 100));
+              }
+              break;
+          }
+          if (!status.ok()) {  // e.g. re-adding to a two-phase set
+            ASSERT_TRUE(status.IsInvalidArgument() || status.IsNotFound())
+                << status.ToString();
+            txn->Abort();
+            return;
+          }
+          break;
+        }
+        case 8:
+          if (rng_() % 10 == 0) {  // rarely: delete what this replica sees
+            Status status = txn->DeleteDocument(doc);
+            if (status.IsNotFound()) {
+              txn->Abort();
+              return;
+            }
+            ASSERT_TRUE(status.ok()) << status.ToString();
+            deleted_doc = true;
+          }
+          break;
         default:
           ASSERT_TRUE(txn->Set(doc, "n." + std::to_string(rng_() % 3) + ".x",
                                static_cast<bool>(rng_() % 2))
@@ -229,6 +291,9 @@ class ConvergenceRun {
     auto hash = txn->Commit();
     if (!hash.ok() && hash.status().IsInvalidArgument()) return;  // no edits
     ASSERT_TRUE(hash.ok()) << hash.status().ToString();
+    // A document delete removes what it saw: the reference models of that
+    // document no longer describe it, so stop checking them.
+    if (deleted_doc) models_valid_[doc] = false;
     model_.counter_sum[doc] += increments;
     if (add) {
       add->change = *hash;
@@ -275,6 +340,7 @@ class ConvergenceRun {
   std::vector<std::unique_ptr<Database>> replicas_;
   std::vector<std::vector<uint64_t>> cursors_;  // [from][to] delivered up to
   Model model_;
+  std::map<std::string, bool> models_valid_;
   int next_tag_ = 0;
 };
 

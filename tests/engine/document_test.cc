@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "tests/testutil/temp_dir.h"
 #include "weft/database.h"
@@ -75,6 +76,12 @@ TEST_F(DocumentTest, EveryTypeRoundTripsAndSurvivesReopen) {
   EXPECT_EQ(*db_->GetPathJson("todos/1", "address.city"), "\"Paris\"");
   EXPECT_EQ(*db_->GetPathJson("todos/1", "steps.1"), "\"c\"");
   EXPECT_EQ(*db_->ReadText("todos/1", "note", 1, 4), "éllo");
+  EXPECT_EQ(*db_->GetListRangeJson("todos/1", "steps", 1, 5), "[\"c\"]");
+  EXPECT_TRUE(db_->GetListRangeJson("todos/1", "note", 0, 1)
+                  .status()
+                  .IsInvalidArgument());
+  EXPECT_TRUE(
+      db_->ReadText("todos/1", "steps", 0, 1).status().IsInvalidArgument());
   std::string state = *db_->EncodedState("todos/1");
   Reopen();
   EXPECT_EQ(Doc("todos/1"), expected);
@@ -242,6 +249,123 @@ TEST_F(DocumentTest, TimeTravelAndDocumentDelete) {
             json({{"v", 2}, {"text", "aXYc"}}));
   Reopen();
   EXPECT_TRUE(db_->GetJson("d/1").status().IsNotFound());
+}
+
+// Two replicas edit concurrently, then exchange everything.
+class ConcurrentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    a_ = std::move(Database::Open(dir_.Sub("a"), Options())).value();
+    b_ = std::move(Database::Open(dir_.Sub("b"), Options())).value();
+  }
+  static void Copy(Database& from, Database& to) {
+    for (uint64_t pos = 1; pos <= from.LogLength(); ++pos) {
+      auto stored = from.GetChangeAt(pos);
+      ASSERT_TRUE(stored.ok());
+      auto outcome = to.Receive(stored->hash, stored->bytes);
+      ASSERT_TRUE(outcome.ok() || outcome.status().IsAlreadyExists());
+    }
+  }
+  void Exchange() {
+    Copy(*a_, *b_);
+    Copy(*b_, *a_);
+    ASSERT_EQ(a_->Heads(), b_->Heads());
+    ASSERT_EQ(*a_->EncodedState("d/1"), *b_->EncodedState("d/1"));
+  }
+  template <typename Edits>
+  static void Edit(Database& db, Edits&& edits) {
+    auto txn = db.Begin();
+    edits(*txn);
+    auto hash = txn->Commit();
+    ASSERT_TRUE(hash.ok()) << hash.status().ToString();
+  }
+  json Doc(Database& db) { return json::parse(*db.GetJson("d/1")); }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Database> a_, b_;
+};
+
+TEST_F(ConcurrentTest, RegistersKeepTheLosersAsConflicts) {
+  Edit(*a_, [](Transaction& t) { (void)t.Set("d/1", "x", int64_t{1}); });
+  Edit(*b_, [](Transaction& t) { (void)t.Set("d/1", "x", int64_t{2}); });
+  Exchange();
+  json conflicts = json::parse(*a_->GetConflictsJson("d/1", "x"));
+  ASSERT_EQ(conflicts.size(), 2u);
+  EXPECT_EQ(Doc(*a_)["x"], conflicts[1]["value"]);  // the winner is last
+  // A later set that saw both resolves the conflict.
+  Edit(*a_, [](Transaction& t) { (void)t.Set("d/1", "x", int64_t{3}); });
+  Exchange();
+  EXPECT_EQ(json::parse(*b_->GetConflictsJson("d/1", "x")).size(), 1u);
+  EXPECT_EQ(Doc(*b_)["x"], 3);
+}
+
+TEST_F(ConcurrentTest, MultiValueRegisterShowsEveryConcurrentValue) {
+  Edit(*a_, [](Transaction& t) {
+    (void)t.Set("d/1", "mv", int64_t{1}, Flavour::kMultiValue);
+  });
+  Edit(*b_, [](Transaction& t) {
+    (void)t.Set("d/1", "mv", int64_t{2}, Flavour::kMultiValue);
+  });
+  Exchange();
+  json value = Doc(*a_)["mv"];
+  ASSERT_TRUE(value.is_array());
+  EXPECT_EQ(std::set<int>(value.begin(), value.end()), (std::set<int>{1, 2}));
+}
+
+TEST_F(ConcurrentTest, DocumentDeleteIsObservedRemove) {
+  Edit(*a_, [](Transaction& t) { (void)t.Set("d/1", "x", int64_t{1}); });
+  Exchange();
+  Edit(*a_, [](Transaction& t) { ASSERT_TRUE(t.DeleteDocument("d/1").ok()); });
+  Edit(*b_, [](Transaction& t) { (void)t.Set("d/1", "y", int64_t{2}); });
+  Exchange();
+  EXPECT_EQ(Doc(*a_), json({{"y", 2}}));  // the concurrent set survives
+}
+
+TEST_F(ConcurrentTest, NestedMapsMergeAndCountersAddUp) {
+  Edit(*a_, [](Transaction& t) {
+    (void)t.Set("d/1", "address.city", std::string("Paris"));
+    (void)t.Increment("d/1", "views", 2);
+  });
+  Edit(*b_, [](Transaction& t) {
+    (void)t.Set("d/1", "address.zip", std::string("75001"));
+    (void)t.Increment("d/1", "views", 3);
+  });
+  Exchange();
+  EXPECT_EQ(Doc(*b_)["address"], json({{"city", "Paris"}, {"zip", "75001"}}));
+  EXPECT_EQ(Doc(*b_)["views"], 5);
+}
+
+TEST_F(ConcurrentTest, SetsAreAddWinsAndLwwMapsLetTheLaterDeleteWin) {
+  Edit(*a_, [](Transaction& t) {
+    (void)t.SetAdd("d/1", "tags", std::string("a"));
+    (void)t.Make("d/1", "lww", ObjectType::kMap, Flavour::kLastWriterWins);
+    (void)t.Set("d/1", "lww.k", int64_t{1});
+  });
+  Exchange();
+  Edit(*b_, [](Transaction& t) {  // concurrent with a's remove: add wins
+    (void)t.SetAdd("d/1", "tags", std::string("a"));
+    (void)t.Set("d/1", "lww.k", int64_t{2});
+  });
+  Edit(*a_, [](Transaction& t) {
+    (void)t.SetRemove("d/1", "tags", std::string("a"));
+    (void)t.Set("d/1", "pad", int64_t{0});  // push a's counter ahead
+    (void)t.Set("d/1", "pad2", int64_t{0});
+    ASSERT_TRUE(t.Delete("d/1", "lww.k").ok());  // the higher op id
+  });
+  Exchange();
+  EXPECT_EQ(Doc(*a_)["tags"], json({"a"}));
+  EXPECT_FALSE(Doc(*a_)["lww"].contains("k"));
+}
+
+TEST_F(ConcurrentTest, TypeConflictsResolveByOpId) {
+  Edit(*a_, [](Transaction& t) { (void)t.Set("d/1", "t", std::string("s")); });
+  Edit(*b_, [](Transaction& t) {
+    (void)t.Set("d/1", "other", int64_t{0});  // b's counter goes higher
+    (void)t.Increment("d/1", "t", 4);
+  });
+  Exchange();
+  EXPECT_EQ(Doc(*a_)["t"], 4);  // b's counter has the higher op id
+  EXPECT_EQ(json::parse(*a_->GetConflictsJson("d/1", "t")).size(), 2u);
 }
 
 }  // namespace
