@@ -82,7 +82,9 @@ class ConvergenceRun {
             << "seed " << seed << " doc " << doc;
         auto a = replica->GetJson(doc), b = first.GetJson(doc);
         EXPECT_EQ(a.ok(), b.ok()) << "seed " << seed;
-        if (a.ok() && b.ok()) EXPECT_EQ(*a, *b) << "seed " << seed;
+        if (a.ok() && b.ok()) {
+          EXPECT_EQ(*a, *b) << "seed " << seed;
+        }
       }
       auto report = replica->Verify();
       ASSERT_TRUE(report.ok());
