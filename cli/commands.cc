@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/change_format.h"
+#include "cli/doc_commands.h"
 
 namespace weft::cli {
 namespace {
@@ -112,28 +113,74 @@ int CmdHelp(Database&, const std::vector<std::string>&, const Output& output) {
 struct Command {
   const char* name;
   int (*run)(Database&, const std::vector<std::string>&, const Output&);
+  // Arguments from this one on form one argument, spaces kept (a JSON
+  // value or text); 0: none.
+  size_t raw_tail_from;
 };
 
 constexpr Command kCommands[] = {
-    {"log", CmdLog},       {"heads", CmdHeads}, {"show", CmdShow},
-    {"verify", CmdVerify}, {"help", CmdHelp},
+    {"put", CmdPut, 2},       {"get", CmdGet, 0},     {"set", CmdSet, 3},
+    {"del", CmdDel, 0},       {"incr", CmdIncr, 0},   {"splice", CmdSplice, 5},
+    {"log", CmdLog, 0},       {"heads", CmdHeads, 0}, {"show", CmdShow, 0},
+    {"verify", CmdVerify, 0}, {"help", CmdHelp, 0},
 };
+
+const Command* FindCommand(const std::string& name) {
+  for (const Command& command : kCommands) {
+    if (name == command.name) return &command;
+  }
+  return nullptr;
+}
 
 }  // namespace
 
 bool IsKnownCommand(const std::string& name) {
-  for (const Command& command : kCommands) {
-    if (name == command.name) return true;
+  return FindCommand(name) != nullptr;
+}
+
+std::vector<std::string> JoinRawTail(std::vector<std::string> args) {
+  const Command* command = args.empty() ? nullptr : FindCommand(args[0]);
+  if (command == nullptr || command->raw_tail_from == 0 ||
+      args.size() <= command->raw_tail_from + 1) {
+    return args;
   }
-  return false;
+  std::string tail = args[command->raw_tail_from];
+  for (size_t arg_idx = command->raw_tail_from + 1; arg_idx < args.size();
+       ++arg_idx) {
+    tail += " " + args[arg_idx];
+  }
+  args.resize(command->raw_tail_from);
+  args.push_back(tail);
+  return args;
+}
+
+std::vector<std::string> SplitCommandLine(const std::string& line) {
+  static constexpr char kBlanks[] = " \t\r";
+  std::vector<std::string> words;
+  size_t pos = 0;
+  while ((pos = line.find_first_not_of(kBlanks, pos)) != std::string::npos) {
+    const Command* command = words.empty() ? nullptr : FindCommand(words[0]);
+    if (command != nullptr && command->raw_tail_from != 0 &&
+        words.size() == command->raw_tail_from) {
+      size_t end = line.find_last_not_of(kBlanks);
+      words.push_back(line.substr(pos, end + 1 - pos));  // the raw tail
+      break;
+    }
+    size_t end = line.find_first_of(kBlanks, pos);
+    words.push_back(line.substr(
+        pos, end == std::string::npos ? std::string::npos : end - pos));
+    pos = end;
+  }
+  return words;
 }
 
 int RunCommand(Database& db, const std::vector<std::string>& args,
                const Output& output) {
-  for (const Command& command : kCommands) {
-    if (args[0] == command.name) return command.run(db, args, output);
+  const Command* command = FindCommand(args[0]);
+  if (command == nullptr) {
+    return Usage(output, "unknown command '" + args[0] + "' (try: help)");
   }
-  return Usage(output, "unknown command '" + args[0] + "' (try: help)");
+  return command->run(db, args, output);
 }
 
 std::string HelpText() {

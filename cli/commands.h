@@ -19,6 +19,11 @@ struct Output {
 };
 
 bool IsKnownCommand(const std::string& name);
+// Splits a shell line into arguments on blanks, except that a command's
+// JSON or text argument keeps the rest of the line whole.
+std::vector<std::string> SplitCommandLine(const std::string& line);
+// The same for arguments that came split (argv): the tail is re-joined.
+std::vector<std::string> JoinRawTail(std::vector<std::string> args);
 // Runs one command (args[0] is its name) on `db`.
 int RunCommand(Database& db, const std::vector<std::string>& args,
                const Output& output);

@@ -3,7 +3,6 @@
 
 #include <cstdlib>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -28,7 +27,11 @@ bool ParseArgs(int argc, char** argv, Invocation* invocation) {
   for (int arg_idx = 1; arg_idx < argc; ++arg_idx) {
     std::string arg = argv[arg_idx];
     if (!invocation->command.empty()) {
-      invocation->command.push_back(arg);
+      if (arg == "--json") {
+        invocation->json = true;  // accepted after the command too
+      } else {
+        invocation->command.push_back(arg);
+      }
     } else if (arg == "--db") {
       if (++arg_idx >= argc) return false;
       invocation->db_path = argv[arg_idx];
@@ -41,13 +44,6 @@ bool ParseArgs(int argc, char** argv, Invocation* invocation) {
     }
   }
   return true;
-}
-
-std::vector<std::string> SplitWords(const std::string& line) {
-  std::istringstream stream(line);
-  std::vector<std::string> words;
-  for (std::string word; stream >> word;) words.push_back(word);
-  return words;
 }
 
 // Reads one command per line. On a terminal errors are shown and the loop
@@ -64,7 +60,7 @@ int RunRepl(weft::Database& db, const Invocation& invocation) {
   while (true) {
     if (interactive) std::cout << "weft> " << std::flush;
     if (!std::getline(std::cin, line)) break;
-    std::vector<std::string> words = SplitWords(line);
+    std::vector<std::string> words = weft::cli::SplitCommandLine(line);
     if (words.empty() || words[0][0] == '#') continue;
     if (words[0] == "exit" || words[0] == "quit") break;
     int code = weft::cli::RunCommand(db, words, output);
@@ -100,5 +96,6 @@ int main(int argc, char** argv) {
   }
   if (invocation.command.empty()) return RunRepl(**db, invocation);
   weft::cli::Output output{std::cout, std::cerr, invocation.json};
-  return weft::cli::RunCommand(**db, invocation.command, output);
+  return weft::cli::RunCommand(**db, weft::cli::JoinRawTail(invocation.command),
+                               output);
 }

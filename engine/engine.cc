@@ -112,11 +112,17 @@ Result<Location> Locate(const Document& document, std::string_view path) {
   return location;
 }
 
+Result<Document*> Engine::LoadExisting(const DocRef& doc,
+                                       std::string_view address) {
+  WEFT_ASSIGN_OR_RETURN(Document * document, docs_.Load(doc));
+  if (!document->Exists()) return Status::NotFound("no document", address);
+  return document;
+}
+
 Result<std::string> Engine::GetJson(std::string_view address) {
   WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
   return Locked([&]() -> Result<std::string> {
-    WEFT_ASSIGN_OR_RETURN(Document * document, docs_.Load(doc));
-    if (!document->Exists()) return Status::NotFound("no document", address);
+    WEFT_ASSIGN_OR_RETURN(Document * document, LoadExisting(doc, address));
     return document->ToJson();
   });
 }
@@ -125,7 +131,7 @@ Result<std::string> Engine::GetPathJson(std::string_view address,
                                         std::string_view path) {
   WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
   return Locked([&]() -> Result<std::string> {
-    WEFT_ASSIGN_OR_RETURN(Document * document, docs_.Load(doc));
+    WEFT_ASSIGN_OR_RETURN(Document * document, LoadExisting(doc, address));
     WEFT_ASSIGN_OR_RETURN(Location location, Locate(*document, path));
     if (location.parent->kind == ObjectKind::kMap) {
       // Concurrent values render together (merged maps, summed counters).
@@ -144,7 +150,7 @@ Result<std::string> Engine::GetConflictsJson(std::string_view address,
                                              std::string_view path) {
   WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
   return Locked([&]() -> Result<std::string> {
-    WEFT_ASSIGN_OR_RETURN(Document * document, docs_.Load(doc));
+    WEFT_ASSIGN_OR_RETURN(Document * document, LoadExisting(doc, address));
     WEFT_ASSIGN_OR_RETURN(Location location, Locate(*document, path));
     if (location.parent->kind != ObjectKind::kMap) {
       return Status::InvalidArgument("conflicts exist at map keys only");
@@ -185,7 +191,7 @@ Result<std::string> Engine::ReadText(std::string_view address,
                                      uint64_t count) {
   WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
   return Locked([&]() -> Result<std::string> {
-    WEFT_ASSIGN_OR_RETURN(Document * document, docs_.Load(doc));
+    WEFT_ASSIGN_OR_RETURN(Document * document, LoadExisting(doc, address));
     WEFT_ASSIGN_OR_RETURN(const Object* text,
                           ObjectAt(*document, path, ObjectKind::kText));
     return Utf32ToUtf8(text->text.text.Read(position, count));
@@ -198,7 +204,7 @@ Result<std::string> Engine::GetListRangeJson(std::string_view address,
                                              uint64_t count) {
   WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
   return Locked([&]() -> Result<std::string> {
-    WEFT_ASSIGN_OR_RETURN(Document * document, docs_.Load(doc));
+    WEFT_ASSIGN_OR_RETURN(Document * document, LoadExisting(doc, address));
     WEFT_ASSIGN_OR_RETURN(const Object* list,
                           ObjectAt(*document, path, ObjectKind::kList));
     std::string out = "[";

@@ -52,6 +52,9 @@ class Engine {
                                        uint64_t count);
 
  private:
+  // REQUIRES: the write lock. NotFound if the document does not exist.
+  Result<Document*> LoadExisting(const DocRef& doc, std::string_view address);
+
   storage::KvStore* store_;
   std::unique_ptr<ChangeLog> log_;
   DocStore docs_;

@@ -152,6 +152,8 @@ Transaction::Transaction(std::unique_ptr<TransactionState> state)
 
 Transaction::~Transaction() { Abort(); }
 
+Status Transaction::Fail(Status status) { return state_->Fail(status); }
+
 void Transaction::Abort() {
   if (!state_->open) return;
   // Forget the uncommitted edits applied to cached documents.

@@ -72,6 +72,16 @@ class Transaction {
                     uint64_t position, uint64_t delete_count,
                     std::string_view text);
 
+  // Replaces the whole document with a JSON object: root keys it lacks are
+  // deleted; objects become maps, arrays lists, strings/numbers/booleans/
+  // null registers. InvalidArgument on malformed JSON (naming the column),
+  // on keys that paths cannot address ("" or containing '.'), and on
+  // objects or arrays inside arrays (not supported yet).
+  Status PutJson(std::string_view doc, std::string_view json);
+  // Sets the value at `path` from JSON, as PutJson does for each key.
+  Status SetJson(std::string_view doc, std::string_view path,
+                 std::string_view json);
+
   // Optimistic concurrency: Commit fails with Conflict, committing nothing,
   // unless the heads are exactly these when it runs.
   void ExpectHeads(std::vector<Hash> heads);
@@ -92,6 +102,8 @@ class Transaction {
  private:
   friend class engine::Engine;
   explicit Transaction(std::unique_ptr<engine::TransactionState> state);
+  // Records the first failed edit (Commit then fails with it); returns it.
+  Status Fail(Status status);
   std::unique_ptr<engine::TransactionState> state_;
 };
 

@@ -196,6 +196,84 @@ TEST_F(CliTest, ShellReadsCommandsFromAPipe) {
   EXPECT_EQ(Lines(run.out).size(), 1u);
 }
 
+TEST_F(CliTest, DocumentCommandsOneShotAndPiped) {
+  std::string db = "--db " + db_path_;
+  RunResult run = Weft(db +
+                       " put todos/1 '{\"title\": \"buy milk\", "
+                       "\"done\": false, \"tags\": [\"a\", 2]}'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::string put_hash = Lines(run.out)[0];
+  EXPECT_TRUE(Hash::FromHex(put_hash).ok()) << run.out;
+
+  run = Weft(db + " --json incr todos/1 views 5");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(nlohmann::json::parse(run.out).contains("hash"));
+
+  // From a pipe: JSON and TEXT keep their spaces.
+  run = Weft(db,
+             "splice todos/1 note 0 0 \"two  spaces\\nand a line\"\n"
+             "set todos/1 address.city \"New York\"\n"
+             "get todos/1\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto doc = nlohmann::json::parse(Lines(run.out).back());
+  EXPECT_EQ(doc, nlohmann::json({{"title", "buy milk"},
+                                 {"done", false},
+                                 {"tags", {"a", 2}},
+                                 {"views", 5},
+                                 {"note", "two  spaces\nand a line"},
+                                 {"address", {{"city", "New York"}}}}));
+
+  run = Weft(db + " get todos/1 address.city");
+  EXPECT_EQ(run.out, "\"New York\"\n");
+  run = Weft(db + " get todos/1 --as-of " + put_hash.substr(0, 10));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out)["title"], "buy milk");
+  EXPECT_FALSE(nlohmann::json::parse(run.out).contains("views"));
+  run = Weft(db + " get todos/1 title --conflicts");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out).size(), 1u);
+
+  ASSERT_EQ(Weft(db + " del todos/1 title").exit_code, 0);
+  EXPECT_EQ(Weft(db + " get todos/1 title").exit_code, 1);
+  ASSERT_EQ(Weft(db + " del todos/1").exit_code, 0);
+  run = Weft(db + " get todos/1");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("no document"), std::string::npos) << run.err;
+}
+
+TEST_F(CliTest, DocumentCommandErrors) {
+  std::string db = "--db " + db_path_;
+  struct Case {
+    std::string args;
+    int exit_code;
+    const char* message_part;
+  };
+  const Case cases[] = {
+      {"put todos/1 '{\"a\": 1,}'", 1, "malformed JSON at column 9"},
+      {"put todos/1 '[1, 2]'", 1, "a document is a JSON object"},
+      {"put todos/1 '{\"a.b\": 1}'", 1, "without '.'"},
+      {"put todos/1", 2, "usage: put COLL/KEY JSON"},
+      {"put nokey '{}'", 1, "collection/key"},
+      {"get", 2, "usage: get"},
+      {"get todos/404", 1, "no document"},
+      {"get todos/1 title --conflicts", 1, "no document"},
+      {"incr todos/1 n lots", 2, "usage: incr"},
+      {"splice todos/1 note 0 0 hello", 1, "JSON string"},
+      {"splice todos/1 note x 0 '\"a\"'", 2, "usage: splice"},
+      {"set todos/1 a", 2, "usage: set"},
+      {"del todos/404 x", 1, "no value at"},
+  };
+  for (const Case& bad : cases) {
+    RunResult run = Weft(db + " " + bad.args);
+    EXPECT_EQ(run.exit_code, bad.exit_code) << bad.args << "\n" << run.err;
+    EXPECT_NE(run.err.find(bad.message_part), std::string::npos)
+        << bad.args << "\n"
+        << run.err;
+  }
+  // Nothing above committed anything.
+  EXPECT_EQ(Lines(Weft(db + " log").out).size(), 5u);
+}
+
 TEST_F(CliTest, ShellCreatesTheDefaultDatabase) {
   std::string fresh = dir_.Sub("fresh");
   std::string command = "cd " + dir_.path() +

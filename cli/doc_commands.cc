@@ -1,0 +1,144 @@
+#include "cli/doc_commands.h"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+namespace weft::cli {
+namespace {
+
+using nlohmann::json;
+
+int Fail(const Output& output, const Status& status) {
+  output.err << "error: " << status.ToString() << "\n";
+  return kExitError;
+}
+
+int Usage(const Output& output, const std::string& form) {
+  output.err << "usage: " << form << "\n";
+  return kExitUsage;
+}
+
+template <typename Number>
+bool ParseNumber(const std::string& text, Number* number) {
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), *number);
+  return error == std::errc() && end == text.data() + text.size();
+}
+
+// Runs `edit` in a transaction and prints the new change's hash.
+template <typename Edit>
+int CommitEdit(Database& db, const Output& output, Edit&& edit) {
+  auto txn = db.Begin();
+  Status status = edit(*txn);
+  if (!status.ok()) {
+    txn->Abort();
+    return Fail(output, status);
+  }
+  Result<Hash> hash = txn->Commit();
+  if (!hash.ok()) return Fail(output, hash.status());
+  if (output.json) {
+    output.out << json{{"hash", hash->ToHex()}}.dump() << "\n";
+  } else {
+    output.out << hash->ToHex() << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int CmdPut(Database& db, const std::vector<std::string>& args,
+           const Output& output) {
+  if (args.size() != 3) return Usage(output, "put COLL/KEY JSON");
+  return CommitEdit(db, output, [&](Transaction& txn) {
+    return txn.PutJson(args[1], args[2]);
+  });
+}
+
+int CmdGet(Database& db, const std::vector<std::string>& args,
+           const Output& output) {
+  static const char* kForm = "get COLL/KEY [PATH] [--conflicts] [--as-of HASH]";
+  std::vector<std::string> rest;
+  bool conflicts = false;
+  std::string as_of;
+  for (size_t arg_idx = 1; arg_idx < args.size(); ++arg_idx) {
+    if (args[arg_idx] == "--conflicts") {
+      conflicts = true;
+    } else if (args[arg_idx] == "--as-of" && arg_idx + 1 < args.size()) {
+      as_of = args[++arg_idx];
+    } else {
+      rest.push_back(args[arg_idx]);
+    }
+  }
+  if (rest.empty() || rest.size() > 2) return Usage(output, kForm);
+  if (conflicts && rest.size() != 2) {
+    return Usage(output, "get COLL/KEY PATH --conflicts  (PATH required)");
+  }
+  Result<std::string> value = Status::OK();
+  if (!as_of.empty()) {
+    Result<Hash> hash = db.ResolveHashPrefix(as_of);
+    if (!hash.ok()) return Fail(output, hash.status());
+    value = db.GetJsonAsOf(rest[0], *hash);
+  } else if (conflicts) {
+    value = db.GetConflictsJson(rest[0], rest[1]);
+  } else if (rest.size() == 2) {
+    value = db.GetPathJson(rest[0], rest[1]);
+  } else {
+    value = db.GetJson(rest[0]);
+  }
+  if (!value.ok()) return Fail(output, value.status());
+  output.out << *value << "\n";
+  return kExitOk;
+}
+
+int CmdSet(Database& db, const std::vector<std::string>& args,
+           const Output& output) {
+  if (args.size() != 4) return Usage(output, "set COLL/KEY PATH JSON");
+  return CommitEdit(db, output, [&](Transaction& txn) {
+    return txn.SetJson(args[1], args[2], args[3]);
+  });
+}
+
+int CmdDel(Database& db, const std::vector<std::string>& args,
+           const Output& output) {
+  if (args.size() != 2 && args.size() != 3) {
+    return Usage(output, "del COLL/KEY [PATH]  (no PATH: the whole document)");
+  }
+  return CommitEdit(db, output, [&](Transaction& txn) {
+    return args.size() == 2 ? txn.DeleteDocument(args[1])
+                            : txn.Delete(args[1], args[2]);
+  });
+}
+
+int CmdIncr(Database& db, const std::vector<std::string>& args,
+            const Output& output) {
+  int64_t delta = 1;
+  if ((args.size() != 3 && args.size() != 4) ||
+      (args.size() == 4 && !ParseNumber(args[3], &delta))) {
+    return Usage(output, "incr COLL/KEY PATH [DELTA]  (DELTA an integer)");
+  }
+  return CommitEdit(db, output, [&](Transaction& txn) {
+    return txn.Increment(args[1], args[2], delta);
+  });
+}
+
+int CmdSplice(Database& db, const std::vector<std::string>& args,
+              const Output& output) {
+  static const char* kForm =
+      "splice COLL/KEY FIELD POS DELETE_COUNT TEXT  (TEXT a JSON string)";
+  uint64_t position, delete_count;
+  if (args.size() != 6 || !ParseNumber(args[3], &position) ||
+      !ParseNumber(args[4], &delete_count)) {
+    return Usage(output, kForm);
+  }
+  json text = json::parse(args[5], nullptr, /*allow_exceptions=*/false);
+  if (!text.is_string()) {
+    return Fail(output, Status::InvalidArgument(
+                            "TEXT must be a JSON string, like \"hello\\n\""));
+  }
+  return CommitEdit(db, output, [&](Transaction& txn) {
+    return txn.SpliceText(args[1], args[2], position, delete_count,
+                          text.get<std::string>());
+  });
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,117 @@
+// Transaction::PutJson / SetJson: JSON values as transaction edits.
+#include <nlohmann/json.hpp>
+
+#include "weft/transaction.h"
+
+namespace weft {
+namespace {
+
+using nlohmann::json;
+
+// nlohmann reports the column only through its exception: caught here, at
+// the edge, so none leaves this function.
+Result<json> ParseJson(std::string_view text) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& error) {
+    return Status::InvalidArgument(
+        "malformed JSON at column " + std::to_string(error.byte), error.what());
+  }
+}
+
+Status CheckKey(const std::string& key) {
+  if (key.empty() || key.find('.') != std::string::npos) {
+    return Status::InvalidArgument(
+        "a key must be non-empty and without '.' to be addressable", key);
+  }
+  return Status::OK();
+}
+
+Result<Scalar> ToScalar(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null:
+      return Scalar();
+    case json::value_t::boolean:
+      return Scalar(value.get<bool>());
+    case json::value_t::number_integer:
+      return Scalar(value.get<int64_t>());
+    case json::value_t::number_unsigned:
+      if (value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
+        return Status::InvalidArgument("integer too large for int64");
+      }
+      return Scalar(static_cast<int64_t>(value.get<uint64_t>()));
+    case json::value_t::number_float:
+      return Scalar(value.get<double>());
+    case json::value_t::string:
+      return Scalar(value.get<std::string>());
+    default:
+      return Status::InvalidArgument(
+          "objects and arrays inside arrays are not supported yet");
+  }
+}
+
+Status SetValue(Transaction* txn, std::string_view doc, const std::string& path,
+                const json& value) {
+  if (value.is_object()) {
+    WEFT_RETURN_IF_ERROR(txn->Make(doc, path, ObjectType::kMap));
+    for (const auto& [key, child] : value.items()) {
+      WEFT_RETURN_IF_ERROR(CheckKey(key));
+      WEFT_RETURN_IF_ERROR(SetValue(txn, doc, path + "." + key, child));
+    }
+    return Status::OK();
+  }
+  if (value.is_array()) {
+    WEFT_RETURN_IF_ERROR(txn->Make(doc, path, ObjectType::kList));
+    uint64_t index = 0;
+    for (const json& element : value) {
+      WEFT_ASSIGN_OR_RETURN(Scalar scalar, ToScalar(element));
+      WEFT_RETURN_IF_ERROR(txn->ListInsert(doc, path, index++, scalar));
+    }
+    return Status::OK();
+  }
+  WEFT_ASSIGN_OR_RETURN(Scalar scalar, ToScalar(value));
+  return txn->Set(doc, path, scalar);
+}
+
+Status PutDocument(Transaction* txn, std::string_view doc,
+                   std::string_view text) {
+  WEFT_ASSIGN_OR_RETURN(json value, ParseJson(text));
+  if (!value.is_object()) {
+    return Status::InvalidArgument("a document is a JSON object");
+  }
+  // Keys the new content lacks go; the rest is set anew.
+  Result<std::string> current = txn->GetJson(doc);
+  if (current.ok()) {
+    for (const auto& [key, old] : json::parse(*current).items()) {
+      if (!value.contains(key)) WEFT_RETURN_IF_ERROR(txn->Delete(doc, key));
+    }
+  } else if (!current.status().IsNotFound()) {
+    return current.status();
+  } else {
+    WEFT_RETURN_IF_ERROR(txn->CreateDocument(doc));
+  }
+  for (const auto& [key, child] : value.items()) {
+    WEFT_RETURN_IF_ERROR(CheckKey(key));
+    WEFT_RETURN_IF_ERROR(SetValue(txn, doc, key, child));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+// Any failure, even one found before an edit was made, poisons the
+// transaction: a half-put document never commits.
+Status Transaction::PutJson(std::string_view doc, std::string_view text) {
+  Status status = PutDocument(this, doc, text);
+  return status.ok() ? status : Fail(status);
+}
+
+Status Transaction::SetJson(std::string_view doc, std::string_view path,
+                            std::string_view text) {
+  Result<json> value = ParseJson(text);
+  Status status = value.ok() ? SetValue(this, doc, std::string(path), *value)
+                             : value.status();
+  return status.ok() ? status : Fail(status);
+}
+
+}  // namespace weft
