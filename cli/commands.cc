@@ -11,16 +11,6 @@ namespace {
 
 using nlohmann::json;
 
-int Fail(const Output& output, const Status& status) {
-  output.err << "error: " << status.ToString() << "\n";
-  return kExitError;
-}
-
-int Usage(const Output& output, const std::string& message) {
-  output.err << "usage: " << message << "\n";
-  return kExitUsage;
-}
-
 int CmdLog(Database& db, const std::vector<std::string>& args,
            const Output& output) {
   uint64_t limit = UINT64_MAX;
@@ -29,16 +19,16 @@ int CmdLog(Database& db, const std::vector<std::string>& args,
     auto [end, error] =
         std::from_chars(text.data(), text.data() + text.size(), limit);
     if (error != std::errc() || end != text.data() + text.size()) {
-      return Usage(output, "log [-n COUNT]  (COUNT is a whole number)");
+      return PrintUsage(output, "log [-n COUNT]  (COUNT is a whole number)");
     }
   } else if (args.size() != 1) {
-    return Usage(output, "log [-n COUNT]");
+    return PrintUsage(output, "log [-n COUNT]");
   }
   // Newest first, like git log.
   uint64_t length = db.LogLength();
   for (uint64_t shown = 0; shown < limit && shown < length; ++shown) {
     Result<StoredChange> stored = db.GetChangeAt(length - shown);
-    if (!stored.ok()) return Fail(output, stored.status());
+    if (!stored.ok()) return PrintError(output, stored.status());
     if (output.json) {
       output.out << ChangeToJson(*stored) << "\n";
     } else {
@@ -50,7 +40,7 @@ int CmdLog(Database& db, const std::vector<std::string>& args,
 
 int CmdHeads(Database& db, const std::vector<std::string>& args,
              const Output& output) {
-  if (args.size() != 1) return Usage(output, "heads");
+  if (args.size() != 1) return PrintUsage(output, "heads");
   std::vector<Hash> heads = db.Heads();
   if (output.json) {
     json list = json::array();
@@ -73,11 +63,11 @@ int CmdShow(Database& db, const std::vector<std::string>& args,
       rest.push_back(args[arg_idx]);
     }
   }
-  if (rest.size() != 1) return Usage(output, "show HASH [--json]");
+  if (rest.size() != 1) return PrintUsage(output, "show HASH [--json]");
   Result<Hash> hash = db.ResolveHashPrefix(rest[0]);
-  if (!hash.ok()) return Fail(output, hash.status());
+  if (!hash.ok()) return PrintError(output, hash.status());
   Result<StoredChange> stored = db.GetChange(*hash);
-  if (!stored.ok()) return Fail(output, stored.status());
+  if (!stored.ok()) return PrintError(output, stored.status());
   output.out << (json_out ? ChangeToJson(*stored) + "\n"
                           : ChangeToText(*stored));
   return kExitOk;
@@ -85,9 +75,9 @@ int CmdShow(Database& db, const std::vector<std::string>& args,
 
 int CmdVerify(Database& db, const std::vector<std::string>& args,
               const Output& output) {
-  if (args.size() != 1) return Usage(output, "verify");
+  if (args.size() != 1) return PrintUsage(output, "verify");
   Result<VerifyReport> report = db.Verify();
-  if (!report.ok()) return Fail(output, report.status());
+  if (!report.ok()) return PrintError(output, report.status());
   if (output.json) {
     output.out << json{{"ok", report->ok()},
                        {"changes_checked", report->changes_checked},
@@ -134,6 +124,16 @@ const Command* FindCommand(const std::string& name) {
 
 }  // namespace
 
+int PrintError(const Output& output, const Status& status) {
+  output.err << "error: " << status.ToString() << "\n";
+  return kExitError;
+}
+
+int PrintUsage(const Output& output, const std::string& form) {
+  output.err << "usage: " << form << "\n";
+  return kExitUsage;
+}
+
 bool IsKnownCommand(const std::string& name) {
   return FindCommand(name) != nullptr;
 }
@@ -178,7 +178,7 @@ int RunCommand(Database& db, const std::vector<std::string>& args,
                const Output& output) {
   const Command* command = FindCommand(args[0]);
   if (command == nullptr) {
-    return Usage(output, "unknown command '" + args[0] + "' (try: help)");
+    return PrintUsage(output, "unknown command '" + args[0] + "' (try: help)");
   }
   return command->run(db, args, output);
 }

@@ -18,6 +18,11 @@ struct Output {
   bool json = false;
 };
 
+// Prints "error: <status>" to output.err; returns kExitError.
+int PrintError(const Output& output, const Status& status);
+// Prints "usage: <form>" to output.err; returns kExitUsage.
+int PrintUsage(const Output& output, const std::string& form);
+
 bool IsKnownCommand(const std::string& name);
 // Splits a shell line into arguments on blanks, except that a command's
 // JSON or text argument keeps the rest of the line whole.

@@ -8,16 +8,6 @@ namespace {
 
 using nlohmann::json;
 
-int Fail(const Output& output, const Status& status) {
-  output.err << "error: " << status.ToString() << "\n";
-  return kExitError;
-}
-
-int Usage(const Output& output, const std::string& form) {
-  output.err << "usage: " << form << "\n";
-  return kExitUsage;
-}
-
 template <typename Number>
 bool ParseNumber(const std::string& text, Number* number) {
   auto [end, error] =
@@ -32,10 +22,10 @@ int CommitEdit(Database& db, const Output& output, Edit&& edit) {
   Status status = edit(*txn);
   if (!status.ok()) {
     txn->Abort();
-    return Fail(output, status);
+    return PrintError(output, status);
   }
   Result<Hash> hash = txn->Commit();
-  if (!hash.ok()) return Fail(output, hash.status());
+  if (!hash.ok()) return PrintError(output, hash.status());
   if (output.json) {
     output.out << json{{"hash", hash->ToHex()}}.dump() << "\n";
   } else {
@@ -48,7 +38,7 @@ int CommitEdit(Database& db, const Output& output, Edit&& edit) {
 
 int CmdPut(Database& db, const std::vector<std::string>& args,
            const Output& output) {
-  if (args.size() != 3) return Usage(output, "put COLL/KEY JSON");
+  if (args.size() != 3) return PrintUsage(output, "put COLL/KEY JSON");
   return CommitEdit(db, output, [&](Transaction& txn) {
     return txn.PutJson(args[1], args[2]);
   });
@@ -69,14 +59,14 @@ int CmdGet(Database& db, const std::vector<std::string>& args,
       rest.push_back(args[arg_idx]);
     }
   }
-  if (rest.empty() || rest.size() > 2) return Usage(output, kForm);
+  if (rest.empty() || rest.size() > 2) return PrintUsage(output, kForm);
   if (conflicts && rest.size() != 2) {
-    return Usage(output, "get COLL/KEY PATH --conflicts  (PATH required)");
+    return PrintUsage(output, "get COLL/KEY PATH --conflicts  (PATH required)");
   }
   Result<std::string> value = Status::OK();
   if (!as_of.empty()) {
     Result<Hash> hash = db.ResolveHashPrefix(as_of);
-    if (!hash.ok()) return Fail(output, hash.status());
+    if (!hash.ok()) return PrintError(output, hash.status());
     value = db.GetJsonAsOf(rest[0], *hash);
   } else if (conflicts) {
     value = db.GetConflictsJson(rest[0], rest[1]);
@@ -85,14 +75,14 @@ int CmdGet(Database& db, const std::vector<std::string>& args,
   } else {
     value = db.GetJson(rest[0]);
   }
-  if (!value.ok()) return Fail(output, value.status());
+  if (!value.ok()) return PrintError(output, value.status());
   output.out << *value << "\n";
   return kExitOk;
 }
 
 int CmdSet(Database& db, const std::vector<std::string>& args,
            const Output& output) {
-  if (args.size() != 4) return Usage(output, "set COLL/KEY PATH JSON");
+  if (args.size() != 4) return PrintUsage(output, "set COLL/KEY PATH JSON");
   return CommitEdit(db, output, [&](Transaction& txn) {
     return txn.SetJson(args[1], args[2], args[3]);
   });
@@ -101,7 +91,8 @@ int CmdSet(Database& db, const std::vector<std::string>& args,
 int CmdDel(Database& db, const std::vector<std::string>& args,
            const Output& output) {
   if (args.size() != 2 && args.size() != 3) {
-    return Usage(output, "del COLL/KEY [PATH]  (no PATH: the whole document)");
+    return PrintUsage(output,
+                      "del COLL/KEY [PATH]  (no PATH: the whole document)");
   }
   return CommitEdit(db, output, [&](Transaction& txn) {
     return args.size() == 2 ? txn.DeleteDocument(args[1])
@@ -114,7 +105,7 @@ int CmdIncr(Database& db, const std::vector<std::string>& args,
   int64_t delta = 1;
   if ((args.size() != 3 && args.size() != 4) ||
       (args.size() == 4 && !ParseNumber(args[3], &delta))) {
-    return Usage(output, "incr COLL/KEY PATH [DELTA]  (DELTA an integer)");
+    return PrintUsage(output, "incr COLL/KEY PATH [DELTA]  (DELTA an integer)");
   }
   return CommitEdit(db, output, [&](Transaction& txn) {
     return txn.Increment(args[1], args[2], delta);
@@ -128,12 +119,13 @@ int CmdSplice(Database& db, const std::vector<std::string>& args,
   uint64_t position, delete_count;
   if (args.size() != 6 || !ParseNumber(args[3], &position) ||
       !ParseNumber(args[4], &delete_count)) {
-    return Usage(output, kForm);
+    return PrintUsage(output, kForm);
   }
   json text = json::parse(args[5], nullptr, /*allow_exceptions=*/false);
   if (!text.is_string()) {
-    return Fail(output, Status::InvalidArgument(
-                            "TEXT must be a JSON string, like \"hello\\n\""));
+    return PrintError(output,
+                      Status::InvalidArgument(
+                          "TEXT must be a JSON string, like \"hello\\n\""));
   }
   return CommitEdit(db, output, [&](Transaction& txn) {
     return txn.SpliceText(args[1], args[2], position, delete_count,

@@ -28,25 +28,6 @@ ObjectKind KindMadeBy(OpAction action) {
 
 }  // namespace
 
-std::u32string Utf8ToUtf32(std::string_view text) {
-  std::u32string out;
-  out.reserve(text.size());
-  for (size_t pos = 0; pos < text.size();) {
-    auto lead = static_cast<unsigned char>(text[pos]);
-    int length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    char32_t code_point = length == 1   ? lead
-                          : length == 2 ? lead & 0x1F
-                          : length == 3 ? lead & 0x0F
-                                        : lead & 0x07;
-    for (int idx = 1; idx < length && pos + idx < text.size(); ++idx) {
-      code_point = code_point << 6 | (text[pos + idx] & 0x3F);
-    }
-    out.push_back(code_point);
-    pos += length;
-  }
-  return out;
-}
-
 namespace {
 
 template <typename T>

@@ -35,6 +35,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dag/base/utf.h"
 #include "engine/crdt/sequence.h"
 #include "weft/change.h"
 #include "weft/status.h"
@@ -149,9 +150,6 @@ class Document {
   std::unordered_map<OpId, std::unique_ptr<Object>, OpIdHasher> objects_;
   std::vector<OpId> creates_;  // doc_create ops not yet deleted
 };
-
-std::u32string Utf8ToUtf32(std::string_view utf8);  // REQUIRES: valid
-std::string Utf32ToUtf8(const std::u32string& text);
 
 // Canonical bytes of a scalar: a type tag, then the value (set keys).
 std::string ScalarKey(const Scalar& value);

@@ -26,29 +26,6 @@ void PutBytes(std::string* out, std::string_view bytes) {
 
 }  // namespace
 
-std::string Utf32ToUtf8(const std::u32string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char32_t c : text) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x800) {
-      out.push_back(static_cast<char>(0xC0 | c >> 6));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else if (c < 0x10000) {
-      out.push_back(static_cast<char>(0xE0 | c >> 12));
-      out.push_back(static_cast<char>(0x80 | (c >> 6 & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    } else {
-      out.push_back(static_cast<char>(0xF0 | c >> 18));
-      out.push_back(static_cast<char>(0x80 | (c >> 12 & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c >> 6 & 0x3F)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-  return out;
-}
-
 namespace {
 
 // Writes op ids as (counter, actor index) against a sorted actor table.
@@ -264,19 +241,7 @@ bool ReadSequence(StateReader* reader, const std::vector<ActorId>& actors,
     if (visible && is_text) {
       std::string_view utf8;
       if (!reader->Bytes(&utf8) || !dag::IsValidUtf8(utf8)) return false;
-      for (size_t pos = 0; pos < utf8.size();) {
-        auto lead = static_cast<unsigned char>(utf8[pos]);
-        int width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-        char32_t code_point = width == 1   ? lead
-                              : width == 2 ? lead & 0x1F
-                              : width == 3 ? lead & 0x0F
-                                           : lead & 0x07;
-        for (int idx = 1; idx < width; ++idx) {
-          code_point = code_point << 6 | (utf8[pos + idx] & 0x3F);
-        }
-        content.push_back(code_point);
-        pos += width;
-      }
+      content = Utf8ToUtf32(utf8);
       if (content.size() != length) return false;
     } else if (visible) {
       for (uint64_t element = 0; element < length; ++element) {

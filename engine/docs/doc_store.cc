@@ -122,21 +122,8 @@ Result<DocStore::Cached*> DocStore::LoadCached(const DocRef& doc) {
     return status;
   }
   // Replay the bounded tail: the changes since the snapshot.
-  Status replay;
-  WEFT_RETURN_IF_ERROR(
-      ForEachTouch(doc, checkpoint + 1, [&](uint64_t position) {
-        Hash hash;
-        std::string bytes;
-        Change change;
-        replay = ReadLoggedChange(store_, position, &hash, &bytes, &change);
-        if (!replay.ok()) return false;
-        int doc_idx = DocIndex(change, doc);
-        if (doc_idx >= 0) cached.document.ApplyChange(change, doc_idx);
-        ++cached.tail_changes;
-        cached.tail_bytes += bytes.size();
-        return true;
-      }));
-  WEFT_RETURN_IF_ERROR(replay);
+  WEFT_RETURN_IF_ERROR(Replay(doc, checkpoint + 1, nullptr, &cached.document,
+                              &cached.tail_changes, &cached.tail_bytes));
   return &cache_.emplace(doc_key, std::move(cached)).first->second;
 }
 
@@ -190,23 +177,32 @@ void DocStore::OnAbort() {
   touched_in_batch_.clear();
 }
 
+Status DocStore::Replay(const DocRef& doc, uint64_t first_position,
+                        const dag::HashSet* keep, Document* document,
+                        uint64_t* changes, uint64_t* bytes) {
+  Status replay;
+  WEFT_RETURN_IF_ERROR(
+      ForEachTouch(doc, first_position, [&](uint64_t position) {
+        Hash hash;
+        std::string change_bytes;
+        Change change;
+        replay =
+            ReadLoggedChange(store_, position, &hash, &change_bytes, &change);
+        if (!replay.ok()) return false;
+        int doc_idx = DocIndex(change, doc);
+        if (doc_idx < 0 || (keep != nullptr && !keep->count(hash))) return true;
+        document->ApplyChange(change, doc_idx);
+        if (changes != nullptr) ++*changes;
+        if (bytes != nullptr) *bytes += change_bytes.size();
+        return true;
+      }));
+  return replay;
+}
+
 Result<Document> DocStore::LoadAsOf(const DocRef& doc,
                                     const dag::HashSet& ancestors) {
   Document document;
-  Status replay;
-  WEFT_RETURN_IF_ERROR(ForEachTouch(doc, 1, [&](uint64_t position) {
-    Hash hash;
-    std::string bytes;
-    Change change;
-    replay = ReadLoggedChange(store_, position, &hash, &bytes, &change);
-    if (!replay.ok()) return false;
-    int doc_idx = DocIndex(change, doc);
-    if (ancestors.count(hash) && doc_idx >= 0) {
-      document.ApplyChange(change, doc_idx);
-    }
-    return true;
-  }));
-  WEFT_RETURN_IF_ERROR(replay);
+  WEFT_RETURN_IF_ERROR(Replay(doc, 1, &ancestors, &document, nullptr, nullptr));
   return document;
 }
 

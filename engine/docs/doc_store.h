@@ -59,6 +59,12 @@ class DocStore : public ChangeObserver {
     uint64_t snapshot_bytes = 0;
   };
   Result<Cached*> LoadCached(const DocRef& doc);
+  // Applies to `document` the changes that touched `doc` from
+  // `first_position` on and that `keep(hash)` accepts (null: all). Counts
+  // what it applied in *changes and *bytes (may be null).
+  Status Replay(const DocRef& doc, uint64_t first_position,
+                const dag::HashSet* keep, Document* document, uint64_t* changes,
+                uint64_t* bytes);
   void EvictIfFull();
 
   storage::KvStore* const store_;

@@ -6,17 +6,35 @@
 #include "tests/testutil/drafts.h"
 #include "tests/testutil/trace.h"
 
+namespace weft::testing {
+
+// Loads the automerge-paper trace once; null (with the reason) if absent.
+const Trace* PaperTrace(std::string* error) {
+  static Trace trace;
+  static std::string load_error;
+  static bool loaded = LoadTrace(DataDir() + "/traces/automerge-paper.json.gz",
+                                 &trace, &load_error);
+  *error = load_error;
+  return loaded ? &trace : nullptr;
+}
+
+#define WEFT_LOAD_TRACE_OR_SKIP(trace)                                \
+  std::string trace##_error;                                          \
+  const ::weft::testing::Trace* trace##_ptr =                         \
+      ::weft::testing::PaperTrace(&trace##_error);                    \
+  if (trace##_ptr == nullptr) {                                       \
+    GTEST_SKIP() << "editing trace not available (" << trace##_error  \
+                 << "); set WEFT_DATA_DIR to the shared data folder"; \
+  }                                                                   \
+  const ::weft::testing::Trace& trace = *trace##_ptr
+
+}  // namespace weft::testing
+
 namespace weft::engine {
 namespace {
 
 TEST(TraceReplayTest, AutomergePaperEndsWithItsEndContent) {
-  std::string path = testing::DataDir() + "/traces/automerge-paper.json.gz";
-  testing::Trace trace;
-  std::string error;
-  if (!testing::LoadTrace(path, &trace, &error)) {
-    GTEST_SKIP() << "editing trace not available (" << error
-                 << "); set WEFT_DATA_DIR to the shared data folder";
-  }
+  WEFT_LOAD_TRACE_OR_SKIP(trace);
   ASSERT_EQ(trace.patches.size(), 259778u);
   ASSERT_EQ(dag::Sha256(testing::Utf32ToUtf8(trace.end_content)).ToHex(),
             "a489e9022976c14e46627aea174d07797edcb3fd17df42605956d4cf01bf9039");
@@ -58,13 +76,7 @@ namespace {
 // The same trace through transactions: one committed change per edit, on
 // RocksDB; then reopen and read the text back.
 TEST(TraceReplayTest, OneCommittedChangePerEditOnRocksDb) {
-  std::string path = testing::DataDir() + "/traces/automerge-paper.json.gz";
-  testing::Trace trace;
-  std::string error;
-  if (!testing::LoadTrace(path, &trace, &error)) {
-    GTEST_SKIP() << "editing trace not available (" << error
-                 << "); set WEFT_DATA_DIR to the shared data folder";
-  }
+  WEFT_LOAD_TRACE_OR_SKIP(trace);
   testing::TempDir dir;
   std::string expected = testing::Utf32ToUtf8(trace.end_content);
   {

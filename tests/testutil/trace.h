@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "dag/base/utf.h"
+
 namespace weft::testing {
 
 struct TracePatch {
@@ -26,7 +28,7 @@ std::string DataDir();
 // is absent or malformed.
 bool LoadTrace(const std::string& path, Trace* trace, std::string* error);
 
-std::u32string Utf8ToUtf32(const std::string& utf8);
-std::string Utf32ToUtf8(const std::u32string& text);
+using ::weft::Utf32ToUtf8;
+using ::weft::Utf8ToUtf32;
 
 }  // namespace weft::testing
