@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
-#include <map>
 
 #include "change_generated.h"
 #include "dag/sha256.h"
@@ -11,17 +10,18 @@
 namespace weft::dag {
 namespace {
 
-using ActorTable = std::map<ActorId, uint32_t>;
+// A change names few actors (usually one): a vector beats a map here.
+using ActorTable = std::vector<ActorId>;
 
 uint32_t ActorIndex(const ActorId& actor, ActorTable* table,
                     std::vector<fb::ActorId>* ordered) {
-  auto [it, inserted] =
-      table->try_emplace(actor, static_cast<uint32_t>(ordered->size()));
-  if (inserted) {
-    ordered->emplace_back(flatbuffers::span<const uint8_t, ActorId::kSize>(
-        actor.bytes.data(), ActorId::kSize));
+  for (size_t actor_idx = 0; actor_idx < table->size(); ++actor_idx) {
+    if ((*table)[actor_idx] == actor) return static_cast<uint32_t>(actor_idx);
   }
-  return it->second;
+  table->push_back(actor);
+  ordered->emplace_back(flatbuffers::span<const uint8_t, ActorId::kSize>(
+      actor.bytes.data(), ActorId::kSize));
+  return static_cast<uint32_t>(ordered->size() - 1);
 }
 
 fb::OpRef EncodeRef(const OpId& id, ActorTable* table,
@@ -266,7 +266,10 @@ Status ValidateChange(const Change& change, size_t change_bytes_max) {
 
 EncodedChange EncodeChange(const Change& change) {
   assert(ValidateChange(change).ok());
-  flatbuffers::FlatBufferBuilder fbb(256 + 64 * change.ops.size());
+  // One builder per thread, reused: building is then allocation-free for
+  // changes no larger than the biggest one this thread built before.
+  thread_local flatbuffers::FlatBufferBuilder fbb(1024);
+  fbb.Clear();
   ActorTable table;
   std::vector<fb::ActorId> actors;
   ActorIndex(change.actor, &table, &actors);  // actors[0] is the author
@@ -301,6 +304,7 @@ EncodedChange EncodeChange(const Change& change) {
   encoded.bytes.assign(reinterpret_cast<const char*>(fbb.GetBufferPointer()),
                        fbb.GetSize());
   encoded.hash = Sha256(encoded.bytes);
+  if (fbb.GetSize() > (1u << 20)) fbb.Reset();  // keep no big buffer around
   return encoded;
 }
 

@@ -89,16 +89,39 @@ Result<DocRef> ParseDocRef(std::string_view address) {
 Status DocStore::ForEachTouch(const DocRef& doc, uint64_t first_position,
                               const std::function<bool(uint64_t)>& visit) {
   std::string prefix = kTouchPrefix + DocKey(doc);
+  std::string target = prefix + EncodePosition(first_position);
   auto it = store_->NewIterator(Family::kDocs);
-  for (it->Seek(prefix + EncodePosition(first_position)); it->Valid();
-       it->Next()) {
+  // A run keyed before first_position may still hold later positions:
+  // start from the run just before the target when it is this document's.
+  it->Seek(target);
+  if (it->Valid()) {
+    it->Prev();
+  } else {
+    it->SeekToLast();
+  }
+  if (!it->Valid() || it->key().substr(0, prefix.size()) != prefix) {
+    it->Seek(target);
+  }
+  for (; it->Valid(); it->Next()) {
     std::string_view key = it->key();
     if (key.substr(0, prefix.size()) != prefix) break;
-    uint64_t position;
-    if (!DecodePosition(key.substr(prefix.size()), &position)) {
+    uint64_t position, count, delta;
+    std::string_view run = it->value();
+    if (!DecodePosition(key.substr(prefix.size()), &position) ||
+        !GetVarint(&run, &count) || count == 0 || count > run.size() + 1) {
       return Status::Corruption("docs: malformed history entry");
     }
-    if (!visit(position)) break;
+    for (uint64_t entry = 0; entry < count; ++entry) {
+      if (entry > 0) {
+        if (!GetVarint(&run, &delta) || delta == 0) {
+          return Status::Corruption("docs: malformed history entry");
+        }
+        position += delta;
+      }
+      if (position >= first_position && !visit(position)) {
+        return Status::OK();
+      }
+    }
   }
   return it->status();
 }
@@ -146,34 +169,49 @@ void DocStore::EvictIfFull() {
 
 Status DocStore::OnStage(const Hash& /*hash*/, std::string_view bytes,
                          const Change& change, uint64_t position, bool local,
-                         storage::WriteBatch* writes) {
+                         storage::WriteBatch* /*writes*/) {
   for (size_t doc_idx = 0; doc_idx < change.docs.size(); ++doc_idx) {
     const DocRef& doc = change.docs[doc_idx];
-    std::string doc_key = DocKey(doc);
     WEFT_ASSIGN_OR_RETURN(Cached * cached, LoadCached(doc));
-    touched_in_batch_.insert(doc_key);
+    touched_in_batch_[DocKey(doc)].push_back(position);
     // A local transaction applied its ops as it went.
     if (!local) cached->document.ApplyChange(change, doc_idx);
-    writes->Put(Family::kDocs, TouchKey(doc_key, position), "");
     ++cached->tail_changes;
     cached->tail_bytes += bytes.size();
-    if (cached->tail_changes < kTailChangesMax &&
-        cached->tail_bytes < std::max(cached->snapshot_bytes, kTailBytesMin)) {
+  }
+  return Status::OK();
+}
+
+// Per document: one history entry for the batch (its positions as a run),
+// and a snapshot once the tail since the last one has grown large enough.
+Status DocStore::OnBatchStaged(storage::WriteBatch* writes) {
+  for (const auto& [doc_key, positions] : touched_in_batch_) {
+    std::string run;
+    PutVarint(&run, positions.size());
+    for (size_t idx = 1; idx < positions.size(); ++idx) {
+      PutVarint(&run, positions[idx] - positions[idx - 1]);
+    }
+    writes->Put(Family::kDocs, TouchKey(doc_key, positions.front()), run);
+    Cached& cached = cache_.at(doc_key);
+    if (cached.tail_changes < kTailChangesMax &&
+        cached.tail_bytes < std::max(cached.snapshot_bytes, kTailBytesMin)) {
       continue;
     }
     std::string snapshot;
-    PutVarint(&snapshot, position);
-    snapshot += cached->document.Serialize();
+    PutVarint(&snapshot, positions.back());
+    snapshot += cached.document.Serialize();
     writes->Put(Family::kDocs, SnapshotKey(doc_key), snapshot);
-    cached->snapshot_bytes = snapshot.size();
-    cached->tail_changes = 0;
-    cached->tail_bytes = 0;
+    cached.snapshot_bytes = snapshot.size();
+    cached.tail_changes = 0;
+    cached.tail_bytes = 0;
   }
   return Status::OK();
 }
 
 void DocStore::OnAbort() {
-  for (const std::string& doc_key : touched_in_batch_) cache_.erase(doc_key);
+  for (const auto& [doc_key, positions] : touched_in_batch_) {
+    cache_.erase(doc_key);
+  }
   touched_in_batch_.clear();
 }
 

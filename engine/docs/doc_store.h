@@ -11,7 +11,6 @@
 
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <unordered_set>
 
@@ -48,6 +47,7 @@ class DocStore : public ChangeObserver {
   Status OnStage(const Hash& hash, std::string_view bytes, const Change& change,
                  uint64_t position, bool local,
                  storage::WriteBatch* writes) override;
+  Status OnBatchStaged(storage::WriteBatch* writes) override;
   void OnAbort() override;
   void OnWritten() override { touched_in_batch_.clear(); }
 
@@ -69,7 +69,9 @@ class DocStore : public ChangeObserver {
 
   storage::KvStore* const store_;
   std::map<std::string, Cached> cache_;  // by DocKey
-  std::set<std::string> touched_in_batch_;
+  // The documents the staged batch changes, with the log positions of the
+  // changes that touched them (ascending).
+  std::map<std::string, std::vector<uint64_t>> touched_in_batch_;
 };
 
 }  // namespace weft::engine

@@ -385,6 +385,13 @@ Status ChangeLog::WriteBatch(Batch* batch) {
     writes->Put(Family::kActors, actor->AsStringView(),
                 EncodeActorEntry(actors_.at(*actor)));
   }
+  if (observer_ != nullptr) {
+    Status staged = observer_->OnBatchStaged(writes);
+    if (!staged.ok()) {
+      AbandonBatch();
+      return staged;
+    }
+  }
   Status status = store_->Write(batch->writes.get(), options_.sync);
   if (!status.ok()) {
     AbandonBatch();

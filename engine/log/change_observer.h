@@ -20,6 +20,9 @@ class ChangeObserver {
   virtual Status OnStage(const Hash& hash, std::string_view bytes,
                          const Change& change, uint64_t position, bool local,
                          storage::WriteBatch* writes) = 0;
+  // Every change of the batch is staged; last writes before the batch is
+  // written (derived state written once per batch). An error aborts it.
+  virtual Status OnBatchStaged(storage::WriteBatch* writes) = 0;
   // The batch was not written: forget what OnStage did for it.
   virtual void OnAbort() = 0;
   // The batch is written.
