@@ -3,6 +3,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "cli/backup_commands.h"
 #include "cli/change_format.h"
 #include "cli/doc_commands.h"
 
@@ -109,10 +110,13 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"put", CmdPut, 2},       {"get", CmdGet, 0},     {"set", CmdSet, 3},
-    {"del", CmdDel, 0},       {"incr", CmdIncr, 0},   {"splice", CmdSplice, 5},
-    {"log", CmdLog, 0},       {"heads", CmdHeads, 0}, {"show", CmdShow, 0},
-    {"verify", CmdVerify, 0}, {"help", CmdHelp, 0},
+    {"put", CmdPut, 2},       {"get", CmdGet, 0},
+    {"set", CmdSet, 3},       {"del", CmdDel, 0},
+    {"incr", CmdIncr, 0},     {"splice", CmdSplice, 5},
+    {"log", CmdLog, 0},       {"heads", CmdHeads, 0},
+    {"show", CmdShow, 0},     {"verify", CmdVerify, 0},
+    {"export", CmdExport, 0}, {"import", CmdImport, 0},
+    {"backup", CmdBackup, 0}, {"help", CmdHelp, 0},
 };
 
 const Command* FindCommand(const std::string& name) {

@@ -5,7 +5,10 @@
 #include <openssl/rand.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 
+#include "engine/bundle/bundle.h"
 #include "engine/engine.h"
 #include "storage/rocksdb_kv_store.h"
 
@@ -143,6 +146,44 @@ std::vector<ActorState> Database::Actors() const {
 size_t Database::PendingCount() const { return engine_->log().PendingCount(); }
 Result<VerifyReport> Database::Verify() const {
   return engine_->log().Verify();
+}
+
+Result<Database::ExportStats> Database::Export(const std::string& path) const {
+  engine::Bundle bundle;
+  WEFT_RETURN_IF_ERROR(engine_->Locked([&] {  // log and heads agree
+    bundle.heads = engine_->log().Heads();
+    return engine_->log().ForEachLogged(
+        [&](uint64_t, const Hash&, std::string_view bytes) {
+          bundle.changes.emplace_back(bytes);
+          return true;
+        });
+  }));
+  std::string bytes = engine::EncodeBundle(bundle);
+  std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) return Status::IOError("cannot write", temporary);
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error)
+    return Status::IOError("cannot rename to " + path, error.message());
+  return ExportStats{bundle.changes.size(), bytes.size()};
+}
+
+Result<Database::ImportStats> Database::Import(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot read", path);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::IOError("cannot read", path);
+  WEFT_ASSIGN_OR_RETURN(engine::Bundle bundle, engine::DecodeBundle(bytes));
+  WEFT_ASSIGN_OR_RETURN(uint64_t stored, engine_->Locked([&] {
+    return engine_->log().ReceiveAll(bundle.changes, bundle.heads);
+  }));
+  return ImportStats{bundle.changes.size(), stored};
 }
 
 Status Database::Checkpoint(const std::string& dir) {

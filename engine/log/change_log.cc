@@ -218,6 +218,51 @@ Status ChangeLog::StageDraft(Batch* batch, const ChangeDraft& draft,
   return StageChange(batch, encoded.hash, encoded.bytes, change, local, &fatal);
 }
 
+Result<uint64_t> ChangeLog::ReceiveAll(const std::vector<std::string>& changes,
+                                       const std::vector<Hash>& heads) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Batch batch;
+  batch.writes = store_->NewBatch();
+  uint64_t stored = 0;
+  auto reject = [&](Status status) {
+    if (!batch.staged.empty()) AbandonBatch();
+    return status;
+  };
+  for (size_t change_idx = 0; change_idx < changes.size(); ++change_idx) {
+    const std::string& bytes = changes[change_idx];
+    std::string at = "change " + std::to_string(change_idx + 1) + " of " +
+                     std::to_string(changes.size());
+    if (bytes.size() > options_.change_bytes_max) {
+      return reject(Status::InvalidArgument(at, "over the size limit"));
+    }
+    Hash hash = dag::Sha256(bytes);
+    IndexEntry known;
+    if (LookupIndex(hash, batch, &known).ok()) continue;  // idempotent
+    Result<Change> change = dag::DecodeChange(bytes, options_.change_bytes_max);
+    if (!change.ok()) {
+      return reject(Status::Corruption(at, change.status().ToString()));
+    }
+    bool fatal;
+    Status status =
+        StageChange(&batch, hash, bytes, *change, /*local=*/false, &fatal);
+    if (!status.ok()) {
+      return reject(Status::InvalidArgument(at + " (" + hash.Short() + ")",
+                                            status.ToString()));
+    }
+    ++stored;
+  }
+  for (const Hash& head : heads) {
+    IndexEntry entry;
+    if (!LookupIndex(head, batch, &entry).ok()) {
+      return reject(
+          Status::Corruption("a head is not among the changes", head.ToHex()));
+    }
+  }
+  if (stored == 0) return stored;
+  WEFT_RETURN_IF_ERROR(WriteBatch(&batch));
+  return stored;
+}
+
 void ChangeLog::AbandonBatch() {
   LoadState().PermitUncheckedError();  // the store is unchanged: reload it
   if (observer_ != nullptr) observer_->OnAbort();

@@ -57,6 +57,18 @@ class ChangeLog {
   Result<ReceiveOutcome> Receive(const Hash* claimed_hash,
                                  std::string_view bytes);
 
+  // Stores every change of `changes` (causal order) that is not stored yet,
+  // in ONE batch, and checks that each of `heads` is then stored. Any
+  // invalid change, missing parent or missing head rejects the whole set:
+  // nothing is stored. Returns how many changes were new.
+  Result<uint64_t> ReceiveAll(const std::vector<std::string>& changes,
+                              const std::vector<Hash>& heads);
+  // Calls visit(position, hash, bytes) for every change in log order,
+  // each verified against its hash, until visit returns false.
+  Status ForEachLogged(
+      const std::function<bool(uint64_t, const Hash&, std::string_view)>& visit)
+      const;
+
   Result<StoredChange> GetChange(const Hash& hash) const;
   Result<StoredChange> GetChangeAt(uint64_t position) const;
   Result<Hash> ResolveHashPrefix(std::string_view hex_prefix) const;

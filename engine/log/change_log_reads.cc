@@ -122,6 +122,27 @@ Status ChangeLog::ScanLog(
   return it->status();
 }
 
+Status ChangeLog::ForEachLogged(
+    const std::function<bool(uint64_t, const Hash&, std::string_view)>& visit)
+    const {
+  auto it = store_->NewIterator(Family::kLog);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t position;
+    Hash hash;
+    std::string_view bytes;
+    if (!DecodePosition(it->key(), &position) ||
+        !DecodeLogValue(it->value(), &hash, &bytes)) {
+      return Status::Corruption("log: malformed entry");
+    }
+    if (dag::Sha256(bytes) != hash) {
+      return Status::Corruption("stored change fails its hash at position",
+                                std::to_string(position));
+    }
+    if (!visit(position, hash, bytes)) break;
+  }
+  return it->status();
+}
+
 uint64_t ChangeLog::LogLength() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return log_length_;

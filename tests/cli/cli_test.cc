@@ -274,6 +274,44 @@ TEST_F(CliTest, DocumentCommandErrors) {
   EXPECT_EQ(Lines(Weft(db + " log").out).size(), 5u);
 }
 
+TEST_F(CliTest, ExportImportAndBackup) {
+  std::string db = "--db " + db_path_;
+  ASSERT_EQ(Weft(db + " put todos/1 '{\"a\": 1}'").exit_code, 0);
+  std::string bundle = dir_.Sub("copy.bundle");
+  RunResult run = Weft(db + " export " + bundle);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("exported 6 changes"), std::string::npos) << run.out;
+
+  std::string other = "--db " + dir_.Sub("other");
+  ASSERT_EQ(Weft(other, "").exit_code, 0);  // the shell creates it
+  run = Weft(other + " --json import " + bundle);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto stats = nlohmann::json::parse(run.out);
+  EXPECT_EQ(stats["stored"], 6);
+  run = Weft(other + " import " + bundle);  // again: nothing new
+  EXPECT_NE(run.out.find(": 0 new of 6 changes"), std::string::npos) << run.out;
+  EXPECT_EQ(Weft(other + " heads").out, Weft(db + " heads").out);
+  EXPECT_EQ(Weft(other + " get todos/1").out, "{\"a\":1}\n");
+
+  std::string bytes = ReadFile(bundle);
+  bytes[bytes.size() / 2] ^= 0x10;
+  std::ofstream(bundle, std::ios::binary | std::ios::trunc) << bytes;
+  std::string fresh = "--db " + dir_.Sub("fresh");
+  ASSERT_EQ(Weft(fresh, "").exit_code, 0);
+  run = Weft(fresh + " import " + bundle);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("checksum mismatch"), std::string::npos) << run.err;
+  EXPECT_EQ(Weft(fresh + " log").out, "");  // nothing stored
+
+  std::string backup = dir_.Sub("backup");
+  run = Weft(db + " backup " + backup);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(Weft("--db " + backup + " heads").out, Weft(db + " heads").out);
+  run = Weft(db + " backup " + backup);  // exists already
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(Weft(db + " export").exit_code, 2);
+}
+
 TEST_F(CliTest, ShellCreatesTheDefaultDatabase) {
   std::string fresh = dir_.Sub("fresh");
   std::string command = "cd " + dir_.path() +

@@ -1,0 +1,59 @@
+#include "cli/backup_commands.h"
+
+#include <nlohmann/json.hpp>
+
+namespace weft::cli {
+
+using nlohmann::json;
+
+int CmdExport(Database& db, const std::vector<std::string>& args,
+              const Output& output) {
+  if (args.size() != 2) return PrintUsage(output, "export FILE");
+  auto stats = db.Export(args[1]);
+  if (!stats.ok()) return PrintError(output, stats.status());
+  if (output.json) {
+    output.out << json{{"file", args[1]},
+                       {"changes", stats->changes},
+                       {"bytes", stats->bytes}}
+                      .dump()
+               << "\n";
+  } else {
+    output.out << "exported " << stats->changes << " changes (" << stats->bytes
+               << " bytes) to " << args[1] << "\n";
+  }
+  return kExitOk;
+}
+
+int CmdImport(Database& db, const std::vector<std::string>& args,
+              const Output& output) {
+  if (args.size() != 2) return PrintUsage(output, "import FILE");
+  auto stats = db.Import(args[1]);
+  if (!stats.ok()) return PrintError(output, stats.status());
+  if (output.json) {
+    output.out << json{{"file", args[1]},
+                       {"changes_in_bundle", stats->changes_in_bundle},
+                       {"stored", stats->stored}}
+                      .dump()
+               << "\n";
+  } else {
+    output.out << "imported " << args[1] << ": " << stats->stored << " new of "
+               << stats->changes_in_bundle << " changes\n";
+  }
+  return kExitOk;
+}
+
+int CmdBackup(Database& db, const std::vector<std::string>& args,
+              const Output& output) {
+  if (args.size() != 2) return PrintUsage(output, "backup DIR  (DIR new)");
+  Status status = db.Checkpoint(args[1]);
+  if (!status.ok()) return PrintError(output, status);
+  if (output.json) {
+    output.out << json{{"backup", args[1]}}.dump() << "\n";
+  } else {
+    output.out << "backed up to " << args[1] << " (open it with weft --db "
+               << args[1] << ")\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,93 @@
+#include "engine/bundle/bundle.h"
+
+#include "dag/change_limits.h"
+#include "dag/sha256.h"
+
+namespace weft::engine {
+namespace {
+
+constexpr std::string_view kMagic = "WEFTBNDL";
+constexpr uint32_t kVersion = 1;
+
+void PutVarint(std::string* out, uint64_t value) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>(value | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+bool GetVarint(std::string_view* in, uint64_t* value) {
+  *value = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    auto byte = static_cast<uint8_t>((*in)[0]);
+    in->remove_prefix(1);
+    *value |= uint64_t{byte & 0x7Fu} << shift;
+    if (byte < 0x80) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string EncodeBundle(const Bundle& bundle) {
+  std::string out(kMagic);
+  for (int shift = 0; shift < 32; shift += 8) {
+    out.push_back(static_cast<char>(kVersion >> shift));
+  }
+  PutVarint(&out, bundle.changes.size());
+  for (const std::string& change : bundle.changes) {
+    PutVarint(&out, change.size());
+    out += change;
+  }
+  PutVarint(&out, bundle.heads.size());
+  for (const Hash& head : bundle.heads) out.append(head.AsStringView());
+  out.append(dag::Sha256(out).AsStringView());
+  return out;
+}
+
+Result<Bundle> DecodeBundle(std::string_view bytes) {
+  constexpr size_t kHeader = 12;  // magic + version
+  if (bytes.size() < kHeader + Hash::kSize ||
+      bytes.substr(0, kMagic.size()) != kMagic) {
+    return Status::Corruption("not a weft bundle (bad size or magic)");
+  }
+  std::string_view body = bytes.substr(0, bytes.size() - Hash::kSize);
+  if (dag::Sha256(body) != Hash::FromBytes(bytes.substr(body.size()))) {
+    return Status::Corruption(
+        "bundle checksum mismatch: the file is damaged or truncated");
+  }
+  uint32_t version = 0;
+  for (int byte_idx = 0; byte_idx < 4; ++byte_idx) {
+    version |= uint32_t{static_cast<uint8_t>(body[8 + byte_idx])}
+               << (8 * byte_idx);
+  }
+  if (version != kVersion) {
+    return Status::NotSupported("bundle version " + std::to_string(version));
+  }
+  std::string_view in = body.substr(kHeader);
+  Bundle bundle;
+  uint64_t count;
+  if (!GetVarint(&in, &count) || count > in.size()) {
+    return Status::Corruption("bundle: bad change count");
+  }
+  for (uint64_t change_idx = 0; change_idx < count; ++change_idx) {
+    uint64_t size;
+    if (!GetVarint(&in, &size) || size > in.size() ||
+        size > limits::kChangeBytesCeiling) {
+      return Status::Corruption("bundle: bad change size");
+    }
+    bundle.changes.emplace_back(in.substr(0, size));
+    in.remove_prefix(size);
+  }
+  if (!GetVarint(&in, &count) || count * Hash::kSize != in.size()) {
+    return Status::Corruption("bundle: bad heads");
+  }
+  for (uint64_t head_idx = 0; head_idx < count; ++head_idx) {
+    bundle.heads.push_back(
+        Hash::FromBytes(in.substr(head_idx * Hash::kSize, Hash::kSize)));
+  }
+  return bundle;
+}
+
+}  // namespace weft::engine
