@@ -10,6 +10,7 @@ packages=(
   libssl-dev                  # SHA-256, randomness
   nlohmann-json3-dev          # JSON output of the CLI
   zlib1g-dev                  # reading the gzipped editing traces
+  libedit-dev                 # line editing and history in the shell
   libgtest-dev libgmock-dev   # tests
   libbenchmark-dev            # benchmarks
 )

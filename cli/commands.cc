@@ -96,10 +96,12 @@ int CmdVerify(Database& db, const std::vector<std::string>& args,
   return report->ok() ? kExitOk : kExitError;
 }
 
-int CmdHelp(Database&, const std::vector<std::string>&, const Output& output) {
-  output.out << HelpText();
-  return kExitOk;
-}
+int CmdHelp(Database&, const std::vector<std::string>& args,
+            const Output& output);
+int CmdCollections(Database& db, const std::vector<std::string>& args,
+                   const Output& output);
+int CmdKeys(Database& db, const std::vector<std::string>& args,
+            const Output& output);
 
 struct Command {
   const char* name;
@@ -107,16 +109,58 @@ struct Command {
   // Arguments from this one on form one argument, spaces kept (a JSON
   // value or text); 0: none.
   size_t raw_tail_from;
+  const char* usage;
+  const char* summary;
+  const char* example;
 };
 
 constexpr Command kCommands[] = {
-    {"put", CmdPut, 2},       {"get", CmdGet, 0},
-    {"set", CmdSet, 3},       {"del", CmdDel, 0},
-    {"incr", CmdIncr, 0},     {"splice", CmdSplice, 5},
-    {"log", CmdLog, 0},       {"heads", CmdHeads, 0},
-    {"show", CmdShow, 0},     {"verify", CmdVerify, 0},
-    {"export", CmdExport, 0}, {"import", CmdImport, 0},
-    {"backup", CmdBackup, 0}, {"help", CmdHelp, 0},
+    {"put", CmdPut, 2, "put COLL/KEY JSON",
+     "replace a document with a JSON object",
+     "put todos/1 {\"title\": \"milk\", \"tags\": [\"home\"]}"},
+    {"get", CmdGet, 0, "get COLL/KEY [PATH] [--conflicts] [--as-of HASH]",
+     "a document or one value as JSON; --conflicts: every concurrent value "
+     "at PATH; --as-of: the document as of a change",
+     "get todos/1 address.city"},
+    {"set", CmdSet, 3, "set COLL/KEY PATH JSON",
+     "set one value (maps on the way are made)",
+     "set todos/1 address.city \"Paris\""},
+    {"del", CmdDel, 0, "del COLL/KEY [PATH]",
+     "delete a value, or the whole document", "del todos/1 address"},
+    {"incr", CmdIncr, 0, "incr COLL/KEY PATH [DELTA]",
+     "add to a counter (made if missing; DELTA defaults to 1)",
+     "incr todos/1 views 2"},
+    {"splice", CmdSplice, 5, "splice COLL/KEY FIELD POS DELETE_COUNT TEXT",
+     "edit a text: delete DELETE_COUNT characters at POS, insert TEXT (a "
+     "JSON string, so newlines and quotes survive)",
+     "splice todos/1 note 0 0 \"buy oat milk\\n\""},
+    {"collections", CmdCollections, 0, "collections",
+     "the collections that hold documents", "collections"},
+    {"keys", CmdKeys, 0, "keys COLL", "the documents of a collection",
+     "keys todos"},
+    {"log", CmdLog, 0, "log [-n COUNT]",
+     "the log, newest first: position, hash, actor, seq, ops", "log -n 5"},
+    {"heads", CmdHeads, 0, "heads", "the changes nothing builds on yet",
+     "heads"},
+    {"show", CmdShow, 0, "show HASH [--json]",
+     "one change in full (HASH may be abbreviated to 4+ digits)",
+     "show 3fa2c1"},
+    {"verify", CmdVerify, 0, "verify",
+     "re-hash every change; check closure, log, index, heads and actors "
+     "(exit code 1 on any problem)",
+     "verify"},
+    {"export", CmdExport, 0, "export FILE",
+     "every change and the heads, as a self-verifying bundle",
+     "export todos.bundle"},
+    {"import", CmdImport, 0, "import FILE",
+     "merge a bundle: verified whole first, then one atomic write; "
+     "importing again changes nothing",
+     "import todos.bundle"},
+    {"backup", CmdBackup, 0, "backup DIR",
+     "a consistent copy of the live database into new folder DIR",
+     "backup /tmp/weft-backup"},
+    {"help", CmdHelp, 0, "help [COMMAND]", "the commands, or one in detail",
+     "help splice"},
 };
 
 const Command* FindCommand(const std::string& name) {
@@ -182,25 +226,104 @@ int RunCommand(Database& db, const std::vector<std::string>& args,
                const Output& output) {
   const Command* command = FindCommand(args[0]);
   if (command == nullptr) {
-    return PrintUsage(output, "unknown command '" + args[0] + "' (try: help)");
+    return PrintUsage(output, UnknownCommandMessage(args[0]));
   }
   return command->run(db, args, output);
 }
 
 std::string HelpText() {
-  return "weft [--db PATH] [--json] [COMMAND ARGS...]\n"
-         "  Without a command, reads commands from the terminal (or stdin).\n"
-         "  The database is PATH, else $WEFT_DB, else ./weft.db.\n"
-         "\n"
-         "commands:\n"
-         "  log [-n COUNT]     the log, newest first\n"
-         "  heads              the changes nothing builds on yet\n"
-         "  show HASH          one change (HASH may be abbreviated, >= 4 "
-         "digits)\n"
-         "  verify             re-hash every change; check closure, log, "
-         "index,\n"
-         "                     heads and actors (exit code 1 on any problem)\n"
-         "  help               this text\n";
+  std::string text =
+      "weft [--db PATH] [--json] [--keep-going] [COMMAND ARGS...]\n"
+      "  Without a command, reads commands from the terminal (or stdin; a\n"
+      "  script stops at its first error unless --keep-going).\n"
+      "  The database is PATH, else $WEFT_DB, else ./weft.db.\n"
+      "  Documents are COLL/KEY; a PATH is like title, address.city,\n"
+      "  steps.2. Exit codes: 0 ok, 1 error, 2 usage.\n\ncommands:\n";
+  for (const Command& command : kCommands) {
+    std::string usage = command.usage;
+    text += "  " + usage + "\n";
+  }
+  return text + "\nhelp COMMAND shows one with an example.\n";
 }
+
+// Levenshtein distance, for suggestions.
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t col = 0; col <= b.size(); ++col) row[col] = col;
+  for (size_t a_idx = 1; a_idx <= a.size(); ++a_idx) {
+    size_t diagonal = row[0];
+    row[0] = a_idx;
+    for (size_t b_idx = 1; b_idx <= b.size(); ++b_idx) {
+      size_t above = row[b_idx];
+      row[b_idx] = std::min({row[b_idx] + 1, row[b_idx - 1] + 1,
+                             diagonal + (a[a_idx - 1] != b[b_idx - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string UnknownCommandMessage(const std::string& name) {
+  std::string best;
+  size_t best_distance = 3;  // suggest only close ones
+  for (const Command& command : kCommands) {
+    size_t distance = EditDistance(name, command.name);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = command.name;
+    }
+  }
+  std::string message = "unknown command '" + name + "'";
+  if (!best.empty()) message += "; did you mean '" + best + "'?";
+  return message + " (help lists the commands)";
+}
+
+std::vector<std::string> CommandNames() {
+  std::vector<std::string> names;
+  for (const Command& command : kCommands) names.emplace_back(command.name);
+  return names;
+}
+
+namespace {
+
+int CmdHelp(Database&, const std::vector<std::string>& args,
+            const Output& output) {
+  if (args.size() == 1) {
+    output.out << HelpText();
+    return kExitOk;
+  }
+  const Command* command = args.size() == 2 ? FindCommand(args[1]) : nullptr;
+  if (command == nullptr) {
+    return PrintUsage(output, args.size() == 2 ? UnknownCommandMessage(args[1])
+                                               : std::string("help [COMMAND]"));
+  }
+  output.out << command->usage << "\n  " << command->summary
+             << "\n  example: " << command->example << "\n";
+  return kExitOk;
+}
+
+int CmdCollections(Database& db, const std::vector<std::string>& args,
+                   const Output& output) {
+  if (args.size() != 1) return PrintUsage(output, "collections");
+  auto names = db.ListCollections();
+  if (!names.ok()) return PrintError(output, names.status());
+  for (const std::string& name : *names) {
+    output.out << (output.json ? nlohmann::json(name).dump() : name) << "\n";
+  }
+  return kExitOk;
+}
+
+int CmdKeys(Database& db, const std::vector<std::string>& args,
+            const Output& output) {
+  if (args.size() != 2) return PrintUsage(output, "keys COLL");
+  auto keys = db.ListKeys(args[1]);
+  if (!keys.ok()) return PrintError(output, keys.status());
+  for (const std::string& key : *keys) {
+    output.out << (output.json ? nlohmann::json(key).dump() : key) << "\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
 
 }  // namespace weft::cli

@@ -33,5 +33,8 @@ std::vector<std::string> JoinRawTail(std::vector<std::string> args);
 int RunCommand(Database& db, const std::vector<std::string>& args,
                const Output& output);
 std::string HelpText();
+// "unknown command 'x'; did you mean 'y'?" when one is close.
+std::string UnknownCommandMessage(const std::string& name);
+std::vector<std::string> CommandNames();
 
 }  // namespace weft::cli

@@ -3,10 +3,12 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/line_reader.h"
 #include "weft/database.h"
 
 namespace {
@@ -18,6 +20,7 @@ using weft::cli::kExitUsage;
 struct Invocation {
   std::string db_path;
   bool json = false;
+  bool keep_going = false;  // scripts: go on after an error
   std::vector<std::string> command;
 };
 
@@ -37,6 +40,8 @@ bool ParseArgs(int argc, char** argv, Invocation* invocation) {
       invocation->db_path = argv[arg_idx];
     } else if (arg == "--json") {
       invocation->json = true;
+    } else if (arg == "--keep-going") {
+      invocation->keep_going = true;
     } else if (arg.rfind("--", 0) == 0 && arg != "--help") {
       return false;
     } else {
@@ -46,28 +51,80 @@ bool ParseArgs(int argc, char** argv, Invocation* invocation) {
   return true;
 }
 
-// Reads one command per line. On a terminal errors are shown and the loop
-// goes on; from a pipe or file the first error stops it.
-int RunRepl(weft::Database& db, const Invocation& invocation) {
-  bool interactive = isatty(STDIN_FILENO);
+// Runs one shell line; returns its exit code (kExitOk for blank lines).
+int RunLine(weft::Database& db, const std::string& line,
+            const weft::cli::Output& output, bool* quit) {
+  std::vector<std::string> words = weft::cli::SplitCommandLine(line);
+  if (words.empty() || words[0][0] == '#') return kExitOk;
+  if (words[0] == "exit" || words[0] == "quit") {
+    *quit = true;
+    return kExitOk;
+  }
+  return weft::cli::RunCommand(db, words, output);
+}
+
+std::string HistoryPath() {
+  const char* path = std::getenv("WEFT_HISTORY");
+  if (path != nullptr) return path;  // "" turns history off
+  const char* home = std::getenv("HOME");
+  return home != nullptr ? std::string(home) + "/.weft_history" : "";
+}
+
+// Completes command names first, then collection names (COLL/...).
+std::vector<std::string> Complete(weft::Database& db, const std::string& word,
+                                  const std::string& line) {
+  std::vector<std::string> matches;
+  bool first_word = line.find_first_not_of(" \t") == line.size() - word.size();
+  std::vector<std::string> candidates;
+  if (first_word) {
+    candidates = weft::cli::CommandNames();
+  } else if (auto collections = db.ListCollections(); collections.ok()) {
+    for (const std::string& name : *collections)
+      candidates.push_back(name + "/");
+  }
+  for (const std::string& candidate : candidates) {
+    if (candidate.rfind(word, 0) == 0) matches.push_back(candidate);
+  }
+  return matches;
+}
+
+// The interactive shell: errors are shown and the session goes on.
+int RunInteractive(weft::Database& db, const Invocation& invocation) {
   weft::cli::Output output{std::cout, std::cerr, invocation.json};
-  if (interactive) {
-    std::cout << "weft " << invocation.db_path << ": " << db.LogLength()
-              << " changes, " << db.Heads().size()
-              << " heads. Type help; Ctrl-D exits.\n";
+  std::cout << "weft " << invocation.db_path << ": " << db.LogLength()
+            << " changes, " << db.Heads().size()
+            << " heads. help lists the commands; Ctrl-D exits.\n";
+  weft::cli::LineReader reader(
+      HistoryPath(), [&db](const std::string& word, const std::string& line) {
+        return Complete(db, word, line);
+      });
+  std::string prompt = "weft:" + invocation.db_path + "> ";
+  bool quit = false;
+  while (!quit) {
+    std::optional<std::string> line = reader.ReadLine(prompt);
+    if (!line) break;
+    std::cout << std::flush;
+    RunLine(db, *line, output, &quit);
   }
-  std::string line;
-  while (true) {
-    if (interactive) std::cout << "weft> " << std::flush;
-    if (!std::getline(std::cin, line)) break;
-    std::vector<std::string> words = weft::cli::SplitCommandLine(line);
-    if (words.empty() || words[0][0] == '#') continue;
-    if (words[0] == "exit" || words[0] == "quit") break;
-    int code = weft::cli::RunCommand(db, words, output);
-    if (code != kExitOk && !interactive) return code;
-  }
-  if (interactive) std::cout << "\n";
+  std::cout << "\n";
   return kExitOk;
+}
+
+// A script from a pipe or a file: stops at the first error (its exit code)
+// unless --keep-going, then exits 1 if any line failed.
+int RunScript(weft::Database& db, const Invocation& invocation) {
+  weft::cli::Output output{std::cout, std::cerr, invocation.json};
+  int worst = kExitOk;
+  bool quit = false;
+  std::string line;
+  for (size_t line_no = 1; !quit && std::getline(std::cin, line); ++line_no) {
+    int code = RunLine(db, line, output, &quit);
+    if (code == kExitOk) continue;
+    std::cerr << "  (line " << line_no << ")\n";
+    if (!invocation.keep_going) return code;
+    worst = kExitError;
+  }
+  return worst;
 }
 
 }  // namespace
@@ -75,14 +132,16 @@ int RunRepl(weft::Database& db, const Invocation& invocation) {
 int main(int argc, char** argv) {
   Invocation invocation;
   if (!ParseArgs(argc, argv, &invocation)) {
-    std::cerr << "usage: weft [--db PATH] [--json] [COMMAND ARGS...]"
+    std::cerr << "usage: weft [--db PATH] [--json] [--keep-going] "
+                 "[COMMAND ARGS...]"
                  " (weft help lists the commands)\n";
     return kExitUsage;
   }
   if (!invocation.command.empty() &&
       !weft::cli::IsKnownCommand(invocation.command[0])) {
-    std::cerr << "usage: unknown command '" << invocation.command[0]
-              << "' (weft help lists the commands)\n";
+    std::cerr << "usage: "
+              << weft::cli::UnknownCommandMessage(invocation.command[0])
+              << "\n";
     return kExitUsage;
   }
   // A one-shot command never creates a database by accident; the shell does.
@@ -94,7 +153,10 @@ int main(int argc, char** argv) {
               << "': " << db.status().ToString() << "\n";
     return kExitError;
   }
-  if (invocation.command.empty()) return RunRepl(**db, invocation);
+  if (invocation.command.empty()) {
+    return isatty(STDIN_FILENO) ? RunInteractive(**db, invocation)
+                                : RunScript(**db, invocation);
+  }
   weft::cli::Output output{std::cout, std::cerr, invocation.json};
   return weft::cli::RunCommand(**db, weft::cli::JoinRawTail(invocation.command),
                                output);

@@ -86,6 +86,15 @@ Result<std::string> Database::GetListRangeJson(std::string_view doc,
   return engine_->GetListRangeJson(doc, path, position, count);
 }
 
+Result<std::vector<std::string>> Database::ListCollections() const {
+  return engine_->ListDocuments(std::nullopt);
+}
+
+Result<std::vector<std::string>> Database::ListKeys(
+    std::string_view collection) const {
+  return engine_->ListDocuments(std::string(collection));
+}
+
 Result<std::string> Database::EncodedState(std::string_view doc) const {
   return engine_->EncodedState(doc);
 }

@@ -216,6 +216,27 @@ Result<std::string> Engine::GetListRangeJson(std::string_view address,
   });
 }
 
+Result<std::vector<std::string>> Engine::ListDocuments(
+    const std::optional<std::string>& collection) {
+  return Locked([&]() -> Result<std::vector<std::string>> {
+    std::vector<std::string> names;
+    WEFT_RETURN_IF_ERROR(docs_.ForEachDocument([&](const DocRef& doc) {
+      if (!collection) {
+        if (names.empty() || names.back() != doc.collection) {
+          names.push_back(doc.collection);
+        }
+        return true;
+      }
+      if (doc.collection < *collection) return true;
+      if (doc.collection > *collection) return false;
+      Result<Document*> document = docs_.Load(doc);
+      if (document.ok() && (*document)->Exists()) names.push_back(doc.key);
+      return true;
+    }));
+    return names;
+  });
+}
+
 Result<std::string> Engine::EncodedState(std::string_view address) {
   WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
   return Locked([&]() -> Result<std::string> {

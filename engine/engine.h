@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "engine/docs/doc_store.h"
@@ -47,6 +48,9 @@ class Engine {
                                uint64_t position, uint64_t count);
   Result<std::string> GetJsonAsOf(std::string_view doc, const Hash& as_of);
   Result<std::string> EncodedState(std::string_view doc);
+  // Without a collection: the collections. With one: its existing keys.
+  Result<std::vector<std::string>> ListDocuments(
+      const std::optional<std::string>& collection);
   Result<std::string> GetListRangeJson(std::string_view doc,
                                        std::string_view path, uint64_t position,
                                        uint64_t count);

@@ -126,6 +126,48 @@ Status DocStore::ForEachTouch(const DocRef& doc, uint64_t first_position,
   return it->status();
 }
 
+namespace {
+
+// Reads one escaped string of a doc-key; false if malformed.
+bool ReadEscaped(std::string_view* in, std::string* out) {
+  out->clear();
+  while (in->size() >= 2) {
+    if ((*in)[0] != '\0') {
+      out->push_back((*in)[0]);
+      in->remove_prefix(1);
+    } else if ((*in)[1] == '\x01') {
+      in->remove_prefix(2);
+      return true;
+    } else if ((*in)[1] == '\xff') {
+      out->push_back('\0');
+      in->remove_prefix(2);
+    } else {
+      return false;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Status DocStore::ForEachDocument(
+    const std::function<bool(const DocRef&)>& visit) {
+  auto it = store_->NewIterator(Family::kDocs);
+  for (it->Seek(std::string(1, kTouchPrefix)); it->Valid();) {
+    std::string_view key = it->key();
+    if (key.empty() || key[0] != kTouchPrefix) break;
+    std::string_view rest = key.substr(1);
+    DocRef doc;
+    if (!ReadEscaped(&rest, &doc.collection) || !ReadEscaped(&rest, &doc.key)) {
+      return Status::Corruption("docs: malformed history key");
+    }
+    if (!visit(doc)) break;
+    // Past every position of this document: its key, then nine 0xff bytes.
+    it->Seek(kTouchPrefix + DocKey(doc) + std::string(9, '\xff'));
+  }
+  return it->status();
+}
+
 Result<DocStore::Cached*> DocStore::LoadCached(const DocRef& doc) {
   std::string doc_key = DocKey(doc);
   if (auto it = cache_.find(doc_key); it != cache_.end()) return &it->second;

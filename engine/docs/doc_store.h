@@ -44,6 +44,10 @@ class DocStore : public ChangeObserver {
   Status ForEachTouch(const DocRef& doc, uint64_t first_position,
                       const std::function<bool(uint64_t)>& visit);
 
+  // Calls visit(doc) for every document with a history, in (collection,
+  // key) order, until it returns false: one seek per document.
+  Status ForEachDocument(const std::function<bool(const DocRef&)>& visit);
+
   Status OnStage(const Hash& hash, std::string_view bytes, const Change& change,
                  uint64_t position, bool local,
                  storage::WriteBatch* writes) override;

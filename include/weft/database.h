@@ -94,6 +94,12 @@ class Database {
   // (clipped to its length), as UTF-8.
   Result<std::string> ReadText(std::string_view doc, std::string_view path,
                                uint64_t position, uint64_t count) const;
+  // The collections that hold documents, sorted; and the keys of the
+  // existing documents of one collection, sorted. Cost: one seek per
+  // document ever written (and, for keys, loading each one).
+  Result<std::vector<std::string>> ListCollections() const;
+  Result<std::vector<std::string>> ListKeys(std::string_view collection) const;
+
   // The canonical bytes of a document's merged state (CRDT metadata
   // included): replicas with equal heads have equal bytes. Empty state for
   // a document never written.

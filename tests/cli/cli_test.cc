@@ -325,3 +325,129 @@ TEST_F(CliTest, ShellCreatesTheDefaultDatabase) {
 
 }  // namespace
 }  // namespace weft
+
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+
+namespace weft {
+namespace {
+
+// Drives weft on a pseudo-terminal like a person: waits (bounded) for the
+// screen to show something, then types.
+class PtySession {
+ public:
+  PtySession(const std::string& db_path, const std::string& history_path) {
+    pid_ = forkpty(&fd_, nullptr, nullptr, nullptr);
+    if (pid_ == 0) {
+      setenv("WEFT_HISTORY", history_path.c_str(), 1);
+      setenv("TERM", "dumb", 1);
+      execl(WEFT_BINARY, "weft", "--db", db_path.c_str(),
+            static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+  ~PtySession() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (fd_ >= 0) close(fd_);
+  }
+  // True once `text` has appeared on the screen since the last call.
+  bool WaitFor(const std::string& text) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (screen_.find(text, seen_) == std::string::npos) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd poll_fd{fd_, POLLIN, 0};
+      if (left.count() <= 0 || poll(&poll_fd, 1, left.count()) <= 0) {
+        return false;
+      }
+      char chunk[4096];
+      ssize_t got = read(fd_, chunk, sizeof(chunk));
+      if (got <= 0) return false;
+      screen_.append(chunk, got);
+    }
+    seen_ = screen_.find(text, seen_) + text.size();
+    return true;
+  }
+  void Type(const std::string& keys) {
+    ASSERT_EQ(write(fd_, keys.data(), keys.size()),
+              static_cast<ssize_t>(keys.size()));
+  }
+  int Wait() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  const std::string& screen() const { return screen_; }
+
+ private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  std::string screen_;
+  size_t seen_ = 0;
+};
+
+TEST_F(CliTest, InteractiveShellWithHistoryCompletionAndCtrlC) {
+  ASSERT_EQ(Weft("--db " + db_path_ + " put todos/7 '{\"a\": 1}'").exit_code,
+            0);
+  std::string history = dir_.Sub("history");
+  std::string prompt = "weft:" + db_path_ + "> ";
+  {
+    PtySession shell(db_path_, history);
+    ASSERT_TRUE(shell.WaitFor(prompt)) << shell.screen();
+    shell.Type("ke\t");  // completes the command
+    ASSERT_TRUE(shell.WaitFor("keys ")) << shell.screen();
+    shell.Type("to\t");  // completes the collection, no space after '/'
+    ASSERT_TRUE(shell.WaitFor("todos/")) << shell.screen();
+    shell.Type("\x15keys todos\r");  // ^U clears the line; then a command
+    ASSERT_TRUE(shell.WaitFor("7")) << shell.screen();
+    ASSERT_TRUE(shell.WaitFor(prompt)) << shell.screen();
+    shell.Type("get todos/7 a and a half typed line");
+    ASSERT_TRUE(shell.WaitFor("half typed line")) << shell.screen();
+    shell.Type("\x03");  // Ctrl-C cancels the line, the shell goes on
+    ASSERT_TRUE(shell.WaitFor("^C")) << shell.screen();
+    ASSERT_TRUE(shell.WaitFor(prompt)) << shell.screen();
+    shell.Type("verfy\r");
+    ASSERT_TRUE(shell.WaitFor("did you mean")) << shell.screen();
+    ASSERT_TRUE(shell.WaitFor(prompt)) << shell.screen();
+    shell.Type("\x04");  // Ctrl-D exits cleanly
+    EXPECT_EQ(shell.Wait(), 0);
+  }
+  // History persisted; the cancelled line is not in it.
+  std::string saved = ReadFile(history);
+  EXPECT_NE(saved.find("keys\\040todos"), std::string::npos) << saved;
+  EXPECT_EQ(saved.find("half"), std::string::npos) << saved;
+  {
+    PtySession shell(db_path_, history);
+    ASSERT_TRUE(shell.WaitFor(prompt));
+    shell.Type("\x1b[A");  // up arrow: the previous session's last command
+    ASSERT_TRUE(shell.WaitFor("verfy")) << shell.screen();
+    shell.Type("\x04");
+  }
+}
+
+TEST_F(CliTest, ScriptsStopAtTheFirstErrorUnlessKeepGoing) {
+  std::string script = "heads\nnope\nheads\n";
+  RunResult run = Weft("--db " + db_path_, script);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(Lines(run.out).size(), 1u);
+  EXPECT_NE(run.err.find("(line 2)"), std::string::npos) << run.err;
+  run = Weft("--db " + db_path_ + " --keep-going", script);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_EQ(Lines(run.out).size(), 2u);
+  run = Weft("--db " + db_path_ + " help splice");
+  EXPECT_NE(run.out.find("example: splice"), std::string::npos) << run.out;
+  run = Weft("--db " + db_path_ + " gett todos/1");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("did you mean 'get'"), std::string::npos) << run.err;
+}
+
+}  // namespace
+}  // namespace weft

@@ -1,0 +1,86 @@
+#include "cli/line_reader.h"
+
+#include <signal.h>
+// clang-format off
+#include <cstdio>
+#include <editline/readline.h>
+// clang-format on
+
+#include <cstdlib>
+#include <cstring>
+
+namespace weft::cli {
+namespace {
+
+// libedit's completion hooks are plain C callbacks: they reach the
+// completer through this pointer (one LineReader at a time).
+LineReader::Completer* active_completer = nullptr;
+std::vector<std::string> pending_matches;
+volatile sig_atomic_t interrupted = 0;
+
+void OnInterrupt(int) { interrupted = 1; }
+
+char* NextMatch(const char* /*text*/, int state) {
+  if (static_cast<size_t>(state) >= pending_matches.size()) return nullptr;
+  return strdup(pending_matches[state].c_str());  // libedit frees it
+}
+
+char** Complete(const char* text, int /*start*/, int /*end*/) {
+  rl_attempted_completion_over = 1;  // no file-name completion
+  pending_matches.clear();
+  if (active_completer != nullptr) {
+    pending_matches = (*active_completer)(text, rl_line_buffer);
+  }
+  // "todos/" goes on with a key: no space after it.
+  bool opens_a_path =
+      pending_matches.size() == 1 && pending_matches[0].back() == '/';
+  rl_completion_append_character = opens_a_path ? '\0' : ' ';
+  return rl_completion_matches(text, NextMatch);
+}
+
+}  // namespace
+
+LineReader::LineReader(std::string history_path, Completer completer)
+    : history_path_(std::move(history_path)) {
+  active_completer = new Completer(std::move(completer));
+  rl_readline_name = "weft";
+  rl_attempted_completion_function = Complete;
+  using_history();
+  if (!history_path_.empty()) read_history(history_path_.c_str());
+  // Ctrl-C interrupts the read (no SA_RESTART) instead of ending weft.
+  struct sigaction action {};
+  action.sa_handler = OnInterrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+}
+
+LineReader::~LineReader() {
+  if (!history_path_.empty()) write_history(history_path_.c_str());
+  delete active_completer;
+  active_completer = nullptr;
+  signal(SIGINT, SIG_DFL);
+}
+
+std::optional<std::string> LineReader::ReadLine(const std::string& prompt) {
+  interrupted = 0;
+  char* raw = readline(prompt.c_str());
+  if (raw == nullptr) {
+    if (interrupted) {
+      std::fputs("^C\n", stdout);
+      return std::string();
+    }
+    return std::nullopt;
+  }
+  std::string line(raw);
+  std::free(raw);
+  if (interrupted) {  // Ctrl-C seen while reading: drop the line
+    std::fputs("^C\n", stdout);
+    return std::string();
+  }
+  if (line.find_first_not_of(" \t") != std::string::npos) {
+    add_history(line.c_str());
+  }
+  return line;
+}
+
+}  // namespace weft::cli
