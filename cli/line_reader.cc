@@ -6,6 +6,9 @@
 #include <editline/readline.h>
 // clang-format on
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
@@ -19,6 +22,20 @@ std::vector<std::string> pending_matches;
 volatile sig_atomic_t interrupted = 0;
 
 void OnInterrupt(int) { interrupted = 1; }
+
+// libedit reads keys through this. An interrupted read (Ctrl-C) ends the
+// line at once; ReadLine then drops it. (libedit's own reader retries an
+// interrupted read, so relying on that would be racy.)
+int ReadKey(FILE* /*stream*/) {
+  unsigned char key;
+  while (true) {
+    if (interrupted) return '\n';
+    ssize_t got = read(STDIN_FILENO, &key, 1);
+    if (got == 1) return key;
+    if (got == 0) return EOF;
+    if (errno != EINTR) return EOF;
+  }
+}
 
 char* NextMatch(const char* /*text*/, int state) {
   if (static_cast<size_t>(state) >= pending_matches.size()) return nullptr;
@@ -45,6 +62,8 @@ LineReader::LineReader(std::string history_path, Completer completer)
   active_completer = new Completer(std::move(completer));
   rl_readline_name = "weft";
   rl_attempted_completion_function = Complete;
+  rl_getc_function = ReadKey;
+  rl_catch_signals = 0;
   using_history();
   if (!history_path_.empty()) read_history(history_path_.c_str());
   // Ctrl-C interrupts the read (no SA_RESTART) instead of ending weft.
