@@ -1,5 +1,6 @@
 #include "engine/bundle/bundle.h"
 
+#include "dag/base/varint.h"
 #include "dag/change_limits.h"
 #include "dag/sha256.h"
 
@@ -8,25 +9,6 @@ namespace {
 
 constexpr std::string_view kMagic = "WEFTBNDL";
 constexpr uint32_t kVersion = 1;
-
-void PutVarint(std::string* out, uint64_t value) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>(value | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
-}
-
-bool GetVarint(std::string_view* in, uint64_t* value) {
-  *value = 0;
-  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
-    auto byte = static_cast<uint8_t>((*in)[0]);
-    in->remove_prefix(1);
-    *value |= uint64_t{byte & 0x7Fu} << shift;
-    if (byte < 0x80) return true;
-  }
-  return false;
-}
 
 }  // namespace
 

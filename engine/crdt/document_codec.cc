@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "dag/base/varint.h"
 #include "dag/change_codec.h"
 #include "engine/crdt/document.h"
 
@@ -10,14 +11,6 @@ namespace weft::engine {
 namespace {
 
 constexpr uint8_t kStateVersion = 1;
-
-void PutVarint(std::string* out, uint64_t value) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>(value | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
-}
 
 void PutBytes(std::string* out, std::string_view bytes) {
   PutVarint(out, bytes.size());
@@ -55,17 +48,7 @@ class StateWriter {
 class StateReader {
  public:
   explicit StateReader(std::string_view in) : in_(in) {}
-  bool Varint(uint64_t* value) {
-    *value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (in_.empty()) return false;
-      auto byte = static_cast<uint8_t>(in_[0]);
-      in_.remove_prefix(1);
-      *value |= uint64_t{byte & 0x7Fu} << shift;
-      if (byte < 0x80) return true;
-    }
-    return false;
-  }
+  bool Varint(uint64_t* value) { return GetVarint(&in_, value); }
   bool Byte(uint8_t* value) {
     if (in_.empty()) return false;
     *value = static_cast<uint8_t>(in_[0]);

@@ -1,5 +1,6 @@
 #include "engine/docs/doc_store.h"
 
+#include "dag/base/varint.h"
 #include "dag/change_codec.h"
 #include "engine/log/change_log.h"
 #include "engine/log/keys.h"
@@ -32,25 +33,6 @@ std::string SnapshotKey(const std::string& doc_key) {
 
 std::string TouchKey(const std::string& doc_key, uint64_t position) {
   return kTouchPrefix + doc_key + EncodePosition(position);
-}
-
-void PutVarint(std::string* out, uint64_t value) {
-  while (value >= 0x80) {
-    out->push_back(static_cast<char>(value | 0x80));
-    value >>= 7;
-  }
-  out->push_back(static_cast<char>(value));
-}
-
-bool GetVarint(std::string_view* in, uint64_t* value) {
-  *value = 0;
-  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
-    auto byte = static_cast<uint8_t>((*in)[0]);
-    in->remove_prefix(1);
-    *value |= uint64_t{byte & 0x7Fu} << shift;
-    if (byte < 0x80) return true;
-  }
-  return false;
 }
 
 // The index of `doc` in change.docs, or -1.
