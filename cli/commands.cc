@@ -278,6 +278,11 @@ std::string UnknownCommandMessage(const std::string& name) {
   return message + " (help lists the commands)";
 }
 
+bool CommandCreatesDatabase(const std::string& name) {
+  return name == "put" || name == "set" || name == "incr" || name == "splice" ||
+         name == "import";
+}
+
 std::vector<std::string> CommandNames() {
   std::vector<std::string> names;
   for (const Command& command : kCommands) names.emplace_back(command.name);

@@ -36,5 +36,8 @@ std::string HelpText();
 // "unknown command 'x'; did you mean 'y'?" when one is close.
 std::string UnknownCommandMessage(const std::string& name);
 std::vector<std::string> CommandNames();
+// True for commands that write documents (put, set, incr, splice, import):
+// they create a missing database, as the shell does; readers never do.
+bool CommandCreatesDatabase(const std::string& name);
 
 }  // namespace weft::cli

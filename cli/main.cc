@@ -144,9 +144,12 @@ int main(int argc, char** argv) {
               << "\n";
     return kExitUsage;
   }
-  // A one-shot command never creates a database by accident; the shell does.
+  // Reading commands never create a database by accident; the shell and
+  // writing commands do.
   weft::Options options;
-  options.create_if_missing = invocation.command.empty();
+  options.create_if_missing =
+      invocation.command.empty() ||
+      weft::cli::CommandCreatesDatabase(invocation.command[0]);
   auto db = weft::Database::Open(invocation.db_path, options);
   if (!db.ok()) {
     std::cerr << "error: cannot open weft database '" << invocation.db_path

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -169,6 +170,11 @@ TEST_F(CliTest, ErrorsAndExitCodes) {
   run = Weft("--db " + dir_.Sub("absent") + " log");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("no database at"), std::string::npos) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("absent")));
+  // A writing command creates it, as the README's first example needs.
+  run = Weft("--db " + dir_.Sub("absent") + " put a/1 '{\"x\": 1}'");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(Weft("--db " + dir_.Sub("absent") + " get a/1").out, "{\"x\":1}\n");
 
   run = Weft("--bogus-flag");
   EXPECT_EQ(run.exit_code, 2);
