@@ -335,9 +335,11 @@ TEST_F(CliTest, ShellCreatesTheDefaultDatabase) {
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
 
 namespace weft {
 namespace {
@@ -381,16 +383,23 @@ class PtySession {
     seen_ = screen_.find(text, seen_) + text.size();
     return true;
   }
+  // Types once the line editor holds the terminal in raw mode (bounded):
+  // keys typed while it is still cooked are read differently (a Ctrl-D
+  // would become a NUL in the next line).
   void Type(const std::string& keys) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    termios mode{};
+    while (tcgetattr(fd_, &mode) == 0 && (mode.c_lflag & ICANON) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     ASSERT_EQ(write(fd_, keys.data(), keys.size()),
               static_cast<ssize_t>(keys.size()));
   }
-  // Waits (at most 10 s) for the shell to exit after `keys` (e.g. Ctrl-D),
-  // typing them again every half second like a person would: keys typed
-  // while the line editor switches terminal modes can be discarded.
+  // Types `keys` (e.g. Ctrl-D) and waits at most 10 s for the shell to exit.
   int ExitWith(const std::string& keys) {
+    Type(keys);
     for (int attempt = 0; attempt < 20; ++attempt) {
-      Type(keys);
       pollfd poll_fd{fd_, POLLIN, 0};
       poll(&poll_fd, 1, 500);  // also drains what the shell prints
       char chunk[4096];
