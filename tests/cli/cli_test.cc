@@ -396,21 +396,26 @@ class PtySession {
     ASSERT_EQ(write(fd_, keys.data(), keys.size()),
               static_cast<ssize_t>(keys.size()));
   }
-  // Types `keys` (e.g. Ctrl-D) and waits at most 10 s for the shell to exit.
+  // Types `keys` (e.g. Ctrl-D) and waits at most 10 s for the shell to exit
+  // (closing the database flushes it: that takes a moment), reading what
+  // it prints meanwhile so it never blocks on a full terminal.
   int ExitWith(const std::string& keys) {
     Type(keys);
-    for (int attempt = 0; attempt < 20; ++attempt) {
-      pollfd poll_fd{fd_, POLLIN, 0};
-      poll(&poll_fd, 1, 500);  // also drains what the shell prints
-      char chunk[4096];
-      if (poll_fd.revents & POLLIN) {
-        ssize_t got = read(fd_, chunk, sizeof(chunk));
-        if (got > 0) screen_.append(chunk, got);
-      }
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      pollfd poll_fd{fd_, POLLIN, 0};
+      if (poll(&poll_fd, 1, 10) > 0 && (poll_fd.revents & POLLIN)) {
+        char chunk[4096];
+        ssize_t got = read(fd_, chunk, sizeof(chunk));
+        if (got > 0) screen_.append(chunk, got);
+      } else {
+        // Closed terminal (POLLHUP) returns at once: do not spin.
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
     }
     return -1;
