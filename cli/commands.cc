@@ -14,21 +14,41 @@ using nlohmann::json;
 
 int CmdLog(Database& db, const std::vector<std::string>& args,
            const Output& output) {
+  static const char* kForm =
+      "log [-n COUNT] [COLL/KEY]  (COUNT a whole number)";
   uint64_t limit = UINT64_MAX;
-  if (args.size() == 3 && args[1] == "-n") {
-    const std::string& text = args[2];
-    auto [end, error] =
-        std::from_chars(text.data(), text.data() + text.size(), limit);
-    if (error != std::errc() || end != text.data() + text.size()) {
-      return PrintUsage(output, "log [-n COUNT]  (COUNT is a whole number)");
+  std::string doc;
+  for (size_t arg_idx = 1; arg_idx < args.size(); ++arg_idx) {
+    if (args[arg_idx] == "-n" && arg_idx + 1 < args.size()) {
+      const std::string& text = args[++arg_idx];
+      auto [end, error] =
+          std::from_chars(text.data(), text.data() + text.size(), limit);
+      if (error != std::errc() || end != text.data() + text.size()) {
+        return PrintUsage(output, kForm);
+      }
+    } else if (doc.empty() && args[arg_idx].find('/') != std::string::npos) {
+      doc = args[arg_idx];
+    } else {
+      return PrintUsage(output, kForm);
     }
-  } else if (args.size() != 1) {
-    return PrintUsage(output, "log [-n COUNT]");
   }
-  // Newest first, like git log.
-  uint64_t length = db.LogLength();
-  for (uint64_t shown = 0; shown < limit && shown < length; ++shown) {
-    Result<StoredChange> stored = db.GetChangeAt(length - shown);
+  // Newest first, like git log: the whole log, or one document's history.
+  std::vector<uint64_t> positions;
+  if (doc.empty()) {
+    for (uint64_t position = db.LogLength(); position > 0; --position) {
+      if (positions.size() >= limit) break;
+      positions.push_back(position);
+    }
+  } else {
+    auto history = db.DocumentHistory(doc);
+    if (!history.ok()) return PrintError(output, history.status());
+    for (auto it = history->rbegin();
+         it != history->rend() && positions.size() < limit; ++it) {
+      positions.push_back(*it);
+    }
+  }
+  for (uint64_t position : positions) {
+    Result<StoredChange> stored = db.GetChangeAt(position);
     if (!stored.ok()) return PrintError(output, stored.status());
     if (output.json) {
       output.out << ChangeToJson(*stored) << "\n";
@@ -138,8 +158,10 @@ constexpr Command kCommands[] = {
      "the collections that hold documents", "collections"},
     {"keys", CmdKeys, 0, "keys COLL", "the documents of a collection",
      "keys todos"},
-    {"log", CmdLog, 0, "log [-n COUNT]",
-     "the log, newest first: position, hash, actor, seq, ops", "log -n 5"},
+    {"log", CmdLog, 0, "log [-n COUNT] [COLL/KEY]",
+     "the log, or one document's history, newest first: position, hash, "
+     "actor, seq, ops",
+     "log -n 5 todos/1"},
     {"heads", CmdHeads, 0, "heads", "the changes nothing builds on yet",
      "heads"},
     {"show", CmdShow, 0, "show HASH [--json]",

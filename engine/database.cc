@@ -95,6 +95,11 @@ Result<std::vector<std::string>> Database::ListKeys(
   return engine_->ListDocuments(std::string(collection));
 }
 
+Result<std::vector<uint64_t>> Database::DocumentHistory(
+    std::string_view doc) const {
+  return engine_->DocumentHistory(doc);
+}
+
 Result<std::string> Database::EncodedState(std::string_view doc) const {
   return engine_->EncodedState(doc);
 }

@@ -237,6 +237,19 @@ Result<std::vector<std::string>> Engine::ListDocuments(
   });
 }
 
+Result<std::vector<uint64_t>> Engine::DocumentHistory(
+    std::string_view address) {
+  WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
+  return Locked([&]() -> Result<std::vector<uint64_t>> {
+    std::vector<uint64_t> positions;
+    WEFT_RETURN_IF_ERROR(docs_.ForEachTouch(doc, 1, [&](uint64_t position) {
+      positions.push_back(position);
+      return true;
+    }));
+    return positions;
+  });
+}
+
 Result<std::string> Engine::EncodedState(std::string_view address) {
   WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
   return Locked([&]() -> Result<std::string> {

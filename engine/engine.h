@@ -48,6 +48,7 @@ class Engine {
                                uint64_t position, uint64_t count);
   Result<std::string> GetJsonAsOf(std::string_view doc, const Hash& as_of);
   Result<std::string> EncodedState(std::string_view doc);
+  Result<std::vector<uint64_t>> DocumentHistory(std::string_view doc);
   // Without a collection: the collections. With one: its existing keys.
   Result<std::vector<std::string>> ListDocuments(
       const std::optional<std::string>& collection);

@@ -100,6 +100,10 @@ class Database {
   Result<std::vector<std::string>> ListCollections() const;
   Result<std::vector<std::string>> ListKeys(std::string_view collection) const;
 
+  // The log positions of the changes that touched a document, oldest
+  // first (its history; deleted documents keep theirs).
+  Result<std::vector<uint64_t>> DocumentHistory(std::string_view doc) const;
+
   // The canonical bytes of a document's merged state (CRDT metadata
   // included): replicas with equal heads have equal bytes. Empty state for
   // a document never written.

@@ -239,6 +239,14 @@ TEST_F(CliTest, DocumentCommandsOneShotAndPiped) {
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(nlohmann::json::parse(run.out).size(), 1u);
 
+  run = Weft(db + " log todos/1");         // the document's history: put, incr,
+  ASSERT_EQ(run.exit_code, 0) << run.err;  // splice + set (two changes)
+  EXPECT_EQ(Lines(run.out).size(), 4u) << run.out;
+  EXPECT_EQ(Lines(run.out).back().rfind("6  " + put_hash.substr(0, 12), 0), 0u)
+      << run.out;
+  EXPECT_EQ(Lines(Weft(db + " log -n 2 todos/1").out).size(), 2u);
+  EXPECT_EQ(Lines(Weft(db + " log todos/none").out).size(), 0u);
+
   ASSERT_EQ(Weft(db + " del todos/1 title").exit_code, 0);
   EXPECT_EQ(Weft(db + " get todos/1 title").exit_code, 1);
   ASSERT_EQ(Weft(db + " del todos/1").exit_code, 0);
