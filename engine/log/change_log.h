@@ -124,6 +124,11 @@ class ChangeLog {
   Status WriteBatch(Batch* batch);
   // Reads, verifies and decodes the change at `position`; with
   // `expected_hash`, it must be that change.
+  // Visits the log from `first_position` on; with `verify_hashes`, each
+  // entry's bytes are re-hashed first (Corruption on a mismatch).
+  Status WalkLog(uint64_t first_position, bool verify_hashes,
+                 const std::function<bool(uint64_t, const Hash&,
+                                          std::string_view)>& visit) const;
   Result<StoredChange> ReadAt(uint64_t position,
                               const Hash* expected_hash) const;
 

@@ -105,9 +105,10 @@ Result<Hash> ChangeLog::ResolveHashPrefix(std::string_view hex_prefix) const {
   return matches[0];
 }
 
-Status ChangeLog::ScanLog(
-    uint64_t first_position,
-    const std::function<bool(uint64_t, const Hash&)>& visit) const {
+Status ChangeLog::WalkLog(
+    uint64_t first_position, bool verify_hashes,
+    const std::function<bool(uint64_t, const Hash&, std::string_view)>& visit)
+    const {
   auto it = store_->NewIterator(Family::kLog);
   for (it->Seek(EncodePosition(first_position)); it->Valid(); it->Next()) {
     uint64_t position;
@@ -117,30 +118,28 @@ Status ChangeLog::ScanLog(
         !DecodeLogValue(it->value(), &hash, &bytes)) {
       return Status::Corruption("log: malformed entry");
     }
-    if (!visit(position, hash)) break;
-  }
-  return it->status();
-}
-
-Status ChangeLog::ForEachLogged(
-    const std::function<bool(uint64_t, const Hash&, std::string_view)>& visit)
-    const {
-  auto it = store_->NewIterator(Family::kLog);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    uint64_t position;
-    Hash hash;
-    std::string_view bytes;
-    if (!DecodePosition(it->key(), &position) ||
-        !DecodeLogValue(it->value(), &hash, &bytes)) {
-      return Status::Corruption("log: malformed entry");
-    }
-    if (dag::Sha256(bytes) != hash) {
+    if (verify_hashes && dag::Sha256(bytes) != hash) {
       return Status::Corruption("stored change fails its hash at position",
                                 std::to_string(position));
     }
     if (!visit(position, hash, bytes)) break;
   }
   return it->status();
+}
+
+Status ChangeLog::ScanLog(
+    uint64_t first_position,
+    const std::function<bool(uint64_t, const Hash&)>& visit) const {
+  return WalkLog(first_position, /*verify_hashes=*/false,
+                 [&](uint64_t position, const Hash& hash, std::string_view) {
+                   return visit(position, hash);
+                 });
+}
+
+Status ChangeLog::ForEachLogged(
+    const std::function<bool(uint64_t, const Hash&, std::string_view)>& visit)
+    const {
+  return WalkLog(1, /*verify_hashes=*/true, visit);
 }
 
 uint64_t ChangeLog::LogLength() const {

@@ -147,6 +147,22 @@ using engine::Location;
 using engine::ObjectKind;
 using engine::TransactionState;
 
+namespace {
+
+// The ids of the values this replica sees at a map key: what a set or
+// delete there supersedes (observed-remove).
+std::vector<OpId> SeenAt(const engine::Document& document,
+                         const Location& location) {
+  std::vector<OpId> seen;
+  for (const engine::MapEntry* entry :
+       document.Entries(*location.parent, location.key)) {
+    seen.push_back(entry->id);
+  }
+  return seen;
+}
+
+}  // namespace
+
 Transaction::Transaction(std::unique_ptr<TransactionState> state)
     : state_(std::move(state)) {}
 
@@ -219,10 +235,7 @@ Status Transaction::Set(std::string_view doc, std::string_view path,
   op.key = location->key;
   op.value = value;
   op.flavour = flavour;
-  for (const engine::MapEntry* entry :
-       target.document->Entries(*location->parent, location->key)) {
-    op.pred.push_back(entry->id);
-  }
+  op.pred = SeenAt(*target.document, *location);
   state_->Emit(target, std::move(op));
   return Status::OK();
 }
@@ -246,10 +259,7 @@ Status Transaction::Make(std::string_view doc, std::string_view path,
   }
   op.obj = location->parent->id;
   op.key = location->key;
-  for (const engine::MapEntry* entry :
-       target.document->Entries(*location->parent, location->key)) {
-    op.pred.push_back(entry->id);
-  }
+  op.pred = SeenAt(*target.document, *location);
   state_->Emit(target, std::move(op));
   return Status::OK();
 }
@@ -266,10 +276,7 @@ Status Transaction::Delete(std::string_view doc, std::string_view path) {
   if (location->parent->kind == ObjectKind::kMap) {
     op.action = OpAction::kMapDelete;
     op.key = location->key;
-    for (const engine::MapEntry* entry :
-         target.document->Entries(*location->parent, location->key)) {
-      op.pred.push_back(entry->id);
-    }
+    op.pred = SeenAt(*target.document, *location);
   } else {
     op.action = OpAction::kListDelete;
     op.elem = location->parent->list.elements.IdAt(location->index);
