@@ -38,6 +38,9 @@ class WriteBatch {
   virtual void Put(Family family, std::string_view key,
                    std::string_view value) = 0;
   virtual void Delete(Family family, std::string_view key) = 0;
+  // Deletes every key in [begin, end), atomically with the rest.
+  virtual void DeleteRange(Family family, std::string_view begin,
+                           std::string_view end) = 0;
   virtual size_t Count() const = 0;
   virtual void Clear() = 0;
 };

@@ -18,6 +18,7 @@ class MemoryBatch : public WriteBatch {
     Family family;
     std::string key;
     std::optional<std::string> value;  // nullopt: delete
+    std::optional<std::string> range_end;  // set: delete [key, range_end)
   };
   void Put(Family family, std::string_view key,
            std::string_view value) override {
@@ -25,6 +26,11 @@ class MemoryBatch : public WriteBatch {
   }
   void Delete(Family family, std::string_view key) override {
     entries_.push_back({family, std::string(key), std::nullopt});
+  }
+  void DeleteRange(Family family, std::string_view begin,
+                   std::string_view end) override {
+    entries_.push_back(
+        {family, std::string(begin), std::nullopt, std::string(end)});
   }
   size_t Count() const override { return entries_.size(); }
   void Clear() override { entries_.clear(); }
@@ -78,7 +84,10 @@ class MemoryKvStore : public KvStore {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const MemoryBatch::Entry& entry : memory_batch->entries()) {
       Table& table = tables_[static_cast<int>(entry.family)];
-      if (entry.value) {
+      if (entry.range_end) {
+        table.erase(table.lower_bound(entry.key),
+                    table.lower_bound(*entry.range_end));
+      } else if (entry.value) {
         table[entry.key] = *entry.value;
       } else {
         table.erase(entry.key);

@@ -72,6 +72,13 @@ class RocksBatch : public WriteBatch {
     batch_.Delete(Handle(family), rocksdb::Slice(key.data(), key.size()))
         .PermitUncheckedError();
   }
+  void DeleteRange(Family family, std::string_view begin,
+                   std::string_view end) override {
+    batch_
+        .DeleteRange(Handle(family), rocksdb::Slice(begin.data(), begin.size()),
+                     rocksdb::Slice(end.data(), end.size()))
+        .PermitUncheckedError();
+  }
   size_t Count() const override { return batch_.Count(); }
   void Clear() override { batch_.Clear(); }
   rocksdb::WriteBatch* rep() { return &batch_; }

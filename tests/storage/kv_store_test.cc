@@ -70,6 +70,22 @@ TEST_P(KvStoreTest, IteratorSeeksAndOrders) {
   EXPECT_TRUE(it->status().ok());
 }
 
+TEST_P(KvStoreTest, DeleteRangeRemovesHalfOpenRangeAtomically) {
+  auto batch = store_->NewBatch();
+  for (const char* key : {"a", "b", "ba", "c", "d"}) {
+    batch->Put(Family::kViews, key, "v");
+  }
+  ASSERT_TRUE(store_->Write(batch.get(), false).ok());
+  batch->Clear();
+  batch->DeleteRange(Family::kViews, "b", "c");
+  batch->Put(Family::kViews, "bb", "written after the range delete");
+  ASSERT_TRUE(store_->Write(batch.get(), false).ok());
+  auto it = store_->NewIterator(Family::kViews);
+  std::string keys;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) keys += std::string(it->key()) + ",";
+  EXPECT_EQ(keys, "a,bb,c,d,");
+}
+
 TEST_P(KvStoreTest, IteratorIsASnapshot) {
   auto batch = store_->NewBatch();
   batch->Put(Family::kDocs, "a", "1");
