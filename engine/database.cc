@@ -44,6 +44,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
       engine::ChangeLog::Open(store.get(), options, new_actor, WallClockMs));
   auto engine =
       std::make_unique<engine::Engine>(store.get(), std::move(log), options);
+  WEFT_RETURN_IF_ERROR(engine->Start());
   return std::unique_ptr<Database>(
       new Database(std::move(store), std::move(engine)));
 }
@@ -116,7 +117,7 @@ Result<Hash> Database::Commit(const ChangeDraft& draft) {
 
 Result<std::vector<Hash>> Database::CommitBatch(
     const std::vector<ChangeDraft>& drafts) {
-  return engine_->Locked([&] { return engine_->log().Commit(drafts); });
+  return engine_->Writing([&] { return engine_->log().Commit(drafts); });
 }
 
 uint64_t Database::NextOpCounter() const {
@@ -124,13 +125,13 @@ uint64_t Database::NextOpCounter() const {
 }
 
 Result<ReceiveOutcome> Database::Receive(std::string_view bytes) {
-  return engine_->Locked(
+  return engine_->Writing(
       [&] { return engine_->log().Receive(nullptr, bytes); });
 }
 
 Result<ReceiveOutcome> Database::Receive(const Hash& claimed_hash,
                                          std::string_view bytes) {
-  return engine_->Locked(
+  return engine_->Writing(
       [&] { return engine_->log().Receive(&claimed_hash, bytes); });
 }
 
@@ -194,10 +195,61 @@ Result<Database::ImportStats> Database::Import(const std::string& path) {
                     std::istreambuf_iterator<char>());
   if (in.bad()) return Status::IOError("cannot read", path);
   WEFT_ASSIGN_OR_RETURN(engine::Bundle bundle, engine::DecodeBundle(bytes));
-  WEFT_ASSIGN_OR_RETURN(uint64_t stored, engine_->Locked([&] {
+  WEFT_ASSIGN_OR_RETURN(uint64_t stored, engine_->Writing([&] {
     return engine_->log().ReceiveAll(bundle.changes, bundle.heads);
   }));
   return ImportStats{bundle.changes.size(), stored};
+}
+
+Status Database::CreateView(const ViewDefinition& definition,
+                            const ViewProgressCallback& progress) {
+  return engine_->CreateView(definition, progress);
+}
+
+Status Database::DropView(std::string_view name) {
+  return engine_->DropView(std::string(name));
+}
+
+Status Database::RebuildView(std::string_view name,
+                             const ViewProgressCallback& progress) {
+  return engine_->RebuildView(std::string(name), progress);
+}
+
+std::vector<ViewDefinition> Database::ListViews() const {
+  return engine_->ListViews();
+}
+
+Status Database::ScanView(
+    std::string_view name,
+    const std::function<bool(const ViewRow&)>& visit) const {
+  return engine_->ScanView(std::string(name), visit);
+}
+
+Result<Hash> Database::ViewDigest(std::string_view name) const {
+  return engine_->ViewDigest(std::string(name));
+}
+
+Result<std::unique_ptr<FindCursor>> Database::Find(
+    std::string_view collection, const Predicate& predicate,
+    const FindOptions& options) const {
+  return engine_->Find(collection, predicate, options);
+}
+
+Result<QueryPlan> Database::Explain(std::string_view collection,
+                                    const Predicate& predicate,
+                                    const FindOptions& options) const {
+  return engine_->Explain(collection, predicate, options);
+}
+
+Result<uint64_t> Database::Subscribe(const SubscriptionTarget& target,
+                                     ChangeCallback callback) {
+  return engine_->Subscribe(target, std::move(callback));
+}
+
+Status Database::Unsubscribe(uint64_t id) { return engine_->Unsubscribe(id); }
+
+Result<DatabaseStatus> Database::GetStatus() const {
+  return engine_->GetStatus();
 }
 
 Status Database::Checkpoint(const std::string& dir) {

@@ -1,18 +1,11 @@
 #include "engine/engine.h"
 
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "dag/dag.h"
 
 namespace weft::engine {
 namespace {
-
-bool ParseIndex(const std::string& segment, uint64_t* index) {
-  auto [end, error] =
-      std::from_chars(segment.data(), segment.data() + segment.size(), *index);
-  return error == std::errc() && end == segment.data() + segment.size();
-}
 
 // Reads the DAG's parent links from the log, for time travel.
 class LogNodeSource : public dag::NodeSource {
@@ -36,8 +29,28 @@ std::string IdText(const OpId& id) {
 
 Engine::Engine(storage::KvStore* store, std::unique_ptr<ChangeLog> log,
                const Options& options)
-    : store_(store), log_(std::move(log)), docs_(store), options_(options) {
-  log_->set_observer(&docs_);
+    : store_(store),
+      log_(std::move(log)),
+      docs_(store),
+      views_(store, &docs_, options.sync),
+      subscriptions_(&docs_, &views_, log_->local_actor()),
+      observers_({&docs_, &views_, &subscriptions_}),
+      options_(options) {
+  log_->set_observer(&observers_);
+}
+
+Status Engine::Start() {
+  WEFT_RETURN_IF_ERROR(Locked([&] { return views_.Load(); }));
+  for (const std::string& name :
+       Locked([&] { return views_.BuildingViews(); })) {
+    WEFT_RETURN_IF_ERROR(BuildView(name, nullptr));
+  }
+  return Status::OK();
+}
+
+void Engine::DeliverEvents() {
+  if (writer_owner_.load() == std::this_thread::get_id()) return;
+  subscriptions_.Deliver();
 }
 
 Engine::~Engine() { log_->set_observer(nullptr); }
@@ -50,66 +63,6 @@ void Engine::LockWriter() {
 void Engine::UnlockWriter() {
   writer_owner_.store(std::thread::id());
   writer_.unlock();
-}
-
-Result<std::vector<std::string>> ParsePath(std::string_view path) {
-  std::vector<std::string> segments;
-  size_t start = 0;
-  while (true) {
-    size_t dot = path.find('.', start);
-    std::string_view segment = path.substr(start, dot == std::string_view::npos
-                                                      ? std::string_view::npos
-                                                      : dot - start);
-    if (segment.empty()) {
-      return Status::InvalidArgument("empty segment in path",
-                                     std::string(path));
-    }
-    segments.emplace_back(segment);
-    if (dot == std::string_view::npos) return segments;
-    start = dot + 1;
-  }
-}
-
-const Value* ValueAt(const Document& document, const Location& location) {
-  if (location.parent->kind == ObjectKind::kMap) {
-    auto entries = document.Entries(*location.parent, location.key);
-    return entries.empty() ? nullptr : &entries.back()->value;
-  }
-  const ListObject& list = location.parent->list;
-  if (location.index >= list.elements.size()) return nullptr;
-  char32_t handle = list.elements.Read(location.index, 1)[0];
-  return &list.values[handle];
-}
-
-Result<Location> Locate(const Document& document, std::string_view path) {
-  WEFT_ASSIGN_OR_RETURN(std::vector<std::string> segments, ParsePath(path));
-  Location location;
-  location.parent = &document.root();
-  std::string walked;
-  for (size_t segment_idx = 0; segment_idx < segments.size(); ++segment_idx) {
-    const std::string& segment = segments[segment_idx];
-    if (location.parent->kind == ObjectKind::kList) {
-      if (!ParseIndex(segment, &location.index)) {
-        return Status::InvalidArgument("'" + walked + "' is a list: '" +
-                                       segment + "' is not an index");
-      }
-    } else {
-      location.key = segment;
-    }
-    walked += (walked.empty() ? "" : ".") + segment;
-    if (segment_idx + 1 == segments.size()) return location;
-    const Value* value = ValueAt(document, location);
-    if (value == nullptr) return Status::NotFound("no value at", walked);
-    const Object* object =
-        value->is_object ? document.Find(value->object) : nullptr;
-    if (object == nullptr || (object->kind != ObjectKind::kMap &&
-                              object->kind != ObjectKind::kList)) {
-      return Status::InvalidArgument("'" + walked +
-                                     "' holds no map or list to go into");
-    }
-    location.parent = object;
-  }
-  return location;
 }
 
 Result<Document*> Engine::LoadExisting(const DocRef& doc,
@@ -132,17 +85,11 @@ Result<std::string> Engine::GetPathJson(std::string_view address,
   WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
   return Locked([&]() -> Result<std::string> {
     WEFT_ASSIGN_OR_RETURN(Document * document, LoadExisting(doc, address));
-    WEFT_ASSIGN_OR_RETURN(Location location, Locate(*document, path));
-    if (location.parent->kind == ObjectKind::kMap) {
-      // Concurrent values render together (merged maps, summed counters).
-      Document::Rendered rendered =
-          document->KeyToJson(*location.parent, location.key);
-      if (!rendered.found) return Status::NotFound("no value at", path);
-      return rendered.json;
-    }
-    const Value* value = ValueAt(*document, location);
-    if (value == nullptr) return Status::NotFound("no value at", path);
-    return document->ValueToJson(*value);
+    // Locate first: its errors say why there is no value.
+    WEFT_RETURN_IF_ERROR(Locate(*document, path).status());
+    std::optional<std::string> json = RenderAt(*document, path);
+    if (!json) return Status::NotFound("no value at", path);
+    return std::move(*json);
   });
 }
 

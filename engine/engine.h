@@ -8,8 +8,11 @@
 #include <optional>
 #include <thread>
 
+#include "engine/crdt/path.h"
 #include "engine/docs/doc_store.h"
 #include "engine/log/change_log.h"
+#include "engine/views/subscriptions.h"
+#include "engine/views/view_store.h"
 
 namespace weft::engine {
 
@@ -18,10 +21,14 @@ class Engine {
   Engine(storage::KvStore* store, std::unique_ptr<ChangeLog> log,
          const Options& options);
   ~Engine();
+  // Loads the views and finishes any build a crash cut short.
+  Status Start();
 
   ChangeLog& log() { return *log_; }
   const ChangeLog& log() const { return *log_; }
   DocStore& docs() { return docs_; }
+  ViewStore& views() { return views_; }
+  storage::KvStore* store() { return store_; }
   const Options& options() const { return options_; }
 
   std::unique_ptr<Transaction> Begin();
@@ -34,6 +41,18 @@ class Engine {
     std::lock_guard<std::mutex> lock(writer_);
     return body();
   }
+
+  // Runs `body` under the write lock, then delivers the subscription
+  // events its writes produced (outside the lock).
+  template <typename Body>
+  auto Writing(Body&& body) {
+    auto result = Locked(std::forward<Body>(body));
+    DeliverEvents();
+    return result;
+  }
+  // Delivers pending subscription events, unless this thread holds the
+  // write lock (they wait for its next call).
+  void DeliverEvents();
 
   // The write lock, for transactions.
   void LockWriter();
@@ -56,31 +75,43 @@ class Engine {
                                        std::string_view path, uint64_t position,
                                        uint64_t count);
 
+  // Views, queries, subscriptions and status (see weft::Database).
+  Status CreateView(const ViewDefinition& definition,
+                    const ViewProgressCallback& progress);
+  Status DropView(const std::string& name);
+  Status RebuildView(const std::string& name,
+                     const ViewProgressCallback& progress);
+  std::vector<ViewDefinition> ListViews();
+  Status ScanView(const std::string& name,
+                  const std::function<bool(const ViewRow&)>& visit);
+  Result<Hash> ViewDigest(const std::string& name);
+  Result<std::unique_ptr<FindCursor>> Find(std::string_view collection,
+                                           const Predicate& predicate,
+                                           const FindOptions& options);
+  Result<QueryPlan> Explain(std::string_view collection,
+                            const Predicate& predicate,
+                            const FindOptions& options);
+  Result<uint64_t> Subscribe(const SubscriptionTarget& target,
+                             ChangeCallback callback);
+  Status Unsubscribe(uint64_t id);
+  Result<DatabaseStatus> GetStatus();
+
  private:
   // REQUIRES: the write lock. NotFound if the document does not exist.
   Result<Document*> LoadExisting(const DocRef& doc, std::string_view address);
+  // Builds a view in chunks, taking the write lock for each.
+  Status BuildView(const std::string& name,
+                   const ViewProgressCallback& progress);
 
   storage::KvStore* store_;
   std::unique_ptr<ChangeLog> log_;
   DocStore docs_;
+  ViewStore views_;
+  SubscriptionHub subscriptions_;
+  ObserverChain observers_;
   const Options options_;
   std::mutex writer_;
   std::atomic<std::thread::id> writer_owner_;
 };
-
-// A value located by a path: the map key (or list element) it sits at.
-struct Location {
-  const Object* parent = nullptr;  // a map or a list
-  std::string key;                 // when the parent is a map
-  uint64_t index = 0;              // when the parent is a list
-};
-
-// Splits "a.b.2" into segments. InvalidArgument on an empty segment.
-Result<std::vector<std::string>> ParsePath(std::string_view path);
-// Walks `path` in `document` without changing it. NotFound if a segment
-// is missing; InvalidArgument if one crosses a scalar.
-Result<Location> Locate(const Document& document, std::string_view path);
-// The winning value at a location, if any.
-const Value* ValueAt(const Document& document, const Location& location);
 
 }  // namespace weft::engine

@@ -154,5 +154,7 @@ class Document {
 // Canonical bytes of a scalar: a type tag, then the value (set keys).
 std::string ScalarKey(const Scalar& value);
 Result<Scalar> ScalarFromKey(std::string_view key);
+// A scalar as the documents' JSON shows it (bytes as {"$bytes": hex}).
+std::string ScalarToJson(const Scalar& value);
 
 }  // namespace weft::engine

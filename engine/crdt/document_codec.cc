@@ -392,6 +392,14 @@ nlohmann::json ScalarJson(const Scalar& value) {
   }
 }
 
+}  // namespace
+
+std::string ScalarToJson(const Scalar& value) {
+  return ScalarJson(value).dump();
+}
+
+namespace {
+
 class JsonRenderer {
  public:
   explicit JsonRenderer(const Document& document) : document_(document) {}

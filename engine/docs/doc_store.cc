@@ -16,17 +16,6 @@ constexpr uint64_t kTailChangesMax = 4096;
 constexpr uint64_t kTailBytesMin = 64u << 10;
 constexpr size_t kCachedDocsMax = 4096;
 
-// Escapes 0x00 as 0x00 0xFF and ends with 0x00 0x01, so that keys sort by
-// (collection, key) and no key is a prefix of another.
-void AppendEscaped(std::string* out, std::string_view text) {
-  for (char c : text) {
-    out->push_back(c);
-    if (c == '\0') out->push_back('\xff');
-  }
-  out->push_back('\0');
-  out->push_back('\x01');
-}
-
 std::string SnapshotKey(const std::string& doc_key) {
   return kSnapshotPrefix + doc_key;
 }
@@ -108,46 +97,44 @@ Status DocStore::ForEachTouch(const DocRef& doc, uint64_t first_position,
   return it->status();
 }
 
-namespace {
-
-// Reads one escaped string of a doc-key; false if malformed.
-bool ReadEscaped(std::string_view* in, std::string* out) {
-  out->clear();
-  while (in->size() >= 2) {
-    if ((*in)[0] != '\0') {
-      out->push_back((*in)[0]);
-      in->remove_prefix(1);
-    } else if ((*in)[1] == '\x01') {
-      in->remove_prefix(2);
-      return true;
-    } else if ((*in)[1] == '\xff') {
-      out->push_back('\0');
-      in->remove_prefix(2);
-    } else {
-      return false;
-    }
-  }
-  return false;
+std::string DocStore::KeyAfter(std::string_view doc_key) {
+  // History keys are the DocKey then an 8-byte position: nine 0xff bytes
+  // sort after all of them (and no DocKey byte after a part's end is 0xff).
+  return std::string(doc_key) + std::string(9, '\xff');
 }
 
-}  // namespace
+std::string DocStore::CollectionStart(std::string_view collection) {
+  std::string start;
+  AppendEscaped(&start, collection);
+  return start;
+}
+
+Status DocStore::SeekDocument(storage::Iterator* it, std::string_view start,
+                              DocRef* doc, bool* found) {
+  *found = false;
+  it->Seek(kTouchPrefix + std::string(start));
+  if (!it->Valid()) return it->status();
+  std::string_view key = it->key();
+  if (key.empty() || key[0] != kTouchPrefix) return Status::OK();
+  std::string_view rest = key.substr(1);
+  if (!ReadEscaped(&rest, &doc->collection) || !ReadEscaped(&rest, &doc->key)) {
+    return Status::Corruption("docs: malformed history key");
+  }
+  *found = true;
+  return Status::OK();
+}
 
 Status DocStore::ForEachDocument(
-    const std::function<bool(const DocRef&)>& visit) {
+    const std::function<bool(const DocRef&)>& visit, std::string_view start) {
   auto it = store_->NewIterator(Family::kDocs);
-  for (it->Seek(std::string(1, kTouchPrefix)); it->Valid();) {
-    std::string_view key = it->key();
-    if (key.empty() || key[0] != kTouchPrefix) break;
-    std::string_view rest = key.substr(1);
+  std::string next(start);
+  while (true) {
     DocRef doc;
-    if (!ReadEscaped(&rest, &doc.collection) || !ReadEscaped(&rest, &doc.key)) {
-      return Status::Corruption("docs: malformed history key");
-    }
-    if (!visit(doc)) break;
-    // Past every position of this document: its key, then nine 0xff bytes.
-    it->Seek(kTouchPrefix + DocKey(doc) + std::string(9, '\xff'));
+    bool found;
+    WEFT_RETURN_IF_ERROR(SeekDocument(it.get(), next, &doc, &found));
+    if (!found || !visit(doc)) return Status::OK();
+    next = KeyAfter(DocKey(doc));
   }
-  return it->status();
 }
 
 Result<DocStore::Cached*> DocStore::LoadCached(const DocRef& doc) {
@@ -197,7 +184,9 @@ Status DocStore::OnStage(const Hash& /*hash*/, std::string_view bytes,
   for (size_t doc_idx = 0; doc_idx < change.docs.size(); ++doc_idx) {
     const DocRef& doc = change.docs[doc_idx];
     WEFT_ASSIGN_OR_RETURN(Cached * cached, LoadCached(doc));
-    touched_in_batch_[DocKey(doc)].push_back(position);
+    TouchedDoc& touched = touched_in_batch_[DocKey(doc)];
+    touched.doc = doc;
+    touched.positions.push_back(position);
     // A local transaction applied its ops as it went.
     if (!local) cached->document.ApplyChange(change, doc_idx);
     ++cached->tail_changes;
@@ -209,7 +198,8 @@ Status DocStore::OnStage(const Hash& /*hash*/, std::string_view bytes,
 // Per document: one history entry for the batch (its positions as a run),
 // and a snapshot once the tail since the last one has grown large enough.
 Status DocStore::OnBatchStaged(storage::WriteBatch* writes) {
-  for (const auto& [doc_key, positions] : touched_in_batch_) {
+  for (const auto& [doc_key, touched] : touched_in_batch_) {
+    const std::vector<uint64_t>& positions = touched.positions;
     std::string run;
     PutVarint(&run, positions.size());
     for (size_t idx = 1; idx < positions.size(); ++idx) {
@@ -233,7 +223,7 @@ Status DocStore::OnBatchStaged(storage::WriteBatch* writes) {
 }
 
 void DocStore::OnAbort() {
-  for (const auto& [doc_key, positions] : touched_in_batch_) {
+  for (const auto& [doc_key, touched] : touched_in_batch_) {
     cache_.erase(doc_key);
   }
   touched_in_batch_.clear();

@@ -45,8 +45,29 @@ class DocStore : public ChangeObserver {
                       const std::function<bool(uint64_t)>& visit);
 
   // Calls visit(doc) for every document with a history, in (collection,
-  // key) order, until it returns false: one seek per document.
-  Status ForEachDocument(const std::function<bool(const DocRef&)>& visit);
+  // key) order, until it returns false: one seek per document. With
+  // `start`, from the first document whose DocKey is >= start.
+  Status ForEachDocument(const std::function<bool(const DocRef&)>& visit,
+                         std::string_view start = {});
+  // Positions `it` (over the docs family) at the first document whose
+  // DocKey is >= start and fills *doc; *found is false past the last.
+  static Status SeekDocument(storage::Iterator* it, std::string_view start,
+                             DocRef* doc, bool* found);
+  // The smallest DocKey after every DocKey of `doc_key`'s document and
+  // before the next document's.
+  static std::string KeyAfter(std::string_view doc_key);
+  // The smallest DocKey of `collection`'s documents.
+  static std::string CollectionStart(std::string_view collection);
+
+  // The documents the batch being staged changes (in DocKey order); valid
+  // from OnStage until OnWritten or OnAbort.
+  struct TouchedDoc {
+    DocRef doc;
+    std::vector<uint64_t> positions;  // of the changes, ascending
+  };
+  const std::map<std::string, TouchedDoc>& touched_in_batch() const {
+    return touched_in_batch_;
+  }
 
   Status OnStage(const Hash& hash, std::string_view bytes, const Change& change,
                  uint64_t position, bool local,
@@ -72,10 +93,8 @@ class DocStore : public ChangeObserver {
   void EvictIfFull();
 
   storage::KvStore* const store_;
-  std::map<std::string, Cached> cache_;  // by DocKey
-  // The documents the staged batch changes, with the log positions of the
-  // changes that touched them (ascending).
-  std::map<std::string, std::vector<uint64_t>> touched_in_batch_;
+  std::map<std::string, Cached> cache_;                 // by DocKey
+  std::map<std::string, TouchedDoc> touched_in_batch_;  // by DocKey
 };
 
 }  // namespace weft::engine

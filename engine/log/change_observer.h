@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "storage/kv_store.h"
 #include "weft/change.h"
@@ -27,6 +28,38 @@ class ChangeObserver {
   virtual void OnAbort() = 0;
   // The batch is written.
   virtual void OnWritten() = 0;
+};
+
+// Several observers as one, called in order (later ones may rely on what
+// earlier ones did: views read the documents the document store updated).
+class ObserverChain : public ChangeObserver {
+ public:
+  explicit ObserverChain(std::vector<ChangeObserver*> observers)
+      : observers_(std::move(observers)) {}
+  Status OnStage(const Hash& hash, std::string_view bytes, const Change& change,
+                 uint64_t position, bool local,
+                 storage::WriteBatch* writes) override {
+    for (ChangeObserver* observer : observers_) {
+      WEFT_RETURN_IF_ERROR(
+          observer->OnStage(hash, bytes, change, position, local, writes));
+    }
+    return Status::OK();
+  }
+  Status OnBatchStaged(storage::WriteBatch* writes) override {
+    for (ChangeObserver* observer : observers_) {
+      WEFT_RETURN_IF_ERROR(observer->OnBatchStaged(writes));
+    }
+    return Status::OK();
+  }
+  void OnAbort() override {
+    for (ChangeObserver* observer : observers_) observer->OnAbort();
+  }
+  void OnWritten() override {
+    for (ChangeObserver* observer : observers_) observer->OnWritten();
+  }
+
+ private:
+  std::vector<ChangeObserver*> observers_;
 };
 
 }  // namespace weft::engine

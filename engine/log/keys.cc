@@ -84,4 +84,32 @@ bool DecodeActorEntry(std::string_view value, ActorEntry* entry) {
   return true;
 }
 
+void AppendEscaped(std::string* out, std::string_view text) {
+  for (char c : text) {
+    out->push_back(c);
+    if (c == '\0') out->push_back('\xff');
+  }
+  out->push_back('\0');
+  out->push_back('\x01');
+}
+
+bool ReadEscaped(std::string_view* in, std::string* out) {
+  out->clear();
+  while (in->size() >= 2) {
+    if ((*in)[0] != '\0') {
+      out->push_back((*in)[0]);
+      in->remove_prefix(1);
+    } else if ((*in)[1] == '\x01') {
+      in->remove_prefix(2);
+      return true;
+    } else if ((*in)[1] == '\xff') {
+      out->push_back('\0');
+      in->remove_prefix(2);
+    } else {
+      return false;
+    }
+  }
+  return false;
+}
+
 }  // namespace weft::engine

@@ -19,6 +19,12 @@ constexpr std::string_view kMetaIdempotency = "idempotency/";
 std::string EncodePosition(uint64_t position);
 bool DecodePosition(std::string_view key, uint64_t* position);
 
+// A string inside a composite key: 0x00 escaped as 0x00 0xFF, ended by
+// 0x00 0x01, so that keys sort by their parts and no part is a prefix of
+// another. ReadEscaped returns false if malformed.
+void AppendEscaped(std::string* out, std::string_view text);
+bool ReadEscaped(std::string_view* in, std::string* out);
+
 // log value: the change's hash (32 bytes), then its exact encoded bytes.
 std::string EncodeLogValue(const Hash& hash, std::string_view bytes);
 bool DecodeLogValue(std::string_view value, Hash* hash,

@@ -490,6 +490,7 @@ Result<Hash> Transaction::Commit() {
     return hash;
   }
   state_->Finish();
+  state_->engine->DeliverEvents();
   return hash;
 }
 

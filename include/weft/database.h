@@ -16,6 +16,7 @@
 #include "weft/options.h"
 #include "weft/status.h"
 #include "weft/transaction.h"
+#include "weft/view.h"
 
 namespace weft {
 
@@ -61,6 +62,17 @@ struct VerifyReport {
   uint64_t changes_checked = 0;
   std::vector<std::string> problems;  // empty when the database is sound
   bool ok() const { return problems.empty(); }
+};
+
+// How the database stands (DESIGN.md §8), recomputed from persisted state
+// each time it is asked.
+struct DatabaseStatus {
+  uint64_t log_length = 0;
+  std::vector<Hash> heads;
+  std::vector<ActorState> actors;  // with each one's last seq
+  size_t pending = 0;              // changes waiting for missing parents
+  std::vector<ViewStatus> views;
+  uint64_t size_bytes = 0;
 };
 
 class Database {
@@ -176,6 +188,52 @@ class Database {
     uint64_t stored = 0;  // new to this database
   };
   Result<ImportStats> Import(const std::string& path);
+
+  // Views (weft/view.h). CreateView persists the definition, then builds
+  // the view from every document of its collection in chunks (commits may
+  // run between them), reporting progress; once built, every commit keeps
+  // it current in the same atomic write. A build cut short by a crash
+  // resumes from its checkpoint when the database is next opened.
+  // Errors: InvalidArgument (malformed definition), AlreadyExists (name
+  // taken), NotFound (no such view).
+  Status CreateView(const ViewDefinition& definition,
+                    const ViewProgressCallback& progress = nullptr);
+  Status DropView(std::string_view name);
+  // Recomputes the view from scratch; the rows come out byte-identical to
+  // those kept incrementally.
+  Status RebuildView(std::string_view name,
+                     const ViewProgressCallback& progress = nullptr);
+  std::vector<ViewDefinition> ListViews() const;
+  // Calls visit(row) for each row of the view in key order until it
+  // returns false. Busy while the view is still building.
+  Status ScanView(std::string_view name,
+                  const std::function<bool(const ViewRow&)>& visit) const;
+  // SHA-256 over the view's stored rows: equal on replicas with equal heads.
+  Result<Hash> ViewDigest(std::string_view name) const;
+
+  // The documents of `collection` matching `predicate`, in `options` order.
+  // Uses an index view when one matches, else scans the collection.
+  // Ordering by a field without an index needs a limit (InvalidArgument
+  // otherwise): the top `limit` documents are kept while scanning.
+  Result<std::unique_ptr<FindCursor>> Find(
+      std::string_view collection, const Predicate& predicate,
+      const FindOptions& options = FindOptions()) const;
+  // How Find would run the same query.
+  Result<QueryPlan> Explain(std::string_view collection,
+                            const Predicate& predicate,
+                            const FindOptions& options = FindOptions()) const;
+
+  // Calls `callback` for each committed change (local or received) that
+  // touches the target, after it is durable, in log order, on the thread
+  // that committed or received it. The callback may read, write and
+  // unsubscribe (itself included). Returns the subscription's id.
+  Result<uint64_t> Subscribe(const SubscriptionTarget& target,
+                             ChangeCallback callback);
+  // NotFound for an unknown id. Once it returns, the callback is not
+  // called again (except by a delivery already running on another thread).
+  Status Unsubscribe(uint64_t id);
+
+  Result<DatabaseStatus> GetStatus() const;
 
   // Writes a consistent copy of the live database into new folder `dir`.
   Status Checkpoint(const std::string& dir);

@@ -18,6 +18,17 @@ TEST(Sha256Test, KnownVectors) {
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+TEST(Sha256Test, StreamEqualsOneShot) {
+  std::string input;
+  for (int idx = 0; idx < 5000; ++idx) input += std::to_string(idx * 7919);
+  Sha256Stream stream;
+  for (size_t offset = 0; offset < input.size(); offset += 333) {
+    stream.Update(std::string_view(input).substr(offset, 333));
+  }
+  EXPECT_EQ(stream.Finish(), Sha256(input));
+  EXPECT_EQ(Sha256Stream().Finish(), Sha256(""));
+}
+
 TEST(HashTest, HexRoundTripAndErrors) {
   Hash hash = Sha256("abc");
   Result<Hash> parsed = Hash::FromHex(hash.ToHex());

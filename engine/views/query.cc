@@ -1,0 +1,371 @@
+// Engine::Find and Engine::Explain: queries over a collection, served by an
+// index view when one matches, else by a scan of the collection's
+// documents. Either way each candidate document is loaded and checked
+// against the whole predicate, so an index only narrows the candidates.
+#include <algorithm>
+#include <map>
+
+#include "engine/engine.h"
+#include "engine/views/field.h"
+#include "engine/views/predicate.h"
+
+namespace weft::engine {
+namespace {
+
+using Kind = Predicate::Kind;
+
+// The equality and range conditions of a predicate's top-level `and`.
+struct Conditions {
+  std::map<std::string, Scalar> equal;
+  std::map<std::string, const Predicate*> range;
+};
+
+void Collect(const Predicate& predicate, Conditions* conditions) {
+  switch (predicate.kind()) {
+    case Kind::kEquals:
+      conditions->equal.emplace(predicate.path(), predicate.value());
+      break;
+    case Kind::kRange:
+      conditions->range.emplace(predicate.path(), &predicate);
+      break;
+    case Kind::kAnd:
+      for (const Predicate& operand : predicate.operands()) {
+        Collect(operand, conditions);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+Status CheckPaths(const Predicate& predicate) {
+  if (predicate.kind() == Kind::kAnd) {
+    for (const Predicate& operand : predicate.operands()) {
+      WEFT_RETURN_IF_ERROR(CheckPaths(operand));
+    }
+    return Status::OK();
+  }
+  if (predicate.kind() == Kind::kAll) return Status::OK();
+  return ParsePath(predicate.path()).status();
+}
+
+std::string Encoded(const Scalar& scalar) {
+  std::string out;
+  EncodeField(FieldFromScalar(scalar), &out);
+  return out;
+}
+
+// How a query runs.
+struct Plan {
+  QueryPlan summary;
+  ViewDefinition index;    // when summary.uses_index
+  std::string begin, end;  // the index rows to read: [begin, end)
+};
+
+Result<Plan> MakePlan(const ViewStore& views, std::string_view collection,
+                      const Predicate& predicate, const FindOptions& options) {
+  if (collection.empty() || collection.find('/') != std::string_view::npos) {
+    return Status::InvalidArgument("not a collection name",
+                                   std::string(collection));
+  }
+  WEFT_RETURN_IF_ERROR(CheckPaths(predicate));
+  if (!options.order_by.empty()) {
+    WEFT_RETURN_IF_ERROR(ParsePath(options.order_by).status());
+  } else if (options.descending) {
+    return Status::InvalidArgument("descending order needs order_by");
+  }
+  Conditions conditions;
+  Collect(predicate, &conditions);
+
+  // The best index: most leading equalities, then a range on the next
+  // field, then the order wanted.
+  Plan plan;
+  int best_score = 0;
+  size_t best_equal = 0;
+  bool best_range = false, best_orders = false;
+  for (const ViewDefinition& definition : views.Definitions()) {
+    if (definition.kind != ViewKind::kIndex ||
+        definition.collection != collection ||
+        views.IsBuilding(definition.name)) {
+      continue;
+    }
+    const std::vector<std::string>& fields = definition.fields;
+    size_t equal = 0;
+    while (equal < fields.size() && conditions.equal.count(fields[equal])) {
+      ++equal;
+    }
+    bool range = equal < fields.size() && conditions.range.count(fields[equal]);
+    bool orders = !options.order_by.empty() && equal < fields.size() &&
+                  fields[equal] == options.order_by;
+    int score = 4 * static_cast<int>(equal) + 2 * range + orders;
+    if (score > best_score) {
+      best_score = score;
+      plan.index = definition;
+      best_equal = equal;
+      best_range = range;
+      best_orders = orders;
+    }
+  }
+
+  QueryPlan& summary = plan.summary;
+  std::string where = " of collection '" + std::string(collection) + "'";
+  if (best_score == 0) {
+    summary.description = "scan" + where + ", every document checked";
+  } else {
+    summary.uses_index = true;
+    summary.index = plan.index.name;
+    const std::vector<std::string>& fields = plan.index.fields;
+    std::string prefix = ViewStore::IndexPrefix(plan.index.name);
+    summary.description = "index '" + plan.index.name + "'" + where + ":";
+    for (size_t idx = 0; idx < best_equal; ++idx) {
+      prefix += Encoded(conditions.equal.at(fields[idx]));
+      summary.description += " " + fields[idx] + " =";
+    }
+    plan.begin = prefix;
+    plan.end = prefix + "\xff";
+    if (best_range) {
+      const Predicate& range = *conditions.range.at(fields[best_equal]);
+      summary.description += " " + fields[best_equal] + " in range";
+      // Bounds keep to the bound's type (type bracketing); exclusive
+      // bounds are left to the check of each document.
+      if (range.has_lower()) {
+        plan.begin = prefix + Encoded(range.lower());
+        if (!range.has_upper()) {
+          plan.end = prefix + static_cast<char>(plan.begin[prefix.size()] + 1);
+        }
+      }
+      if (range.has_upper()) {
+        std::string upper = Encoded(range.upper());
+        plan.end = prefix + upper + (range.upper_inclusive() ? "\xff" : "");
+        if (!range.has_lower()) plan.begin = prefix + upper.substr(0, 1);
+      }
+    }
+    if (best_orders) summary.description += " ordered by " + options.order_by;
+    summary.description += ", each document checked";
+  }
+  if (!options.order_by.empty() && !best_orders) {
+    if (options.limit == 0) {
+      return Status::InvalidArgument(
+          "ordering by '" + options.order_by +
+          "' needs an index on it or a limit (the top `limit` are kept)");
+    }
+    summary.sorts_in_memory = true;
+    summary.description += "; top " + std::to_string(options.limit) + " by " +
+                           options.order_by + " kept in memory";
+  }
+  return plan;
+}
+
+// Where the candidate documents come from.
+class Candidates {
+ public:
+  virtual ~Candidates() = default;
+  // *found is false once there are no more.
+  virtual Status Next(DocRef* doc, bool* found) = 0;
+};
+
+class ScanCandidates : public Candidates {
+ public:
+  ScanCandidates(storage::KvStore* store, std::string_view collection)
+      : it_(store->NewIterator(storage::Family::kDocs)),
+        collection_(collection),
+        next_(DocStore::CollectionStart(collection)) {}
+  Status Next(DocRef* doc, bool* found) override {
+    WEFT_RETURN_IF_ERROR(DocStore::SeekDocument(it_.get(), next_, doc, found));
+    if (*found && doc->collection != collection_) *found = false;
+    if (*found) next_ = DocStore::KeyAfter(DocKey(*doc));
+    return Status::OK();
+  }
+
+ private:
+  std::unique_ptr<storage::Iterator> it_;
+  std::string collection_;
+  std::string next_;
+};
+
+class IndexCandidates : public Candidates {
+ public:
+  IndexCandidates(storage::KvStore* store, const Plan& plan, bool descending)
+      : it_(store->NewIterator(storage::Family::kViews)),
+        plan_(plan),
+        prefix_size_(ViewStore::IndexPrefix(plan.index.name).size()),
+        descending_(descending) {}
+  Status Next(DocRef* doc, bool* found) override {
+    if (!started_) {
+      started_ = true;
+      if (descending_) {
+        it_->Seek(plan_.end);
+        if (it_->Valid()) {
+          it_->Prev();
+        } else {
+          it_->SeekToLast();
+        }
+      } else {
+        it_->Seek(plan_.begin);
+      }
+    } else if (it_->Valid()) {
+      descending_ ? it_->Prev() : it_->Next();
+    }
+    *found =
+        it_->Valid() && it_->key() >= plan_.begin && it_->key() < plan_.end;
+    if (!*found) return it_->status();
+    return ViewStore::DocOfIndexRow(it_->key(), prefix_size_,
+                                    plan_.index.fields.size(), doc);
+  }
+
+ private:
+  std::unique_ptr<storage::Iterator> it_;
+  const Plan plan_;
+  const size_t prefix_size_;
+  const bool descending_;
+  bool started_ = false;
+};
+
+// Loads a candidate and checks it: *json is set when it matches.
+Status CheckCandidate(Engine* engine, const DocRef& doc,
+                      const Predicate& predicate, const std::string& order_by,
+                      std::optional<std::string>* json, FieldValue* order) {
+  return engine->Locked([&]() -> Status {
+    WEFT_ASSIGN_OR_RETURN(Document * document, engine->docs().Load(doc));
+    if (document->Exists() && Matches(predicate, *document)) {
+      *json = document->ToJson();
+      if (!order_by.empty()) *order = FieldAt(*document, order_by);
+    }
+    return Status::OK();
+  });
+}
+
+std::string Address(const DocRef& doc) {
+  return doc.collection + "/" + doc.key;
+}
+
+// Streams matching candidates in the order they come.
+class StreamingCursor : public FindCursor {
+ public:
+  StreamingCursor(Engine* engine, std::unique_ptr<Candidates> candidates,
+                  Predicate predicate, uint64_t limit)
+      : engine_(engine),
+        candidates_(std::move(candidates)),
+        predicate_(std::move(predicate)),
+        remaining_(limit == 0 ? UINT64_MAX : limit) {
+    Next();
+  }
+  bool Valid() const override { return valid_; }
+  void Next() override {
+    valid_ = false;
+    while (remaining_ > 0 && status_.ok()) {
+      DocRef doc;
+      bool found;
+      status_ = candidates_->Next(&doc, &found);
+      if (!status_.ok() || !found) return;
+      std::optional<std::string> json;
+      FieldValue unused;
+      status_ = CheckCandidate(engine_, doc, predicate_, "", &json, &unused);
+      if (status_.ok() && json) {
+        doc_ = Address(doc);
+        json_ = std::move(*json);
+        valid_ = true;
+        --remaining_;
+        return;
+      }
+    }
+  }
+  const std::string& doc() const override { return doc_; }
+  const std::string& json() const override { return json_; }
+  Status status() const override { return status_; }
+
+ private:
+  Engine* const engine_;
+  std::unique_ptr<Candidates> candidates_;
+  const Predicate predicate_;
+  uint64_t remaining_;
+  bool valid_ = false;
+  std::string doc_, json_;
+  Status status_;
+};
+
+// The top `limit` matches by a field, kept in a bounded heap while every
+// candidate is read: memory grows with the limit, not with the matches.
+class SortedCursor : public FindCursor {
+ public:
+  struct Match {
+    FieldValue order;
+    std::string doc, json;
+  };
+  SortedCursor(Engine* engine, Candidates* candidates,
+               const Predicate& predicate, const FindOptions& options) {
+    bool descending = options.descending;
+    auto before = [descending](const Match& a, const Match& b) {
+      int order = CompareFields(a.order, b.order);
+      if (order != 0) return descending ? order > 0 : order < 0;
+      return a.doc < b.doc;
+    };
+    while (status_.ok()) {
+      DocRef doc;
+      bool found;
+      status_ = candidates->Next(&doc, &found);
+      if (!status_.ok() || !found) break;
+      std::optional<std::string> json;
+      Match match;
+      status_ = CheckCandidate(engine, doc, predicate, options.order_by, &json,
+                               &match.order);
+      if (!status_.ok() || !json) continue;
+      match.doc = Address(doc);
+      match.json = std::move(*json);
+      matches_.push_back(std::move(match));
+      std::push_heap(matches_.begin(), matches_.end(), before);
+      if (matches_.size() > options.limit) {
+        std::pop_heap(matches_.begin(), matches_.end(), before);
+        matches_.pop_back();
+      }
+    }
+    std::sort_heap(matches_.begin(), matches_.end(), before);
+  }
+  bool Valid() const override {
+    return status_.ok() && next_ < matches_.size();
+  }
+  void Next() override { ++next_; }
+  const std::string& doc() const override { return matches_[next_].doc; }
+  const std::string& json() const override { return matches_[next_].json; }
+  Status status() const override { return status_; }
+
+ private:
+  std::vector<Match> matches_;
+  size_t next_ = 0;
+  Status status_;
+};
+
+}  // namespace
+
+Result<QueryPlan> Engine::Explain(std::string_view collection,
+                                  const Predicate& predicate,
+                                  const FindOptions& options) {
+  return Locked([&]() -> Result<QueryPlan> {
+    WEFT_ASSIGN_OR_RETURN(Plan plan,
+                          MakePlan(views_, collection, predicate, options));
+    return plan.summary;
+  });
+}
+
+Result<std::unique_ptr<FindCursor>> Engine::Find(std::string_view collection,
+                                                 const Predicate& predicate,
+                                                 const FindOptions& options) {
+  WEFT_ASSIGN_OR_RETURN(
+      Plan plan,
+      Locked([&] { return MakePlan(views_, collection, predicate, options); }));
+  std::unique_ptr<Candidates> candidates;
+  if (plan.summary.uses_index) {
+    candidates = std::make_unique<IndexCandidates>(
+        store_, plan, options.descending && !plan.summary.sorts_in_memory);
+  } else {
+    candidates = std::make_unique<ScanCandidates>(store_, collection);
+  }
+  if (plan.summary.sorts_in_memory) {
+    return std::unique_ptr<FindCursor>(
+        new SortedCursor(this, candidates.get(), predicate, options));
+  }
+  return std::unique_ptr<FindCursor>(new StreamingCursor(
+      this, std::move(candidates), predicate, options.limit));
+}
+
+}  // namespace weft::engine
