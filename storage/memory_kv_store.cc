@@ -17,7 +17,7 @@ class MemoryBatch : public WriteBatch {
   struct Entry {
     Family family;
     std::string key;
-    std::optional<std::string> value;  // nullopt: delete
+    std::optional<std::string> value;      // nullopt: delete
     std::optional<std::string> range_end;  // set: delete [key, range_end)
   };
   void Put(Family family, std::string_view key,

@@ -82,7 +82,8 @@ TEST_P(KvStoreTest, DeleteRangeRemovesHalfOpenRangeAtomically) {
   ASSERT_TRUE(store_->Write(batch.get(), false).ok());
   auto it = store_->NewIterator(Family::kViews);
   std::string keys;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) keys += std::string(it->key()) + ",";
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    keys += std::string(it->key()) + ",";
   EXPECT_EQ(keys, "a,bb,c,d,");
 }
 
