@@ -82,7 +82,8 @@ Status PutDocument(Transaction* txn, std::string_view doc,
   // Keys the new content lacks go; the rest is set anew.
   Result<std::string> current = txn->GetJson(doc);
   if (current.ok()) {
-    for (const auto& [key, old] : json::parse(*current).items()) {
+    json before = json::parse(*current);  // outlives the loop over it
+    for (const auto& [key, old] : before.items()) {
       if (!value.contains(key)) WEFT_RETURN_IF_ERROR(txn->Delete(doc, key));
     }
   } else if (!current.status().IsNotFound()) {

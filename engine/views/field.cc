@@ -29,6 +29,14 @@ FieldValue FromJson(const nlohmann::json& json) {
       field.number = static_cast<double>(field.integer);
       break;
     case nlohmann::json::value_t::number_unsigned:
+      if (json.get<uint64_t>() <= INT64_MAX) {
+        field.type = Type::kNumber;
+        field.is_integer = true;
+        field.integer = static_cast<int64_t>(json.get<uint64_t>());
+        field.number = static_cast<double>(field.integer);
+        break;
+      }
+      [[fallthrough]];
     case nlohmann::json::value_t::number_float:
       field.type = Type::kNumber;
       field.number = json.get<double>();

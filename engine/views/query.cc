@@ -294,11 +294,13 @@ class SortedCursor : public FindCursor {
   };
   SortedCursor(Engine* engine, Candidates* candidates,
                const Predicate& predicate, const FindOptions& options) {
+    // Ties go by document, reversed when descending: the order an index
+    // gives.
     bool descending = options.descending;
     auto before = [descending](const Match& a, const Match& b) {
       int order = CompareFields(a.order, b.order);
-      if (order != 0) return descending ? order > 0 : order < 0;
-      return a.doc < b.doc;
+      if (order == 0) order = a.doc.compare(b.doc);
+      return descending ? order > 0 : order < 0;
     };
     while (status_.ok()) {
       DocRef doc;
