@@ -1,14 +1,9 @@
 // Engine: views, subscriptions and status (the read side's entry points).
 #include "engine/engine.h"
 
+#include <algorithm>
+
 namespace weft::engine {
-namespace {
-
-// Documents per build step: each step is one write under the lock, so
-// commits wait at most this many document loads.
-constexpr size_t kBuildChunkDocuments = 256;
-
-}  // namespace
 
 Status Engine::BuildView(const std::string& name,
                          const ViewProgressCallback& progress) {
@@ -31,8 +26,9 @@ Status Engine::BuildView(const std::string& name,
   while (true) {
     bool done = false;
     WEFT_RETURN_IF_ERROR(Locked([&] {
-      return views_.BuildStep(name, kBuildChunkDocuments, log_->LogLength(),
-                              &done, &report);
+      return views_.BuildStep(
+          name, std::max<size_t>(1, options_.view_build_step_documents),
+          log_->LogLength(), &done, &report);
     }));
     if (progress) progress(report);
     if (done) return Status::OK();

@@ -34,6 +34,11 @@ struct Options {
   // Default: 10000 changes, 64 MiB
   size_t pending_changes_max = 10000;
   size_t pending_bytes_max = 64u << 20;
+
+  // Documents a view build reads and writes per step. Commits wait for at
+  // most one step; a crash loses at most one step of build work.
+  // Default: 256
+  size_t view_build_step_documents = 256;
 };
 
 }  // namespace weft
