@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -23,7 +24,9 @@ struct Writer {
   int out_fd = -1;
 };
 
-Writer StartWriter(const std::string& db_path, uint64_t seed) {
+// Runs `binary` with two arguments, its stdout into a pipe.
+Writer Start(const char* binary, const std::string& first,
+             const std::string& second) {
   int fds[2];
   EXPECT_EQ(pipe(fds), 0);
   pid_t pid = fork();
@@ -31,13 +34,16 @@ Writer StartWriter(const std::string& db_path, uint64_t seed) {
     dup2(fds[1], STDOUT_FILENO);
     close(fds[0]);
     close(fds[1]);
-    std::string seed_text = std::to_string(seed);
-    execl(WEFT_CRASH_WRITER, "crash_writer", db_path.c_str(), seed_text.c_str(),
+    execl(binary, binary, first.c_str(), second.c_str(),
           static_cast<char*>(nullptr));
     _exit(127);
   }
   close(fds[1]);
   return Writer{pid, fds[0]};
+}
+
+Writer StartWriter(const std::string& db_path, uint64_t seed) {
+  return Start(WEFT_CRASH_WRITER, db_path, std::to_string(seed));
 }
 
 // Reads what the writer printed; returns false on timeout or early exit.
@@ -111,6 +117,94 @@ TEST(CrashTest, EveryAcknowledgedCommitSurvivesSigkill) {
     }
   }
   EXPECT_GE(acknowledged.size(), static_cast<size_t>(kKills));
+}
+
+// 10^5 changes over 5000 documents of `items`: n (a number) and g (one
+// of 7 letters), each set several times.
+void FillItems(const std::string& db_path) {
+  auto db = Database::Open(db_path, Options());
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  std::vector<ChangeDraft> drafts;
+  for (int64_t idx = 0; idx < 100000; ++idx) {
+    ChangeDraft draft;
+    draft.docs = {{"items", "d" + std::to_string(idx % 5000)}};
+    Op op;
+    op.action = OpAction::kMapSet;
+    op.key = (idx / 5000) % 4 == 0 ? "g" : "n";
+    op.value = op.key == "g" ? Scalar(std::string(1, 'a' + idx % 7))
+                             : Scalar((idx * 7) % 1001 - 500);
+    draft.ops.push_back(op);
+    drafts.push_back(std::move(draft));
+    if (drafts.size() == 1000) {
+      ASSERT_TRUE((*db)->CommitBatch(drafts).ok());
+      drafts.clear();
+    }
+  }
+}
+
+uint64_t CountRows(Database& db, const std::string& view) {
+  uint64_t rows = 0;
+  EXPECT_TRUE(db.ScanView(view, [&](const ViewRow&) {
+                  ++rows;
+                  return true;
+                }).ok());
+  return rows;
+}
+
+TEST(CrashTest, ViewBuildKilledMidwayResumesToTheRebuiltRows) {
+  testing::TempDir dir;
+  std::string db_path = dir.Sub("db");
+  FillItems(db_path);
+  std::mt19937_64 rng(20261124);
+  std::optional<Hash> reference_index, reference_aggregate;
+  constexpr int kKills = 12;
+  int killed_mid_build = 0;
+  for (int kill_idx = 0; kill_idx < kKills; ++kill_idx) {
+    Writer builder = Start(WEFT_VIEW_BUILDER, db_path, "25");
+    std::string output;
+    // 5000 documents in steps of 25: two views, 400 steps in all.
+    size_t wait_for = 2 + rng() % 380;
+    bool got =
+        ReadLines(builder.out_fd, wait_for, &output, std::chrono::seconds(120));
+    kill(builder.pid, SIGKILL);
+    int wait_status = 0;
+    waitpid(builder.pid, &wait_status, 0);
+    DrainAfterKill(builder.out_fd, &output);
+    close(builder.out_fd);
+    ASSERT_TRUE(got) << "builder printed fewer than " << wait_for
+                     << " lines within 120 s (kill " << kill_idx << ")";
+    if (WIFSIGNALED(wait_status) &&
+        output.find("complete") == std::string::npos) {
+      ++killed_mid_build;
+    }
+
+    // Opening resumes the cut build; the rows then equal a rebuild's.
+    auto db = Database::Open(db_path, Options());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto status = (*db)->GetStatus();
+    ASSERT_TRUE(status.ok());
+    for (const ViewStatus& view : status->views) {
+      EXPECT_FALSE(view.building) << view.definition.name;
+      EXPECT_EQ(view.lag, 0u);
+    }
+    for (auto [name, reference] : {std::pair{"by_n", &reference_index},
+                                   std::pair{"n_by_g", &reference_aggregate}}) {
+      auto resumed = (*db)->ViewDigest(name);
+      if (!resumed.ok()) continue;  // killed before it was declared
+      if (!*reference) {            // the documents never change: rebuild once
+        ASSERT_TRUE((*db)->RebuildView(name).ok());
+        *reference = *(*db)->ViewDigest(name);
+      }
+      EXPECT_EQ(*resumed, **reference) << name << " after kill " << kill_idx;
+    }
+    if ((*db)->ViewDigest("by_n").ok()) {
+      EXPECT_EQ(CountRows(**db, "by_n"), 5000u);
+    }
+    if ((*db)->ViewDigest("n_by_g").ok()) {
+      EXPECT_EQ(CountRows(**db, "n_by_g"), 7u);
+    }
+  }
+  EXPECT_GE(killed_mid_build, 10);
 }
 
 }  // namespace
