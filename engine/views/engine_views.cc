@@ -1,7 +1,7 @@
 // Engine: views, subscriptions and status (the read side's entry points).
-#include "engine/engine.h"
-
 #include <algorithm>
+
+#include "engine/engine.h"
 
 namespace weft::engine {
 

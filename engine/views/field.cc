@@ -83,12 +83,50 @@ FieldValue FieldFromJson(std::string_view json) {
 }
 
 FieldValue FieldAt(const Document& document, std::string_view path) {
+  // Fast path: one plain scalar at a map key, the common case. Anything
+  // else (objects, concurrent values) is read as a reader would see it.
+  Result<Location> location = Locate(document, path);
+  if (!location.ok()) return FieldValue();
+  if (location->parent->kind == ObjectKind::kMap) {
+    auto entries = document.Entries(*location->parent, location->key);
+    if (entries.empty()) return FieldValue();
+    if (entries.size() == 1 && !entries[0]->value.is_object &&
+        entries[0]->flavour != Flavour::kMultiValue) {
+      return FieldFromScalar(entries[0]->value.scalar);
+    }
+  }
   std::optional<std::string> json = RenderAt(document, path);
   return json ? FieldFromJson(*json) : FieldValue();
 }
 
 FieldValue FieldFromScalar(const Scalar& scalar) {
-  return FieldFromJson(ScalarToJson(scalar));
+  FieldValue field;
+  switch (scalar.index()) {
+    case 0:
+      field.type = Type::kNull;
+      break;
+    case 1:
+      field.type = std::get<bool>(scalar) ? Type::kTrue : Type::kFalse;
+      break;
+    case 2:
+      field.type = Type::kNumber;
+      field.is_integer = true;
+      field.integer = std::get<int64_t>(scalar);
+      field.number = static_cast<double>(field.integer);
+      break;
+    case 3:
+      field.type = Type::kNumber;
+      field.number = std::get<double>(scalar);
+      break;
+    case 4:
+      field.type = Type::kString;
+      field.text = std::get<std::string>(scalar);
+      break;
+    default:  // bytes: compared by their JSON form, as documents show them
+      field.type = Type::kOther;
+      field.text = ScalarToJson(scalar);
+  }
+  return field;
 }
 
 int CompareFields(const FieldValue& a, const FieldValue& b) {

@@ -314,7 +314,7 @@ Status ViewStore::UpdateDocument(const View& view, const std::string& doc_key,
   const std::string& name = view.definition.name;
   switch (view.definition.kind) {
     case ViewKind::kIndex:
-      if (old.present) {
+      if (old.present && !(row.present && row.sort == old.sort)) {
         writes->Delete(Family::kViews, IndexPrefix(name) + old.sort + doc_key);
       }
       if (row.present) {
