@@ -169,12 +169,15 @@ Result<Document*> DocStore::Load(const DocRef& doc) {
 void DocStore::Invalidate(const DocRef& doc) { cache_.erase(DocKey(doc)); }
 
 void DocStore::EvictIfFull() {
-  if (cache_.size() < kCachedDocsMax) return;
-  // Every cached state is also on disk (snapshot + history): any entry may
-  // go, except those the current batch is still changing.
+  // The documents the current batch changes must stay (their new state is
+  // only here until the batch is written), however many there are: the
+  // bound applies to the others. Evicting down to half keeps the cost of
+  // each pass amortized over the loads that refill it.
+  size_t pinned = touched_in_batch_.size();
+  if (cache_.size() < kCachedDocsMax + pinned) return;
   for (auto it = cache_.begin(); it != cache_.end();) {
     it = touched_in_batch_.count(it->first) ? std::next(it) : cache_.erase(it);
-    if (cache_.size() < kCachedDocsMax / 2) break;
+    if (cache_.size() < kCachedDocsMax / 2 + pinned) break;
   }
 }
 

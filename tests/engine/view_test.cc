@@ -1,8 +1,10 @@
 // Views, queries, subscriptions and status on real RocksDB.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "tests/testutil/temp_dir.h"
 #include "weft/database.h"
@@ -498,6 +500,44 @@ TEST(SubscriptionTest, CallbackMayCommitAndSeesItsOwnChangeNext) {
                   .ok());
   Put(db.get(), "c/1", R"({"x": 1})");
   EXPECT_EQ(seen, (std::vector<std::string>{"c/1", "c/2"}));
+}
+
+TEST(ConcurrencyTest, QueriesScansAndSubscriptionsWhileAnotherThreadCommits) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.Sub("db"));
+  ASSERT_TRUE(db->CreateView(Index("by_n", "c", {"n"})).ok());
+  std::atomic<int> events{0};
+  ASSERT_TRUE(db->Subscribe({SubscriptionTarget::Kind::kCollection, "c"},
+                            [&](const ChangeEvent&) { ++events; })
+                  .ok());
+  constexpr int kCommits = 300;
+  std::thread writer([&] {
+    for (int idx = 0; idx < kCommits; ++idx) {
+      Put(db.get(), "c/d" + std::to_string(idx % 50),
+          "{\"n\": " + std::to_string(idx) + "}");
+    }
+  });
+  size_t rounds = 0;
+  while (events < kCommits && rounds < 100000) {
+    ++rounds;
+    Scalar low(int64_t{0}), high(int64_t{1000});
+    auto cursor =
+        db->Find("c", Predicate::Range("n", &low, true, &high, false));
+    ASSERT_TRUE(cursor.ok());
+    std::set<std::string> seen;
+    for (; (*cursor)->Valid(); (*cursor)->Next()) {
+      EXPECT_TRUE(seen.insert((*cursor)->doc()).second);  // no duplicates
+    }
+    ASSERT_TRUE((*cursor)->status().ok());
+    ASSERT_TRUE(db->ScanView("by_n", [](const ViewRow&) { return true; }).ok());
+    ASSERT_TRUE(db->GetStatus().ok());
+  }
+  writer.join();
+  EXPECT_EQ(events.load(), kCommits);
+  EXPECT_EQ(Rows(*db, "by_n").size(), 50u);
+  auto digest = db->ViewDigest("by_n");
+  ASSERT_TRUE(db->RebuildView("by_n").ok());
+  EXPECT_EQ(*db->ViewDigest("by_n"), *digest);
 }
 
 }  // namespace
