@@ -15,6 +15,8 @@ constexpr char kTouchPrefix = 't';
 constexpr uint64_t kTailChangesMax = 4096;
 constexpr uint64_t kTailBytesMin = 64u << 10;
 constexpr size_t kCachedDocsMax = 4096;
+constexpr size_t kDecodedBytesMax = 1u << 20;  // encoded bytes
+constexpr size_t kDecodedChangesMax = 256;
 
 std::string SnapshotKey(const std::string& doc_key) {
   return kSnapshotPrefix + doc_key;
@@ -232,23 +234,49 @@ void DocStore::OnAbort() {
   touched_in_batch_.clear();
 }
 
+Result<std::shared_ptr<const DocStore::DecodedChange>> DocStore::ReadChange(
+    uint64_t position) {
+  if (auto it = decoded_.find(position); it != decoded_.end()) {
+    return it->second;
+  }
+  auto decoded = std::make_shared<DecodedChange>();
+  std::string bytes;
+  WEFT_RETURN_IF_ERROR(ReadLoggedChange(store_, position, &decoded->hash,
+                                        &bytes, &decoded->change));
+  decoded->bytes = bytes.size();
+  decoded_.emplace(position, decoded);
+  decoded_order_.push_back(position);
+  decoded_bytes_ += decoded->bytes;
+  while (decoded_bytes_ > kDecodedBytesMax ||
+         decoded_order_.size() > kDecodedChangesMax) {
+    auto oldest = decoded_.find(decoded_order_.front());
+    decoded_bytes_ -= oldest->second->bytes;
+    decoded_.erase(oldest);
+    decoded_order_.pop_front();
+  }
+  return std::shared_ptr<const DecodedChange>(std::move(decoded));
+}
+
 Status DocStore::Replay(const DocRef& doc, uint64_t first_position,
                         const dag::HashSet* keep, Document* document,
                         uint64_t* changes, uint64_t* bytes) {
   Status replay;
   WEFT_RETURN_IF_ERROR(
       ForEachTouch(doc, first_position, [&](uint64_t position) {
-        Hash hash;
-        std::string change_bytes;
-        Change change;
-        replay =
-            ReadLoggedChange(store_, position, &hash, &change_bytes, &change);
-        if (!replay.ok()) return false;
-        int doc_idx = DocIndex(change, doc);
-        if (doc_idx < 0 || (keep != nullptr && !keep->count(hash))) return true;
-        document->ApplyChange(change, doc_idx);
+        Result<std::shared_ptr<const DecodedChange>> read =
+            ReadChange(position);
+        if (!read.ok()) {
+          replay = read.status();
+          return false;
+        }
+        const DecodedChange& decoded = **read;
+        int doc_idx = DocIndex(decoded.change, doc);
+        if (doc_idx < 0 || (keep != nullptr && !keep->count(decoded.hash))) {
+          return true;
+        }
+        document->ApplyChange(decoded.change, doc_idx);
         if (changes != nullptr) ++*changes;
-        if (bytes != nullptr) *bytes += change_bytes.size();
+        if (bytes != nullptr) *bytes += decoded.bytes;
         return true;
       }));
   return replay;

@@ -9,6 +9,7 @@
 // whole log, on open or ever. Layout in engine/FORMAT.md.
 #pragma once
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -91,9 +92,22 @@ class DocStore : public ChangeObserver {
                 const dag::HashSet* keep, Document* document, uint64_t* changes,
                 uint64_t* bytes);
   void EvictIfFull();
+  // A logged change, decoded, from the small cache of recent ones: changes
+  // that touch several documents are read once when their documents are
+  // loaded one after another (a view build, a scan, neighbours read
+  // together).
+  struct DecodedChange {
+    Hash hash;
+    size_t bytes = 0;
+    Change change;
+  };
+  Result<std::shared_ptr<const DecodedChange>> ReadChange(uint64_t position);
 
   storage::KvStore* const store_;
-  std::map<std::string, Cached> cache_;                 // by DocKey
+  std::map<std::string, Cached> cache_;  // by DocKey
+  std::map<uint64_t, std::shared_ptr<const DecodedChange>> decoded_;
+  std::deque<uint64_t> decoded_order_;  // oldest first
+  size_t decoded_bytes_ = 0;
   std::map<std::string, TouchedDoc> touched_in_batch_;  // by DocKey
 };
 
