@@ -6,6 +6,7 @@
 #include "cli/backup_commands.h"
 #include "cli/change_format.h"
 #include "cli/doc_commands.h"
+#include "cli/view_commands.h"
 
 namespace weft::cli {
 namespace {
@@ -123,11 +124,14 @@ int CmdCollections(Database& db, const std::vector<std::string>& args,
 int CmdKeys(Database& db, const std::vector<std::string>& args,
             const Output& output);
 
+constexpr size_t kTailFromBrace = SIZE_MAX;
+
 struct Command {
   const char* name;
   int (*run)(Database&, const std::vector<std::string>&, const Output&);
   // Arguments from this one on form one argument, spaces kept (a JSON
-  // value or text); 0: none.
+  // value or text); 0: none; kTailFromBrace: from the first argument that
+  // starts with '{' (a predicate after options).
   size_t raw_tail_from;
   const char* usage;
   const char* summary;
@@ -181,9 +185,38 @@ constexpr Command kCommands[] = {
     {"backup", CmdBackup, 0, "backup DIR",
      "a consistent copy of the live database into new folder DIR",
      "backup /tmp/weft-backup"},
+    {"find", CmdFind, kTailFromBrace,
+     "find COLL [--order PATH] [--desc] [--limit N] [PREDICATE]",
+     "the documents matching a predicate ({\"f\": v}, {\"f\": {\"$gte\": "
+     "v}}, $gt $lt $lte $exists $and), through an index when one fits",
+     "find people --order age --limit 10 {\"city\": \"Oslo\"}"},
+    {"explain", CmdExplain, kTailFromBrace,
+     "explain COLL [--order PATH] [--desc] [--limit N] [PREDICATE]",
+     "how find would run: which index, or a scan",
+     "explain people {\"city\": \"Oslo\"}"},
+    {"view", CmdView, 2,
+     "view create JSON | view drop NAME | view rebuild NAME | view rows NAME",
+     "declare a view (index, aggregate or projection), drop or rebuild it, "
+     "or print its rows",
+     "view create {\"name\": \"by_city\", \"kind\": \"index\", "
+     "\"collection\": \"people\", \"fields\": [\"city\"]}"},
+    {"views", CmdViews, 0, "views", "the views and whether they are current",
+     "views"},
+    {"status", CmdStatus, 0, "status",
+     "log length, heads, actors, pending changes, views, size", "status"},
     {"help", CmdHelp, 0, "help [COMMAND]", "the commands, or one in detail",
      "help splice"},
 };
+
+// Where the raw tail of `args` starts for `command`; 0 for none.
+size_t RawTailStart(const Command& command,
+                    const std::vector<std::string>& args) {
+  if (command.raw_tail_from != kTailFromBrace) return command.raw_tail_from;
+  for (size_t arg_idx = 1; arg_idx < args.size(); ++arg_idx) {
+    if (!args[arg_idx].empty() && args[arg_idx][0] == '{') return arg_idx;
+  }
+  return 0;
+}
 
 const Command* FindCommand(const std::string& name) {
   for (const Command& command : kCommands) {
@@ -210,16 +243,13 @@ bool IsKnownCommand(const std::string& name) {
 
 std::vector<std::string> JoinRawTail(std::vector<std::string> args) {
   const Command* command = args.empty() ? nullptr : FindCommand(args[0]);
-  if (command == nullptr || command->raw_tail_from == 0 ||
-      args.size() <= command->raw_tail_from + 1) {
-    return args;
-  }
-  std::string tail = args[command->raw_tail_from];
-  for (size_t arg_idx = command->raw_tail_from + 1; arg_idx < args.size();
-       ++arg_idx) {
+  size_t start = command == nullptr ? 0 : RawTailStart(*command, args);
+  if (start == 0 || args.size() <= start + 1) return args;
+  std::string tail = args[start];
+  for (size_t arg_idx = start + 1; arg_idx < args.size(); ++arg_idx) {
     tail += " " + args[arg_idx];
   }
-  args.resize(command->raw_tail_from);
+  args.resize(start);
   args.push_back(tail);
   return args;
 }
@@ -230,8 +260,12 @@ std::vector<std::string> SplitCommandLine(const std::string& line) {
   size_t pos = 0;
   while ((pos = line.find_first_not_of(kBlanks, pos)) != std::string::npos) {
     const Command* command = words.empty() ? nullptr : FindCommand(words[0]);
-    if (command != nullptr && command->raw_tail_from != 0 &&
-        words.size() == command->raw_tail_from) {
+    bool tail_here = command != nullptr &&
+                     (command->raw_tail_from == kTailFromBrace
+                          ? !words.empty() && line[pos] == '{'
+                          : command->raw_tail_from != 0 &&
+                                words.size() == command->raw_tail_from);
+    if (tail_here) {
       size_t end = line.find_last_not_of(kBlanks);
       words.push_back(line.substr(pos, end + 1 - pos));  // the raw tail
       break;

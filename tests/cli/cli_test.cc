@@ -255,6 +255,82 @@ TEST_F(CliTest, DocumentCommandsOneShotAndPiped) {
   EXPECT_NE(run.err.find("no document"), std::string::npos) << run.err;
 }
 
+TEST_F(CliTest, ViewsFindExplainAndStatus) {
+  std::string db = "--db " + db_path_;
+  RunResult run = Weft(db,
+                       "put people/ann {\"age\": 31, \"city\": \"Oslo\"}\n"
+                       "put people/bob {\"age\": 25, \"city\": \"Rome\"}\n"
+                       "put people/cat {\"age\": 40, \"city\": \"Oslo\"}\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+
+  run = Weft(db + " find people --order age --limit 2 '{\"city\": \"Oslo\"}'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(Lines(run.out), (std::vector<std::string>{
+                                "people/ann  {\"age\":31,\"city\":\"Oslo\"}",
+                                "people/cat  {\"age\":40,\"city\":\"Oslo\"}"}));
+  run = Weft(db + " explain people '{\"city\": \"Oslo\"}'");
+  EXPECT_NE(run.out.find("scan"), std::string::npos) << run.out;
+
+  // Declared from a pipe: the JSON keeps its spaces; progress on stderr.
+  run = Weft(db,
+             "view create {\"name\": \"by_city\", \"kind\": \"index\", "
+             "\"collection\": \"people\", \"fields\": [\"city\", \"age\"]}\n"
+             "view create {\"name\": \"ages\", \"kind\": \"aggregate\", "
+             "\"collection\": \"people\", \"aggregate_field\": \"age\", "
+             "\"group_by\": \"city\"}\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("building by_city: 3/3 documents"), std::string::npos)
+      << run.err;
+  run = Weft(db + " --json explain people '{\"city\": \"Oslo\"}'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out)["index"], "by_city");
+  run =
+      Weft(db + " find people '{\"city\": \"Oslo\", \"age\": {\"$gt\": 35}}'");
+  EXPECT_EQ(
+      Lines(run.out),
+      (std::vector<std::string>{"people/cat  {\"age\":40,\"city\":\"Oslo\"}"}));
+  run = Weft(db + " view rows ages");
+  EXPECT_EQ(Lines(run.out),
+            (std::vector<std::string>{
+                "\"Oslo\"  {\"count\":2,\"max\":40,\"min\":31,\"sum\":71}",
+                "\"Rome\"  {\"count\":1,\"max\":25,\"min\":25,\"sum\":25}"}));
+  run = Weft(db + " --json view rows by_city");
+  ASSERT_EQ(Lines(run.out).size(), 3u);
+  EXPECT_EQ(nlohmann::json::parse(Lines(run.out)[0])["doc"], "people/ann");
+  run = Weft(db + " views");
+  EXPECT_NE(run.out.find("by_city  index on people  current"),
+            std::string::npos)
+      << run.out;
+  run = Weft(db + " --json status");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto status = nlohmann::json::parse(run.out);
+  EXPECT_EQ(status["log_length"], 8);
+  EXPECT_EQ(status["views"].size(), 2u);
+  EXPECT_EQ(status["views"][0]["lag"], 0);
+  EXPECT_EQ(Weft(db + " status").exit_code, 0);
+
+  // Errors: clear and with the right exit code.
+  run = Weft(db +
+             " view create '{\"name\": \"by_city\", \"kind\": \"index\", "
+             "\"collection\": \"people\", \"fields\": [\"x\"]}'");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("already named"), std::string::npos) << run.err;
+  run = Weft(db + " view drop nope");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("no view named"), std::string::npos) << run.err;
+  run = Weft(db + " find people '{\"age\": {\"$near\": 1}}'");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("unknown operator"), std::string::npos) << run.err;
+  EXPECT_EQ(Weft(db + " find").exit_code, 2);
+  EXPECT_EQ(Weft(db + " find people --limit x").exit_code, 2);
+  EXPECT_EQ(Weft(db + " view frob x").exit_code, 2);
+  run = Weft(db + " find people --order age");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("needs an index"), std::string::npos) << run.err;
+  ASSERT_EQ(Weft(db + " view drop by_city").exit_code, 0);
+  EXPECT_EQ(Weft(db + " view rows by_city").exit_code, 1);
+}
+
 TEST_F(CliTest, DocumentCommandErrors) {
   std::string db = "--db " + db_path_;
   struct Case {

@@ -1,0 +1,22 @@
+// Shell commands of the read side: views, find, explain, status.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace weft::cli {
+
+int CmdView(Database& db, const std::vector<std::string>& args,
+            const Output& output);
+int CmdViews(Database& db, const std::vector<std::string>& args,
+             const Output& output);
+int CmdFind(Database& db, const std::vector<std::string>& args,
+            const Output& output);
+int CmdExplain(Database& db, const std::vector<std::string>& args,
+               const Output& output);
+int CmdStatus(Database& db, const std::vector<std::string>& args,
+              const Output& output);
+
+}  // namespace weft::cli
