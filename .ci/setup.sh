@@ -11,6 +11,8 @@ packages=(
   nlohmann-json3-dev          # JSON output of the CLI
   zlib1g-dev                  # reading the gzipped editing traces
   libedit-dev                 # line editing and history in the shell
+  libasio-dev                 # TCP transport of sync (standalone Asio)
+  libzstd-dev                 # compression of sync batches
   libgtest-dev libgmock-dev   # tests
   libbenchmark-dev            # benchmarks
 )

@@ -20,6 +20,8 @@ const char* FamilyName(Family family) {
       return "peers";
     case Family::kMeta:
       return "meta";
+    case Family::kSeqs:
+      return "seqs";
   }
   return "unknown";
 }

@@ -27,8 +27,9 @@ enum class Family : uint8_t {
   kViews,    // view rows and definitions
   kPeers,    // peer id -> last sync state
   kMeta,     // format version, actor id, ...
+  kSeqs,     // actor, seq -> log position (what a peer lacks, per actor)
 };
-constexpr int kFamilyCount = 8;
+constexpr int kFamilyCount = 9;
 const char* FamilyName(Family family);
 
 // A set of writes applied atomically by KvStore::Write. Not thread-safe.

@@ -48,7 +48,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   options.compression = rocksdb::kZSTD;
   options.bottommost_compression = rocksdb::kZSTD;
   if (family == Family::kHeads || family == Family::kActors ||
-      family == Family::kMeta || family == Family::kPeers) {
+      family == Family::kMeta || family == Family::kPeers ||
+      family == Family::kSeqs) {
     options.write_buffer_size = 4u << 20;  // tiny families
   } else {
     options.write_buffer_size = 32u << 20;

@@ -172,6 +172,8 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
   writes->Put(Family::kLog, EncodePosition(entry.position),
               EncodeLogValue(hash, bytes));
   writes->Put(Family::kIndex, hash.AsStringView(), EncodeIndexEntry(entry));
+  writes->Put(Family::kSeqs, EncodeSeqKey(change.actor, change.seq),
+              EncodePosition(entry.position));
   for (const Hash& parent : change.parents) {
     if (heads_.erase(parent) > 0) batch->removed_heads.push_back(parent);
   }

@@ -84,6 +84,10 @@ bool DecodeActorEntry(std::string_view value, ActorEntry* entry) {
   return true;
 }
 
+std::string EncodeSeqKey(const ActorId& actor, uint64_t seq) {
+  return std::string(actor.AsStringView()) + EncodePosition(seq);
+}
+
 void AppendEscaped(std::string* out, std::string_view text) {
   for (char c : text) {
     out->push_back(c);

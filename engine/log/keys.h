@@ -12,12 +12,15 @@ namespace weft::engine {
 
 constexpr std::string_view kMetaFormatVersion = "format_version";
 constexpr std::string_view kMetaActor = "actor";
-constexpr std::string_view kFormatVersion = "1";
+constexpr std::string_view kFormatVersion = "2";  // 2: the seqs family
 constexpr std::string_view kMetaIdempotency = "idempotency/";
 
 // log key: position as 8 big-endian bytes, so key order is log order.
 std::string EncodePosition(uint64_t position);
 bool DecodePosition(std::string_view key, uint64_t* position);
+
+// seqs key: actor (16 bytes) then seq (u64 big-endian); value: position.
+std::string EncodeSeqKey(const ActorId& actor, uint64_t seq);
 
 // A string inside a composite key: 0x00 escaped as 0x00 0xFF, ended by
 // 0x00 0x01, so that keys sort by their parts and no part is a prefix of

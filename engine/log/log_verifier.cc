@@ -145,6 +145,12 @@ Result<VerifyReport> ChangeLog::Verify() const {
         "the log holds " + std::to_string(report.changes_checked) +
         " changes but the index " + std::to_string(index));
   }
+  WEFT_ASSIGN_OR_RETURN(uint64_t seqs, CountKeys(store_, Family::kSeqs));
+  if (seqs != report.changes_checked) {
+    report.problems.push_back(
+        "the log holds " + std::to_string(report.changes_checked) +
+        " changes but the seqs family " + std::to_string(seqs));
+  }
   if (derived.complete) {
     CheckHeadsAndActors(store_, derived, &report.problems);
   } else {
