@@ -252,6 +252,11 @@ Result<DatabaseStatus> Database::GetStatus() const {
   return engine_->GetStatus();
 }
 
+Result<std::unique_ptr<SyncEndpoint>> Database::NewSyncEndpoint(
+    bool initiator, const SyncOptions& options) {
+  return engine_->NewSyncEndpoint(initiator, options.key, "");
+}
+
 Status Database::Checkpoint(const std::string& dir) {
   return store_->Checkpoint(dir);
 }

@@ -13,6 +13,7 @@
 #include "engine/log/change_log.h"
 #include "engine/views/subscriptions.h"
 #include "engine/views/view_store.h"
+#include "weft/sync.h"
 
 namespace weft::engine {
 
@@ -95,6 +96,12 @@ class Engine {
                              ChangeCallback callback);
   Status Unsubscribe(uint64_t id);
   Result<DatabaseStatus> GetStatus();
+
+  // One side of a sync session over this database (engine/sync/). An
+  // empty nonce: a random one.
+  Result<std::unique_ptr<SyncEndpoint>> NewSyncEndpoint(bool initiator,
+                                                        const std::string& key,
+                                                        std::string nonce);
 
  private:
   // REQUIRES: the write lock. NotFound if the document does not exist.

@@ -15,6 +15,7 @@
 #include "weft/hash.h"
 #include "weft/options.h"
 #include "weft/status.h"
+#include "weft/sync.h"
 #include "weft/transaction.h"
 #include "weft/view.h"
 
@@ -234,6 +235,11 @@ class Database {
   Status Unsubscribe(uint64_t id);
 
   Result<DatabaseStatus> GetStatus() const;
+
+  // One side of a sync session with another replica, over any transport
+  // (weft/sync.h): the initiator is the side that connected.
+  Result<std::unique_ptr<SyncEndpoint>> NewSyncEndpoint(
+      bool initiator, const SyncOptions& options = SyncOptions());
 
   // Writes a consistent copy of the live database into new folder `dir`.
   Status Checkpoint(const std::string& dir);

@@ -1,0 +1,172 @@
+// The sync protocol's view of a database: summaries from the version
+// vector, what a peer lacks from the seqs family, batches stored through
+// the same atomic path as any received change.
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "dag/sha256.h"
+#include "engine/engine.h"
+#include "engine/log/keys.h"
+#include "engine/sync/session.h"
+
+namespace weft::engine {
+namespace {
+
+using storage::Family;
+
+class EngineHost : public sync::SyncHost {
+ public:
+  explicit EngineHost(Engine* engine) : engine_(engine) {}
+
+  ActorId replica() override { return engine_->log().local_actor(); }
+
+  Result<sync::Summary> GetSummary() override {
+    return engine_->Locked([&]() -> Result<sync::Summary> {
+      return sync::Summary{engine_->log().Heads(), engine_->log().Actors()};
+    });
+  }
+
+  Status MissingFor(const sync::Summary& peer,
+                    std::vector<std::string>* changes,
+                    std::vector<std::string>* equivocations) override {
+    storage::KvStore* store = engine_->store();
+    std::vector<uint64_t> positions;
+    for (const ActorState& mine : engine_->log().Actors()) {
+      uint64_t peer_seq = 0;
+      Hash peer_last;
+      for (const ActorState& theirs : peer.actors) {
+        if (theirs.actor == mine.actor) {
+          peer_seq = theirs.seq;
+          peer_last = theirs.last_hash;
+        }
+      }
+      if (peer_seq >= mine.seq) continue;
+      if (peer_seq > 0) {
+        uint64_t position;
+        Hash hash;
+        std::string bytes;
+        WEFT_RETURN_IF_ERROR(PositionOf(mine.actor, peer_seq, &position));
+        WEFT_RETURN_IF_ERROR(ReadBytes(position, &hash, &bytes));
+        if (hash != peer_last) {
+          equivocations->push_back("actor " + mine.actor.ToHex() + " seq " +
+                                   std::to_string(peer_seq) + ": " +
+                                   hash.Short() + " here, " +
+                                   peer_last.Short() + " on the peer");
+          continue;
+        }
+      }
+      auto it = store->NewIterator(Family::kSeqs);
+      std::string end = EncodeSeqKey(mine.actor, mine.seq);
+      for (it->Seek(EncodeSeqKey(mine.actor, peer_seq + 1));
+           it->Valid() && it->key() <= end; it->Next()) {
+        uint64_t position;
+        if (!DecodePosition(it->value(), &position)) {
+          return Status::Corruption("seqs: malformed entry");
+        }
+        positions.push_back(position);
+      }
+      WEFT_RETURN_IF_ERROR(it->status());
+    }
+    // Log order is a causal order: parents always come first.
+    std::sort(positions.begin(), positions.end());
+    for (uint64_t position : positions) {
+      Hash hash;
+      std::string bytes;
+      WEFT_RETURN_IF_ERROR(ReadBytes(position, &hash, &bytes));
+      changes->push_back(std::move(bytes));
+    }
+    return Status::OK();
+  }
+
+  Result<uint64_t> StoreBatch(
+      const std::vector<std::string>& changes) override {
+    return engine_->Writing(
+        [&] { return engine_->log().ReceiveAll(changes, {}); });
+  }
+
+  void Remember(const ActorId& peer, const sync::Summary& summary) override {
+    nlohmann::json actors = nlohmann::json::object();
+    for (const ActorState& state : summary.actors) {
+      actors[state.actor.ToHex()] = state.seq;
+    }
+    nlohmann::json heads = nlohmann::json::array();
+    for (const Hash& head : summary.heads) heads.push_back(head.ToHex());
+    int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    nlohmann::json state = {
+        {"last_sync_ms", now_ms}, {"heads", heads}, {"actors", actors}};
+    auto writes = engine_->store()->NewBatch();
+    writes->Put(Family::kPeers, peer.AsStringView(), state.dump());
+    // Best effort: what a peer held is a hint, never needed for safety.
+    engine_->store()->Write(writes.get(), false).PermitUncheckedError();
+  }
+
+ private:
+  Status PositionOf(const ActorId& actor, uint64_t seq, uint64_t* position) {
+    std::string value;
+    WEFT_RETURN_IF_ERROR(
+        engine_->store()->Get(Family::kSeqs, EncodeSeqKey(actor, seq), &value));
+    if (!DecodePosition(value, position)) {
+      return Status::Corruption("seqs: malformed entry");
+    }
+    return Status::OK();
+  }
+
+  // The exact bytes of a log entry, checked against its hash.
+  Status ReadBytes(uint64_t position, Hash* hash, std::string* bytes) {
+    std::string value;
+    WEFT_RETURN_IF_ERROR(
+        engine_->store()->Get(Family::kLog, EncodePosition(position), &value));
+    std::string_view view;
+    if (!DecodeLogValue(value, hash, &view) || dag::Sha256(view) != *hash) {
+      return Status::Corruption("log entry " + std::to_string(position) +
+                                " fails its hash");
+    }
+    bytes->assign(view);
+    return Status::OK();
+  }
+
+  Engine* const engine_;
+};
+
+// A session with its host.
+class EngineEndpoint : public SyncEndpoint {
+ public:
+  EngineEndpoint(Engine* engine, bool initiator, const std::string& key,
+                 std::string nonce)
+      : host_(engine), session_(&host_, initiator, key, std::move(nonce)) {}
+  Status Receive(std::string_view bytes) override {
+    return session_.Receive(bytes);
+  }
+  std::string TakeOutput() override { return session_.TakeOutput(); }
+  bool finished() const override { return session_.finished(); }
+  const SyncStats& stats() const override { return session_.stats(); }
+
+ private:
+  EngineHost host_;
+  sync::SyncSession session_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<SyncEndpoint>> Engine::NewSyncEndpoint(
+    bool initiator, const std::string& key, std::string nonce) {
+  if (nonce.empty()) {
+    nonce.resize(sync::kNonceSize);
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()),
+                   static_cast<int>(nonce.size())) != 1) {
+      return Status::IOError("no randomness for a sync nonce");
+    }
+  }
+  if (nonce.size() != sync::kNonceSize) {
+    return Status::InvalidArgument("a sync nonce is 32 bytes");
+  }
+  return std::unique_ptr<SyncEndpoint>(
+      new EngineEndpoint(this, initiator, key, std::move(nonce)));
+}
+
+}  // namespace weft::engine

@@ -1,0 +1,364 @@
+#include "engine/sync/session.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <algorithm>
+
+#include "engine/sync/batch.h"
+#include "sync_generated.h"
+
+namespace weft::engine::sync {
+namespace {
+
+namespace wire = weft::wire;
+
+constexpr size_t kHeadsMax = 100000;
+constexpr size_t kActorsMax = 1000000;
+constexpr size_t kBatchRawBytes = 1u << 20;  // a batch is cut here
+
+std::string_view Bytes(const flatbuffers::Vector<uint8_t>* vector) {
+  if (vector == nullptr) return {};
+  return {reinterpret_cast<const char*>(vector->data()), vector->size()};
+}
+
+flatbuffers::Offset<flatbuffers::Vector<uint8_t>> MakeBytes(
+    flatbuffers::FlatBufferBuilder* builder, std::string_view bytes) {
+  return builder->CreateVector(reinterpret_cast<const uint8_t*>(bytes.data()),
+                               bytes.size());
+}
+
+std::string Finish(flatbuffers::FlatBufferBuilder* builder,
+                   wire::Body body_type, flatbuffers::Offset<void> body) {
+  builder->Finish(wire::CreateMessage(*builder, body_type, body));
+  return {reinterpret_cast<const char*>(builder->GetBufferPointer()),
+          builder->GetSize()};
+}
+
+const char* BodyName(wire::Body body) {
+  switch (body) {
+    case wire::Body::Hello:
+      return "Hello";
+    case wire::Body::Auth:
+      return "Auth";
+    case wire::Body::Summary:
+      return "Summary";
+    case wire::Body::Changes:
+      return "Changes";
+    case wire::Body::Error:
+      return "Error";
+    default:
+      return "unknown";
+  }
+}
+
+uint64_t SeqOf(const Summary& summary, const ActorId& actor) {
+  for (const ActorState& state : summary.actors) {
+    if (state.actor == actor) return state.seq;
+  }
+  return 0;
+}
+
+// True if `holder` has changes of some actor beyond what `other` holds:
+// then `holder` sends a final Changes message (maybe empty), and `other`
+// waits for it. Both sides compute this from the same two summaries.
+bool HasMoreThan(const Summary& holder, const Summary& other) {
+  for (const ActorState& state : holder.actors) {
+    if (state.seq > SeqOf(other, state.actor)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+SyncSession::SyncSession(SyncHost* host, bool initiator, std::string key,
+                         std::string nonce)
+    : host_(host),
+      initiator_(initiator),
+      key_(std::move(key)),
+      nonce_(std::move(nonce)) {
+  SendHello();
+  // Without a key nothing is secret from the peer: send the summary at
+  // once, so that equal replicas are done after one round trip.
+  if (key_.empty()) SendSummary();
+}
+
+void SyncSession::Send(std::string message) {
+  uint32_t size = static_cast<uint32_t>(message.size());
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    output_.push_back(static_cast<char>(size >> shift));
+  }
+  output_ += message;
+  stats_.bytes_sent += 4 + message.size();
+  sent_since_receive_ = true;
+}
+
+std::string SyncSession::TakeOutput() {
+  std::string out;
+  out.swap(output_);
+  return out;
+}
+
+void SyncSession::SendHello() {
+  flatbuffers::FlatBufferBuilder builder;
+  auto replica = MakeBytes(&builder, host_->replica().AsStringView());
+  auto nonce = MakeBytes(&builder, nonce_);
+  auto hello = wire::CreateHello(builder, kProtocolVersion, replica, nonce,
+                                 !key_.empty());
+  Send(Finish(&builder, wire::Body::Hello, hello.Union()));
+}
+
+void SyncSession::SendSummary() {
+  Result<Summary> summary = host_->GetSummary();
+  if (!summary.ok()) {
+    Fail(summary.status());
+    return;
+  }
+  my_summary_ = std::move(summary).value();
+  flatbuffers::FlatBufferBuilder builder;
+  std::string heads;
+  for (const Hash& head : my_summary_.heads) heads += head.AsStringView();
+  std::vector<flatbuffers::Offset<wire::ActorSeq>> actors;
+  for (const ActorState& state : my_summary_.actors) {
+    actors.push_back(wire::CreateActorSeq(
+        builder, MakeBytes(&builder, state.actor.AsStringView()), state.seq,
+        MakeBytes(&builder, state.last_hash.AsStringView())));
+  }
+  auto summary_offset = wire::CreateSummary(builder, MakeBytes(&builder, heads),
+                                            builder.CreateVector(actors));
+  Send(Finish(&builder, wire::Body::Summary, summary_offset.Union()));
+}
+
+std::string SyncSession::Proof(bool initiator, std::string_view challenge,
+                               std::string_view answer_nonce,
+                               const ActorId& replica) {
+  std::string message = "weft-sync-1 auth";
+  message.push_back(initiator ? 'I' : 'R');
+  message += challenge;
+  message += answer_nonce;
+  message += replica.AsStringView();
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_size = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+       mac, &mac_size);
+  return std::string(reinterpret_cast<const char*>(mac), mac_size);
+}
+
+Status SyncSession::Fail(Status status) {
+  if (state_ == State::kFailed) return status;
+  state_ = State::kFailed;
+  flatbuffers::FlatBufferBuilder builder;
+  auto error =
+      wire::CreateError(builder, builder.CreateString(status.ToString()));
+  Send(Finish(&builder, wire::Body::Error, error.Union()));
+  return status;
+}
+
+Status SyncSession::Receive(std::string_view bytes) {
+  if (state_ == State::kFailed) {
+    return Status::InvalidArgument("the sync session has failed");
+  }
+  stats_.bytes_received += bytes.size();
+  input_.append(bytes);
+  size_t consumed = 0;
+  Status status;
+  while (status.ok() && input_.size() - consumed >= 4) {
+    const auto* size_bytes =
+        reinterpret_cast<const unsigned char*>(input_.data() + consumed);
+    uint32_t size = (uint32_t{size_bytes[0]} << 24) |
+                    (uint32_t{size_bytes[1]} << 16) |
+                    (uint32_t{size_bytes[2]} << 8) | size_bytes[3];
+    if (size == 0 || size > kFrameBytesMax) {
+      return Fail(Status::Corruption(
+          "sync: a frame of " + std::to_string(size) + " bytes (the limit is " +
+          std::to_string(kFrameBytesMax) + ")"));
+    }
+    if (input_.size() - consumed - 4 < size) break;  // wait for the rest
+    if (sent_since_receive_) {
+      ++stats_.round_trips;
+      sent_since_receive_ = false;
+    }
+    status = OnMessage(std::string_view(input_).substr(consumed + 4, size));
+    consumed += 4 + size;
+  }
+  input_.erase(0, consumed);
+  return status;
+}
+
+Status SyncSession::OnMessage(std::string_view frame) {
+  flatbuffers::Verifier verifier(
+      reinterpret_cast<const uint8_t*>(frame.data()), frame.size(),
+      /*max_depth=*/16, /*max_tables=*/2 * kActorsMax + 16);
+  if (!wire::VerifyMessageBuffer(verifier)) {
+    return Fail(Status::Corruption("sync: a message fails verification"));
+  }
+  const wire::Message* message = wire::GetMessage(frame.data());
+  wire::Body body = message->body_type();
+  if (body == wire::Body::Error) {
+    const wire::Error* error = message->body_as_Error();
+    state_ = State::kFailed;  // no Error in answer to an Error
+    return Status::IOError("the peer ended the session",
+                           error->reason() ? error->reason()->str() : "");
+  }
+  static constexpr wire::Body kExpected[] = {
+      wire::Body::Hello, wire::Body::Auth, wire::Body::Summary,
+      wire::Body::Changes};
+  if (state_ == State::kFinished || state_ == State::kFailed ||
+      body != kExpected[static_cast<int>(state_)]) {
+    return Fail(Status::Corruption(std::string("sync: unexpected ") +
+                                   BodyName(body) + " message"));
+  }
+  switch (body) {
+    case wire::Body::Hello:
+      return OnHello(message->body_as_Hello());
+    case wire::Body::Auth:
+      return OnAuth(message->body_as_Auth());
+    case wire::Body::Summary:
+      return OnSummary(message->body_as_Summary());
+    default:
+      return OnChanges(message->body_as_Changes());
+  }
+}
+
+Status SyncSession::OnHello(const void* body) {
+  const auto* hello = static_cast<const wire::Hello*>(body);
+  if (hello->version() != kProtocolVersion) {
+    return Fail(Status::NotSupported("sync: the peer speaks protocol version " +
+                                     std::to_string(hello->version()) +
+                                     ", this replica version " +
+                                     std::to_string(kProtocolVersion)));
+  }
+  std::string_view replica = Bytes(hello->replica());
+  std::string_view nonce = Bytes(hello->nonce());
+  if (replica.size() != ActorId::kSize || nonce.size() != kNonceSize) {
+    return Fail(Status::Corruption("sync: malformed Hello"));
+  }
+  peer_ = ActorId::FromBytes(replica);
+  peer_nonce_ = std::string(nonce);
+  if (key_.empty() && hello->authenticate()) {
+    return Fail(Status::InvalidArgument(
+        "sync: the peer requires a shared key and none is set here"));
+  }
+  if (!key_.empty() && !hello->authenticate()) {
+    return Fail(Status::InvalidArgument(
+        "sync: authentication required: the peer has no key"));
+  }
+  if (key_.empty()) {
+    state_ = State::kSummary;
+    return Status::OK();
+  }
+  flatbuffers::FlatBufferBuilder builder;
+  auto proof = MakeBytes(
+      &builder, Proof(initiator_, peer_nonce_, nonce_, host_->replica()));
+  Send(Finish(&builder, wire::Body::Auth,
+              wire::CreateAuth(builder, proof).Union()));
+  state_ = State::kAuth;
+  return Status::OK();
+}
+
+Status SyncSession::OnAuth(const void* body) {
+  const auto* auth = static_cast<const wire::Auth*>(body);
+  std::string expected = Proof(!initiator_, nonce_, peer_nonce_, peer_);
+  std::string_view proof = Bytes(auth->proof());
+  if (proof.size() != expected.size() ||
+      CRYPTO_memcmp(proof.data(), expected.data(), expected.size()) != 0) {
+    return Fail(Status::InvalidArgument(
+        "sync: authentication failed: the peer does not hold the key"));
+  }
+  SendSummary();
+  if (state_ == State::kFailed) return Status::IOError("sync: no summary");
+  state_ = State::kSummary;
+  return Status::OK();
+}
+
+Status SyncSession::OnSummary(const void* body) {
+  const auto* summary = static_cast<const wire::Summary*>(body);
+  std::string_view heads = Bytes(summary->heads());
+  if (heads.size() % Hash::kSize != 0 ||
+      heads.size() / Hash::kSize > kHeadsMax ||
+      (summary->actors() != nullptr &&
+       summary->actors()->size() > kActorsMax)) {
+    return Fail(Status::Corruption("sync: malformed Summary"));
+  }
+  for (size_t offset = 0; offset < heads.size(); offset += Hash::kSize) {
+    peer_summary_.heads.push_back(
+        Hash::FromBytes(heads.substr(offset, Hash::kSize)));
+  }
+  if (summary->actors() != nullptr) {
+    for (const wire::ActorSeq* entry : *summary->actors()) {
+      std::string_view actor = Bytes(entry->actor());
+      std::string_view last = Bytes(entry->last_hash());
+      if (actor.size() != ActorId::kSize || last.size() != Hash::kSize ||
+          entry->seq() == 0) {
+        return Fail(Status::Corruption("sync: malformed Summary entry"));
+      }
+      peer_summary_.actors.push_back(ActorState{
+          ActorId::FromBytes(actor), entry->seq(), Hash::FromBytes(last), 0});
+    }
+  }
+  expect_changes_ = HasMoreThan(peer_summary_, my_summary_);
+  if (HasMoreThan(my_summary_, peer_summary_)) {
+    std::vector<std::string> missing;
+    Status status =
+        host_->MissingFor(peer_summary_, &missing, &stats_.equivocations);
+    if (!status.ok()) return Fail(status);
+    // Batches cut by count and size; the last one says so (maybe empty,
+    // when an equivocation left nothing to send).
+    std::vector<std::string> batch;
+    size_t batch_bytes = 0;
+    auto flush = [&](bool last) {
+      flatbuffers::FlatBufferBuilder builder;
+      auto payload = batch.empty() ? MakeBytes(&builder, "")
+                                   : MakeBytes(&builder, EncodeBatch(batch));
+      auto changes = wire::CreateChanges(
+          builder, payload, static_cast<uint32_t>(batch.size()), last);
+      Send(Finish(&builder, wire::Body::Changes, changes.Union()));
+      stats_.changes_sent += batch.size();
+      batch.clear();
+      batch_bytes = 0;
+    };
+    for (std::string& change : missing) {
+      if (batch.size() == kBatchChangesMax ||
+          (batch_bytes > 0 && batch_bytes + change.size() > kBatchRawBytes)) {
+        flush(false);
+      }
+      batch_bytes += change.size();
+      batch.push_back(std::move(change));
+    }
+    flush(true);
+  }
+  sent_all_ = true;
+  state_ = State::kChanges;
+  MaybeFinish();
+  return Status::OK();
+}
+
+Status SyncSession::OnChanges(const void* body) {
+  const auto* message = static_cast<const wire::Changes*>(body);
+  if (!expect_changes_) {
+    return Fail(Status::Corruption("sync: changes the peer should not send"));
+  }
+  if (message->count() > 0) {
+    Result<std::vector<std::string>> changes =
+        DecodeBatch(Bytes(message->payload()), message->count());
+    if (!changes.ok()) return Fail(changes.status());
+    Result<uint64_t> stored = host_->StoreBatch(*changes);
+    if (!stored.ok()) return Fail(stored.status());
+    stats_.changes_received += *stored;
+  }
+  if (message->last()) {
+    expect_changes_ = false;
+    MaybeFinish();
+  }
+  return Status::OK();
+}
+
+void SyncSession::MaybeFinish() {
+  if (!sent_all_ || expect_changes_ || state_ == State::kFailed) return;
+  state_ = State::kFinished;
+  host_->Remember(peer_, peer_summary_);
+}
+
+}  // namespace weft::engine::sync

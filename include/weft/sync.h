@@ -1,0 +1,81 @@
+// Sync between replicas (DESIGN.md §7; protocol: engine/sync/PROTOCOL.md).
+//
+// The protocol is a state machine that knows no sockets: a SyncEndpoint
+// takes the bytes that arrived and gives the bytes to send, so it runs over
+// any transport. SyncWith and SyncServer run it over TCP.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "weft/status.h"
+
+namespace weft {
+
+class Database;
+
+struct SyncOptions {
+  // Pre-shared key: both sides prove they hold it (HMAC-SHA-256 challenge
+  // and response) before either reads or writes anything. Empty: none; a
+  // server without a key accepts loopback peers only.
+  std::string key;
+  // Every read waits at most this long; a peer silent for longer (or too
+  // slow) is dropped.
+  uint32_t timeout_ms = 10000;
+  // After catching up, keep the connection and push new commits both ways
+  // until it is closed.
+  bool live = false;
+};
+
+struct SyncStats {
+  uint64_t round_trips = 0;  // waits for the peer after sending
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+  uint64_t changes_sent = 0;
+  uint64_t changes_received = 0;  // new to this replica
+  double seconds = 0;
+  // (actor, seq) the two replicas hold different changes for: reported,
+  // never merged.
+  std::vector<std::string> equivocations;
+};
+
+// One side of one sync session, sans I/O. Feed it what the peer sent
+// (any chunking) with Receive; send what TakeOutput returns; stop when
+// finished() or on an error (the output then holds an Error message for
+// the peer).
+class SyncEndpoint {
+ public:
+  virtual ~SyncEndpoint() = default;
+  virtual Status Receive(std::string_view bytes) = 0;
+  virtual std::string TakeOutput() = 0;
+  // Both sides have sent and received everything.
+  virtual bool finished() const = 0;
+  virtual const SyncStats& stats() const = 0;
+};
+
+// Syncs `db` with the server at host:port once; returns what was exchanged.
+Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
+                           const SyncOptions& options);
+
+// Serves sync to many peers at once on its own thread.
+class SyncServer {
+ public:
+  // Listens on address:port (port 0: any free one). Without a key only a
+  // loopback address is accepted (InvalidArgument otherwise).
+  static Result<std::unique_ptr<SyncServer>> Start(Database* db,
+                                                   const std::string& address,
+                                                   uint16_t port,
+                                                   const SyncOptions& options);
+  virtual ~SyncServer() = default;
+  virtual uint16_t port() const = 0;
+  // Sessions served so far, and those that ended on an error (with the
+  // reason, most recent last).
+  virtual uint64_t sessions() const = 0;
+  virtual std::vector<std::string> failures() const = 0;
+  virtual void Stop() = 0;
+};
+
+}  // namespace weft
