@@ -1,0 +1,252 @@
+// SyncWith and SyncServer: the sync protocol (a SyncEndpoint) over TCP
+// with standalone Asio. Every read has a deadline; a session that ends on
+// an error says why, and the server goes on serving the others.
+#include <asio.hpp>
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "weft/database.h"
+#include "weft/sync.h"
+
+namespace weft {
+namespace {
+
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// Drives one endpoint over one connected socket until the session ends,
+// then calls `done` once (on the io_context's thread).
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  using Done = std::function<void(Status, const SyncStats&)>;
+
+  Connection(tcp::socket socket, std::unique_ptr<SyncEndpoint> endpoint,
+             uint32_t timeout_ms, Done done)
+      : socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        endpoint_(std::move(endpoint)),
+        timeout_(timeout_ms),
+        done_(std::move(done)),
+        started_(Clock::now()) {}
+
+  void Start() { WriteThen(Status::OK()); }
+
+ private:
+  // Sends what the endpoint has to say, then reads on, or ends.
+  void WriteThen(Status status) {
+    pending_ = endpoint_->TakeOutput();
+    auto self = shared_from_this();
+    if (pending_.empty()) return AfterWrite(status);
+    ArmTimer("sending to the peer took over");
+    asio::async_write(socket_, asio::buffer(pending_),
+                      [self, status](std::error_code error, size_t) {
+                        self->timer_.cancel();
+                        if (error) {
+                          return self->Finish(Status::IOError(
+                              "sync: sending failed", error.message()));
+                        }
+                        self->AfterWrite(status);
+                      });
+  }
+
+  void AfterWrite(Status status) {
+    if (!status.ok()) return Finish(status);
+    if (endpoint_->finished()) return Finish(Status::OK());
+    Read();
+  }
+
+  void Read() {
+    auto self = shared_from_this();
+    ArmTimer("the peer sent nothing for");
+    socket_.async_read_some(
+        asio::buffer(buffer_), [self](std::error_code error, size_t size) {
+          self->timer_.cancel();
+          if (error) {
+            return self->Finish(
+                error == asio::error::eof
+                    ? Status::IOError("sync: the peer closed the connection "
+                                      "before the session ended")
+                    : Status::IOError("sync: reading failed", error.message()));
+          }
+          Status status =
+              self->endpoint_->Receive(std::string_view(self->buffer_, size));
+          self->WriteThen(status);
+        });
+  }
+
+  void ArmTimer(const char* what) {
+    auto self = shared_from_this();
+    timer_.expires_after(timeout_);
+    timer_.async_wait([self, what](std::error_code error) {
+      if (error) return;  // cancelled
+      self->Finish(Status::IOError(std::string("sync: ") + what + " " +
+                                   std::to_string(self->timeout_.count()) +
+                                   " ms"));
+    });
+  }
+
+  void Finish(Status status) {
+    if (finished_) return;
+    finished_ = true;
+    std::error_code ignored;
+    timer_.cancel();
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.close(ignored);
+    SyncStats stats = endpoint_->stats();
+    stats.seconds =
+        std::chrono::duration<double>(Clock::now() - started_).count();
+    done_(status, stats);
+  }
+
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  std::unique_ptr<SyncEndpoint> endpoint_;
+  const std::chrono::milliseconds timeout_;
+  Done done_;
+  const Clock::time_point started_;
+  std::string pending_;
+  char buffer_[64 << 10];
+  bool finished_ = false;
+};
+
+Result<tcp::endpoint> Resolve(asio::io_context& io, const std::string& host,
+                              uint16_t port) {
+  std::error_code error;
+  tcp::resolver resolver(io);
+  auto results = resolver.resolve(host, std::to_string(port), error);
+  if (error || results.empty()) {
+    return Status::InvalidArgument("cannot resolve " + host,
+                                   error ? error.message() : "no address");
+  }
+  return results.begin()->endpoint();
+}
+
+class TcpSyncServer : public SyncServer {
+ public:
+  TcpSyncServer(Database* db, const SyncOptions& options)
+      : db_(db), options_(options), acceptor_(io_) {}
+
+  ~TcpSyncServer() override { Stop(); }
+
+  Status Listen(const std::string& address, uint16_t port) {
+    WEFT_ASSIGN_OR_RETURN(tcp::endpoint endpoint, Resolve(io_, address, port));
+    if (options_.key.empty() && !endpoint.address().is_loopback()) {
+      return Status::InvalidArgument(
+          "sync: without a key, listen on a loopback address only (like "
+          "127.0.0.1); set a key to listen on " +
+          address);
+    }
+    std::error_code error;
+    acceptor_.open(endpoint.protocol(), error);
+    if (!error) acceptor_.set_option(tcp::acceptor::reuse_address(true), error);
+    if (!error) acceptor_.bind(endpoint, error);
+    if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+    if (error) {
+      return Status::IOError("sync: cannot listen on " + address + ":" +
+                                 std::to_string(port),
+                             error.message());
+    }
+    port_ = acceptor_.local_endpoint().port();
+    Accept();
+    thread_ = std::thread([this] { io_.run(); });
+    return Status::OK();
+  }
+
+  uint16_t port() const override { return port_; }
+  uint64_t sessions() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return sessions_;
+  }
+  std::vector<std::string> failures() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return {failures_.begin(), failures_.end()};
+  }
+  void Stop() override {
+    if (!thread_.joinable()) return;
+    io_.stop();
+    thread_.join();
+  }
+
+ private:
+  void Accept() {
+    acceptor_.async_accept([this](std::error_code error, tcp::socket socket) {
+      if (error) {
+        if (error != asio::error::operation_aborted) Accept();
+        return;
+      }
+      std::string peer;
+      std::error_code ignored;
+      auto remote = socket.remote_endpoint(ignored);
+      if (!ignored) peer = remote.address().to_string();
+      auto endpoint = db_->NewSyncEndpoint(false, options_);
+      if (endpoint.ok()) {
+        std::make_shared<Connection>(
+            std::move(socket), std::move(endpoint).value(), options_.timeout_ms,
+            [this, peer](Status status, const SyncStats&) {
+              std::lock_guard<std::mutex> lock(mutex_);
+              ++sessions_;
+              if (status.ok()) return;
+              failures_.push_back(peer + ": " + status.ToString());
+              if (failures_.size() > 100) failures_.pop_front();
+            })
+            ->Start();
+      }
+      Accept();
+    });
+  }
+
+  Database* const db_;
+  const SyncOptions options_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+  mutable std::mutex mutex_;
+  uint64_t sessions_ = 0;
+  std::deque<std::string> failures_;
+};
+
+}  // namespace
+
+Result<SyncStats> SyncWith(Database& db, const std::string& host,
+                           uint16_t port, const SyncOptions& options) {
+  asio::io_context io;
+  WEFT_ASSIGN_OR_RETURN(tcp::endpoint target, Resolve(io, host, port));
+  tcp::socket socket(io);
+  std::error_code connect_error = asio::error::timed_out;
+  socket.async_connect(target,
+                       [&](std::error_code error) { connect_error = error; });
+  io.run_for(std::chrono::milliseconds(options.timeout_ms));
+  if (connect_error) {
+    return Status::IOError("sync: cannot connect to " + host + ":" +
+                               std::to_string(port),
+                           connect_error.message());
+  }
+  io.restart();
+  WEFT_ASSIGN_OR_RETURN(std::unique_ptr<SyncEndpoint> endpoint,
+                        db.NewSyncEndpoint(true, options));
+  Status result = Status::IOError("sync: the session did not end");
+  SyncStats stats;
+  std::make_shared<Connection>(std::move(socket), std::move(endpoint),
+                               options.timeout_ms,
+                               [&](Status status, const SyncStats& final) {
+                                 result = status;
+                                 stats = final;
+                               })
+      ->Start();
+  io.run();  // every wait has a deadline, so this ends
+  if (!result.ok()) return result;
+  return stats;
+}
+
+Result<std::unique_ptr<SyncServer>> SyncServer::Start(
+    Database* db, const std::string& address, uint16_t port,
+    const SyncOptions& options) {
+  auto server = std::make_unique<TcpSyncServer>(db, options);
+  WEFT_RETURN_IF_ERROR(server->Listen(address, port));
+  return std::unique_ptr<SyncServer>(std::move(server));
+}
+
+}  // namespace weft
