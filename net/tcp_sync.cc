@@ -23,13 +23,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   using Done = std::function<void(Status, const SyncStats&)>;
 
   Connection(tcp::socket socket, std::unique_ptr<SyncEndpoint> endpoint,
-             uint32_t timeout_ms, Done done)
+             const SyncOptions& options, Done done)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         endpoint_(std::move(endpoint)),
-        timeout_(timeout_ms),
+        timeout_(options.timeout_ms),
         done_(std::move(done)),
-        started_(Clock::now()) {}
+        started_(Clock::now()),
+        deadline_(started_ +
+                  std::chrono::milliseconds(options.session_timeout_ms)) {}
 
   void Start() { WriteThen(Status::OK()); }
 
@@ -76,14 +78,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
         });
   }
 
+  // The wait ends at the read/write timeout or the session's deadline,
+  // whichever comes first.
   void ArmTimer(const char* what) {
     auto self = shared_from_this();
-    timer_.expires_after(timeout_);
-    timer_.async_wait([self, what](std::error_code error) {
+    bool session_ends = Clock::now() + timeout_ >= deadline_;
+    timer_.expires_at(session_ends ? deadline_ : Clock::now() + timeout_);
+    timer_.async_wait([self, what, session_ends](std::error_code error) {
       if (error) return;  // cancelled
-      self->Finish(Status::IOError(std::string("sync: ") + what + " " +
-                                   std::to_string(self->timeout_.count()) +
-                                   " ms"));
+      self->Finish(Status::IOError(
+          session_ends ? std::string("sync: the session took too long")
+                       : std::string("sync: ") + what + " " +
+                             std::to_string(self->timeout_.count()) + " ms"));
     });
   }
 
@@ -106,6 +112,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const std::chrono::milliseconds timeout_;
   Done done_;
   const Clock::time_point started_;
+  const Clock::time_point deadline_;
   std::string pending_;
   char buffer_[64 << 10];
   bool finished_ = false;
@@ -142,11 +149,12 @@ class TcpSyncServer : public SyncServer {
     acceptor_.open(endpoint.protocol(), error);
     if (!error) acceptor_.set_option(tcp::acceptor::reuse_address(true), error);
     if (!error) acceptor_.bind(endpoint, error);
-    if (!error) acceptor_.listen(asio::socket_base::max_listen_connections, error);
+    if (!error)
+      acceptor_.listen(asio::socket_base::max_listen_connections, error);
     if (error) {
-      return Status::IOError("sync: cannot listen on " + address + ":" +
-                                 std::to_string(port),
-                             error.message());
+      return Status::IOError(
+          "sync: cannot listen on " + address + ":" + std::to_string(port),
+          error.message());
     }
     port_ = acceptor_.local_endpoint().port();
     Accept();
@@ -183,7 +191,7 @@ class TcpSyncServer : public SyncServer {
       auto endpoint = db_->NewSyncEndpoint(false, options_);
       if (endpoint.ok()) {
         std::make_shared<Connection>(
-            std::move(socket), std::move(endpoint).value(), options_.timeout_ms,
+            std::move(socket), std::move(endpoint).value(), options_,
             [this, peer](Status status, const SyncStats&) {
               std::lock_guard<std::mutex> lock(mutex_);
               ++sessions_;
@@ -210,8 +218,8 @@ class TcpSyncServer : public SyncServer {
 
 }  // namespace
 
-Result<SyncStats> SyncWith(Database& db, const std::string& host,
-                           uint16_t port, const SyncOptions& options) {
+Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
+                           const SyncOptions& options) {
   asio::io_context io;
   WEFT_ASSIGN_OR_RETURN(tcp::endpoint target, Resolve(io, host, port));
   tcp::socket socket(io);
@@ -220,17 +228,16 @@ Result<SyncStats> SyncWith(Database& db, const std::string& host,
                        [&](std::error_code error) { connect_error = error; });
   io.run_for(std::chrono::milliseconds(options.timeout_ms));
   if (connect_error) {
-    return Status::IOError("sync: cannot connect to " + host + ":" +
-                               std::to_string(port),
-                           connect_error.message());
+    return Status::IOError(
+        "sync: cannot connect to " + host + ":" + std::to_string(port),
+        connect_error.message());
   }
   io.restart();
   WEFT_ASSIGN_OR_RETURN(std::unique_ptr<SyncEndpoint> endpoint,
                         db.NewSyncEndpoint(true, options));
   Status result = Status::IOError("sync: the session did not end");
   SyncStats stats;
-  std::make_shared<Connection>(std::move(socket), std::move(endpoint),
-                               options.timeout_ms,
+  std::make_shared<Connection>(std::move(socket), std::move(endpoint), options,
                                [&](Status status, const SyncStats& final) {
                                  result = status;
                                  stats = final;

@@ -48,6 +48,8 @@ const char* BodyName(wire::Body body) {
       return "Changes";
     case wire::Body::Error:
       return "Error";
+    case wire::Body::Ack:
+      return "Ack";
     default:
       return "unknown";
   }
@@ -205,8 +207,10 @@ Status SyncSession::OnMessage(std::string_view frame) {
   static constexpr wire::Body kExpected[] = {
       wire::Body::Hello, wire::Body::Auth, wire::Body::Summary,
       wire::Body::Changes};
+  bool ack_awaited =
+      state_ == State::kChanges && body == wire::Body::Ack && expect_ack_;
   if (state_ == State::kFinished || state_ == State::kFailed ||
-      body != kExpected[static_cast<int>(state_)]) {
+      (body != kExpected[static_cast<int>(state_)] && !ack_awaited)) {
     return Fail(Status::Corruption(std::string("sync: unexpected ") +
                                    BodyName(body) + " message"));
   }
@@ -217,6 +221,10 @@ Status SyncSession::OnMessage(std::string_view frame) {
       return OnAuth(message->body_as_Auth());
     case wire::Body::Summary:
       return OnSummary(message->body_as_Summary());
+    case wire::Body::Ack:
+      expect_ack_ = false;
+      MaybeFinish();
+      return Status::OK();
     default:
       return OnChanges(message->body_as_Changes());
   }
@@ -328,6 +336,7 @@ Status SyncSession::OnSummary(const void* body) {
       batch.push_back(std::move(change));
     }
     flush(true);
+    expect_ack_ = true;
   }
   sent_all_ = true;
   state_ = State::kChanges;
@@ -350,13 +359,18 @@ Status SyncSession::OnChanges(const void* body) {
   }
   if (message->last()) {
     expect_changes_ = false;
+    flatbuffers::FlatBufferBuilder builder;
+    Send(Finish(&builder, wire::Body::Ack, wire::CreateAck(builder).Union()));
     MaybeFinish();
   }
   return Status::OK();
 }
 
 void SyncSession::MaybeFinish() {
-  if (!sent_all_ || expect_changes_ || state_ == State::kFailed) return;
+  if (!sent_all_ || expect_changes_ || expect_ack_ ||
+      state_ == State::kFailed) {
+    return;
+  }
   state_ = State::kFinished;
   host_->Remember(peer_, peer_summary_);
 }

@@ -91,6 +91,7 @@ class SyncSession : public SyncEndpoint {
   Summary peer_summary_;
   bool expect_changes_ = false;  // the peer holds changes we lack
   bool sent_all_ = false;
+  bool expect_ack_ = false;  // we sent changes: finished once stored
   SyncStats stats_;
 };
 

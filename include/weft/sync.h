@@ -25,6 +25,9 @@ struct SyncOptions {
   // Every read waits at most this long; a peer silent for longer (or too
   // slow) is dropped.
   uint32_t timeout_ms = 10000;
+  // A whole session ends by then: a peer trickling bytes (one per second
+  // keeps every read alive) is dropped.
+  uint32_t session_timeout_ms = 600000;
   // After catching up, keep the connection and push new commits both ways
   // until it is closed.
   bool live = false;

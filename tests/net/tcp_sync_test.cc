@@ -1,0 +1,360 @@
+// Sync over real TCP on 127.0.0.1: convergence of several replicas through
+// a server, interrupted transfers, and hostile peers against a running
+// server. Every wait is bounded; every test stops by itself.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "sync_generated.h"
+#include "tests/testutil/temp_dir.h"
+#include "weft/database.h"
+
+namespace weft {
+namespace {
+
+using testing::TempDir;
+
+std::unique_ptr<Database> OpenOrDie(const std::string& path) {
+  auto db = Database::Open(path, Options());
+  EXPECT_TRUE(db.ok()) << db.status().ToString();
+  return db.ok() ? std::move(db).value() : nullptr;
+}
+
+// One random edit of every CRDT kind, by turns.
+void RandomEdit(Database* db, std::mt19937_64& rng) {
+  auto txn = db->Begin();
+  std::string doc = "todo/" + std::to_string(rng() % 5);
+  Status status;
+  switch (rng() % 6) {
+    case 0:
+      status = txn->Set(doc, "title", "t" + std::to_string(rng() % 100));
+      break;
+    case 1:
+      status = txn->Increment(doc, "votes", 1);
+      break;
+    case 2:
+      status = txn->SetAdd(doc, "tags", static_cast<int64_t>(rng() % 4));
+      break;
+    case 3:
+      status = txn->SpliceText(doc, "note", 0, 0, "ab");
+      break;
+    case 4:
+      status = txn->ListInsert(doc, "steps", 0, static_cast<int64_t>(rng()));
+      if (status.IsInvalidArgument()) {  // no list yet
+        txn->Abort();
+        txn = db->Begin();
+        status = txn->Make(doc, "steps", ObjectType::kList);
+      }
+      break;
+    default:
+      status = txn->Set(doc, "address.city", "c" + std::to_string(rng() % 3));
+  }
+  if (status.ok()) {
+    ASSERT_TRUE(txn->Commit().ok());
+  } else {
+    txn->Abort();
+  }
+}
+
+// A raw client socket to 127.0.0.1:port.
+int Connect(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
+            0);
+  timeval timeout{5, 0};  // no read in these tests waits longer
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  return fd;
+}
+
+// Reads until the server closes (or 5 s pass); returns what arrived.
+std::string ReadUntilClosed(int fd) {
+  std::string all;
+  char chunk[4096];
+  ssize_t got;
+  while ((got = read(fd, chunk, sizeof(chunk))) > 0) all.append(chunk, got);
+  return all;
+}
+
+void ExpectSameState(Database& a, Database& b) {
+  ASSERT_EQ(a.Heads(), b.Heads());
+  for (int doc = 0; doc < 5; ++doc) {
+    std::string name = "todo/" + std::to_string(doc);
+    EXPECT_EQ(*a.EncodedState(name), *b.EncodedState(name)) << name;
+  }
+}
+
+class TcpSyncTest : public ::testing::Test {
+ protected:
+  void StartServer(SyncOptions options = SyncOptions()) {
+    server_db_ = OpenOrDie(dir_.Sub("server"));
+    auto server = SyncServer::Start(server_db_.get(), "127.0.0.1", 0, options);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(server).value();
+  }
+  Result<SyncStats> Sync(Database* db, SyncOptions options = SyncOptions()) {
+    return SyncWith(*db, "127.0.0.1", server_->port(), options);
+  }
+  void WaitForSessions(uint64_t count) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (server_->sessions() < count &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Database> server_db_;
+  std::unique_ptr<SyncServer> server_;
+};
+
+TEST_F(TcpSyncTest, ReplicasEditingConcurrentlyConvergeThroughTheServer) {
+  StartServer();
+  std::vector<std::unique_ptr<Database>> replicas;
+  for (int idx = 0; idx < 3; ++idx) {
+    replicas.push_back(OpenOrDie(dir_.Sub("r" + std::to_string(idx))));
+  }
+  ViewDefinition by_city;
+  by_city.name = "by_city";
+  by_city.collection = "todo";
+  by_city.fields = {"address.city"};
+  ASSERT_TRUE(replicas[0]->CreateView(by_city).ok());
+  ASSERT_TRUE(server_db_->CreateView(by_city).ok());
+  std::mt19937_64 rng(42);
+  // Replicas edit on their own threads while syncing in random order.
+  std::vector<std::thread> editors;
+  for (int idx = 0; idx < 3; ++idx) {
+    editors.emplace_back([&, idx] {
+      std::mt19937_64 local(idx);
+      for (int edit = 0; edit < 60; ++edit)
+        RandomEdit(replicas[idx].get(), local);
+    });
+  }
+  for (int round = 0; round < 20; ++round) {
+    auto stats = Sync(replicas[rng() % 3].get());
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  }
+  for (std::thread& editor : editors) editor.join();
+  // A replica killed (closed) and reopened catches up too.
+  replicas[2].reset();
+  replicas[2] = OpenOrDie(dir_.Sub("r2"));
+  for (int round = 0; round < 2; ++round) {
+    for (auto& replica : replicas) ASSERT_TRUE(Sync(replica.get()).ok());
+  }
+  for (auto& replica : replicas) ExpectSameState(*replica, *server_db_);
+  EXPECT_EQ(*replicas[0]->ViewDigest("by_city"),
+            *server_db_->ViewDigest("by_city"));
+  auto again = Sync(replicas[0].get());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->changes_sent + again->changes_received, 0u);
+  EXPECT_EQ(again->round_trips, 1u);
+  EXPECT_TRUE(server_->failures().empty());
+}
+
+// Forwards bytes between a client and the server, cutting both sides
+// after `cut_after` bytes from the server.
+class CuttingProxy {
+ public:
+  CuttingProxy(uint16_t server_port, size_t cut_after)
+      : server_port_(server_port), cut_after_(cut_after) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&address),
+                   sizeof(address)),
+              0);
+    socklen_t size = sizeof(address);
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &size);
+    port_ = ntohs(address.sin_port);
+    listen(listen_fd_, 1);
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~CuttingProxy() {
+    thread_.join();
+    close(listen_fd_);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  void Run() {
+    int client = accept(listen_fd_, nullptr, nullptr);
+    int server = Connect(server_port_);
+    size_t forwarded = 0;
+    for (int turn = 0; turn < 10000 && forwarded < cut_after_; ++turn) {
+      fd_set fds;
+      FD_ZERO(&fds);
+      FD_SET(client, &fds);
+      FD_SET(server, &fds);
+      timeval wait{2, 0};
+      if (select(std::max(client, server) + 1, &fds, nullptr, nullptr, &wait) <=
+          0) {
+        break;
+      }
+      char chunk[1024];
+      if (FD_ISSET(client, &fds)) {
+        ssize_t got = read(client, chunk, sizeof(chunk));
+        if (got <= 0 || send(server, chunk, got, MSG_NOSIGNAL) != got) break;
+      }
+      if (FD_ISSET(server, &fds)) {
+        ssize_t got = read(server, chunk,
+                           std::min(sizeof(chunk), cut_after_ - forwarded));
+        if (got <= 0 || send(client, chunk, got, MSG_NOSIGNAL) != got) break;
+        forwarded += got;
+      }
+    }
+    close(client);
+    close(server);
+  }
+
+  uint16_t server_port_;
+  size_t cut_after_;
+  int listen_fd_;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(TcpSyncTest, InterruptedTransfersLeaveBothSidesValidAndFinishLater) {
+  StartServer();
+  std::mt19937_64 rng(7);
+  for (int edit = 0; edit < 3000; ++edit) RandomEdit(server_db_.get(), rng);
+  auto client = OpenOrDie(dir_.Sub("client"));
+  SyncOptions quick;
+  quick.timeout_ms = 2000;
+  int interrupted = 0;
+  for (int attempt = 0; attempt < 24; ++attempt) {
+    CuttingProxy proxy(server_->port(), 200 + rng() % 60000);
+    auto stats = SyncWith(*client, "127.0.0.1", proxy.port(), quick);
+    if (!stats.ok()) ++interrupted;
+    auto verify = client->Verify();
+    ASSERT_TRUE(verify.ok());
+    EXPECT_TRUE(verify->ok()) << "attempt " << attempt;
+    RandomEdit(client.get(), rng);  // the client goes on working meanwhile
+  }
+  EXPECT_GE(interrupted, 20);
+  ASSERT_TRUE(Sync(client.get()).ok());
+  ASSERT_TRUE(Sync(client.get()).ok());
+  ExpectSameState(*client, *server_db_);
+  auto verify = server_db_->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok());
+}
+
+TEST_F(TcpSyncTest, HostilePeersAreDroppedWithAReasonAndOthersStillServed) {
+  SyncOptions options;
+  options.timeout_ms = 400;
+  options.session_timeout_ms = 1500;
+  StartServer(options);
+  std::mt19937_64 rng(9);
+  for (int edit = 0; edit < 20; ++edit) RandomEdit(server_db_.get(), rng);
+  uint64_t log_length = server_db_->LogLength();
+  auto good = OpenOrDie(dir_.Sub("good"));
+
+  // A Hello of a protocol version from the future.
+  flatbuffers::FlatBufferBuilder builder;
+  std::string replica(16, 'r'), nonce(32, 'n');
+  auto hello = wire::CreateHello(
+      builder, 99,
+      builder.CreateVector(reinterpret_cast<const uint8_t*>(replica.data()),
+                           replica.size()),
+      builder.CreateVector(reinterpret_cast<const uint8_t*>(nonce.data()),
+                           nonce.size()),
+      false);
+  builder.Finish(
+      wire::CreateMessage(builder, wire::Body::Hello, hello.Union()));
+  std::string future(4, '\0');
+  future[3] = static_cast<char>(builder.GetSize());
+  future[2] = static_cast<char>(builder.GetSize() >> 8);
+  future.append(reinterpret_cast<const char*>(builder.GetBufferPointer()),
+                builder.GetSize());
+
+  struct Case {
+    const char* name;
+    std::string bytes;     // sent at once
+    bool trickle = false;  // one byte every 100 ms instead
+    const char* reason;    // in the server's failure
+  };
+  std::string garbage(300, '\0');
+  for (char& c : garbage) c = static_cast<char>(rng());
+  garbage.replace(0, 4, std::string("\x00\x00\x01\x00", 4));  // 256 bytes
+                                                              // of junk
+  const Case cases[] = {
+      {"garbage", garbage, false, "verification"},
+      {"oversized frame", std::string("\x7f\xff\xff\xff", 4), false, "limit"},
+      {"truncated frame then close", std::string("\x00\x00\x01\x00abc", 7),
+       false, "closed the connection"},
+      {"wrong version", future, false, "protocol version 99"},
+      {"silent", "", false, "sent nothing"},
+      {"one byte at a time",
+       std::string("\x00\x00\x01\x00", 4) + std::string(46, 'x'), true,
+       "too long"},
+  };
+  uint64_t sessions = 0;
+  for (const Case& test : cases) {
+    SCOPED_TRACE(test.name);
+    int fd = Connect(server_->port());
+    if (test.trickle) {
+      for (char byte : test.bytes) {
+        if (send(fd, &byte, 1, MSG_NOSIGNAL) != 1) break;  // dropped: stop
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    } else if (!test.bytes.empty()) {
+      ASSERT_EQ(send(fd, test.bytes.data(), test.bytes.size(), MSG_NOSIGNAL),
+                static_cast<ssize_t>(test.bytes.size()));
+      if (std::string(test.name).find("close") != std::string::npos) {
+        shutdown(fd, SHUT_WR);
+      }
+    }
+    ReadUntilClosed(fd);  // the server closes (or the 5 s read limit)
+    close(fd);
+    WaitForSessions(++sessions);
+    std::vector<std::string> failures = server_->failures();
+    ASSERT_FALSE(failures.empty());
+    EXPECT_NE(failures.back().find(test.reason), std::string::npos)
+        << failures.back();
+    // The server still serves a good peer, and stored nothing invalid.
+    auto stats = Sync(good.get());
+    ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    WaitForSessions(++sessions);
+    EXPECT_EQ(server_db_->LogLength(), log_length);
+  }
+  auto verify = server_db_->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok());
+}
+
+TEST_F(TcpSyncTest, KeysGuardTheServerAndNonLoopbackNeedsOne) {
+  SyncOptions keyed;
+  keyed.key = "correct horse battery staple";
+  StartServer(keyed);
+  auto client = OpenOrDie(dir_.Sub("client"));
+  std::mt19937_64 rng(5);
+  RandomEdit(client.get(), rng);
+  SyncOptions wrong;
+  wrong.key = "wrong";
+  auto failed = Sync(client.get(), wrong);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().ToString().find("authentication failed"),
+            std::string::npos)
+      << failed.status().ToString();
+  EXPECT_FALSE(Sync(client.get()).ok());  // no key at all
+  EXPECT_EQ(server_db_->LogLength(), 0u);
+  auto stats = Sync(client.get(), keyed);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(server_db_->LogLength(), 1u);
+
+  auto open = SyncServer::Start(server_db_.get(), "0.0.0.0", 0, SyncOptions());
+  EXPECT_TRUE(open.status().IsInvalidArgument()) << open.status().ToString();
+}
+
+}  // namespace
+}  // namespace weft
