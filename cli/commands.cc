@@ -6,6 +6,7 @@
 #include "cli/backup_commands.h"
 #include "cli/change_format.h"
 #include "cli/doc_commands.h"
+#include "cli/sync_commands.h"
 #include "cli/view_commands.h"
 
 namespace weft::cli {
@@ -204,6 +205,14 @@ constexpr Command kCommands[] = {
      "views"},
     {"status", CmdStatus, 0, "status",
      "log length, heads, actors, pending changes, views, size", "status"},
+    {"serve", CmdServe, 0,
+     "serve [--listen ADDRESS:PORT] [--key-file FILE] [--timeout MS]",
+     "serve sync to other replicas until Ctrl-C (default 127.0.0.1:7707; "
+     "without a key only loopback addresses)",
+     "serve --listen 127.0.0.1:7707"},
+    {"sync", CmdSync, 0, "sync HOST:PORT [--key-file FILE] [--timeout MS]",
+     "exchange what each side lacks with a serving replica, once",
+     "sync 127.0.0.1:7707"},
     {"help", CmdHelp, 0, "help [COMMAND]", "the commands, or one in detail",
      "help splice"},
 };
@@ -336,7 +345,7 @@ std::string UnknownCommandMessage(const std::string& name) {
 
 bool CommandCreatesDatabase(const std::string& name) {
   return name == "put" || name == "set" || name == "incr" || name == "splice" ||
-         name == "import";
+         name == "import" || name == "sync" || name == "serve";
 }
 
 std::vector<std::string> CommandNames() {

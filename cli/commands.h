@@ -36,7 +36,7 @@ std::string HelpText();
 // "unknown command 'x'; did you mean 'y'?" when one is close.
 std::string UnknownCommandMessage(const std::string& name);
 std::vector<std::string> CommandNames();
-// True for commands that write documents (put, set, incr, splice, import):
+// True for commands that write (put, set, incr, splice, import, sync, serve):
 // they create a missing database, as the shell does; readers never do.
 bool CommandCreatesDatabase(const std::string& name);
 

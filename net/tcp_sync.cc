@@ -132,8 +132,8 @@ Result<tcp::endpoint> Resolve(asio::io_context& io, const std::string& host,
 
 class TcpSyncServer : public SyncServer {
  public:
-  TcpSyncServer(Database* db, const SyncOptions& options)
-      : db_(db), options_(options), acceptor_(io_) {}
+  TcpSyncServer(Database* db, const SyncOptions& options, SessionLog log)
+      : db_(db), options_(options), log_(std::move(log)), acceptor_(io_) {}
 
   ~TcpSyncServer() override { Stop(); }
 
@@ -192,7 +192,8 @@ class TcpSyncServer : public SyncServer {
       if (endpoint.ok()) {
         std::make_shared<Connection>(
             std::move(socket), std::move(endpoint).value(), options_,
-            [this, peer](Status status, const SyncStats&) {
+            [this, peer](Status status, const SyncStats& stats) {
+              if (log_) log_(peer, status, stats);
               std::lock_guard<std::mutex> lock(mutex_);
               ++sessions_;
               if (status.ok()) return;
@@ -207,6 +208,7 @@ class TcpSyncServer : public SyncServer {
 
   Database* const db_;
   const SyncOptions options_;
+  const SessionLog log_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::thread thread_;
@@ -250,8 +252,8 @@ Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
 
 Result<std::unique_ptr<SyncServer>> SyncServer::Start(
     Database* db, const std::string& address, uint16_t port,
-    const SyncOptions& options) {
-  auto server = std::make_unique<TcpSyncServer>(db, options);
+    const SyncOptions& options, SessionLog log) {
+  auto server = std::make_unique<TcpSyncServer>(db, options, std::move(log));
   WEFT_RETURN_IF_ERROR(server->Listen(address, port));
   return std::unique_ptr<SyncServer>(std::move(server));
 }

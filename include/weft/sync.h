@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +33,13 @@ struct SyncOptions {
   // until it is closed.
   bool live = false;
 };
+
+struct SyncStats;
+// Told of every session a server ends: the peer's address, how it ended
+// (the reason when it failed) and what was exchanged. Called on the
+// server's thread.
+using SessionLog = std::function<void(
+    const std::string& peer, const Status& outcome, const SyncStats& stats)>;
 
 struct SyncStats {
   uint64_t round_trips = 0;  // waits for the peer after sending
@@ -71,7 +79,8 @@ class SyncServer {
   static Result<std::unique_ptr<SyncServer>> Start(Database* db,
                                                    const std::string& address,
                                                    uint16_t port,
-                                                   const SyncOptions& options);
+                                                   const SyncOptions& options,
+                                                   SessionLog log = nullptr);
   virtual ~SyncServer() = default;
   virtual uint16_t port() const = 0;
   // Sessions served so far, and those that ended on an error (with the

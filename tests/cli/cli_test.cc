@@ -569,3 +569,73 @@ TEST_F(CliTest, ScriptsStopAtTheFirstErrorUnlessKeepGoing) {
 
 }  // namespace
 }  // namespace weft
+
+namespace weft {
+namespace {
+
+// `weft serve` in a child process; two other databases sync through it.
+TEST_F(CliTest, ServeAndSyncBetweenThreeDatabases) {
+  int out_pipe[2];
+  ASSERT_EQ(pipe(out_pipe), 0);
+  std::string server_db = dir_.Sub("hub");
+  pid_t server = fork();
+  if (server == 0) {
+    dup2(out_pipe[1], STDOUT_FILENO);
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    execl(WEFT_BINARY, "weft", "--db", server_db.c_str(), "serve", "--listen",
+          "127.0.0.1:0", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  std::string banner;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (banner.find('\n') == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    pollfd poll_fd{out_pipe[0], POLLIN, 0};
+    if (poll(&poll_fd, 1, 200) <= 0) continue;
+    char chunk[256];
+    ssize_t got = read(out_pipe[0], chunk, sizeof(chunk));
+    if (got <= 0) break;
+    banner.append(chunk, got);
+  }
+  size_t colon = banner.find("127.0.0.1:");
+  ASSERT_NE(colon, std::string::npos) << banner;
+  std::string address =
+      "127.0.0.1:" + std::to_string(std::stoi(banner.substr(colon + 10)));
+  EXPECT_NE(banner.find("loopback peers only"), std::string::npos) << banner;
+
+  std::string a = "--db " + dir_.Sub("a"), b = "--db " + dir_.Sub("b");
+  ASSERT_EQ(Weft(a + " put notes/1 '{\"text\": \"from a\"}'").exit_code, 0);
+  RunResult run = Weft(a + " --json sync " + address);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto stats = nlohmann::json::parse(run.out);
+  EXPECT_EQ(stats["changes_sent"], 1);
+  EXPECT_GE(stats["round_trips"], 1);
+  run = Weft(b + " sync " + address);  // a new database clones the hub
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("received 1"), std::string::npos) << run.out;
+  EXPECT_EQ(Weft(b + " get notes/1 text").out, "\"from a\"\n");
+  run = Weft(b + " sync 127.0.0.1:1");  // nobody there
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("cannot connect"), std::string::npos) << run.err;
+  EXPECT_EQ(Weft(b + " sync nowhere").exit_code, 2);
+
+  kill(server, SIGTERM);
+  int status = 0;
+  waitpid(server, &status, 0);
+  std::string rest;
+  char chunk[256];
+  ssize_t got;
+  while ((got = read(out_pipe[0], chunk, sizeof(chunk))) > 0) {
+    rest.append(chunk, got);
+  }
+  close(out_pipe[0]);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_NE(rest.find("stopped after 2 sessions, 0 of them failed"),
+            std::string::npos)
+      << rest;
+}
+
+}  // namespace
+}  // namespace weft

@@ -1,0 +1,171 @@
+#include "cli/sync_commands.h"
+
+#include <signal.h>
+
+#include <charconv>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace weft::cli {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kServeForm[] =
+    "serve [--listen ADDRESS:PORT] [--key-file FILE] [--timeout MS]";
+constexpr char kSyncForm[] = "sync HOST:PORT [--key-file FILE] [--timeout MS]";
+constexpr uint16_t kDefaultPort = 7707;
+
+bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = text.substr(0, colon);
+  std::string digits = text.substr(colon + 1);
+  auto [end, error] =
+      std::from_chars(digits.data(), digits.data() + digits.size(), *port);
+  return error == std::errc() && end == digits.data() + digits.size();
+}
+
+// Options shared by serve and sync; the rest of the arguments are left in
+// *positional. False on a usage mistake; *error for an unreadable key.
+bool ParseOptions(const std::vector<std::string>& args, SyncOptions* options,
+                  std::vector<std::string>* positional, Status* error) {
+  for (size_t arg_idx = 1; arg_idx < args.size(); ++arg_idx) {
+    const std::string& arg = args[arg_idx];
+    bool has_value = arg_idx + 1 < args.size();
+    if (arg == "--key-file" && has_value) {
+      std::ifstream in(args[++arg_idx]);
+      std::string key((std::istreambuf_iterator<char>(in)),
+                      std::istreambuf_iterator<char>());
+      while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) {
+        key.pop_back();
+      }
+      if (!in.good() && !in.eof()) {
+        *error = Status::IOError("cannot read key file", args[arg_idx]);
+      } else if (key.empty()) {
+        *error =
+            Status::InvalidArgument("the key file is empty", args[arg_idx]);
+      }
+      options->key = key;
+    } else if (arg == "--timeout" && has_value) {
+      const std::string& text = args[++arg_idx];
+      auto [end, parse_error] = std::from_chars(
+          text.data(), text.data() + text.size(), options->timeout_ms);
+      if (parse_error != std::errc() || end != text.data() + text.size() ||
+          options->timeout_ms == 0) {
+        return false;
+      }
+    } else if (arg.rfind("--", 0) == 0 && arg != "--listen") {
+      return false;
+    } else {
+      positional->push_back(arg);
+    }
+  }
+  return true;
+}
+
+json StatsJson(const SyncStats& stats) {
+  return {{"round_trips", stats.round_trips},
+          {"bytes_sent", stats.bytes_sent},
+          {"bytes_received", stats.bytes_received},
+          {"changes_sent", stats.changes_sent},
+          {"changes_received", stats.changes_received},
+          {"seconds", stats.seconds},
+          {"equivocations", stats.equivocations}};
+}
+
+std::string StatsText(const SyncStats& stats) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof(seconds), "%.3f", stats.seconds);
+  return "sent " + std::to_string(stats.changes_sent) + " changes, received " +
+         std::to_string(stats.changes_received) + "; " +
+         std::to_string(stats.bytes_sent) + " bytes out, " +
+         std::to_string(stats.bytes_received) + " bytes in; " +
+         std::to_string(stats.round_trips) + " round trips; " + seconds + " s";
+}
+
+}  // namespace
+
+int CmdServe(Database& db, const std::vector<std::string>& args,
+             const Output& output) {
+  SyncOptions options;
+  std::vector<std::string> positional;
+  Status error;
+  if (!ParseOptions(args, &options, &positional, &error)) {
+    return PrintUsage(output, kServeForm);
+  }
+  if (!error.ok()) return PrintError(output, error);
+  std::string host = "127.0.0.1";
+  uint16_t port = kDefaultPort;
+  if (positional.size() == 2 && positional[0] == "--listen") {
+    if (!SplitHostPort(positional[1], &host, &port)) {
+      return PrintUsage(output, kServeForm);
+    }
+  } else if (!positional.empty()) {
+    return PrintUsage(output, kServeForm);
+  }
+  // SIGINT and SIGTERM end the server: blocked here (and so in the
+  // server's thread), then waited for.
+  sigset_t stop_signals, previous;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+  std::mutex log_mutex;
+  auto server = SyncServer::Start(
+      &db, host, port, options,
+      [&](const std::string& peer, const Status& outcome,
+          const SyncStats& stats) {
+        std::lock_guard<std::mutex> lock(log_mutex);
+        if (outcome.ok()) {
+          output.err << "sync with " << peer << ": " << StatsText(stats)
+                     << std::endl;
+        } else {
+          output.err << "sync with " << peer
+                     << " closed: " << outcome.ToString() << std::endl;
+        }
+      });
+  if (!server.ok()) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return PrintError(output, server.status());
+  }
+  output.out << "serving on " << host << ":" << (*server)->port()
+             << (options.key.empty() ? " (no key: loopback peers only)"
+                                     : " (peers must hold the key)")
+             << "; Ctrl-C stops" << std::endl;
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  (*server)->Stop();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  output.out << "stopped after " << (*server)->sessions() << " sessions, "
+             << (*server)->failures().size() << " of them failed" << std::endl;
+  return kExitOk;
+}
+
+int CmdSync(Database& db, const std::vector<std::string>& args,
+            const Output& output) {
+  SyncOptions options;
+  std::vector<std::string> positional;
+  Status error;
+  std::string host;
+  uint16_t port = 0;
+  if (!ParseOptions(args, &options, &positional, &error) ||
+      positional.size() != 1 || !SplitHostPort(positional[0], &host, &port)) {
+    return PrintUsage(output, kSyncForm);
+  }
+  if (!error.ok()) return PrintError(output, error);
+  Result<SyncStats> stats = SyncWith(db, host, port, options);
+  if (!stats.ok()) return PrintError(output, stats.status());
+  if (output.json) {
+    output.out << StatsJson(*stats).dump() << "\n";
+  } else {
+    output.out << StatsText(*stats) << "\n";
+    for (const std::string& problem : stats->equivocations) {
+      output.err << "equivocation: " << problem << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace weft::cli

@@ -1,0 +1,16 @@
+// Shell commands of replication: serve and sync.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace weft::cli {
+
+int CmdServe(Database& db, const std::vector<std::string>& args,
+             const Output& output);
+int CmdSync(Database& db, const std::vector<std::string>& args,
+            const Output& output);
+
+}  // namespace weft::cli
