@@ -1,6 +1,11 @@
-// A batch of changes as sent in one Changes message: their exact bytes,
-// length-prefixed, compressed with zstd. Decoding is bounded: a hostile
-// payload cannot make it allocate more than the limits allow.
+// A batch of changes as sent in one Changes message, compressed with zstd.
+// A change's bytes go as they are, except that a parent hash that is the
+// hash of an earlier change of the same batch (the usual case: the
+// previous one) is cut out and replaced by a reference: the receiver
+// computes that hash anyway, and 32 random bytes per change are what zstd
+// cannot shrink. The receiver restores the exact bytes. Decoding is
+// bounded: a hostile payload cannot make it allocate more than the limits
+// allow.
 #pragma once
 
 #include <string>
