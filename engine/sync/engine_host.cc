@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "dag/sha256.h"
@@ -34,15 +35,13 @@ class EngineHost : public sync::SyncHost {
                     std::vector<std::string>* equivocations) override {
     storage::KvStore* store = engine_->store();
     std::vector<uint64_t> positions;
+    std::map<ActorId, const ActorState*> theirs;
+    for (const ActorState& state : peer.actors) theirs[state.actor] = &state;
     for (const ActorState& mine : engine_->log().Actors()) {
-      uint64_t peer_seq = 0;
-      Hash peer_last;
-      for (const ActorState& theirs : peer.actors) {
-        if (theirs.actor == mine.actor) {
-          peer_seq = theirs.seq;
-          peer_last = theirs.last_hash;
-        }
-      }
+      auto found = theirs.find(mine.actor);
+      uint64_t peer_seq = found == theirs.end() ? 0 : found->second->seq;
+      Hash peer_last =
+          found == theirs.end() ? Hash() : found->second->last_hash;
       if (peer_seq >= mine.seq) continue;
       if (peer_seq > 0) {
         uint64_t position;

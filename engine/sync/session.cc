@@ -5,6 +5,7 @@
 #include <openssl/hmac.h>
 
 #include <algorithm>
+#include <map>
 
 #include "engine/sync/batch.h"
 #include "sync_generated.h"
@@ -55,19 +56,23 @@ const char* BodyName(wire::Body body) {
   }
 }
 
-uint64_t SeqOf(const Summary& summary, const ActorId& actor) {
-  for (const ActorState& state : summary.actors) {
-    if (state.actor == actor) return state.seq;
-  }
-  return 0;
+using ActorIndex = std::map<ActorId, const ActorState*>;
+
+ActorIndex Index(const Summary& summary) {
+  ActorIndex index;
+  for (const ActorState& state : summary.actors) index[state.actor] = &state;
+  return index;
 }
 
 // True if `holder` has changes of some actor beyond what `other` holds:
 // then `holder` sends a final Changes message (maybe empty), and `other`
 // waits for it. Both sides compute this from the same two summaries.
-bool HasMoreThan(const Summary& holder, const Summary& other) {
-  for (const ActorState& state : holder.actors) {
-    if (state.seq > SeqOf(other, state.actor)) return true;
+bool HasMoreThan(const ActorIndex& holder, const ActorIndex& other) {
+  for (const auto& [actor, state] : holder) {
+    auto found = other.find(actor);
+    if (state->seq > (found == other.end() ? 0 : found->second->seq)) {
+      return true;
+    }
   }
   return false;
 }
@@ -306,8 +311,24 @@ Status SyncSession::OnSummary(const void* body) {
           ActorId::FromBytes(actor), entry->seq(), Hash::FromBytes(last), 0});
     }
   }
-  expect_changes_ = HasMoreThan(peer_summary_, my_summary_);
-  if (HasMoreThan(my_summary_, peer_summary_)) {
+  // Same last seq, different change: both sides see it here. (When the
+  // seqs differ, the side holding more finds it in MissingFor.)
+  ActorIndex mine = Index(my_summary_), theirs = Index(peer_summary_);
+  if (theirs.size() != peer_summary_.actors.size()) {
+    return Fail(Status::Corruption("sync: an actor twice in a Summary"));
+  }
+  for (const auto& [actor, state] : theirs) {
+    auto found = mine.find(actor);
+    if (found != mine.end() && found->second->seq == state->seq &&
+        found->second->last_hash != state->last_hash) {
+      stats_.equivocations.push_back(
+          "actor " + actor.ToHex() + " seq " + std::to_string(state->seq) +
+          ": " + found->second->last_hash.Short() + " here, " +
+          state->last_hash.Short() + " on the peer");
+    }
+  }
+  expect_changes_ = HasMoreThan(theirs, mine);
+  if (HasMoreThan(mine, theirs)) {
     std::vector<std::string> missing;
     Status status =
         host_->MissingFor(peer_summary_, &missing, &stats_.equivocations);

@@ -7,6 +7,8 @@
 #include <deque>
 #include <random>
 
+#include "engine/sync/batch.h"
+#include "sync_generated.h"
 #include "tests/testutil/drafts.h"
 #include "tests/testutil/temp_dir.h"
 #include "weft/database.h"
@@ -161,6 +163,91 @@ TEST(SyncTest, HostileBytesFailCleanlyAndStoreNothing) {
   }
   EXPECT_EQ(a->LogLength(), 1u);
   auto verify = a->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok());
+}
+
+TEST(SyncTest, EquivocationIsReportedAndNotMerged) {
+  TempDir dir;
+  auto a = OpenOrDie(dir.Sub("a"));
+  Put(a.get(), "t/1", R"({"x": 1})");
+  ASSERT_TRUE(a->Checkpoint(dir.Sub("twin")).ok());  // same actor id
+  auto twin = OpenOrDie(dir.Sub("twin"));
+  Put(a.get(), "t/1", R"({"x": "a"})");     // (actor, seq 2) here...
+  Put(twin.get(), "t/1", R"({"x": "b"})");  // ...and a different one there
+  auto endpoint_a = a->NewSyncEndpoint(true);
+  auto endpoint_twin = twin->NewSyncEndpoint(false);
+  PumpResult result = Pump(endpoint_a->get(), endpoint_twin->get());
+  ASSERT_TRUE(result.a.ok() && result.b.ok());
+  ASSERT_EQ((*endpoint_a)->stats().equivocations.size(), 1u);
+  EXPECT_NE((*endpoint_a)->stats().equivocations[0].find("seq 2"),
+            std::string::npos);
+  EXPECT_EQ((*endpoint_twin)->stats().equivocations.size(), 1u);
+  EXPECT_EQ(a->LogLength(), 2u);  // neither took the other's change
+  EXPECT_EQ(twin->LogLength(), 2u);
+}
+
+// Frames a message of the protocol by hand, as a hostile peer would.
+std::string Frame(flatbuffers::FlatBufferBuilder* builder) {
+  std::string frame(4, '\0');
+  uint32_t size = builder->GetSize();
+  for (int idx = 0; idx < 4; ++idx)
+    frame[idx] = static_cast<char>(size >> (24 - 8 * idx));
+  frame.append(reinterpret_cast<const char*>(builder->GetBufferPointer()),
+               size);
+  return frame;
+}
+
+flatbuffers::Offset<flatbuffers::Vector<uint8_t>> Bytes(
+    flatbuffers::FlatBufferBuilder* builder, std::string_view bytes) {
+  return builder->CreateVector(reinterpret_cast<const uint8_t*>(bytes.data()),
+                               bytes.size());
+}
+
+TEST(SyncTest, AChangeWhoseParentsNeverArriveIsRefusedWhole) {
+  TempDir dir;
+  auto source = OpenOrDie(dir.Sub("source"));
+  Put(source.get(), "t/1", R"({"x": 1})");
+  Put(source.get(), "t/1", R"({"x": 2})");
+  auto victim = OpenOrDie(dir.Sub("victim"));
+  auto endpoint = victim->NewSyncEndpoint(false);
+  ASSERT_TRUE(endpoint.ok());
+  (*endpoint)->TakeOutput();
+  // Hello and a Summary claiming seq 2 of the source's actor...
+  ActorState claimed = source->Actors()[0];
+  std::string nonce(32, 'n');
+  flatbuffers::FlatBufferBuilder hello;
+  hello.Finish(wire::CreateMessage(
+      hello, wire::Body::Hello,
+      wire::CreateHello(hello, 1, Bytes(&hello, claimed.actor.AsStringView()),
+                        Bytes(&hello, nonce), false)
+          .Union()));
+  flatbuffers::FlatBufferBuilder summary;
+  std::vector<flatbuffers::Offset<wire::ActorSeq>> actors = {
+      wire::CreateActorSeq(
+          summary, Bytes(&summary, claimed.actor.AsStringView()), claimed.seq,
+          Bytes(&summary, claimed.last_hash.AsStringView()))};
+  summary.Finish(wire::CreateMessage(
+      summary, wire::Body::Summary,
+      wire::CreateSummary(summary,
+                          Bytes(&summary, source->Heads()[0].AsStringView()),
+                          summary.CreateVector(actors))
+          .Union()));
+  ASSERT_TRUE((*endpoint)->Receive(Frame(&hello) + Frame(&summary)).ok());
+  // ...then only the second change: its parent never comes.
+  flatbuffers::FlatBufferBuilder changes;
+  std::string payload =
+      engine::sync::EncodeBatch({source->GetChangeAt(2)->bytes});
+  changes.Finish(wire::CreateMessage(
+      changes, wire::Body::Changes,
+      wire::CreateChanges(changes, Bytes(&changes, payload), 1, true).Union()));
+  Status status = (*endpoint)->Receive(Frame(&changes));
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.ToString().find("change 1 of 1"), std::string::npos)
+      << status.ToString();
+  EXPECT_FALSE((*endpoint)->TakeOutput().empty());  // an Error for the peer
+  EXPECT_EQ(victim->LogLength(), 0u);
+  auto verify = victim->Verify();
   ASSERT_TRUE(verify.ok());
   EXPECT_TRUE(verify->ok());
 }
