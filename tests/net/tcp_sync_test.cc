@@ -232,7 +232,10 @@ TEST_F(TcpSyncTest, InterruptedTransfersLeaveBothSidesValidAndFinishLater) {
   quick.timeout_ms = 2000;
   int interrupted = 0;
   for (int attempt = 0; attempt < 24; ++attempt) {
-    CuttingProxy proxy(server_->port(), 200 + rng() % 60000);
+    // New changes on the server each time, so that there is always a
+    // transfer to cut: in the summary, or in the middle of a batch.
+    for (int edit = 0; edit < 500; ++edit) RandomEdit(server_db_.get(), rng);
+    CuttingProxy proxy(server_->port(), 50 + rng() % 1500);
     auto stats = SyncWith(*client, "127.0.0.1", proxy.port(), quick);
     if (!stats.ok()) ++interrupted;
     auto verify = client->Verify();
