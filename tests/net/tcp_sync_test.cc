@@ -293,7 +293,10 @@ TEST_F(TcpSyncTest, HostilePeersAreDroppedWithAReasonAndOthersStillServed) {
   const Case cases[] = {
       {"garbage", garbage, false, "verification"},
       {"oversized frame", std::string("\x7f\xff\xff\xff", 4), false, "limit"},
-      {"truncated frame then close", std::string("\x00\x00\x01\x00abc", 7),
+      {"truncated frame then close",
+       std::string("\x00\x00\x01\x00"
+                   "abc",
+                   7),
        false, "closed the connection"},
       {"wrong version", future, false, "protocol version 99"},
       {"silent", "", false, "sent nothing"},
