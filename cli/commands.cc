@@ -210,8 +210,10 @@ constexpr Command kCommands[] = {
      "serve sync to other replicas until Ctrl-C (default 127.0.0.1:7707; "
      "without a key only loopback addresses)",
      "serve --listen 127.0.0.1:7707"},
-    {"sync", CmdSync, 0, "sync HOST:PORT [--key-file FILE] [--timeout MS]",
-     "exchange what each side lacks with a serving replica, once",
+    {"sync", CmdSync, 0,
+     "sync HOST:PORT [--live] [--key-file FILE] [--timeout MS]",
+     "exchange what each side lacks with a serving replica, once; --live: "
+     "again after every change here and every 250 ms, until Ctrl-C",
      "sync 127.0.0.1:7707"},
     {"help", CmdHelp, 0, "help [COMMAND]", "the commands, or one in detail",
      "help splice"},

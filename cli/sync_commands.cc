@@ -2,10 +2,12 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <charconv>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 namespace weft::cli {
 namespace {
@@ -14,7 +16,8 @@ using nlohmann::json;
 
 constexpr char kServeForm[] =
     "serve [--listen ADDRESS:PORT] [--key-file FILE] [--timeout MS]";
-constexpr char kSyncForm[] = "sync HOST:PORT [--key-file FILE] [--timeout MS]";
+constexpr char kSyncForm[] =
+    "sync HOST:PORT [--live] [--key-file FILE] [--timeout MS]";
 constexpr uint16_t kDefaultPort = 7707;
 
 bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
@@ -56,6 +59,8 @@ bool ParseOptions(const std::vector<std::string>& args, SyncOptions* options,
           options->timeout_ms == 0) {
         return false;
       }
+    } else if (arg == "--live") {
+      options->live = true;
     } else if (arg.rfind("--", 0) == 0 && arg != "--listen") {
       return false;
     } else {
@@ -155,7 +160,30 @@ int CmdSync(Database& db, const std::vector<std::string>& args,
     return PrintUsage(output, kSyncForm);
   }
   if (!error.ok()) return PrintError(output, error);
+  // Live: until Ctrl-C or SIGTERM, which a helper thread waits for.
+  std::atomic<bool> stop{false};
+  sigset_t stop_signals, previous;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  std::thread waiter;
+  if (options.live) {
+    options.stop = &stop;
+    pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+    waiter = std::thread([&] {
+      int signal_number = 0;
+      sigwait(&stop_signals, &signal_number);
+      stop = true;
+    });
+    output.err << "syncing live with " << host << ":" << port
+               << "; Ctrl-C stops" << std::endl;
+  }
   Result<SyncStats> stats = SyncWith(db, host, port, options);
+  if (options.live) {
+    if (!stop) pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  }
   if (!stats.ok()) return PrintError(output, stats.status());
   if (output.json) {
     output.out << StatsJson(*stats).dump() << "\n";

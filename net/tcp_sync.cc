@@ -220,7 +220,9 @@ class TcpSyncServer : public SyncServer {
 
 }  // namespace
 
-Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
+namespace {
+
+Result<SyncStats> SyncOnce(Database& db, const std::string& host, uint16_t port,
                            const SyncOptions& options) {
   asio::io_context io;
   WEFT_ASSIGN_OR_RETURN(tcp::endpoint target, Resolve(io, host, port));
@@ -248,6 +250,42 @@ Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
   io.run();  // every wait has a deadline, so this ends
   if (!result.ok()) return result;
   return stats;
+}
+
+void Add(const SyncStats& session, SyncStats* total) {
+  total->round_trips += session.round_trips;
+  total->bytes_sent += session.bytes_sent;
+  total->bytes_received += session.bytes_received;
+  total->changes_sent += session.changes_sent;
+  total->changes_received += session.changes_received;
+  total->seconds += session.seconds;
+  total->equivocations.insert(total->equivocations.end(),
+                              session.equivocations.begin(),
+                              session.equivocations.end());
+}
+
+}  // namespace
+
+Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
+                           const SyncOptions& options) {
+  if (!options.live) return SyncOnce(db, host, port, options);
+  if (options.stop == nullptr) {
+    return Status::InvalidArgument("live sync needs a stop flag");
+  }
+  SyncStats total;
+  while (!options.stop->load()) {
+    uint64_t length = db.LogLength();
+    WEFT_ASSIGN_OR_RETURN(SyncStats session, SyncOnce(db, host, port, options));
+    Add(session, &total);
+    // Until the next round: a local change, the interval, or the stop.
+    auto next =
+        Clock::now() + std::chrono::milliseconds(options.live_interval_ms);
+    while (Clock::now() < next && !options.stop->load() &&
+           db.LogLength() == length + session.changes_received) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  return total;
 }
 
 Result<std::unique_ptr<SyncServer>> SyncServer::Start(

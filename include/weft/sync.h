@@ -5,6 +5,7 @@
 // any transport. SyncWith and SyncServer run it over TCP.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,9 +30,14 @@ struct SyncOptions {
   // A whole session ends by then: a peer trickling bytes (one per second
   // keeps every read alive) is dropped.
   uint32_t session_timeout_ms = 600000;
-  // After catching up, keep the connection and push new commits both ways
-  // until it is closed.
+  // SyncWith only: after catching up, keep syncing until *stop becomes
+  // true (or a session fails): a new session as soon as this replica
+  // commits or receives anything, and at least every live_interval_ms to
+  // pick up the server's news. Each session is short (one round trip when
+  // nothing changed); stats add up over them.
   bool live = false;
+  uint32_t live_interval_ms = 250;
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct SyncStats;

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -158,6 +159,41 @@ TEST_F(TcpSyncTest, ReplicasEditingConcurrentlyConvergeThroughTheServer) {
   EXPECT_EQ(again->changes_sent + again->changes_received, 0u);
   EXPECT_EQ(again->round_trips, 1u);
   EXPECT_TRUE(server_->failures().empty());
+}
+
+TEST_F(TcpSyncTest, LiveSyncCarriesEditsBothWaysUntilStopped) {
+  StartServer();
+  auto a = OpenOrDie(dir_.Sub("a"));
+  auto b = OpenOrDie(dir_.Sub("b"));
+  std::atomic<bool> stop{false};
+  SyncOptions live;
+  live.live = true;
+  live.live_interval_ms = 50;
+  live.stop = &stop;
+  Result<SyncStats> stats_a = Status::IOError("not run"),
+                    stats_b = Status::IOError("not run");
+  std::thread sync_a([&] { stats_a = Sync(a.get(), live); });
+  std::thread sync_b([&] { stats_b = Sync(b.get(), live); });
+  std::mt19937_64 rng(11);
+  for (int edit = 0; edit < 40; ++edit) {
+    RandomEdit(edit % 2 ? a.get() : b.get(), rng);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  // Converged within a bounded wait, with no sync started by the test.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline &&
+         !(a->Heads() == b->Heads() && b->Heads() == server_db_->Heads())) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  stop = true;
+  sync_a.join();
+  sync_b.join();
+  ASSERT_TRUE(stats_a.ok()) << stats_a.status().ToString();
+  ASSERT_TRUE(stats_b.ok()) << stats_b.status().ToString();
+  ExpectSameState(*a, *b);
+  ExpectSameState(*a, *server_db_);
+  EXPECT_GT(stats_a->changes_sent, 0u);
+  EXPECT_GT(stats_a->changes_received, 0u);
 }
 
 // Forwards bytes between a client and the server, cutting both sides
