@@ -81,7 +81,8 @@ Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
 class SyncServer {
  public:
   // Listens on address:port (port 0: any free one). Without a key only a
-  // loopback address is accepted (InvalidArgument otherwise).
+  // loopback address is accepted (InvalidArgument otherwise). `db` must
+  // outlive the server (stop or destroy the server first).
   static Result<std::unique_ptr<SyncServer>> Start(Database* db,
                                                    const std::string& address,
                                                    uint16_t port,
