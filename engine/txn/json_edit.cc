@@ -1,6 +1,7 @@
 // Transaction::PutJson / SetJson: JSON values as transaction edits.
 #include <nlohmann/json.hpp>
 
+#include "engine/txn/json_scalar.h"
 #include "weft/transaction.h"
 
 namespace weft {
@@ -27,29 +28,6 @@ Status CheckKey(const std::string& key) {
   return Status::OK();
 }
 
-Result<Scalar> ToScalar(const json& value) {
-  switch (value.type()) {
-    case json::value_t::null:
-      return Scalar();
-    case json::value_t::boolean:
-      return Scalar(value.get<bool>());
-    case json::value_t::number_integer:
-      return Scalar(value.get<int64_t>());
-    case json::value_t::number_unsigned:
-      if (value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) {
-        return Status::InvalidArgument("integer too large for int64");
-      }
-      return Scalar(static_cast<int64_t>(value.get<uint64_t>()));
-    case json::value_t::number_float:
-      return Scalar(value.get<double>());
-    case json::value_t::string:
-      return Scalar(value.get<std::string>());
-    default:
-      return Status::InvalidArgument(
-          "objects and arrays inside arrays are not supported yet");
-  }
-}
-
 Status SetValue(Transaction* txn, std::string_view doc, const std::string& path,
                 const json& value) {
   if (value.is_object()) {
@@ -64,12 +42,16 @@ Status SetValue(Transaction* txn, std::string_view doc, const std::string& path,
     WEFT_RETURN_IF_ERROR(txn->Make(doc, path, ObjectType::kList));
     uint64_t index = 0;
     for (const json& element : value) {
-      WEFT_ASSIGN_OR_RETURN(Scalar scalar, ToScalar(element));
+      if (element.is_structured()) {
+        return Status::InvalidArgument(
+            "objects and arrays inside arrays are not supported yet");
+      }
+      WEFT_ASSIGN_OR_RETURN(Scalar scalar, engine::ScalarFromJson(element));
       WEFT_RETURN_IF_ERROR(txn->ListInsert(doc, path, index++, scalar));
     }
     return Status::OK();
   }
-  WEFT_ASSIGN_OR_RETURN(Scalar scalar, ToScalar(value));
+  WEFT_ASSIGN_OR_RETURN(Scalar scalar, engine::ScalarFromJson(value));
   return txn->Set(doc, path, scalar);
 }
 

@@ -4,6 +4,7 @@
 
 #include "dag/change_codec.h"
 #include "engine/crdt/path.h"
+#include "engine/txn/json_scalar.h"
 #include "engine/views/field.h"
 
 namespace weft {
@@ -22,28 +23,14 @@ Status CheckPath(const std::string& path) {
 }
 
 Result<Scalar> ScalarFromJson(const json& value, const std::string& path) {
-  switch (value.type()) {
-    case json::value_t::null:
-      return Scalar();
-    case json::value_t::boolean:
-      return Scalar(value.get<bool>());
-    case json::value_t::number_integer:
-      return Scalar(value.get<int64_t>());
-    case json::value_t::number_unsigned:
-      if (value.get<uint64_t>() <= INT64_MAX) {
-        return Scalar(static_cast<int64_t>(value.get<uint64_t>()));
-      }
-      return Scalar(value.get<double>());
-    case json::value_t::number_float:
-      return Scalar(value.get<double>());
-    case json::value_t::string:
-      return Scalar(value.get<std::string>());
-    default:
-      return Status::InvalidArgument(
-          "predicate on '" + path +
-          "': compare with a string, number, boolean or null, not " +
-          value.dump());
+  Result<Scalar> scalar = engine::ScalarFromJson(value);
+  if (!scalar.ok()) {
+    return Status::InvalidArgument(
+        "predicate on '" + path +
+            "': compare with a string, number, boolean or null",
+        scalar.status().message());
   }
+  return scalar;
 }
 
 Result<Predicate> FromJsonObject(const json& object, size_t depth);

@@ -9,6 +9,7 @@
 
 #include "engine/sync/batch.h"
 #include "sync_generated.h"
+#include "tests/testutil/db.h"
 #include "tests/testutil/drafts.h"
 #include "tests/testutil/temp_dir.h"
 #include "weft/database.h"
@@ -16,19 +17,9 @@
 namespace weft {
 namespace {
 
+using testing::OpenOrDie;
+using testing::Put;
 using testing::TempDir;
-
-std::unique_ptr<Database> OpenOrDie(const std::string& path) {
-  auto db = Database::Open(path, Options());
-  EXPECT_TRUE(db.ok()) << db.status().ToString();
-  return db.ok() ? std::move(db).value() : nullptr;
-}
-
-void Put(Database* db, const std::string& doc, const std::string& body) {
-  auto txn = db->Begin();
-  ASSERT_TRUE(txn->PutJson(doc, body).ok());
-  ASSERT_TRUE(txn->Commit().ok());
-}
 
 struct PumpResult {
   Status a, b;

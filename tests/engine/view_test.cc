@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "tests/testutil/db.h"
 #include "tests/testutil/temp_dir.h"
 #include "weft/database.h"
 
@@ -13,19 +14,9 @@ namespace weft {
 namespace {
 
 using nlohmann::json;
+using testing::OpenOrDie;
+using testing::Put;
 using testing::TempDir;
-
-std::unique_ptr<Database> OpenOrDie(const std::string& path) {
-  auto db = Database::Open(path, Options());
-  EXPECT_TRUE(db.ok()) << db.status().ToString();
-  return db.ok() ? std::move(db).value() : nullptr;
-}
-
-void Put(Database* db, const std::string& doc, const std::string& body) {
-  auto txn = db->Begin();
-  ASSERT_TRUE(txn->PutJson(doc, body).ok()) << doc << " " << body;
-  ASSERT_TRUE(txn->Commit().ok());
-}
 
 void DeleteDoc(Database* db, const std::string& doc) {
   auto txn = db->Begin();

@@ -13,19 +13,15 @@
 #include <thread>
 
 #include "sync_generated.h"
+#include "tests/testutil/db.h"
 #include "tests/testutil/temp_dir.h"
 #include "weft/database.h"
 
 namespace weft {
 namespace {
 
+using testing::OpenOrDie;
 using testing::TempDir;
-
-std::unique_ptr<Database> OpenOrDie(const std::string& path) {
-  auto db = Database::Open(path, Options());
-  EXPECT_TRUE(db.ok()) << db.status().ToString();
-  return db.ok() ? std::move(db).value() : nullptr;
-}
 
 // One random edit of every CRDT kind, by turns.
 void RandomEdit(Database* db, std::mt19937_64& rng) {
