@@ -1,0 +1,589 @@
+// The C API (weft.h) over the C++ API: handles, error codes and messages,
+// JSON in and out. Every entry point catches everything: no exception
+// crosses into C.
+#include <cstdlib>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "bindings/c/weft.h"
+#include "engine/txn/json_scalar.h"
+#include "weft/database.h"
+
+struct weft_db {
+  std::unique_ptr<weft::Database> db;
+};
+struct weft_txn {
+  std::unique_ptr<weft::Transaction> txn;
+};
+struct weft_iter {
+  std::unique_ptr<weft::FindCursor> cursor;
+  bool started = false;
+  std::string doc, json;
+};
+struct weft_server {
+  std::unique_ptr<weft::SyncServer> server;
+};
+
+namespace {
+
+using nlohmann::json;
+using weft::Result;
+using weft::Status;
+
+char* Copy(const std::string& text) {
+  char* out = static_cast<char*>(std::malloc(text.size() + 1));
+  if (out != nullptr) std::memcpy(out, text.c_str(), text.size() + 1);
+  return out;
+}
+
+int Report(const Status& status, char** error) {
+  if (status.ok()) return WEFT_OK;
+  if (error != nullptr) *error = Copy(status.ToString());
+  return static_cast<int>(status.code());
+}
+
+// Runs `body` (returning a Status), turning any exception into
+// WEFT_INTERNAL with its message.
+template <typename Body>
+int Guard(char** error, Body&& body) {
+  if (error != nullptr) *error = nullptr;
+  try {
+    return Report(body(), error);
+  } catch (const std::exception& exception) {
+    if (error != nullptr)
+      *error = Copy(std::string("internal error: ") + exception.what());
+  } catch (...) {
+    if (error != nullptr) *error = Copy("internal error");
+  }
+  return WEFT_INTERNAL;
+}
+
+Result<weft::Scalar> ParseScalar(const char* text) {
+  if (text == nullptr) return Status::InvalidArgument("no JSON value given");
+  json value = json::parse(text, nullptr, false);
+  if (value.is_discarded()) {
+    return Status::InvalidArgument("not valid JSON", text);
+  }
+  return weft::engine::ScalarFromJson(value);
+}
+
+bool Open(const weft_db* db) { return db != nullptr && db->db != nullptr; }
+bool Open(const weft_txn* txn) { return txn != nullptr && txn->txn != nullptr; }
+
+std::string HashesJson(const std::vector<weft::Hash>& hashes) {
+  json list = json::array();
+  for (const weft::Hash& hash : hashes) list.push_back(hash.ToHex());
+  return list.dump();
+}
+
+std::string StatsJson(const weft::SyncStats& stats) {
+  return json{{"round_trips", stats.round_trips},
+              {"bytes_sent", stats.bytes_sent},
+              {"bytes_received", stats.bytes_received},
+              {"changes_sent", stats.changes_sent},
+              {"changes_received", stats.changes_received},
+              {"seconds", stats.seconds},
+              {"equivocations", stats.equivocations}}
+      .dump();
+}
+
+// Runs an edit on an open transaction, with the checks every edit needs.
+template <typename Edit>
+int TxnEdit(weft_txn* txn, const char* doc, char** error, Edit&& edit) {
+  return Guard(error, [&]() -> Status {
+    if (!Open(txn)) return Status::InvalidArgument("no open transaction");
+    if (doc == nullptr) return Status::InvalidArgument("no document given");
+    return edit(*txn->txn);
+  });
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* weft_version(void) { return WEFT_VERSION_STRING; }
+
+void weft_free(void* pointer) { std::free(pointer); }
+
+weft_options weft_options_default(void) {
+  weft::Options defaults;
+  return weft_options{defaults.create_if_missing, defaults.error_if_exists,
+                      defaults.sync};
+}
+
+int weft_open(const char* path, const weft_options* options, weft_db** db,
+              char** error) {
+  return Guard(error, [&]() -> Status {
+    if (path == nullptr || db == nullptr) {
+      return Status::InvalidArgument("weft_open needs a path and a handle");
+    }
+    *db = nullptr;
+    weft::Options cpp;
+    if (options != nullptr) {
+      cpp.create_if_missing = options->create_if_missing != 0;
+      cpp.error_if_exists = options->error_if_exists != 0;
+      cpp.sync = options->sync != 0;
+    }
+    auto opened = weft::Database::Open(path, cpp);
+    if (!opened.ok()) return opened.status();
+    *db = new weft_db{std::move(opened).value()};
+    return Status::OK();
+  });
+}
+
+void weft_close(weft_db* db) { delete db; }
+
+int weft_begin(weft_db* db, weft_txn** txn, char** error) {
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || txn == nullptr) {
+      return Status::InvalidArgument("weft_begin needs an open database");
+    }
+    *txn = new weft_txn{db->db->Begin()};
+    return Status::OK();
+  });
+}
+
+int weft_txn_put_json(weft_txn* txn, const char* doc, const char* text,
+                      char** error) {
+  return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) {
+    return text == nullptr ? Status::InvalidArgument("no JSON given")
+                           : edit.PutJson(doc, text);
+  });
+}
+
+int weft_txn_set_json(weft_txn* txn, const char* doc, const char* path,
+                      const char* text, char** error) {
+  return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) {
+    return path == nullptr || text == nullptr
+               ? Status::InvalidArgument("no path or JSON given")
+               : edit.SetJson(doc, path, text);
+  });
+}
+
+int weft_txn_delete(weft_txn* txn, const char* doc, const char* path,
+                    char** error) {
+  return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) {
+    return path == nullptr ? edit.DeleteDocument(doc) : edit.Delete(doc, path);
+  });
+}
+
+int weft_txn_increment(weft_txn* txn, const char* doc, const char* path,
+                       int64_t delta, char** error) {
+  return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) {
+    return path == nullptr ? Status::InvalidArgument("no path given")
+                           : edit.Increment(doc, path, delta);
+  });
+}
+
+int weft_txn_set_add(weft_txn* txn, const char* doc, const char* path,
+                     const char* json_scalar, char** error) {
+  return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) -> Status {
+    if (path == nullptr) return Status::InvalidArgument("no path given");
+    WEFT_ASSIGN_OR_RETURN(weft::Scalar value, ParseScalar(json_scalar));
+    return edit.SetAdd(doc, path, value);
+  });
+}
+
+int weft_txn_set_remove(weft_txn* txn, const char* doc, const char* path,
+                        const char* json_scalar, char** error) {
+  return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) -> Status {
+    if (path == nullptr) return Status::InvalidArgument("no path given");
+    WEFT_ASSIGN_OR_RETURN(weft::Scalar value, ParseScalar(json_scalar));
+    return edit.SetRemove(doc, path, value);
+  });
+}
+
+int weft_txn_list_insert(weft_txn* txn, const char* doc, const char* path,
+                         uint64_t index, const char* json_scalar,
+                         char** error) {
+  return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) -> Status {
+    if (path == nullptr) return Status::InvalidArgument("no path given");
+    WEFT_ASSIGN_OR_RETURN(weft::Scalar value, ParseScalar(json_scalar));
+    return edit.ListInsert(doc, path, index, value);
+  });
+}
+
+int weft_txn_list_delete(weft_txn* txn, const char* doc, const char* path,
+                         uint64_t index, uint64_t count, char** error) {
+  return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) {
+    return path == nullptr ? Status::InvalidArgument("no path given")
+                           : edit.ListDelete(doc, path, index, count);
+  });
+}
+
+int weft_txn_splice_text(weft_txn* txn, const char* doc, const char* path,
+                         uint64_t position, uint64_t delete_count,
+                         const char* insert, char** error) {
+  return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) {
+    return path == nullptr || insert == nullptr
+               ? Status::InvalidArgument("no path or text given")
+               : edit.SpliceText(doc, path, position, delete_count, insert);
+  });
+}
+
+int weft_txn_commit(weft_txn* txn, char** hash_hex, char** error) {
+  if (hash_hex != nullptr) *hash_hex = nullptr;
+  int code = Guard(error, [&]() -> Status {
+    if (!Open(txn)) return Status::InvalidArgument("no open transaction");
+    auto hash = txn->txn->Commit();
+    if (!hash.ok()) return hash.status();
+    if (hash_hex != nullptr) *hash_hex = Copy(hash->ToHex());
+    return Status::OK();
+  });
+  delete txn;
+  return code;
+}
+
+void weft_txn_abort(weft_txn* txn) {
+  if (Open(txn)) txn->txn->Abort();
+  delete txn;
+}
+
+int weft_get_json(weft_db* db, const char* doc, const char* path, char** out,
+                  char** error) {
+  if (out != nullptr) *out = nullptr;
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || doc == nullptr || out == nullptr) {
+      return Status::InvalidArgument(
+          "weft_get_json needs a database, a "
+          "document and an output");
+    }
+    auto text =
+        path == nullptr ? db->db->GetJson(doc) : db->db->GetPathJson(doc, path);
+    if (!text.ok()) return text.status();
+    *out = Copy(*text);
+    return Status::OK();
+  });
+}
+
+int weft_find(weft_db* db, const char* collection, const char* predicate_json,
+              const char* order_by, int descending, uint64_t limit,
+              weft_iter** iter, char** error) {
+  if (iter != nullptr) *iter = nullptr;
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || collection == nullptr || iter == nullptr) {
+      return Status::InvalidArgument(
+          "weft_find needs a database, a "
+          "collection and an output");
+    }
+    weft::Predicate predicate = weft::Predicate::All();
+    if (predicate_json != nullptr) {
+      WEFT_ASSIGN_OR_RETURN(predicate,
+                            weft::Predicate::FromJson(predicate_json));
+    }
+    weft::FindOptions options;
+    if (order_by != nullptr) options.order_by = order_by;
+    options.descending = descending != 0;
+    options.limit = limit;
+    auto cursor = db->db->Find(collection, predicate, options);
+    if (!cursor.ok()) return cursor.status();
+    *iter = new weft_iter;
+    (*iter)->cursor = std::move(cursor).value();
+    return Status::OK();
+  });
+}
+
+int weft_explain(weft_db* db, const char* collection,
+                 const char* predicate_json, char** plan_json, char** error) {
+  if (plan_json != nullptr) *plan_json = nullptr;
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || collection == nullptr || plan_json == nullptr) {
+      return Status::InvalidArgument(
+          "weft_explain needs a database, a "
+          "collection and an output");
+    }
+    weft::Predicate predicate = weft::Predicate::All();
+    if (predicate_json != nullptr) {
+      WEFT_ASSIGN_OR_RETURN(predicate,
+                            weft::Predicate::FromJson(predicate_json));
+    }
+    auto plan = db->db->Explain(collection, predicate);
+    if (!plan.ok()) return plan.status();
+    *plan_json = Copy(json{{"uses_index", plan->uses_index},
+                           {"index", plan->index},
+                           {"description", plan->description}}
+                          .dump());
+    return Status::OK();
+  });
+}
+
+int weft_iter_next(weft_iter* iter, char** error) {
+  bool has_row = false;
+  int code = Guard(error, [&]() -> Status {
+    if (iter == nullptr || iter->cursor == nullptr) {
+      return Status::InvalidArgument("no iterator");
+    }
+    if (iter->started && iter->cursor->Valid()) iter->cursor->Next();
+    iter->started = true;
+    WEFT_RETURN_IF_ERROR(iter->cursor->status());
+    has_row = iter->cursor->Valid();
+    if (has_row) {
+      iter->doc = iter->cursor->doc();
+      iter->json = iter->cursor->json();
+    }
+    return Status::OK();
+  });
+  return code != WEFT_OK ? -code : (has_row ? 1 : 0);
+}
+
+const char* weft_iter_doc(const weft_iter* iter) {
+  return iter == nullptr ? "" : iter->doc.c_str();
+}
+
+const char* weft_iter_json(const weft_iter* iter) {
+  return iter == nullptr ? "" : iter->json.c_str();
+}
+
+void weft_iter_free(weft_iter* iter) { delete iter; }
+
+int weft_view_create(weft_db* db, const char* definition_json, char** error) {
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || definition_json == nullptr) {
+      return Status::InvalidArgument(
+          "weft_view_create needs a database and "
+          "a definition");
+    }
+    WEFT_ASSIGN_OR_RETURN(weft::ViewDefinition definition,
+                          weft::ViewDefinition::FromJson(definition_json));
+    return db->db->CreateView(definition);
+  });
+}
+
+int weft_view_drop(weft_db* db, const char* name, char** error) {
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || name == nullptr) {
+      return Status::InvalidArgument(
+          "weft_view_drop needs a database and a "
+          "name");
+    }
+    return db->db->DropView(name);
+  });
+}
+
+int weft_view_rebuild(weft_db* db, const char* name, char** error) {
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || name == nullptr) {
+      return Status::InvalidArgument(
+          "weft_view_rebuild needs a database and "
+          "a name");
+    }
+    return db->db->RebuildView(name);
+  });
+}
+
+int weft_view_list(weft_db* db, char** out, char** error) {
+  if (out != nullptr) *out = nullptr;
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || out == nullptr) {
+      return Status::InvalidArgument("weft_view_list needs a database");
+    }
+    json list = json::array();
+    for (const weft::ViewDefinition& view : db->db->ListViews()) {
+      list.push_back(json::parse(view.ToJson()));
+    }
+    *out = Copy(list.dump());
+    return Status::OK();
+  });
+}
+
+int weft_view_rows(weft_db* db, const char* name, char** out, char** error) {
+  if (out != nullptr) *out = nullptr;
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || name == nullptr || out == nullptr) {
+      return Status::InvalidArgument(
+          "weft_view_rows needs a database and a "
+          "name");
+    }
+    json rows = json::array();
+    WEFT_RETURN_IF_ERROR(db->db->ScanView(name, [&](const weft::ViewRow& row) {
+      json entry = json::object();
+      if (!row.doc.empty()) entry["doc"] = row.doc;
+      if (!row.key.empty()) entry["key"] = json::parse(row.key);
+      if (!row.value.empty()) entry["value"] = json::parse(row.value);
+      rows.push_back(std::move(entry));
+      return true;
+    }));
+    *out = Copy(rows.dump());
+    return Status::OK();
+  });
+}
+
+int weft_subscribe(weft_db* db, const char* kind, const char* name,
+                   weft_change_callback callback, void* user_data, uint64_t* id,
+                   char** error) {
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || kind == nullptr || name == nullptr ||
+        callback == nullptr || id == nullptr) {
+      return Status::InvalidArgument(
+          "weft_subscribe needs a database, a "
+          "kind, a name, a callback and an output");
+    }
+    weft::SubscriptionTarget target;
+    std::string kind_text = kind;
+    if (kind_text == "document") {
+      target.kind = weft::SubscriptionTarget::Kind::kDocument;
+    } else if (kind_text == "collection") {
+      target.kind = weft::SubscriptionTarget::Kind::kCollection;
+    } else if (kind_text == "view") {
+      target.kind = weft::SubscriptionTarget::Kind::kView;
+    } else {
+      return Status::InvalidArgument(
+          "subscription kind is document, collection or view, not", kind_text);
+    }
+    target.name = name;
+    auto subscribed = db->db->Subscribe(
+        target, [callback, user_data](const weft::ChangeEvent& event) {
+          json documents = json::array();
+          for (const auto& touched : event.documents) {
+            documents.push_back(
+                {{"doc", touched.doc}, {"json", json::parse(touched.json)}});
+          }
+          std::string text = json{
+              {"hash", event.hash.ToHex()},
+              {"position", event.position},
+              {"remote", event.remote},
+              {"documents",
+               documents}}.dump();
+          callback(user_data, text.c_str());
+        });
+    if (!subscribed.ok()) return subscribed.status();
+    *id = *subscribed;
+    return Status::OK();
+  });
+}
+
+int weft_unsubscribe(weft_db* db, uint64_t id, char** error) {
+  return Guard(error, [&]() -> Status {
+    if (!Open(db)) return Status::InvalidArgument("no open database");
+    return db->db->Unsubscribe(id);
+  });
+}
+
+int weft_status(weft_db* db, char** out, char** error) {
+  if (out != nullptr) *out = nullptr;
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || out == nullptr) {
+      return Status::InvalidArgument("weft_status needs a database");
+    }
+    auto status = db->db->GetStatus();
+    if (!status.ok()) return status.status();
+    json actors = json::array(), views = json::array();
+    for (const weft::ActorState& actor : status->actors) {
+      actors.push_back({{"actor", actor.actor.ToHex()}, {"seq", actor.seq}});
+    }
+    for (const weft::ViewStatus& view : status->views) {
+      views.push_back({{"name", view.definition.name},
+                       {"building", view.building},
+                       {"checkpoint", view.checkpoint},
+                       {"lag", view.lag}});
+    }
+    *out = Copy(json{{"log_length", status->log_length},
+                     {"heads", json::parse(HashesJson(status->heads))},
+                     {"actors", actors},
+                     {"pending", status->pending},
+                     {"views", views},
+                     {"size_bytes", status->size_bytes}}
+                    .dump());
+    return Status::OK();
+  });
+}
+
+int weft_heads(weft_db* db, char** out, char** error) {
+  if (out != nullptr) *out = nullptr;
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || out == nullptr) {
+      return Status::InvalidArgument("weft_heads needs a database");
+    }
+    *out = Copy(HashesJson(db->db->Heads()));
+    return Status::OK();
+  });
+}
+
+int weft_change_at(weft_db* db, uint64_t position, char** out, char** error) {
+  if (out != nullptr) *out = nullptr;
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || out == nullptr) {
+      return Status::InvalidArgument("weft_change_at needs a database");
+    }
+    auto stored = db->db->GetChangeAt(position);
+    if (!stored.ok()) return stored.status();
+    json docs = json::array();
+    for (const weft::DocRef& doc : stored->change.docs) {
+      docs.push_back(doc.collection + "/" + doc.key);
+    }
+    *out =
+        Copy(json{{"hash", stored->hash.ToHex()},
+                  {"position", stored->position},
+                  {"height", stored->height},
+                  {"actor", stored->change.actor.ToHex()},
+                  {"seq", stored->change.seq},
+                  {"time_ms", stored->change.time_ms},
+                  {"message", stored->change.message},
+                  {"parents", json::parse(HashesJson(stored->change.parents))},
+                  {"docs", docs},
+                  {"ops", stored->change.ops.size()}}
+                 .dump());
+    return Status::OK();
+  });
+}
+
+int weft_export(weft_db* db, const char* path, char** error) {
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || path == nullptr) {
+      return Status::InvalidArgument("weft_export needs a database and a path");
+    }
+    return db->db->Export(path).status();
+  });
+}
+
+int weft_import(weft_db* db, const char* path, char** error) {
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || path == nullptr) {
+      return Status::InvalidArgument("weft_import needs a database and a path");
+    }
+    return db->db->Import(path).status();
+  });
+}
+
+int weft_sync(weft_db* db, const char* host, uint16_t port, const char* key,
+              char** stats_json, char** error) {
+  if (stats_json != nullptr) *stats_json = nullptr;
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || host == nullptr) {
+      return Status::InvalidArgument("weft_sync needs a database and a host");
+    }
+    weft::SyncOptions options;
+    if (key != nullptr) options.key = key;
+    auto stats = weft::SyncWith(*db->db, host, port, options);
+    if (!stats.ok()) return stats.status();
+    if (stats_json != nullptr) *stats_json = Copy(StatsJson(*stats));
+    return Status::OK();
+  });
+}
+
+int weft_serve(weft_db* db, const char* address, uint16_t port, const char* key,
+               weft_server** server, char** error) {
+  if (server != nullptr) *server = nullptr;
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || address == nullptr || server == nullptr) {
+      return Status::InvalidArgument(
+          "weft_serve needs a database, an "
+          "address and an output");
+    }
+    weft::SyncOptions options;
+    if (key != nullptr) options.key = key;
+    auto started =
+        weft::SyncServer::Start(db->db.get(), address, port, options);
+    if (!started.ok()) return started.status();
+    *server = new weft_server{std::move(started).value()};
+    return Status::OK();
+  });
+}
+
+uint16_t weft_server_port(const weft_server* server) {
+  return server == nullptr ? 0 : server->server->port();
+}
+
+void weft_server_stop(weft_server* server) { delete server; }
+
+}  // extern "C"
