@@ -14,6 +14,7 @@ packages=(
   libasio-dev                 # TCP transport of sync (standalone Asio)
   libzstd-dev                 # compression of sync batches
   libgtest-dev libgmock-dev   # tests
+  python3                     # the Python binding and its tests
   libbenchmark-dev            # benchmarks
 )
 

@@ -1,0 +1,438 @@
+"""weft: an embedded, local-first database (Python binding over the C API).
+
+    import weft
+    with weft.open("app.db") as db:
+        with db.transaction() as txn:          # commits on exit
+            txn.put("todos/1", {"title": "milk", "tags": ["home"]})
+            txn.increment("todos/1", "views", 1)
+        print(db.get("todos/1"))
+        for doc, value in db.find("todos", {"views": {"$gte": 1}}):
+            print(doc, value)
+
+Values are what JSON holds: dict, list, str, int, float, bool, None.
+Errors raise weft.Error (or a subclass: NotFound, InvalidArgument,
+AlreadyExists, Conflict, Busy, Corruption, IOError_) with the library's
+message. The shared library is found through $WEFT_LIB, else next to the
+package, else in the build tree.
+"""
+
+import ctypes
+import json
+import os
+import threading
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
+__all__ = [
+    "open", "Database", "Transaction", "Server", "Error", "NotFound",
+    "InvalidArgument", "AlreadyExists", "Conflict", "Busy", "Corruption",
+    "IOError_", "version",
+]
+
+
+class Error(Exception):
+    """A weft error: `code` is the C API's weft_code, str() the message."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+class NotFound(Error):
+    pass
+
+
+class Corruption(Error):
+    pass
+
+
+class InvalidArgument(Error):
+    pass
+
+
+class IOError_(Error):
+    pass
+
+
+class AlreadyExists(Error):
+    pass
+
+
+class Conflict(Error):
+    pass
+
+
+class Busy(Error):
+    pass
+
+
+_ERRORS = {1: NotFound, 2: Corruption, 4: InvalidArgument, 5: IOError_,
+           6: AlreadyExists, 7: Conflict, 8: Busy}
+
+
+def _load() -> ctypes.CDLL:
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = [os.environ.get("WEFT_LIB", ""),
+                  os.path.join(here, "libweft_c.so"),
+                  os.path.join(here, "..", "..", "..", "build", "release",
+                               "libweft_c.so")]
+    for path in candidates:
+        if path and os.path.exists(path):
+            return ctypes.CDLL(path)
+    raise ImportError("libweft_c.so not found: set WEFT_LIB to its path "
+                      "(build/release/libweft_c.so after a build)")
+
+
+_lib = _load()
+_c = ctypes.c_char_p
+_p = ctypes.c_void_p
+_out = ctypes.POINTER(ctypes.c_void_p)
+_CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
+
+
+class _Options(ctypes.Structure):
+    _fields_ = [("create_if_missing", ctypes.c_int),
+                ("error_if_exists", ctypes.c_int), ("sync", ctypes.c_int)]
+
+
+def _declare(name: str, *args) -> None:
+    function = getattr(_lib, name)
+    function.argtypes = list(args)
+    function.restype = ctypes.c_int
+
+
+_declare("weft_open", _c, ctypes.POINTER(_Options), _out, _out)
+_declare("weft_begin", _p, _out, _out)
+_declare("weft_txn_put_json", _p, _c, _c, _out)
+_declare("weft_txn_set_json", _p, _c, _c, _c, _out)
+_declare("weft_txn_delete", _p, _c, _c, _out)
+_declare("weft_txn_increment", _p, _c, _c, ctypes.c_int64, _out)
+_declare("weft_txn_set_add", _p, _c, _c, _c, _out)
+_declare("weft_txn_set_remove", _p, _c, _c, _c, _out)
+_declare("weft_txn_list_insert", _p, _c, _c, ctypes.c_uint64, _c, _out)
+_declare("weft_txn_list_delete", _p, _c, _c, ctypes.c_uint64,
+         ctypes.c_uint64, _out)
+_declare("weft_txn_splice_text", _p, _c, _c, ctypes.c_uint64,
+         ctypes.c_uint64, _c, _out)
+_declare("weft_txn_commit", _p, _out, _out)
+_declare("weft_get_json", _p, _c, _c, _out, _out)
+_declare("weft_find", _p, _c, _c, _c, ctypes.c_int, ctypes.c_uint64, _out,
+         _out)
+_declare("weft_explain", _p, _c, _c, _out, _out)
+_declare("weft_iter_next", _p, _out)
+_declare("weft_view_create", _p, _c, _out)
+_declare("weft_view_drop", _p, _c, _out)
+_declare("weft_view_rebuild", _p, _c, _out)
+_declare("weft_view_list", _p, _out, _out)
+_declare("weft_view_rows", _p, _c, _out, _out)
+_declare("weft_subscribe", _p, _c, _c, _CALLBACK, _p,
+         ctypes.POINTER(ctypes.c_uint64), _out)
+_declare("weft_unsubscribe", _p, ctypes.c_uint64, _out)
+_declare("weft_status", _p, _out, _out)
+_declare("weft_heads", _p, _out, _out)
+_declare("weft_change_at", _p, ctypes.c_uint64, _out, _out)
+_declare("weft_export", _p, _c, _out)
+_declare("weft_import", _p, _c, _out)
+_declare("weft_sync", _p, _c, ctypes.c_uint16, _c, _out, _out)
+_declare("weft_serve", _p, _c, ctypes.c_uint16, _c, _out, _out)
+for _name, _res in [("weft_close", None), ("weft_txn_abort", None),
+                    ("weft_iter_free", None), ("weft_server_stop", None),
+                    ("weft_free", None), ("weft_iter_doc", _c),
+                    ("weft_iter_json", _c), ("weft_version", _c),
+                    ("weft_server_port", ctypes.c_uint16)]:
+    getattr(_lib, _name).argtypes = [_p]
+    getattr(_lib, _name).restype = _res
+_lib.weft_version.argtypes = []
+
+
+def version() -> str:
+    """The library's version, "MAJOR.MINOR.PATCH"."""
+    return _lib.weft_version().decode()
+
+
+def _text(value: Optional[str]) -> Optional[bytes]:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"expected str, got {type(value).__name__}")
+    return value.encode("utf-8", "surrogatepass")
+
+
+def _json(value: Any) -> bytes:
+    try:
+        return json.dumps(value).encode()
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"not a JSON value: {error}") from None
+
+
+def _take(pointer: ctypes.c_void_p) -> Optional[str]:
+    """Copies a library-owned string and frees it."""
+    if not pointer.value:
+        return None
+    text = ctypes.cast(pointer, ctypes.c_char_p).value.decode()
+    _lib.weft_free(pointer)
+    return text
+
+
+def _call(function, *args) -> None:
+    error = ctypes.c_void_p()
+    code = function(*args, ctypes.byref(error))
+    if code != 0:
+        message = _take(error) or f"weft error {code}"
+        raise _ERRORS.get(code, Error)(code, message)
+
+
+def _call_out(function, *args) -> Optional[str]:
+    out = ctypes.c_void_p()
+    _call(function, *args, ctypes.byref(out))
+    return _take(out)
+
+
+class Transaction:
+    """Edits that commit together or not at all. As a context manager it
+    commits on a normal exit and aborts on an exception."""
+
+    def __init__(self, handle: ctypes.c_void_p):
+        self._handle = handle
+        self.hash: Optional[str] = None
+
+    def _live(self) -> ctypes.c_void_p:
+        if not self._handle:
+            raise InvalidArgument(4, "the transaction is finished")
+        return self._handle
+
+    def put(self, doc: str, value: Dict[str, Any]) -> None:
+        """Replaces document "collection/key" with a dict."""
+        if not isinstance(value, dict):
+            raise TypeError("a document is a dict")
+        _call(_lib.weft_txn_put_json, self._live(), _text(doc), _json(value))
+
+    def set(self, doc: str, path: str, value: Any) -> None:
+        _call(_lib.weft_txn_set_json, self._live(), _text(doc), _text(path),
+              _json(value))
+
+    def delete(self, doc: str, path: Optional[str] = None) -> None:
+        """Deletes the value at path, or the whole document."""
+        _call(_lib.weft_txn_delete, self._live(), _text(doc), _text(path))
+
+    def increment(self, doc: str, path: str, delta: int = 1) -> None:
+        if not isinstance(delta, int):
+            raise TypeError("delta is an int")
+        _call(_lib.weft_txn_increment, self._live(), _text(doc), _text(path),
+              delta)
+
+    def set_add(self, doc: str, path: str, member: Any) -> None:
+        _call(_lib.weft_txn_set_add, self._live(), _text(doc), _text(path),
+              _json(member))
+
+    def set_remove(self, doc: str, path: str, member: Any) -> None:
+        _call(_lib.weft_txn_set_remove, self._live(), _text(doc), _text(path),
+              _json(member))
+
+    def list_insert(self, doc: str, path: str, index: int, value: Any) -> None:
+        _call(_lib.weft_txn_list_insert, self._live(), _text(doc), _text(path),
+              index, _json(value))
+
+    def list_delete(self, doc: str, path: str, index: int,
+                    count: int = 1) -> None:
+        _call(_lib.weft_txn_list_delete, self._live(), _text(doc), _text(path),
+              index, count)
+
+    def splice_text(self, doc: str, path: str, position: int,
+                    delete_count: int, insert: str) -> None:
+        _call(_lib.weft_txn_splice_text, self._live(), _text(doc), _text(path),
+              position, delete_count, _text(insert))
+
+    def commit(self) -> str:
+        """Commits; returns the change's hash. The transaction is finished
+        either way."""
+        handle, self._handle = self._live(), None
+        self.hash = _call_out(_lib.weft_txn_commit, handle)
+        return self.hash
+
+    def abort(self) -> None:
+        if self._handle:
+            _lib.weft_txn_abort(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> "Transaction":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None and self._handle:
+            self.commit()
+        else:
+            self.abort()
+
+    def __del__(self):
+        self.abort()
+
+
+class Server:
+    """A sync server on its own thread; stop() (or the with block) ends it."""
+
+    def __init__(self, handle: ctypes.c_void_p, database: "Database"):
+        self._handle = handle
+        self._database = database  # keeps the database open meanwhile
+
+    @property
+    def port(self) -> int:
+        return _lib.weft_server_port(self._handle)
+
+    def stop(self) -> None:
+        if self._handle:
+            _lib.weft_server_stop(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exception) -> None:
+        self.stop()
+
+
+class Database:
+    """An open weft database. Use weft.open(path)."""
+
+    def __init__(self, handle: ctypes.c_void_p):
+        self._handle = handle
+        self._callbacks: Dict[int, Any] = {}
+        self._lock = threading.Lock()
+
+    def _live(self) -> ctypes.c_void_p:
+        if not self._handle:
+            raise InvalidArgument(4, "the database is closed")
+        return self._handle
+
+    def close(self) -> None:
+        if self._handle:
+            _lib.weft_close(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> "Database":
+        return self
+
+    def __exit__(self, *exception) -> None:
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+    def transaction(self) -> Transaction:
+        """Starts a transaction (it holds the write lock until it ends)."""
+        handle = ctypes.c_void_p()
+        _call(_lib.weft_begin, self._live(), ctypes.byref(handle))
+        return Transaction(handle)
+
+    def put(self, doc: str, value: Dict[str, Any]) -> str:
+        """put in a transaction of its own; returns the change's hash."""
+        with self.transaction() as txn:
+            txn.put(doc, value)
+        return txn.hash
+
+    def get(self, doc: str, path: Optional[str] = None) -> Any:
+        """The document (or the value at path). NotFound if absent."""
+        return json.loads(_call_out(_lib.weft_get_json, self._live(),
+                                    _text(doc), _text(path)))
+
+    def find(self, collection: str, where: Optional[Dict[str, Any]] = None,
+             order_by: Optional[str] = None, descending: bool = False,
+             limit: int = 0) -> Iterator[Tuple[str, Dict[str, Any]]]:
+        """(doc, value) of the matching documents, streamed."""
+        handle = ctypes.c_void_p()
+        _call(_lib.weft_find, self._live(), _text(collection),
+              None if where is None else _json(where), _text(order_by),
+              1 if descending else 0, limit, ctypes.byref(handle))
+        try:
+            while True:
+                error = ctypes.c_void_p()
+                step = _lib.weft_iter_next(handle, ctypes.byref(error))
+                if step < 0:
+                    raise _ERRORS.get(-step, Error)(-step, _take(error))
+                if step == 0:
+                    return
+                yield (_lib.weft_iter_doc(handle).decode(),
+                       json.loads(_lib.weft_iter_json(handle)))
+        finally:
+            _lib.weft_iter_free(handle)
+
+    def explain(self, collection: str,
+                where: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        return json.loads(_call_out(
+            _lib.weft_explain, self._live(), _text(collection),
+            None if where is None else _json(where)))
+
+    def create_view(self, definition: Dict[str, Any]) -> None:
+        _call(_lib.weft_view_create, self._live(), _json(definition))
+
+    def drop_view(self, name: str) -> None:
+        _call(_lib.weft_view_drop, self._live(), _text(name))
+
+    def rebuild_view(self, name: str) -> None:
+        _call(_lib.weft_view_rebuild, self._live(), _text(name))
+
+    def views(self) -> List[Dict[str, Any]]:
+        return json.loads(_call_out(_lib.weft_view_list, self._live()))
+
+    def view_rows(self, name: str) -> List[Dict[str, Any]]:
+        return json.loads(_call_out(_lib.weft_view_rows, self._live(),
+                                    _text(name)))
+
+    def subscribe(self, kind: str, name: str,
+                  callback: Callable[[Dict[str, Any]], None]) -> int:
+        """Calls callback(event) for each committed change touching a
+        "document", "collection" or "view"; returns an id."""
+        def trampoline(_user_data, event_json):
+            callback(json.loads(event_json))
+        c_callback = _CALLBACK(trampoline)
+        sub_id = ctypes.c_uint64()
+        _call(_lib.weft_subscribe, self._live(), _text(kind), _text(name),
+              c_callback, None, ctypes.byref(sub_id))
+        with self._lock:  # the C callback must outlive the subscription
+            self._callbacks[sub_id.value] = c_callback
+        return sub_id.value
+
+    def unsubscribe(self, sub_id: int) -> None:
+        _call(_lib.weft_unsubscribe, self._live(), sub_id)
+        with self._lock:
+            self._callbacks.pop(sub_id, None)
+
+    def status(self) -> Dict[str, Any]:
+        return json.loads(_call_out(_lib.weft_status, self._live()))
+
+    def heads(self) -> List[str]:
+        return json.loads(_call_out(_lib.weft_heads, self._live()))
+
+    def log(self) -> Iterator[Dict[str, Any]]:
+        """The log's changes, oldest first."""
+        for position in range(1, self.status()["log_length"] + 1):
+            yield json.loads(_call_out(_lib.weft_change_at, self._live(),
+                                       position))
+
+    def export(self, path: str) -> None:
+        _call(_lib.weft_export, self._live(), _text(path))
+
+    def import_(self, path: str) -> None:
+        _call(_lib.weft_import, self._live(), _text(path))
+
+    def sync(self, host: str, port: int,
+             key: Optional[str] = None) -> Dict[str, Any]:
+        """Syncs once with a server; returns the exchange's figures."""
+        return json.loads(_call_out(_lib.weft_sync, self._live(), _text(host),
+                                    port, _text(key)))
+
+    def serve(self, address: str = "127.0.0.1", port: int = 0,
+              key: Optional[str] = None) -> Server:
+        handle = ctypes.c_void_p()
+        _call(_lib.weft_serve, self._live(), _text(address), port, _text(key),
+              ctypes.byref(handle))
+        return Server(handle, self)
+
+
+def open(path: str, create_if_missing: bool = True,
+         sync: bool = False) -> Database:
+    """Opens (or creates) the database in folder `path`."""
+    options = _Options(1 if create_if_missing else 0, 0, 1 if sync else 0)
+    handle = ctypes.c_void_p()
+    _call(_lib.weft_open, _text(path), ctypes.byref(options),
+          ctypes.byref(handle))
+    return Database(handle)
