@@ -12,6 +12,7 @@
 #include <random>
 #include <thread>
 
+#include "engine/sync/batch.h"
 #include "sync_generated.h"
 #include "tests/testutil/db.h"
 #include "tests/testutil/temp_dir.h"
@@ -368,6 +369,94 @@ TEST_F(TcpSyncTest, HostilePeersAreDroppedWithAReasonAndOthersStillServed) {
   auto verify = server_db_->Verify();
   ASSERT_TRUE(verify.ok());
   EXPECT_TRUE(verify->ok());
+}
+
+// A frame of a message built by hand, as a hostile peer would.
+std::string Frame(flatbuffers::FlatBufferBuilder* builder) {
+  std::string frame(4, '\0');
+  uint32_t size = builder->GetSize();
+  for (int idx = 0; idx < 4; ++idx) {
+    frame[idx] = static_cast<char>(size >> (24 - 8 * idx));
+  }
+  frame.append(reinterpret_cast<const char*>(builder->GetBufferPointer()),
+               size);
+  return frame;
+}
+
+flatbuffers::Offset<flatbuffers::Vector<uint8_t>> Bytes(
+    flatbuffers::FlatBufferBuilder* builder, std::string_view bytes) {
+  return builder->CreateVector(reinterpret_cast<const uint8_t*>(bytes.data()),
+                               bytes.size());
+}
+
+// A peer that claims two changes, then sends only the second (its parent
+// never arrives), or sends garbage where a batch should be.
+TEST_F(TcpSyncTest, BatchesThatCannotBeStoredWholeAreRefusedByTheServer) {
+  StartServer();
+  auto source = OpenOrDie(dir_.Sub("source"));
+  std::mt19937_64 rng(13);
+  RandomEdit(source.get(), rng);
+  RandomEdit(source.get(), rng);
+  ActorState claimed = source->Actors()[0];
+  ASSERT_EQ(claimed.seq, 2u);
+  auto handshake = [&] {
+    std::string nonce(32, 'n');
+    flatbuffers::FlatBufferBuilder hello;
+    hello.Finish(wire::CreateMessage(
+        hello, wire::Body::Hello,
+        wire::CreateHello(hello, 1, Bytes(&hello, claimed.actor.AsStringView()),
+                          Bytes(&hello, nonce), false)
+            .Union()));
+    flatbuffers::FlatBufferBuilder summary;
+    std::vector<flatbuffers::Offset<wire::ActorSeq>> actors = {
+        wire::CreateActorSeq(
+            summary, Bytes(&summary, claimed.actor.AsStringView()), claimed.seq,
+            Bytes(&summary, claimed.last_hash.AsStringView()))};
+    summary.Finish(wire::CreateMessage(
+        summary, wire::Body::Summary,
+        wire::CreateSummary(summary,
+                            Bytes(&summary, source->Heads()[0].AsStringView()),
+                            summary.CreateVector(actors))
+            .Union()));
+    return Frame(&hello) + Frame(&summary);
+  };
+  struct Case {
+    const char* name;
+    std::string payload;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {"parent never arrives",
+       engine::sync::EncodeBatch({source->GetChangeAt(2)->bytes}),
+       "change 1 of 1"},
+      {"not a zstd frame", "definitely not zstd", "zstd"},
+  };
+  uint64_t sessions = 0;
+  for (const Case& test : cases) {
+    SCOPED_TRACE(test.name);
+    flatbuffers::FlatBufferBuilder changes;
+    changes.Finish(wire::CreateMessage(
+        changes, wire::Body::Changes,
+        wire::CreateChanges(changes, Bytes(&changes, test.payload), 1, true)
+            .Union()));
+    std::string bytes = handshake() + Frame(&changes);
+    int fd = Connect(server_->port());
+    ASSERT_EQ(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+    ReadUntilClosed(fd);
+    close(fd);
+    WaitForSessions(++sessions);
+    ASSERT_FALSE(server_->failures().empty());
+    EXPECT_NE(server_->failures().back().find(test.reason), std::string::npos)
+        << server_->failures().back();
+    EXPECT_EQ(server_db_->LogLength(), 0u);  // nothing half-stored
+  }
+  auto verify = server_db_->Verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok());
+  // The same replica, honestly, is served afterwards.
+  ASSERT_TRUE(Sync(source.get()).ok());
+  EXPECT_EQ(server_db_->LogLength(), 2u);
 }
 
 TEST_F(TcpSyncTest, KeysGuardTheServerAndNonLoopbackNeedsOne) {
