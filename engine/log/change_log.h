@@ -25,8 +25,9 @@ namespace weft::engine {
 using Clock = std::function<int64_t()>;  // wall clock, ms since the epoch
 
 // Reads the log entry at `position` straight from the store: verifies its
-// bytes against its hash and decodes them. Needs no lock (log entries never
-// change once written). NotFound if there is none.
+// bytes against its hash and decodes them (not when `change` is null).
+// Needs no lock (log entries never change once written). NotFound if there
+// is none.
 Status ReadLoggedChange(storage::KvStore* store, uint64_t position, Hash* hash,
                         std::string* bytes, Change* change);
 

@@ -25,12 +25,13 @@ Status ReadLoggedChange(storage::KvStore* store, uint64_t position, Hash* hash,
   if (dag::Sha256(raw) != *hash) {
     return Status::Corruption("stored change fails its hash at", at);
   }
+  bytes->assign(raw);
+  if (change == nullptr) return Status::OK();
   Result<Change> decoded = dag::DecodeChange(raw);
   if (!decoded.ok()) {
     return Status::Corruption(at + " does not decode",
                               decoded.status().message());
   }
-  bytes->assign(raw);
   *change = std::move(decoded).value();
   return Status::OK();
 }

@@ -8,7 +8,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "dag/sha256.h"
 #include "engine/engine.h"
 #include "engine/log/keys.h"
 #include "engine/sync/session.h"
@@ -48,7 +47,8 @@ class EngineHost : public sync::SyncHost {
         Hash hash;
         std::string bytes;
         WEFT_RETURN_IF_ERROR(PositionOf(mine.actor, peer_seq, &position));
-        WEFT_RETURN_IF_ERROR(ReadBytes(position, &hash, &bytes));
+        WEFT_RETURN_IF_ERROR(ReadLoggedChange(engine_->store(), position, &hash,
+                                              &bytes, nullptr));
         if (hash != peer_last) {
           equivocations->push_back("actor " + mine.actor.ToHex() + " seq " +
                                    std::to_string(peer_seq) + ": " +
@@ -74,7 +74,8 @@ class EngineHost : public sync::SyncHost {
     for (uint64_t position : positions) {
       Hash hash;
       std::string bytes;
-      WEFT_RETURN_IF_ERROR(ReadBytes(position, &hash, &bytes));
+      WEFT_RETURN_IF_ERROR(
+          ReadLoggedChange(engine_->store(), position, &hash, &bytes, nullptr));
       changes->push_back(std::move(bytes));
     }
     return Status::OK();
@@ -112,20 +113,6 @@ class EngineHost : public sync::SyncHost {
     if (!DecodePosition(value, position)) {
       return Status::Corruption("seqs: malformed entry");
     }
-    return Status::OK();
-  }
-
-  // The exact bytes of a log entry, checked against its hash.
-  Status ReadBytes(uint64_t position, Hash* hash, std::string* bytes) {
-    std::string value;
-    WEFT_RETURN_IF_ERROR(
-        engine_->store()->Get(Family::kLog, EncodePosition(position), &value));
-    std::string_view view;
-    if (!DecodeLogValue(value, hash, &view) || dag::Sha256(view) != *hash) {
-      return Status::Corruption("log entry " + std::to_string(position) +
-                                " fails its hash");
-    }
-    bytes->assign(view);
     return Status::OK();
   }
 

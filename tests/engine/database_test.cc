@@ -6,27 +6,17 @@
 #include <algorithm>
 #include <random>
 
+#include "tests/testutil/db.h"
 #include "tests/testutil/drafts.h"
 #include "tests/testutil/temp_dir.h"
 
 namespace weft {
 namespace {
 
+using testing::ExpectVerified;
+using testing::OpenOrDie;
 using testing::RandomDraft;
 using testing::TempDir;
-
-std::unique_ptr<Database> OpenOrDie(const std::string& path,
-                                    Options options = Options()) {
-  auto db = Database::Open(path, options);
-  EXPECT_TRUE(db.ok()) << db.status().ToString();
-  return db.ok() ? std::move(db).value() : nullptr;
-}
-
-void ExpectVerified(const Database& db) {
-  auto report = db.Verify();
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
-  for (const std::string& problem : report->problems) ADD_FAILURE() << problem;
-}
 
 TEST(DatabaseTest, CommitReopenReadBack) {
   TempDir dir;

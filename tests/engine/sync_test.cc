@@ -8,15 +8,16 @@
 #include <random>
 
 #include "engine/sync/batch.h"
-#include "sync_generated.h"
 #include "tests/testutil/db.h"
 #include "tests/testutil/drafts.h"
 #include "tests/testutil/temp_dir.h"
+#include "tests/testutil/wire.h"
 #include "weft/database.h"
 
 namespace weft {
 namespace {
 
+using testing::ExpectVerified;
 using testing::OpenOrDie;
 using testing::Put;
 using testing::TempDir;
@@ -98,9 +99,7 @@ TEST(SyncTest, DivergentReplicasConvergeInThreeRoundTrips) {
   EXPECT_EQ((*endpoint_a)->stats().round_trips, 1u);
   EXPECT_EQ((*endpoint_a)->stats().changes_sent, 0u);
   EXPECT_LT((*endpoint_a)->stats().bytes_sent, 1024u);
-  auto verify = b->Verify();
-  ASSERT_TRUE(verify.ok());
-  EXPECT_TRUE(verify->ok());
+  ExpectVerified(*b);
 }
 
 TEST(SyncTest, KeysAuthenticateBothWaysOrNothingIsExchanged) {
@@ -153,9 +152,7 @@ TEST(SyncTest, HostileBytesFailCleanlyAndStoreNothing) {
     }
   }
   EXPECT_EQ(a->LogLength(), 1u);
-  auto verify = a->Verify();
-  ASSERT_TRUE(verify.ok());
-  EXPECT_TRUE(verify->ok());
+  ExpectVerified(*a);
 }
 
 TEST(SyncTest, EquivocationIsReportedAndNotMerged) {
@@ -178,23 +175,6 @@ TEST(SyncTest, EquivocationIsReportedAndNotMerged) {
   EXPECT_EQ(twin->LogLength(), 2u);
 }
 
-// Frames a message of the protocol by hand, as a hostile peer would.
-std::string Frame(flatbuffers::FlatBufferBuilder* builder) {
-  std::string frame(4, '\0');
-  uint32_t size = builder->GetSize();
-  for (int idx = 0; idx < 4; ++idx)
-    frame[idx] = static_cast<char>(size >> (24 - 8 * idx));
-  frame.append(reinterpret_cast<const char*>(builder->GetBufferPointer()),
-               size);
-  return frame;
-}
-
-flatbuffers::Offset<flatbuffers::Vector<uint8_t>> Bytes(
-    flatbuffers::FlatBufferBuilder* builder, std::string_view bytes) {
-  return builder->CreateVector(reinterpret_cast<const uint8_t*>(bytes.data()),
-                               bytes.size());
-}
-
 TEST(SyncTest, AChangeWhoseParentsNeverArriveIsRefusedWhole) {
   TempDir dir;
   auto source = OpenOrDie(dir.Sub("source"));
@@ -206,41 +186,20 @@ TEST(SyncTest, AChangeWhoseParentsNeverArriveIsRefusedWhole) {
   (*endpoint)->TakeOutput();
   // Hello and a Summary claiming seq 2 of the source's actor...
   ActorState claimed = source->Actors()[0];
-  std::string nonce(32, 'n');
-  flatbuffers::FlatBufferBuilder hello;
-  hello.Finish(wire::CreateMessage(
-      hello, wire::Body::Hello,
-      wire::CreateHello(hello, 1, Bytes(&hello, claimed.actor.AsStringView()),
-                        Bytes(&hello, nonce), false)
-          .Union()));
-  flatbuffers::FlatBufferBuilder summary;
-  std::vector<flatbuffers::Offset<wire::ActorSeq>> actors = {
-      wire::CreateActorSeq(
-          summary, Bytes(&summary, claimed.actor.AsStringView()), claimed.seq,
-          Bytes(&summary, claimed.last_hash.AsStringView()))};
-  summary.Finish(wire::CreateMessage(
-      summary, wire::Body::Summary,
-      wire::CreateSummary(summary,
-                          Bytes(&summary, source->Heads()[0].AsStringView()),
-                          summary.CreateVector(actors))
-          .Union()));
-  ASSERT_TRUE((*endpoint)->Receive(Frame(&hello) + Frame(&summary)).ok());
+  ASSERT_TRUE((*endpoint)
+                  ->Receive(testing::HelloFrame(claimed.actor) +
+                            testing::SummaryFrame(source->Heads()[0], claimed))
+                  .ok());
   // ...then only the second change: its parent never comes.
-  flatbuffers::FlatBufferBuilder changes;
   std::string payload =
       engine::sync::EncodeBatch({source->GetChangeAt(2)->bytes});
-  changes.Finish(wire::CreateMessage(
-      changes, wire::Body::Changes,
-      wire::CreateChanges(changes, Bytes(&changes, payload), 1, true).Union()));
-  Status status = (*endpoint)->Receive(Frame(&changes));
+  Status status = (*endpoint)->Receive(testing::ChangesFrame(payload, 1));
   EXPECT_FALSE(status.ok());
   EXPECT_NE(status.ToString().find("change 1 of 1"), std::string::npos)
       << status.ToString();
   EXPECT_FALSE((*endpoint)->TakeOutput().empty());  // an Error for the peer
   EXPECT_EQ(victim->LogLength(), 0u);
-  auto verify = victim->Verify();
-  ASSERT_TRUE(verify.ok());
-  EXPECT_TRUE(verify->ok());
+  ExpectVerified(*victim);
 }
 
 // ---- Deterministic simulation. ----
@@ -280,9 +239,8 @@ class Simulation {
       }
     }
     for (auto& replica : replicas_) {
-      auto verify = replica->Verify();
-      ASSERT_TRUE(verify.ok());
-      EXPECT_TRUE(verify->ok()) << "seed " << seed_;
+      SCOPED_TRACE("seed " + std::to_string(seed_));
+      ExpectVerified(*replica);
     }
   }
 

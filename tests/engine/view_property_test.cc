@@ -12,6 +12,7 @@
 #include <optional>
 #include <random>
 
+#include "tests/testutil/db.h"
 #include "tests/testutil/temp_dir.h"
 #include "weft/database.h"
 
@@ -181,13 +182,7 @@ std::vector<ViewRow> ModelRows(const ViewDefinition& view,
   return rows;
 }
 
-std::string Text(const std::vector<ViewRow>& rows) {
-  std::string text;
-  for (const ViewRow& row : rows) {
-    text += row.doc + "|" + row.key + "|" + row.value + "\n";
-  }
-  return text;
-}
+using testing::RowsText;
 
 // ---- The run. ----
 
@@ -241,7 +236,7 @@ class ViewRun {
   void Check() {
     std::vector<Doc> docs = Documents(*replicas_[0]);
     for (const ViewDefinition& view : Views()) {
-      std::string expected = Text(ModelRows(view, docs));
+      std::string expected = RowsText(ModelRows(view, docs));
       std::optional<Hash> digest_on_first;
       for (size_t idx = 0; idx < replicas_.size(); ++idx) {
         Database& db = *replicas_[idx];
@@ -250,11 +245,11 @@ class ViewRun {
         ASSERT_EQ(db.Heads(), replicas_[0]->Heads());
         auto incremental = db.ViewDigest(view.name);
         ASSERT_TRUE(incremental.ok());
-        std::string rows = Text(Scan(db, view.name));
+        std::string rows = RowsText(testing::ViewRows(db, view.name));
         EXPECT_EQ(rows, expected);
         ASSERT_TRUE(db.RebuildView(view.name).ok());
         EXPECT_EQ(*db.ViewDigest(view.name), *incremental);
-        EXPECT_EQ(Text(Scan(db, view.name)), rows);
+        EXPECT_EQ(RowsText(testing::ViewRows(db, view.name)), rows);
         if (!digest_on_first) digest_on_first = *incremental;
         EXPECT_EQ(*incremental, *digest_on_first);
       }
@@ -274,16 +269,6 @@ class ViewRun {
       docs.push_back({key, json::parse(*text)});
     }
     return docs;
-  }
-
-  static std::vector<ViewRow> Scan(Database& db, const std::string& view) {
-    std::vector<ViewRow> rows;
-    Status status = db.ScanView(view, [&](const ViewRow& row) {
-      rows.push_back(row);
-      return true;
-    });
-    EXPECT_TRUE(status.ok()) << status.ToString();
-    return rows;
   }
 
   void MaybeDeclare(size_t replica) {

@@ -17,6 +17,7 @@ using nlohmann::json;
 using testing::OpenOrDie;
 using testing::Put;
 using testing::TempDir;
+using testing::ViewRows;
 
 void DeleteDoc(Database* db, const std::string& doc) {
   auto txn = db->Begin();
@@ -24,22 +25,8 @@ void DeleteDoc(Database* db, const std::string& doc) {
   ASSERT_TRUE(txn->Commit().ok());
 }
 
-std::vector<ViewRow> Rows(const Database& db, const std::string& view) {
-  std::vector<ViewRow> rows;
-  Status status = db.ScanView(view, [&](const ViewRow& row) {
-    rows.push_back(row);
-    return true;
-  });
-  EXPECT_TRUE(status.ok()) << status.ToString();
-  return rows;
-}
-
 std::string RowsText(const Database& db, const std::string& view) {
-  std::string text;
-  for (const ViewRow& row : Rows(db, view)) {
-    text += row.doc + "|" + row.key + "|" + row.value + "\n";
-  }
-  return text;
+  return testing::RowsText(ViewRows(db, view));
 }
 
 ViewDefinition Index(const std::string& name, const std::string& collection,
@@ -137,7 +124,7 @@ TEST_F(ViewTest, IndexIsBuiltThenKeptCurrentByCommits) {
   EXPECT_EQ(db_->ListViews()[0].ToJson(),
             Index("by_age", "people", {"age"}).ToJson());
   Put(db_.get(), "people/dan", R"({"age": 0})");
-  EXPECT_EQ(Rows(*db_, "by_age")[0].doc, "people/dan");
+  EXPECT_EQ(ViewRows(*db_, "by_age")[0].doc, "people/dan");
   EXPECT_EQ(
       *db_->ViewDigest("by_age"), *[&] {
         EXPECT_TRUE(db_->RebuildView("by_age").ok());
@@ -216,8 +203,8 @@ TEST_F(ViewTest, BadDefinitionsAndNamesGiveClearErrors) {
                   .IsNotFound());
   // A dropped name can be declared again and starts from nothing stale.
   ASSERT_TRUE(db_->CreateView(Index("by_age", "people", {"city"})).ok());
-  EXPECT_EQ(Rows(*db_, "by_age").size(), 5u);
-  EXPECT_EQ(Rows(*db_, "by_age")[0].key, "[null]");  // gus has no city
+  EXPECT_EQ(ViewRows(*db_, "by_age").size(), 5u);
+  EXPECT_EQ(ViewRows(*db_, "by_age")[0].key, "[null]");  // gus has no city
   for (const char* bad :
        {"[1]", "{\"a\": {\"$foo\": 1}}", "{\"a\": {\"$exists\": 1}}",
         "{\"a\": [1]}", "{\"$or\": []}", "{\"a\": {\"$gt\": 1, \"$gte\": 2}}",
@@ -525,7 +512,7 @@ TEST(ConcurrencyTest, QueriesScansAndSubscriptionsWhileAnotherThreadCommits) {
   }
   writer.join();
   EXPECT_EQ(events.load(), kCommits);
-  EXPECT_EQ(Rows(*db, "by_n").size(), 50u);
+  EXPECT_EQ(ViewRows(*db, "by_n").size(), 50u);
   auto digest = db->ViewDigest("by_n");
   ASSERT_TRUE(db->RebuildView("by_n").ok());
   EXPECT_EQ(*db->ViewDigest("by_n"), *digest);

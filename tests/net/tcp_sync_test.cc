@@ -13,14 +13,15 @@
 #include <thread>
 
 #include "engine/sync/batch.h"
-#include "sync_generated.h"
 #include "tests/testutil/db.h"
 #include "tests/testutil/temp_dir.h"
+#include "tests/testutil/wire.h"
 #include "weft/database.h"
 
 namespace weft {
 namespace {
 
+using testing::ExpectVerified;
 using testing::OpenOrDie;
 using testing::TempDir;
 
@@ -271,18 +272,17 @@ TEST_F(TcpSyncTest, InterruptedTransfersLeaveBothSidesValidAndFinishLater) {
     CuttingProxy proxy(server_->port(), 50 + rng() % 1500);
     auto stats = SyncWith(*client, "127.0.0.1", proxy.port(), quick);
     if (!stats.ok()) ++interrupted;
-    auto verify = client->Verify();
-    ASSERT_TRUE(verify.ok());
-    EXPECT_TRUE(verify->ok()) << "attempt " << attempt;
+    {
+      SCOPED_TRACE("attempt " + std::to_string(attempt));
+      ExpectVerified(*client);
+    }
     RandomEdit(client.get(), rng);  // the client goes on working meanwhile
   }
   EXPECT_GE(interrupted, 20);
   ASSERT_TRUE(Sync(client.get()).ok());
   ASSERT_TRUE(Sync(client.get()).ok());
   ExpectSameState(*client, *server_db_);
-  auto verify = server_db_->Verify();
-  ASSERT_TRUE(verify.ok());
-  EXPECT_TRUE(verify->ok());
+  ExpectVerified(*server_db_);
 }
 
 TEST_F(TcpSyncTest, HostilePeersAreDroppedWithAReasonAndOthersStillServed) {
@@ -296,22 +296,7 @@ TEST_F(TcpSyncTest, HostilePeersAreDroppedWithAReasonAndOthersStillServed) {
   auto good = OpenOrDie(dir_.Sub("good"));
 
   // A Hello of a protocol version from the future.
-  flatbuffers::FlatBufferBuilder builder;
-  std::string replica(16, 'r'), nonce(32, 'n');
-  auto hello = wire::CreateHello(
-      builder, 99,
-      builder.CreateVector(reinterpret_cast<const uint8_t*>(replica.data()),
-                           replica.size()),
-      builder.CreateVector(reinterpret_cast<const uint8_t*>(nonce.data()),
-                           nonce.size()),
-      false);
-  builder.Finish(
-      wire::CreateMessage(builder, wire::Body::Hello, hello.Union()));
-  std::string future(4, '\0');
-  future[3] = static_cast<char>(builder.GetSize());
-  future[2] = static_cast<char>(builder.GetSize() >> 8);
-  future.append(reinterpret_cast<const char*>(builder.GetBufferPointer()),
-                builder.GetSize());
+  std::string future = testing::HelloFrame(ActorId(), 99);
 
   struct Case {
     const char* name;
@@ -366,27 +351,7 @@ TEST_F(TcpSyncTest, HostilePeersAreDroppedWithAReasonAndOthersStillServed) {
     WaitForSessions(++sessions);
     EXPECT_EQ(server_db_->LogLength(), log_length);
   }
-  auto verify = server_db_->Verify();
-  ASSERT_TRUE(verify.ok());
-  EXPECT_TRUE(verify->ok());
-}
-
-// A frame of a message built by hand, as a hostile peer would.
-std::string Frame(flatbuffers::FlatBufferBuilder* builder) {
-  std::string frame(4, '\0');
-  uint32_t size = builder->GetSize();
-  for (int idx = 0; idx < 4; ++idx) {
-    frame[idx] = static_cast<char>(size >> (24 - 8 * idx));
-  }
-  frame.append(reinterpret_cast<const char*>(builder->GetBufferPointer()),
-               size);
-  return frame;
-}
-
-flatbuffers::Offset<flatbuffers::Vector<uint8_t>> Bytes(
-    flatbuffers::FlatBufferBuilder* builder, std::string_view bytes) {
-  return builder->CreateVector(reinterpret_cast<const uint8_t*>(bytes.data()),
-                               bytes.size());
+  ExpectVerified(*server_db_);
 }
 
 // A peer that claims two changes, then sends only the second (its parent
@@ -399,27 +364,8 @@ TEST_F(TcpSyncTest, BatchesThatCannotBeStoredWholeAreRefusedByTheServer) {
   RandomEdit(source.get(), rng);
   ActorState claimed = source->Actors()[0];
   ASSERT_EQ(claimed.seq, 2u);
-  auto handshake = [&] {
-    std::string nonce(32, 'n');
-    flatbuffers::FlatBufferBuilder hello;
-    hello.Finish(wire::CreateMessage(
-        hello, wire::Body::Hello,
-        wire::CreateHello(hello, 1, Bytes(&hello, claimed.actor.AsStringView()),
-                          Bytes(&hello, nonce), false)
-            .Union()));
-    flatbuffers::FlatBufferBuilder summary;
-    std::vector<flatbuffers::Offset<wire::ActorSeq>> actors = {
-        wire::CreateActorSeq(
-            summary, Bytes(&summary, claimed.actor.AsStringView()), claimed.seq,
-            Bytes(&summary, claimed.last_hash.AsStringView()))};
-    summary.Finish(wire::CreateMessage(
-        summary, wire::Body::Summary,
-        wire::CreateSummary(summary,
-                            Bytes(&summary, source->Heads()[0].AsStringView()),
-                            summary.CreateVector(actors))
-            .Union()));
-    return Frame(&hello) + Frame(&summary);
-  };
+  std::string handshake = testing::HelloFrame(claimed.actor) +
+                          testing::SummaryFrame(source->Heads()[0], claimed);
   struct Case {
     const char* name;
     std::string payload;
@@ -434,12 +380,7 @@ TEST_F(TcpSyncTest, BatchesThatCannotBeStoredWholeAreRefusedByTheServer) {
   uint64_t sessions = 0;
   for (const Case& test : cases) {
     SCOPED_TRACE(test.name);
-    flatbuffers::FlatBufferBuilder changes;
-    changes.Finish(wire::CreateMessage(
-        changes, wire::Body::Changes,
-        wire::CreateChanges(changes, Bytes(&changes, test.payload), 1, true)
-            .Union()));
-    std::string bytes = handshake() + Frame(&changes);
+    std::string bytes = handshake + testing::ChangesFrame(test.payload, 1);
     int fd = Connect(server_->port());
     ASSERT_EQ(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(bytes.size()));
@@ -451,9 +392,7 @@ TEST_F(TcpSyncTest, BatchesThatCannotBeStoredWholeAreRefusedByTheServer) {
         << server_->failures().back();
     EXPECT_EQ(server_db_->LogLength(), 0u);  // nothing half-stored
   }
-  auto verify = server_db_->Verify();
-  ASSERT_TRUE(verify.ok());
-  EXPECT_TRUE(verify->ok());
+  ExpectVerified(*server_db_);
   // The same replica, honestly, is served afterwards.
   ASSERT_TRUE(Sync(source.get()).ok());
   EXPECT_EQ(server_db_->LogLength(), 2u);

@@ -1,0 +1,70 @@
+// Sync protocol messages built by hand, as a hostile or scripted peer
+// sends them (tests that link flatbuffers and see the generated schema).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sync_generated.h"
+#include "weft/database.h"
+
+namespace weft::testing {
+
+// A message as one frame: 4-byte big-endian length, then the bytes.
+inline std::string Frame(flatbuffers::FlatBufferBuilder* builder) {
+  std::string frame(4, '\0');
+  uint32_t size = builder->GetSize();
+  for (int idx = 0; idx < 4; ++idx) {
+    frame[idx] = static_cast<char>(size >> (24 - 8 * idx));
+  }
+  frame.append(reinterpret_cast<const char*>(builder->GetBufferPointer()),
+               size);
+  return frame;
+}
+
+inline flatbuffers::Offset<flatbuffers::Vector<uint8_t>> WireBytes(
+    flatbuffers::FlatBufferBuilder* builder, std::string_view bytes) {
+  return builder->CreateVector(reinterpret_cast<const uint8_t*>(bytes.data()),
+                               bytes.size());
+}
+
+// A keyless Hello of `version` from `replica`.
+inline std::string HelloFrame(const ActorId& replica, uint32_t version = 1) {
+  std::string nonce(32, 'n');
+  flatbuffers::FlatBufferBuilder builder;
+  builder.Finish(wire::CreateMessage(
+      builder, wire::Body::Hello,
+      wire::CreateHello(builder, version,
+                        WireBytes(&builder, replica.AsStringView()),
+                        WireBytes(&builder, nonce), false)
+          .Union()));
+  return Frame(&builder);
+}
+
+// A Summary claiming `head` and one actor at `claimed`.seq.
+inline std::string SummaryFrame(const Hash& head, const ActorState& claimed) {
+  flatbuffers::FlatBufferBuilder builder;
+  std::vector<flatbuffers::Offset<wire::ActorSeq>> actors = {
+      wire::CreateActorSeq(
+          builder, WireBytes(&builder, claimed.actor.AsStringView()),
+          claimed.seq, WireBytes(&builder, claimed.last_hash.AsStringView()))};
+  builder.Finish(wire::CreateMessage(
+      builder, wire::Body::Summary,
+      wire::CreateSummary(builder, WireBytes(&builder, head.AsStringView()),
+                          builder.CreateVector(actors))
+          .Union()));
+  return Frame(&builder);
+}
+
+// The last Changes message, holding `count` changes in `payload`.
+inline std::string ChangesFrame(std::string_view payload, uint32_t count) {
+  flatbuffers::FlatBufferBuilder builder;
+  builder.Finish(wire::CreateMessage(
+      builder, wire::Body::Changes,
+      wire::CreateChanges(builder, WireBytes(&builder, payload), count, true)
+          .Union()));
+  return Frame(&builder);
+}
+
+}  // namespace weft::testing
