@@ -8,8 +8,6 @@ const char* FamilyName(Family family) {
       return "log";
     case Family::kIndex:
       return "index";
-    case Family::kHeads:
-      return "heads";
     case Family::kActors:
       return "actors";
     case Family::kDocs:

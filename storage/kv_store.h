@@ -19,17 +19,16 @@ namespace weft::storage {
 // engine/FORMAT.md for why). Keys in different families never collide; each
 // family may be tuned on its own.
 enum class Family : uint8_t {
-  kLog = 0,  // log position (big-endian u64) -> hash, encoded change bytes
+  kLog = 0,  // log position (big-endian u64) -> encoded change bytes
   kIndex,    // hash -> log position, height, end op
-  kHeads,    // hash -> empty
   kActors,   // actor -> last seq, last hash, end op
   kDocs,     // collection/key -> document state
   kViews,    // view rows and definitions
   kPeers,    // peer id -> last sync state
-  kMeta,     // format version, actor id, ...
+  kMeta,     // format version, actor id, heads, ...
   kSeqs,     // actor, seq -> log position (what a peer lacks, per actor)
 };
-constexpr int kFamilyCount = 9;
+constexpr int kFamilyCount = 8;
 const char* FamilyName(Family family);
 
 // A set of writes applied atomically by KvStore::Write. Not thread-safe.

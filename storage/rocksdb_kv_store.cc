@@ -47,9 +47,8 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   // The log and index take most writes: give them the larger memtables.
   options.compression = rocksdb::kZSTD;
   options.bottommost_compression = rocksdb::kZSTD;
-  if (family == Family::kHeads || family == Family::kActors ||
-      family == Family::kMeta || family == Family::kPeers ||
-      family == Family::kSeqs) {
+  if (family == Family::kActors || family == Family::kMeta ||
+      family == Family::kPeers || family == Family::kSeqs) {
     options.write_buffer_size = 4u << 20;  // tiny families
   } else {
     options.write_buffer_size = 32u << 20;
@@ -117,8 +116,12 @@ class RocksIterator : public Iterator {
 class RocksDbKvStore : public KvStore {
  public:
   RocksDbKvStore(std::string path, rocksdb::DB* db,
-                 std::vector<rocksdb::ColumnFamilyHandle*> handles)
-      : path_(std::move(path)), db_(db), handles_(std::move(handles)) {}
+                 std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                 std::vector<rocksdb::ColumnFamilyHandle*> foreign)
+      : path_(std::move(path)),
+        db_(db),
+        handles_(std::move(handles)),
+        foreign_(std::move(foreign)) {}
 
   ~RocksDbKvStore() override {
     // A clean close leaves no write-ahead log to replay: the next open then
@@ -127,8 +130,10 @@ class RocksDbKvStore : public KvStore {
     rocksdb::FlushOptions flush;
     flush.allow_write_stall = true;
     db_->Flush(flush, handles_).PermitUncheckedError();  // best effort
-    for (rocksdb::ColumnFamilyHandle* handle : handles_) {
-      db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    for (auto* handles : {&handles_, &foreign_}) {
+      for (rocksdb::ColumnFamilyHandle* handle : *handles) {
+        db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+      }
     }
     db_->Close().PermitUncheckedError();  // Nothing to report it to.
     delete db_;
@@ -176,8 +181,11 @@ class RocksDbKvStore : public KvStore {
   }
   std::string path_;
   rocksdb::DB* db_;
-  // Indexed by Family; the default family is opened but never used.
+  // Indexed by Family.
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  // Opened because they exist, never used: the default family, and families
+  // of another format version (whose meta entry then refuses the database).
+  std::vector<rocksdb::ColumnFamilyHandle*> foreign_;
 };
 
 }  // namespace
@@ -204,6 +212,9 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   // not grow with the number of files (history).
   options.max_open_files = 512;
   options.keep_log_file_num = 4;
+  // RocksDB's informational log rewrites every family's options on each
+  // open (tens of KB, a measurable part of opening); warnings still go in.
+  options.info_log_level = rocksdb::WARN_LEVEL;
   options.max_manifest_file_size = 64u << 20;
 
   auto cache = rocksdb::NewLRUCache(32u << 20);
@@ -219,12 +230,26 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   rocksdb::DB* db = nullptr;
   rocksdb::Status status =
       rocksdb::DB::Open(options, path, families, &handles, &db);
+  if (status.IsInvalidArgument()) {
+    // RocksDB refuses a database unless all its families are named: name
+    // those of another format too, so that its version entry can say why
+    // it is refused.
+    std::vector<std::string> existing;
+    if (rocksdb::DB::ListColumnFamilies(options, path, &existing).ok()) {
+      for (const std::string& name : existing) {
+        bool known = false;
+        for (const auto& family : families) known |= family.name == name;
+        if (!known) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+      }
+      status = rocksdb::DB::Open(options, path, families, &handles, &db);
+    }
+  }
   if (!status.ok()) return FromRocks(status, "open " + path);
-  // The default family's handle goes last; the port never uses it.
-  db->DestroyColumnFamilyHandle(handles.back()).PermitUncheckedError();
-  handles.pop_back();
+  std::vector<rocksdb::ColumnFamilyHandle*> foreign(
+      handles.begin() + kFamilyCount, handles.end());
+  handles.resize(kFamilyCount);
   return std::unique_ptr<KvStore>(
-      new RocksDbKvStore(path, db, std::move(handles)));
+      new RocksDbKvStore(path, db, std::move(handles), std::move(foreign)));
 }
 
 }  // namespace weft::storage

@@ -28,7 +28,8 @@ Result<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::KvStore* store,
     return status;
   } else if (version != kFormatVersion) {
     return Status::NotSupported("database format version " + version +
-                                " (this build reads version 1)");
+                                " (this build reads version " +
+                                std::string(kFormatVersion) + ")");
   }
   std::lock_guard<std::mutex> lock(log->mutex_);
   WEFT_RETURN_IF_ERROR(log->LoadState());
@@ -71,18 +72,16 @@ Status ChangeLog::LoadState() {
   WEFT_RETURN_IF_ERROR(it->status());
 
   heads_.clear();
-  Batch no_batch;
-  it = store_->NewIterator(Family::kHeads);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->key().size() != Hash::kSize) {
-      return Status::Corruption("heads: key is not a hash");
+  std::string heads;
+  Status status = store_->Get(Family::kMeta, kMetaHeads, &heads);
+  if (!status.IsNotFound()) {
+    WEFT_RETURN_IF_ERROR(status);
+    std::vector<HeadEntry> entries;
+    if (!DecodeHeads(heads, &entries)) {
+      return Status::Corruption("meta: malformed heads");
     }
-    Hash head = Hash::FromBytes(it->key());
-    IndexEntry entry;
-    WEFT_RETURN_IF_ERROR(LookupIndex(head, no_batch, &entry));
-    heads_[head] = entry;
+    for (const HeadEntry& head : entries) heads_[head.hash] = head.entry;
   }
-  WEFT_RETURN_IF_ERROR(it->status());
 
   log_length_ = 0;
   it = store_->NewIterator(Family::kLog);
@@ -169,13 +168,12 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
   // Every check passed: from here on the batch is committed to this change.
   ++log_length_;
   storage::WriteBatch* writes = batch->writes.get();
-  writes->Put(Family::kLog, EncodePosition(entry.position),
-              EncodeLogValue(hash, bytes));
+  writes->Put(Family::kLog, EncodePosition(entry.position), bytes);
   writes->Put(Family::kIndex, hash.AsStringView(), EncodeIndexEntry(entry));
   writes->Put(Family::kSeqs, EncodeSeqKey(change.actor, change.seq),
               EncodePosition(entry.position));
   for (const Hash& parent : change.parents) {
-    if (heads_.erase(parent) > 0) batch->removed_heads.push_back(parent);
+    heads_.erase(parent);
   }
   heads_[hash] = entry;
   actors_[change.actor] = ActorEntry{change.seq, hash, entry.end_op};
@@ -415,15 +413,14 @@ Status ChangeLog::StageReadyPending(Batch* batch, const Hash& stored,
 
 Status ChangeLog::WriteBatch(Batch* batch) {
   storage::WriteBatch* writes = batch->writes.get();
-  for (const Hash& removed : batch->removed_heads) {
-    // A head staged and superseded within this batch was never written.
-    if (!batch->staged.count(removed)) {
-      writes->Delete(Family::kHeads, removed.AsStringView());
-    }
-  }
-  for (const auto& [hash, entry] : batch->staged) {
-    if (heads_.count(hash))
-      writes->Put(Family::kHeads, hash.AsStringView(), "");
+  if (!batch->staged.empty()) {
+    std::vector<HeadEntry> heads;
+    heads.reserve(heads_.size());
+    for (const auto& [hash, entry] : heads_) heads.push_back({hash, entry});
+    std::sort(
+        heads.begin(), heads.end(),
+        [](const HeadEntry& a, const HeadEntry& b) { return a.hash < b.hash; });
+    writes->Put(Family::kMeta, kMetaHeads, EncodeHeads(heads));
   }
   std::sort(batch->touched_actors.begin(), batch->touched_actors.end());
   auto last =

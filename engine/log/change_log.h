@@ -24,10 +24,10 @@ namespace weft::engine {
 
 using Clock = std::function<int64_t()>;  // wall clock, ms since the epoch
 
-// Reads the log entry at `position` straight from the store: verifies its
-// bytes against its hash and decodes them (not when `change` is null).
-// Needs no lock (log entries never change once written). NotFound if there
-// is none.
+// Reads the log entry at `position` straight from the store, hashes its
+// bytes and decodes them (not when `change` is null). Needs no lock (log
+// entries never change once written). NotFound if there is none. Nothing
+// here checks the index: ReadAt (below) and Verify do.
 Status ReadLoggedChange(storage::KvStore* store, uint64_t position, Hash* hash,
                         std::string* bytes, Change* change);
 
@@ -64,8 +64,8 @@ class ChangeLog {
   // nothing is stored. Returns how many changes were new.
   Result<uint64_t> ReceiveAll(const std::vector<std::string>& changes,
                               const std::vector<Hash>& heads);
-  // Calls visit(position, hash, bytes) for every change in log order,
-  // each verified against its hash, until visit returns false.
+  // Calls visit(position, hash, bytes) for every change in log order
+  // (the hash computed from the bytes), until visit returns false.
   Status ForEachLogged(
       const std::function<bool(uint64_t, const Hash&, std::string_view)>& visit)
       const;
@@ -88,7 +88,6 @@ class ChangeLog {
   struct Batch {
     std::unique_ptr<storage::WriteBatch> writes;
     std::unordered_map<Hash, IndexEntry, HashHasher> staged;
-    std::vector<Hash> removed_heads;
     std::vector<ActorId> touched_actors;
   };
 
@@ -123,13 +122,12 @@ class ChangeLog {
                            ReceiveOutcome* outcome);
   // Adds the final heads and actors entries, then writes atomically.
   Status WriteBatch(Batch* batch);
-  // Reads, verifies and decodes the change at `position`; with
-  // `expected_hash`, it must be that change.
-  // Visits the log from `first_position` on; with `verify_hashes`, each
-  // entry's bytes are re-hashed first (Corruption on a mismatch).
-  Status WalkLog(uint64_t first_position, bool verify_hashes,
+  // Visits the log from `first_position` on, hashing each entry's bytes.
+  Status WalkLog(uint64_t first_position,
                  const std::function<bool(uint64_t, const Hash&,
                                           std::string_view)>& visit) const;
+  // Reads and decodes the change at `position`, checking that the index
+  // names it at that position; with `expected_hash`, it must be that change.
   Result<StoredChange> ReadAt(uint64_t position,
                               const Hash* expected_hash) const;
 

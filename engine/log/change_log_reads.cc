@@ -10,40 +10,44 @@ namespace weft::engine {
 
 using storage::Family;
 
-Status ReadLoggedChange(storage::KvStore* store, uint64_t position, Hash* hash,
-                        std::string* bytes, Change* change) {
-  std::string at = "log position " + std::to_string(position);
-  std::string value;
-  Status status = store->Get(Family::kLog, EncodePosition(position), &value);
-  if (status.IsNotFound()) return Status::NotFound("no change at", at);
-  WEFT_RETURN_IF_ERROR(status);
-  std::string_view raw;
-  if (!DecodeLogValue(value, hash, &raw)) {
-    return Status::Corruption("malformed entry at", at);
-  }
-  // Pair check: the bytes we wrote re-hash to their hash, or the disk lied.
-  if (dag::Sha256(raw) != *hash) {
-    return Status::Corruption("stored change fails its hash at", at);
-  }
-  bytes->assign(raw);
-  if (change == nullptr) return Status::OK();
-  Result<Change> decoded = dag::DecodeChange(raw);
+namespace {
+
+std::string At(uint64_t position) {
+  return "log position " + std::to_string(position);
+}
+
+Status DecodeLogged(uint64_t position, std::string_view bytes, Change* change) {
+  Result<Change> decoded = dag::DecodeChange(bytes);
   if (!decoded.ok()) {
-    return Status::Corruption(at + " does not decode",
+    return Status::Corruption(At(position) + " does not decode",
                               decoded.status().message());
   }
   *change = std::move(decoded).value();
   return Status::OK();
 }
 
+}  // namespace
+
+Status ReadLoggedChange(storage::KvStore* store, uint64_t position, Hash* hash,
+                        std::string* bytes, Change* change) {
+  std::string value;
+  Status status = store->Get(Family::kLog, EncodePosition(position), &value);
+  if (status.IsNotFound())
+    return Status::NotFound("no change at", At(position));
+  WEFT_RETURN_IF_ERROR(status);
+  *hash = dag::Sha256(value);
+  *bytes = std::move(value);
+  if (change == nullptr) return Status::OK();
+  return DecodeLogged(position, *bytes, change);
+}
+
 Result<StoredChange> ChangeLog::ReadAt(uint64_t position,
                                        const Hash* expected_hash) const {
   StoredChange stored;
-  WEFT_RETURN_IF_ERROR(ReadLoggedChange(store_, position, &stored.hash,
-                                        &stored.bytes, &stored.change));
-  std::string at = "log position " + std::to_string(position);
+  WEFT_RETURN_IF_ERROR(
+      ReadLoggedChange(store_, position, &stored.hash, &stored.bytes, nullptr));
   if (expected_hash != nullptr && *expected_hash != stored.hash) {
-    return Status::Corruption("stored change fails its hash at", at);
+    return Status::Corruption("stored change fails its hash at", At(position));
   }
   IndexEntry entry;
   Status index_status;
@@ -52,8 +56,9 @@ Result<StoredChange> ChangeLog::ReadAt(uint64_t position,
     index_status = LookupIndex(stored.hash, Batch(), &entry);
   }
   if (!index_status.ok() || entry.position != position) {
-    return Status::Corruption("index entry missing or wrong for", at);
+    return Status::Corruption("index entry missing or wrong for", At(position));
   }
+  WEFT_RETURN_IF_ERROR(DecodeLogged(position, stored.bytes, &stored.change));
   stored.position = position;
   stored.height = entry.height;
   return stored;
@@ -107,23 +112,16 @@ Result<Hash> ChangeLog::ResolveHashPrefix(std::string_view hex_prefix) const {
 }
 
 Status ChangeLog::WalkLog(
-    uint64_t first_position, bool verify_hashes,
+    uint64_t first_position,
     const std::function<bool(uint64_t, const Hash&, std::string_view)>& visit)
     const {
   auto it = store_->NewIterator(Family::kLog);
   for (it->Seek(EncodePosition(first_position)); it->Valid(); it->Next()) {
     uint64_t position;
-    Hash hash;
-    std::string_view bytes;
-    if (!DecodePosition(it->key(), &position) ||
-        !DecodeLogValue(it->value(), &hash, &bytes)) {
+    if (!DecodePosition(it->key(), &position)) {
       return Status::Corruption("log: malformed entry");
     }
-    if (verify_hashes && dag::Sha256(bytes) != hash) {
-      return Status::Corruption("stored change fails its hash at position",
-                                std::to_string(position));
-    }
-    if (!visit(position, hash, bytes)) break;
+    if (!visit(position, dag::Sha256(it->value()), it->value())) break;
   }
   return it->status();
 }
@@ -131,7 +129,7 @@ Status ChangeLog::WalkLog(
 Status ChangeLog::ScanLog(
     uint64_t first_position,
     const std::function<bool(uint64_t, const Hash&)>& visit) const {
-  return WalkLog(first_position, /*verify_hashes=*/false,
+  return WalkLog(first_position,
                  [&](uint64_t position, const Hash& hash, std::string_view) {
                    return visit(position, hash);
                  });
@@ -140,7 +138,7 @@ Status ChangeLog::ScanLog(
 Status ChangeLog::ForEachLogged(
     const std::function<bool(uint64_t, const Hash&, std::string_view)>& visit)
     const {
-  return WalkLog(1, /*verify_hashes=*/true, visit);
+  return WalkLog(1, visit);
 }
 
 uint64_t ChangeLog::LogLength() const {

@@ -34,22 +34,6 @@ bool DecodePosition(std::string_view key, uint64_t* position) {
   return true;
 }
 
-std::string EncodeLogValue(const Hash& hash, std::string_view bytes) {
-  std::string value;
-  value.reserve(Hash::kSize + bytes.size());
-  value.append(hash.AsStringView());
-  value.append(bytes);
-  return value;
-}
-
-bool DecodeLogValue(std::string_view value, Hash* hash,
-                    std::string_view* bytes) {
-  if (value.size() < Hash::kSize) return false;
-  *hash = Hash::FromBytes(value.substr(0, Hash::kSize));
-  *bytes = value.substr(Hash::kSize);
-  return true;
-}
-
 std::string EncodeIndexEntry(const IndexEntry& entry) {
   std::string value;
   value.reserve(24);
@@ -64,6 +48,32 @@ bool DecodeIndexEntry(std::string_view value, IndexEntry* entry) {
   entry->position = GetFixed64BigEndian(value.data());
   entry->height = GetFixed64BigEndian(value.data() + 8);
   entry->end_op = GetFixed64BigEndian(value.data() + 16);
+  return true;
+}
+
+std::string EncodeHeads(const std::vector<HeadEntry>& heads) {
+  std::string value;
+  value.reserve(heads.size() * (Hash::kSize + 24));
+  for (const HeadEntry& head : heads) {
+    value.append(head.hash.AsStringView());
+    value.append(EncodeIndexEntry(head.entry));
+  }
+  return value;
+}
+
+bool DecodeHeads(std::string_view value, std::vector<HeadEntry>* heads) {
+  constexpr size_t kEntrySize = Hash::kSize + 24;
+  if (value.size() % kEntrySize != 0) return false;
+  heads->clear();
+  for (size_t at = 0; at < value.size(); at += kEntrySize) {
+    HeadEntry head;
+    head.hash = Hash::FromBytes(value.substr(at, Hash::kSize));
+    if (!DecodeIndexEntry(value.substr(at + Hash::kSize, 24), &head.entry) ||
+        (!heads->empty() && !(heads->back().hash < head.hash))) {
+      return false;
+    }
+    heads->push_back(head);
+  }
   return true;
 }
 

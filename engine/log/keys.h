@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "weft/change.h"
 #include "weft/hash.h"
@@ -12,7 +13,9 @@ namespace weft::engine {
 
 constexpr std::string_view kMetaFormatVersion = "format_version";
 constexpr std::string_view kMetaActor = "actor";
-constexpr std::string_view kFormatVersion = "2";  // 2: the seqs family
+constexpr std::string_view kMetaHeads = "heads";
+// 2: the seqs family; 3: heads in meta, log values without their hash.
+constexpr std::string_view kFormatVersion = "3";
 constexpr std::string_view kMetaIdempotency = "idempotency/";
 
 // log key: position as 8 big-endian bytes, so key order is log order.
@@ -28,11 +31,6 @@ std::string EncodeSeqKey(const ActorId& actor, uint64_t seq);
 void AppendEscaped(std::string* out, std::string_view text);
 bool ReadEscaped(std::string_view* in, std::string* out);
 
-// log value: the change's hash (32 bytes), then its exact encoded bytes.
-std::string EncodeLogValue(const Hash& hash, std::string_view bytes);
-bool DecodeLogValue(std::string_view value, Hash* hash,
-                    std::string_view* bytes);
-
 // index value: position, height, end_op as three big-endian u64.
 // (ReadLoggedChange, below, reads a log entry without the log's lock.)
 struct IndexEntry {
@@ -42,6 +40,15 @@ struct IndexEntry {
 };
 std::string EncodeIndexEntry(const IndexEntry& entry);
 bool DecodeIndexEntry(std::string_view value, IndexEntry* entry);
+
+// meta `heads` value: each head's hash (32 bytes) and index entry, in hash
+// order.
+struct HeadEntry {
+  Hash hash;
+  IndexEntry entry;
+};
+std::string EncodeHeads(const std::vector<HeadEntry>& heads);
+bool DecodeHeads(std::string_view value, std::vector<HeadEntry>* heads);
 
 // actors value: seq (u64), last hash (32 bytes), end_op (u64).
 struct ActorEntry {

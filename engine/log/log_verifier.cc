@@ -30,9 +30,11 @@ struct Derived {
   std::map<ActorId, ActorEntry> actors;
 };
 
-void CheckEntry(storage::KvStore* store, uint64_t position, const Hash& hash,
-                std::string_view bytes, Derived* derived,
-                std::vector<std::string>* problems) {
+// `indexed` is the hash the index names for this position, if any.
+void CheckEntry(uint64_t position, const Hash* indexed, std::string_view bytes,
+                Derived* derived, std::vector<std::string>* problems) {
+  Hash actual = dag::Sha256(bytes);
+  const Hash& hash = indexed != nullptr ? *indexed : actual;
   std::string at =
       "log position " + std::to_string(position) + " (" + hash.Short() + "): ";
   // Its children may name it even if its bytes are bad.
@@ -40,7 +42,9 @@ void CheckEntry(storage::KvStore* store, uint64_t position, const Hash& hash,
     problems->push_back(at + "change appears twice in the log");
   }
   Result<Change> change = Status::NotFound("");
-  if (dag::Sha256(bytes) != hash) {
+  if (indexed == nullptr) {
+    problems->push_back(at + "no index entry names this position");
+  } else if (actual != *indexed) {
     problems->push_back(at + "bytes do not hash to their key");
   } else if (change = dag::DecodeChange(bytes); !change.ok()) {
     problems->push_back(at + "does not decode: " + change.status().message());
@@ -48,12 +52,6 @@ void CheckEntry(storage::KvStore* store, uint64_t position, const Hash& hash,
   if (!change.ok()) {
     derived->complete = false;
     return;
-  }
-  std::string value;
-  IndexEntry entry;
-  if (!store->Get(Family::kIndex, hash.AsStringView(), &value).ok() ||
-      !DecodeIndexEntry(value, &entry) || entry.position != position) {
-    problems->push_back(at + "index entry missing or disagrees with the log");
   }
   for (const Hash& parent : change->parents) {
     auto parent_position = derived->position_of.find(parent);
@@ -76,10 +74,21 @@ void CheckEntry(storage::KvStore* store, uint64_t position, const Hash& hash,
 void CheckHeadsAndActors(storage::KvStore* store, const Derived& derived,
                          std::vector<std::string>* problems) {
   std::set<Hash> stored_heads;
-  auto it = store->NewIterator(Family::kHeads);
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    if (it->key().size() == Hash::kSize) {
-      stored_heads.insert(Hash::FromBytes(it->key()));
+  std::string value;
+  std::vector<HeadEntry> heads;
+  Status status = store->Get(Family::kMeta, kMetaHeads, &value);
+  if (!status.ok() && !status.IsNotFound()) {
+    problems->push_back("heads: " + status.ToString());
+  } else if (!DecodeHeads(value, &heads)) {
+    problems->push_back("heads: the stored set is malformed");
+  }
+  for (const HeadEntry& head : heads) {
+    stored_heads.insert(head.hash);
+    auto position = derived.position_of.find(head.hash);
+    if (position == derived.position_of.end() ||
+        position->second != head.entry.position) {
+      problems->push_back("heads: " + head.hash.Short() +
+                          " is stored with a wrong log position");
     }
   }
   if (stored_heads != derived.heads) {
@@ -89,7 +98,7 @@ void CheckHeadsAndActors(storage::KvStore* store, const Derived& derived,
                         " (or different ones)");
   }
   uint64_t stored_actors = 0;
-  it = store->NewIterator(Family::kActors);
+  auto it = store->NewIterator(Family::kActors);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ++stored_actors;
     ActorEntry entry;
@@ -117,15 +126,28 @@ Result<VerifyReport> ChangeLog::Verify() const {
   std::lock_guard<std::mutex> lock(mutex_);  // no commit may interleave
   VerifyReport report;
   Derived derived;
+  // The log keeps no hashes: the index says which change each position is.
+  std::unordered_map<uint64_t, Hash> indexed;
+  uint64_t index_entries = 0;
+  auto it = store_->NewIterator(Family::kIndex);
+  for (it->SeekToFirst(); it->Valid(); it->Next(), ++index_entries) {
+    IndexEntry entry;
+    if (it->key().size() != Hash::kSize ||
+        !DecodeIndexEntry(it->value(), &entry)) {
+      report.problems.push_back("index: malformed entry");
+    } else if (!indexed.emplace(entry.position, Hash::FromBytes(it->key()))
+                    .second) {
+      report.problems.push_back("index: two changes at log position " +
+                                std::to_string(entry.position));
+    }
+  }
+  WEFT_RETURN_IF_ERROR(it->status());
   uint64_t expected_position = 1;
-  auto it = store_->NewIterator(Family::kLog);
+  it = store_->NewIterator(Family::kLog);
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected_position) {
     uint64_t position;
-    Hash hash;
-    std::string_view bytes;
-    if (!DecodePosition(it->key(), &position) ||
-        !DecodeLogValue(it->value(), &hash, &bytes)) {
-      report.problems.push_back("log: malformed entry after position " +
+    if (!DecodePosition(it->key(), &position)) {
+      report.problems.push_back("log: malformed key after position " +
                                 std::to_string(expected_position - 1));
       continue;
     }
@@ -135,15 +157,16 @@ Result<VerifyReport> ChangeLog::Verify() const {
           " missing (next is " + std::to_string(position) + ")");
       expected_position = position;
     }
-    CheckEntry(store_, position, hash, bytes, &derived, &report.problems);
+    auto hash = indexed.find(position);
+    CheckEntry(position, hash == indexed.end() ? nullptr : &hash->second,
+               it->value(), &derived, &report.problems);
     ++report.changes_checked;
   }
   WEFT_RETURN_IF_ERROR(it->status());
-  WEFT_ASSIGN_OR_RETURN(uint64_t index, CountKeys(store_, Family::kIndex));
-  if (index != report.changes_checked) {
+  if (index_entries != report.changes_checked) {
     report.problems.push_back(
         "the log holds " + std::to_string(report.changes_checked) +
-        " changes but the index " + std::to_string(index));
+        " changes but the index " + std::to_string(index_entries));
   }
   WEFT_ASSIGN_OR_RETURN(uint64_t seqs, CountKeys(store_, Family::kSeqs));
   if (seqs != report.changes_checked) {

@@ -308,6 +308,11 @@ TEST(ChangeLogTest, UnknownFormatVersionIsNotSupported) {
   auto log = ChangeLog::Open(store.get(), Options(), ActorFromSeed(1),
                              [] { return int64_t{0}; });
   EXPECT_TRUE(log.status().IsNotSupported()) << log.status().ToString();
+  EXPECT_NE(log.status().ToString().find("format version 99 (this build "
+                                         "reads version " +
+                                         std::string(kFormatVersion) + ")"),
+            std::string::npos)
+      << log.status().ToString();
 }
 
 TEST(ChangeLogTest, ResolvesAbbreviatedHashes) {

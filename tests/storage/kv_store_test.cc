@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 
+#include "rocksdb/db.h"
 #include "storage/memory_kv_store.h"
 #include "storage/rocksdb_kv_store.h"
 #include "tests/testutil/temp_dir.h"
@@ -43,7 +44,7 @@ TEST_P(KvStoreTest, BatchIsAtomicAndFamiliesAreSeparate) {
   ASSERT_TRUE(store_->Get(Family::kLog, "k", &value).ok());
   EXPECT_EQ(value, "in log");
   EXPECT_TRUE(store_->Get(Family::kMeta, "gone", &value).IsNotFound());
-  EXPECT_TRUE(store_->Get(Family::kHeads, "k", &value).IsNotFound());
+  EXPECT_TRUE(store_->Get(Family::kActors, "k", &value).IsNotFound());
 }
 
 TEST_P(KvStoreTest, IteratorSeeksAndOrders) {
@@ -155,6 +156,43 @@ TEST(RocksDbKvStoreTest, DataSurvivesReopen) {
   std::string value;
   ASSERT_TRUE((*store)->Get(Family::kPeers, "p", &value).ok());
   EXPECT_EQ(value, "state");
+}
+
+// A database written by another format version may have families this
+// build does not know (format 2 had `heads`): it still opens, so that its
+// version entry can say why the engine refuses it, and the family is kept.
+TEST(RocksDbKvStoreTest, OpensDatabaseWithUnknownFamily) {
+  testing::TempDir dir;
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.Sub("db"), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    rocksdb::ColumnFamilyHandle* heads = nullptr;
+    ASSERT_TRUE(
+        db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "heads", &heads)
+            .ok());
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(heads).ok());
+  }
+  {
+    auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto batch = (*store)->NewBatch();
+    batch->Put(Family::kMeta, "k", "v");
+    ASSERT_TRUE((*store)->Write(batch.get(), false).ok());
+  }
+  std::vector<std::string> families;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(),
+                                              dir.Sub("db"), &families)
+                  .ok());
+  EXPECT_NE(std::find(families.begin(), families.end(), "heads"),
+            families.end());
+  auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  std::string value;
+  ASSERT_TRUE((*store)->Get(Family::kMeta, "k", &value).ok());
+  EXPECT_EQ(value, "v");
 }
 
 }  // namespace
