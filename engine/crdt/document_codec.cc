@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "dag/base/hex.h"
 #include "dag/base/varint.h"
 #include "dag/change_codec.h"
 #include "engine/crdt/document.h"
@@ -381,13 +382,10 @@ nlohmann::json ScalarJson(const Scalar& value) {
     case 4:
       return std::get<std::string>(value);
     default: {
-      static constexpr char kDigits[] = "0123456789abcdef";
-      std::string hex;
-      for (unsigned char byte : std::get<Bytes>(value).data) {
-        hex.push_back(kDigits[byte >> 4]);
-        hex.push_back(kDigits[byte & 0xf]);
-      }
-      return nlohmann::json{{"$bytes", hex}};
+      const std::string& bytes = std::get<Bytes>(value).data;
+      return nlohmann::json{
+          {"$bytes", hex::Encode(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                 bytes.size())}};
     }
   }
 }

@@ -30,7 +30,7 @@ Status CheckKey(const std::string& key) {
 
 Status SetValue(Transaction* txn, std::string_view doc, const std::string& path,
                 const json& value) {
-  if (value.is_object()) {
+  if (value.is_object() && !engine::IsBytesJson(value)) {
     WEFT_RETURN_IF_ERROR(txn->Make(doc, path, ObjectType::kMap));
     for (const auto& [key, child] : value.items()) {
       WEFT_RETURN_IF_ERROR(CheckKey(key));
@@ -42,7 +42,7 @@ Status SetValue(Transaction* txn, std::string_view doc, const std::string& path,
     WEFT_RETURN_IF_ERROR(txn->Make(doc, path, ObjectType::kList));
     uint64_t index = 0;
     for (const json& element : value) {
-      if (element.is_structured()) {
+      if (element.is_structured() && !engine::IsBytesJson(element)) {
         return Status::InvalidArgument(
             "objects and arrays inside arrays are not supported yet");
       }

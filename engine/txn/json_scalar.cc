@@ -1,6 +1,12 @@
 #include "engine/txn/json_scalar.h"
 
+#include "dag/base/hex.h"
+
 namespace weft::engine {
+
+bool IsBytesJson(const nlohmann::json& value) {
+  return value.is_object() && value.size() == 1 && value.contains("$bytes");
+}
 
 Result<Scalar> ScalarFromJson(const nlohmann::json& value) {
   using nlohmann::json;
@@ -20,6 +26,22 @@ Result<Scalar> ScalarFromJson(const nlohmann::json& value) {
       return Scalar(value.get<double>());
     case json::value_t::string:
       return Scalar(value.get<std::string>());
+    case json::value_t::object:
+      if (IsBytesJson(value)) {
+        const json& digits = value["$bytes"];
+        std::string text = digits.is_string() ? digits.get<std::string>() : "";
+        Bytes bytes;
+        bytes.data.resize(text.size() / 2);
+        if (!digits.is_string() || text.size() % 2 != 0 ||
+            !hex::Decode(text, reinterpret_cast<uint8_t*>(bytes.data.data()),
+                         bytes.data.size())) {
+          return Status::InvalidArgument(
+              "$bytes takes a string of hex digit pairs",
+              digits.dump().substr(0, 100));
+        }
+        return Scalar(std::move(bytes));
+      }
+      [[fallthrough]];
     default:
       return Status::InvalidArgument("not a scalar (an object or array)",
                                      value.dump().substr(0, 100));

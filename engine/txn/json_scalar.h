@@ -7,8 +7,13 @@
 
 namespace weft::engine {
 
-// null, booleans, int64 integers, doubles and strings. InvalidArgument for
-// objects, arrays and integers beyond int64.
+// True for {"$bytes": ...}: the JSON form of a byte string, as documents
+// render one ({"$bytes": "01ff"}, lowercase or uppercase hex digits).
+bool IsBytesJson(const nlohmann::json& value);
+
+// null, booleans, int64 integers, doubles, strings and {"$bytes": hex}.
+// InvalidArgument for other objects, arrays, integers beyond int64 and
+// malformed hex.
 Result<Scalar> ScalarFromJson(const nlohmann::json& value);
 
 }  // namespace weft::engine

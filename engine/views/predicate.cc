@@ -38,7 +38,7 @@ Result<Predicate> FromJsonObject(const json& object, size_t depth);
 // The conditions on one path: a scalar (equality) or an operator object.
 Result<Predicate> FromCondition(const std::string& path, const json& value) {
   WEFT_RETURN_IF_ERROR(CheckPath(path));
-  if (!value.is_object()) {
+  if (!value.is_object() || engine::IsBytesJson(value)) {
     WEFT_ASSIGN_OR_RETURN(Scalar scalar, ScalarFromJson(value, path));
     return Predicate::Equals(path, std::move(scalar));
   }

@@ -87,6 +87,34 @@ class ViewTest : public ::testing::Test {
   std::unique_ptr<Database> db_;
 };
 
+// Byte strings have a JSON form, {"$bytes": hex}, accepted wherever JSON
+// values are: whole documents, arrays, predicates (scan and index).
+TEST_F(ViewTest, BytesInJsonDocumentsAndPredicates) {
+  Put(db_.get(), "people/eve",
+      R"({"key": {"$bytes": "00FFa1"}, "keys": [{"$bytes": ""}]})");
+  auto text = db_->GetJson("people/eve");
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(nlohmann::json::parse(*text),
+            nlohmann::json::parse(
+                R"({"key": {"$bytes": "00ffa1"}, "keys": [{"$bytes": ""}]})"));
+  EXPECT_EQ(FindDocs(*db_, R"({"key": {"$bytes": "00ffa1"}})"),
+            std::vector<std::string>{"people/eve"});
+  EXPECT_TRUE(FindDocs(*db_, R"({"key": {"$bytes": "00ffa2"}})").empty());
+  ASSERT_TRUE(db_->CreateView(Index("by_key", "people", {"key"})).ok());
+  EXPECT_EQ(FindDocs(*db_, R"({"key": {"$bytes": "00ffa1"}})"),
+            std::vector<std::string>{"people/eve"});
+  for (const char* bad :
+       {R"({"$bytes": "abc"})", R"({"$bytes": "zz"})", R"({"$bytes": 12})"}) {
+    auto txn = db_->Begin();
+    Status status = txn->SetJson("people/eve", "key", bad);
+    EXPECT_TRUE(status.IsInvalidArgument()) << bad << status.ToString();
+    EXPECT_NE(status.ToString().find("hex digit pairs"), std::string::npos)
+        << status.ToString();
+    EXPECT_FALSE(
+        Predicate::FromJson(std::string(R"({"key": )") + bad + "}").ok());
+  }
+}
+
 TEST_F(ViewTest, IndexIsBuiltThenKeptCurrentByCommits) {
   std::vector<ViewBuildProgress> progress;
   ASSERT_TRUE(db_->CreateView(Index("by_age", "people", {"age"}),

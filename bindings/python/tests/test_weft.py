@@ -39,6 +39,25 @@ class WeftTest(unittest.TestCase):
         self.assertEqual(self.db.heads(), [txn.hash])
         self.assertEqual(next(self.db.log())["hash"], txn.hash)
 
+    def test_bytes_values(self):
+        blob = bytes([0, 1, 254, 255])
+        self.db.put("files/1", {"data": blob, "parts": [b"", b"x"],
+                                "name": "raw"})
+        self.assertEqual(self.db.get("files/1"), {
+            "data": blob, "parts": [b"", b"x"], "name": "raw"})
+        self.assertEqual(self.db.get("files/1", "data"), blob)
+        with self.db.transaction() as txn:
+            txn.set("files/1", "data", bytearray(b"\x07"))
+            txn.set_add("files/1", "tags", b"\x00")
+        self.assertEqual(self.db.get("files/1", "data"), b"\x07")
+        self.assertEqual(self.db.get("files/1", "tags"), [b"\x00"])
+        found = list(self.db.find("files", {"data": b"\x07"}))
+        self.assertEqual(found, [("files/1", self.db.get("files/1"))])
+        with self.assertRaises(TypeError):  # not a weft value
+            self.db.put("files/2", {"x": {1, 2}})
+        with self.assertRaises(TypeError):  # JSON has no NaN
+            self.db.put("files/2", {"x": float("nan")})
+
     def test_errors_are_exceptions_with_messages(self):
         with self.assertRaises(weft.NotFound) as caught:
             self.db.get("todo/none")

@@ -9,14 +9,17 @@
         for doc, value in db.find("todos", {"views": {"$gte": 1}}):
             print(doc, value)
 
-Values are what JSON holds: dict, list, str, int, float, bool, None.
+Values are what JSON holds — dict, list, str, int, float, bool, None — and
+bytes (stored as a byte string; in JSON, {"$bytes": "hex"}).
 Errors raise weft.Error (or a subclass: NotFound, InvalidArgument,
 AlreadyExists, Conflict, Busy, Corruption, IOError_) with the library's
-message. The shared library is found through $WEFT_LIB, else next to the
-package, else in the build tree.
+message. The shared library (libweft.so) is found through $WEFT_LIB, else
+next to the package, else in the build tree, else where the system's loader
+finds it (after `cmake --install`).
 """
 
 import ctypes
+import ctypes.util
 import json
 import os
 import threading
@@ -72,14 +75,18 @@ _ERRORS = {1: NotFound, 2: Corruption, 4: InvalidArgument, 5: IOError_,
 def _load() -> ctypes.CDLL:
     here = os.path.dirname(os.path.abspath(__file__))
     candidates = [os.environ.get("WEFT_LIB", ""),
-                  os.path.join(here, "libweft_c.so"),
+                  os.path.join(here, "libweft.so"),
                   os.path.join(here, "..", "..", "..", "build", "release",
-                               "libweft_c.so")]
+                               "lib", "libweft.so")]
     for path in candidates:
         if path and os.path.exists(path):
             return ctypes.CDLL(path)
-    raise ImportError("libweft_c.so not found: set WEFT_LIB to its path "
-                      "(build/release/libweft_c.so after a build)")
+    # An installed libweft (cmake --install) is found by the loader.
+    found = ctypes.util.find_library("weft")
+    if found:
+        return ctypes.CDLL(found)
+    raise ImportError("libweft.so not found: set WEFT_LIB to its path "
+                      "(build/release/lib/libweft.so after a build)")
 
 
 _lib = _load()
@@ -157,11 +164,29 @@ def _text(value: Optional[str]) -> Optional[bytes]:
     return value.encode("utf-8", "surrogatepass")
 
 
+def _bytes_to_json(value: Any) -> Dict[str, str]:
+    # bytes travel as {"$bytes": "hex"}, the form documents render them in.
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"$bytes": bytes(value).hex()}
+    raise TypeError(f"{type(value).__name__} is not a weft value")
+
+
 def _json(value: Any) -> bytes:
     try:
-        return json.dumps(value).encode()
+        return json.dumps(value, default=_bytes_to_json,
+                          allow_nan=False).encode()
     except (TypeError, ValueError) as error:
         raise TypeError(f"not a JSON value: {error}") from None
+
+
+def _bytes_from_json(obj: Dict[str, Any]) -> Any:
+    if len(obj) == 1 and isinstance(obj.get("$bytes"), str):
+        return bytes.fromhex(obj["$bytes"])
+    return obj
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, object_hook=_bytes_from_json)
 
 
 def _take(pointer: ctypes.c_void_p) -> Optional[str]:
@@ -207,6 +232,8 @@ class Transaction:
         _call(_lib.weft_txn_put_json, self._live(), _text(doc), _json(value))
 
     def set(self, doc: str, path: str, value: Any) -> None:
+        """Sets the value at a dotted path ("address.city"); maps on the
+        way are made. A dict or list value becomes a map or list."""
         _call(_lib.weft_txn_set_json, self._live(), _text(doc), _text(path),
               _json(value))
 
@@ -215,30 +242,38 @@ class Transaction:
         _call(_lib.weft_txn_delete, self._live(), _text(doc), _text(path))
 
     def increment(self, doc: str, path: str, delta: int = 1) -> None:
+        """Adds delta to the counter at path (made if missing)."""
         if not isinstance(delta, int):
             raise TypeError("delta is an int")
         _call(_lib.weft_txn_increment, self._live(), _text(doc), _text(path),
               delta)
 
     def set_add(self, doc: str, path: str, member: Any) -> None:
+        """Adds a member to the set at path (add-wins on concurrent
+        removes)."""
         _call(_lib.weft_txn_set_add, self._live(), _text(doc), _text(path),
               _json(member))
 
     def set_remove(self, doc: str, path: str, member: Any) -> None:
+        """Removes a member from the set at path."""
         _call(_lib.weft_txn_set_remove, self._live(), _text(doc), _text(path),
               _json(member))
 
     def list_insert(self, doc: str, path: str, index: int, value: Any) -> None:
+        """Inserts value before position index of the list at path."""
         _call(_lib.weft_txn_list_insert, self._live(), _text(doc), _text(path),
               index, _json(value))
 
     def list_delete(self, doc: str, path: str, index: int,
                     count: int = 1) -> None:
+        """Deletes count elements of the list at path from index on."""
         _call(_lib.weft_txn_list_delete, self._live(), _text(doc), _text(path),
               index, count)
 
     def splice_text(self, doc: str, path: str, position: int,
                     delete_count: int, insert: str) -> None:
+        """Edits the text at path: deletes delete_count characters at
+        position (in code points), then inserts insert there."""
         _call(_lib.weft_txn_splice_text, self._live(), _text(doc), _text(path),
               position, delete_count, _text(insert))
 
@@ -250,6 +285,7 @@ class Transaction:
         return self.hash
 
     def abort(self) -> None:
+        """Drops every edit. Finishing twice is harmless."""
         if self._handle:
             _lib.weft_txn_abort(self._handle)
             self._handle = None
@@ -276,9 +312,11 @@ class Server:
 
     @property
     def port(self) -> int:
+        """The port it listens on (useful after serving on port 0)."""
         return _lib.weft_server_port(self._handle)
 
     def stop(self) -> None:
+        """Stops serving and waits for the thread. Idempotent."""
         if self._handle:
             _lib.weft_server_stop(self._handle)
             self._handle = None
@@ -304,6 +342,7 @@ class Database:
         return self._handle
 
     def close(self) -> None:
+        """Closes the database. Idempotent; later calls raise."""
         if self._handle:
             _lib.weft_close(self._handle)
             self._handle = None
@@ -331,8 +370,8 @@ class Database:
 
     def get(self, doc: str, path: Optional[str] = None) -> Any:
         """The document (or the value at path). NotFound if absent."""
-        return json.loads(_call_out(_lib.weft_get_json, self._live(),
-                                    _text(doc), _text(path)))
+        return _loads(_call_out(_lib.weft_get_json, self._live(),
+                                _text(doc), _text(path)))
 
     def find(self, collection: str, where: Optional[Dict[str, Any]] = None,
              order_by: Optional[str] = None, descending: bool = False,
@@ -351,38 +390,44 @@ class Database:
                 if step == 0:
                     return
                 yield (_lib.weft_iter_doc(handle).decode(),
-                       json.loads(_lib.weft_iter_json(handle)))
+                       _loads(_lib.weft_iter_json(handle)))
         finally:
             _lib.weft_iter_free(handle)
 
     def explain(self, collection: str,
                 where: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
-        return json.loads(_call_out(
+        """How find() would run: index or scan, and why."""
+        return _loads(_call_out(
             _lib.weft_explain, self._live(), _text(collection),
             None if where is None else _json(where)))
 
     def create_view(self, definition: Dict[str, Any]) -> None:
+        """Declares a view (index, aggregate or projection) and builds it."""
         _call(_lib.weft_view_create, self._live(), _json(definition))
 
     def drop_view(self, name: str) -> None:
+        """Removes a view and its rows."""
         _call(_lib.weft_view_drop, self._live(), _text(name))
 
     def rebuild_view(self, name: str) -> None:
+        """Rebuilds a view's rows from the documents."""
         _call(_lib.weft_view_rebuild, self._live(), _text(name))
 
     def views(self) -> List[Dict[str, Any]]:
-        return json.loads(_call_out(_lib.weft_view_list, self._live()))
+        """The declared views with their state."""
+        return _loads(_call_out(_lib.weft_view_list, self._live()))
 
     def view_rows(self, name: str) -> List[Dict[str, Any]]:
-        return json.loads(_call_out(_lib.weft_view_rows, self._live(),
-                                    _text(name)))
+        """A view's rows, in key order."""
+        return _loads(_call_out(_lib.weft_view_rows, self._live(),
+                                _text(name)))
 
     def subscribe(self, kind: str, name: str,
                   callback: Callable[[Dict[str, Any]], None]) -> int:
         """Calls callback(event) for each committed change touching a
         "document", "collection" or "view"; returns an id."""
         def trampoline(_user_data, event_json):
-            callback(json.loads(event_json))
+            callback(_loads(event_json))
         c_callback = _CALLBACK(trampoline)
         sub_id = ctypes.c_uint64()
         _call(_lib.weft_subscribe, self._live(), _text(kind), _text(name),
@@ -392,36 +437,44 @@ class Database:
         return sub_id.value
 
     def unsubscribe(self, sub_id: int) -> None:
+        """Ends a subscription; its callback is not called again."""
         _call(_lib.weft_unsubscribe, self._live(), sub_id)
         with self._lock:
             self._callbacks.pop(sub_id, None)
 
     def status(self) -> Dict[str, Any]:
-        return json.loads(_call_out(_lib.weft_status, self._live()))
+        """Log length, heads, actors, views and their lag, size on disk."""
+        return _loads(_call_out(_lib.weft_status, self._live()))
 
     def heads(self) -> List[str]:
-        return json.loads(_call_out(_lib.weft_heads, self._live()))
+        """The hashes of the changes nothing else builds on yet."""
+        return _loads(_call_out(_lib.weft_heads, self._live()))
 
     def log(self) -> Iterator[Dict[str, Any]]:
         """The log's changes, oldest first."""
         for position in range(1, self.status()["log_length"] + 1):
-            yield json.loads(_call_out(_lib.weft_change_at, self._live(),
-                                       position))
+            yield _loads(_call_out(_lib.weft_change_at, self._live(),
+                                   position))
 
     def export(self, path: str) -> None:
+        """Writes a self-verifying bundle of the whole log to path."""
         _call(_lib.weft_export, self._live(), _text(path))
 
     def import_(self, path: str) -> None:
+        """Merges a bundle (verified first; importing twice changes
+        nothing)."""
         _call(_lib.weft_import, self._live(), _text(path))
 
     def sync(self, host: str, port: int,
              key: Optional[str] = None) -> Dict[str, Any]:
         """Syncs once with a server; returns the exchange's figures."""
-        return json.loads(_call_out(_lib.weft_sync, self._live(), _text(host),
-                                    port, _text(key)))
+        return _loads(_call_out(_lib.weft_sync, self._live(), _text(host),
+                                port, _text(key)))
 
     def serve(self, address: str = "127.0.0.1", port: int = 0,
               key: Optional[str] = None) -> Server:
+        """Serves sync on address:port (port 0: any free one). Without a
+        key only loopback addresses are allowed."""
         handle = ctypes.c_void_p()
         _call(_lib.weft_serve, self._live(), _text(address), port, _text(key),
               ctypes.byref(handle))
