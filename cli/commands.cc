@@ -289,6 +289,28 @@ std::vector<std::string> SplitCommandLine(const std::string& line) {
   return words;
 }
 
+bool OpensMoreThanItCloses(const std::string& text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t at = 0; at < text.size(); ++at) {
+    char c = text[at];
+    if (in_string) {
+      if (c == '\\') {
+        ++at;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return depth > 0;
+}
+
 int RunCommand(Database& db, const std::vector<std::string>& args,
                const Output& output) {
   const Command* command = FindCommand(args[0]);

@@ -27,6 +27,10 @@ bool IsKnownCommand(const std::string& name);
 // Splits a shell line into arguments on blanks, except that a command's
 // JSON or text argument keeps the rest of the line whole.
 std::vector<std::string> SplitCommandLine(const std::string& line);
+// True while `text` opens more JSON objects or arrays ({, [) than it
+// closes, outside strings: the shell then reads the next line as more of
+// the same command (multi-line JSON values).
+bool OpensMoreThanItCloses(const std::string& text);
 // The same for arguments that came split (argv): the tail is re-joined.
 std::vector<std::string> JoinRawTail(std::vector<std::string> args);
 // Runs one command (args[0] is its name) on `db`.

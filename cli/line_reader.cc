@@ -19,9 +19,9 @@ namespace {
 // completer through this pointer (one LineReader at a time).
 LineReader::Completer* active_completer = nullptr;
 std::vector<std::string> pending_matches;
-volatile sig_atomic_t interrupted = 0;
+volatile sig_atomic_t sigint_seen = 0;
 
-void OnInterrupt(int) { interrupted = 1; }
+void OnInterrupt(int) { sigint_seen = 1; }
 
 // libedit reads keys through this. An interrupted read (Ctrl-C) ends the
 // line at once; ReadLine then drops it. (libedit's own reader retries an
@@ -29,7 +29,7 @@ void OnInterrupt(int) { interrupted = 1; }
 int ReadKey(FILE* /*stream*/) {
   unsigned char key;
   while (true) {
-    if (interrupted) return '\n';
+    if (sigint_seen) return '\n';
     ssize_t got = read(STDIN_FILENO, &key, 1);
     if (got == 1) return key;
     if (got == 0) return EOF;
@@ -81,25 +81,26 @@ LineReader::~LineReader() {
 }
 
 std::optional<std::string> LineReader::ReadLine(const std::string& prompt) {
-  interrupted = 0;
+  sigint_seen = 0;
+  interrupted_ = false;
   char* raw = readline(prompt.c_str());
-  if (raw == nullptr) {
-    if (interrupted) {
-      std::fputs("^C\n", stdout);
-      return std::string();
-    }
-    return std::nullopt;
+  std::optional<std::string> line;
+  if (raw != nullptr) {
+    line = raw;
+    std::free(raw);
   }
-  std::string line(raw);
-  std::free(raw);
-  if (interrupted) {  // Ctrl-C seen while reading: drop the line
+  if (sigint_seen) {  // Ctrl-C seen while reading: drop the line
+    interrupted_ = true;
     std::fputs("^C\n", stdout);
     return std::string();
   }
-  if (line.find_first_not_of(" \t") != std::string::npos) {
-    add_history(line.c_str());
-  }
   return line;
+}
+
+void LineReader::AddHistory(const std::string& entry) {
+  if (entry.find_first_not_of(" \t") != std::string::npos) {
+    add_history(entry.c_str());
+  }
 }
 
 }  // namespace weft::cli

@@ -20,11 +20,15 @@ class LineReader {
   ~LineReader();
 
   // The next line, or nullopt at end of input. A Ctrl-C cancels the line
-  // being typed and returns "" (an empty line).
+  // being typed: it returns "" and interrupted() is then true.
   std::optional<std::string> ReadLine(const std::string& prompt);
+  bool interrupted() const { return interrupted_; }
+  // Remembers one command (blank ones are not) in the history.
+  void AddHistory(const std::string& entry);
 
  private:
   std::string history_path_;
+  bool interrupted_ = false;
 };
 
 }  // namespace weft::cli

@@ -51,6 +51,11 @@ bool ParseArgs(int argc, char** argv, Invocation* invocation) {
   return true;
 }
 
+bool IsComment(const std::string& line) {
+  size_t first = line.find_first_not_of(" \t");
+  return first != std::string::npos && line[first] == '#';
+}
+
 // Runs one shell line; returns its exit code (kExitOk for blank lines).
 int RunLine(weft::Database& db, const std::string& line,
             const weft::cli::Output& output, bool* quit) {
@@ -99,12 +104,22 @@ int RunInteractive(weft::Database& db, const Invocation& invocation) {
         return Complete(db, word, line);
       });
   std::string prompt = "weft:" + invocation.db_path + "> ";
+  // Lines that leave a JSON object or array open continue on the next.
+  std::string more(prompt.size() > 5 ? prompt.size() - 5 : 0, ' ');
+  more += "...> ";
   bool quit = false;
   while (!quit) {
-    std::optional<std::string> line = reader.ReadLine(prompt);
-    if (!line) break;
+    std::optional<std::string> entry = reader.ReadLine(prompt);
+    while (entry && !reader.interrupted() && !IsComment(*entry) &&
+           weft::cli::OpensMoreThanItCloses(*entry)) {
+      std::optional<std::string> line = reader.ReadLine(more);
+      entry = line ? std::optional(*entry + " " + *line) : std::nullopt;
+    }
+    if (!entry) break;  // Ctrl-D (an unfinished entry is dropped)
+    if (reader.interrupted()) continue;  // Ctrl-C cancels the whole entry
+    reader.AddHistory(*entry);
     std::cout << std::flush;
-    RunLine(db, *line, output, &quit);
+    RunLine(db, *entry, output, &quit);
   }
   std::cout << "\n";
   return kExitOk;
@@ -117,10 +132,20 @@ int RunScript(weft::Database& db, const Invocation& invocation) {
   int worst = kExitOk;
   bool quit = false;
   std::string line;
-  for (size_t line_no = 1; !quit && std::getline(std::cin, line); ++line_no) {
-    int code = RunLine(db, line, output, &quit);
+  size_t line_no = 0;
+  while (!quit && std::getline(std::cin, line)) {
+    size_t first_line = ++line_no;
+    // A JSON object or array left open goes on over the next lines; at the
+    // end of input the command runs as it is and says what is missing.
+    std::string entry = line;
+    while (!IsComment(entry) && weft::cli::OpensMoreThanItCloses(entry) &&
+           std::getline(std::cin, line)) {
+      ++line_no;
+      entry += " " + line;
+    }
+    int code = RunLine(db, entry, output, &quit);
     if (code == kExitOk) continue;
-    std::cerr << "  (line " << line_no << ")\n";
+    std::cerr << "  (line " << first_line << ")\n";
     if (!invocation.keep_going) return code;
     worst = kExitError;
   }

@@ -207,6 +207,31 @@ TEST_F(CliTest, ShellReadsCommandsFromAPipe) {
   EXPECT_EQ(Lines(run.out).size(), 1u);
 }
 
+// A JSON object or array left open continues on the next lines, braces in
+// strings and comments aside; an entry still open at the end of input runs
+// as it is and fails with the line it started on.
+TEST_F(CliTest, MultiLineJsonInScripts) {
+  RunResult run = Weft("--db " + db_path_ + " --json",
+                       "put notes/1 {\n"
+                       "  \"title\": \"braces { [ in a string\",\n"
+                       "  \"tags\": [\"a\",\n"
+                       "           \"b\"]\n"
+                       "}\n"
+                       "# a comment with { is no JSON\n"
+                       "get notes/1\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 2u) << run.out;
+  EXPECT_EQ(nlohmann::json::parse(lines[1]),
+            nlohmann::json::parse(
+                R"({"title": "braces { [ in a string", "tags": ["a", "b"]})"));
+
+  run = Weft("--db " + db_path_, "heads\nheads\nput notes/2 {\"x\":\n");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("malformed JSON"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("(line 3)"), std::string::npos) << run.err;
+}
+
 TEST_F(CliTest, DocumentCommandsOneShotAndPiped) {
   std::string db = "--db " + db_path_;
   RunResult run = Weft(db +
@@ -541,17 +566,40 @@ TEST_F(CliTest, InteractiveShellWithHistoryCompletionAndCtrlC) {
     shell.Type("verfy\r");
     ASSERT_TRUE(shell.WaitFor("did you mean")) << shell.screen();
     ASSERT_TRUE(shell.WaitFor(prompt)) << shell.screen();
+    // Multi-line JSON: an open object continues under a "...> " prompt;
+    // Ctrl-C there cancels the whole entry.
+    shell.Type("put todos/8 {\"a\":\r");
+    ASSERT_TRUE(shell.WaitFor("...> ")) << shell.screen();
+    shell.Type("\x03");
+    ASSERT_TRUE(shell.WaitFor("^C")) << shell.screen();
+    ASSERT_TRUE(shell.WaitFor(prompt)) << shell.screen();
+    shell.Type("put todos/9 {\r");
+    ASSERT_TRUE(shell.WaitFor("...> ")) << shell.screen();
+    shell.Type("\"b\": [1,\r");
+    ASSERT_TRUE(shell.WaitFor("...> ")) << shell.screen();
+    shell.Type("2]}\r");
+    ASSERT_TRUE(shell.WaitFor(prompt)) << shell.screen();
+    shell.Type("keys todos\r");
+    ASSERT_TRUE(shell.WaitFor("9")) << shell.screen();
+    ASSERT_TRUE(shell.WaitFor(prompt)) << shell.screen();
     EXPECT_EQ(shell.ExitWith("\x04"), 0);  // Ctrl-D exits cleanly
   }
   // History persisted; the cancelled line is not in it.
   std::string saved = ReadFile(history);
   EXPECT_NE(saved.find("keys\\040todos"), std::string::npos) << saved;
   EXPECT_EQ(saved.find("half"), std::string::npos) << saved;
+  EXPECT_EQ(saved.find("todos/8"), std::string::npos) << saved;
+  // A multi-line entry is one history line.
+  EXPECT_NE(saved.find("put\\040todos/9\\040{\\040\"b\":\\040[1,\\0402]}"),
+            std::string::npos)
+      << saved;
+  auto keys = Weft("--db " + db_path_ + " keys todos");
+  EXPECT_EQ(Lines(keys.out), (std::vector<std::string>{"7", "9"})) << keys.out;
   {
     PtySession shell(db_path_, history);
     ASSERT_TRUE(shell.WaitFor(prompt));
     shell.Type("\x1b[A");  // up arrow: the previous session's last command
-    ASSERT_TRUE(shell.WaitFor("verfy")) << shell.screen();
+    ASSERT_TRUE(shell.WaitFor("keys todos")) << shell.screen();
     shell.Type("\x04");
   }
 }
