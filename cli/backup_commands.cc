@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/progress.h"
+
 namespace weft::cli {
 
 using nlohmann::json;
@@ -9,7 +11,12 @@ using nlohmann::json;
 int CmdExport(Database& db, const std::vector<std::string>& args,
               const Output& output) {
   if (args.size() != 2) return PrintUsage(output, "export FILE");
-  auto stats = db.Export(args[1]);
+  auto stats = [&] {  // the progress line ends before the result shows
+    ProgressLine progress(output);
+    return db.Export(args[1], [&](uint64_t done, uint64_t total) {
+      progress.ShowCount("exporting", done, total);
+    });
+  }();
   if (!stats.ok()) return PrintError(output, stats.status());
   if (output.json) {
     output.out << json{{"file", args[1]},
@@ -27,7 +34,12 @@ int CmdExport(Database& db, const std::vector<std::string>& args,
 int CmdImport(Database& db, const std::vector<std::string>& args,
               const Output& output) {
   if (args.size() != 2) return PrintUsage(output, "import FILE");
-  auto stats = db.Import(args[1]);
+  auto stats = [&] {
+    ProgressLine progress(output);
+    return db.Import(args[1], [&](uint64_t done, uint64_t total) {
+      progress.ShowCount("checking", done, total);
+    });
+  }();
   if (!stats.ok()) return PrintError(output, stats.status());
   if (output.json) {
     output.out << json{{"file", args[1]},

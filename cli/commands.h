@@ -16,6 +16,8 @@ struct Output {
   std::ostream& out;
   std::ostream& err;
   bool json = false;
+  // Long work draws a progress line on `err` (a terminal, not --json).
+  bool progress = false;
 };
 
 // Prints "error: <status>" to output.err; returns kExitError.

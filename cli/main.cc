@@ -51,6 +51,11 @@ bool ParseArgs(int argc, char** argv, Invocation* invocation) {
   return true;
 }
 
+weft::cli::Output MakeOutput(const Invocation& invocation) {
+  return weft::cli::Output{std::cout, std::cerr, invocation.json,
+                           !invocation.json && isatty(STDERR_FILENO)};
+}
+
 bool IsComment(const std::string& line) {
   size_t first = line.find_first_not_of(" \t");
   return first != std::string::npos && line[first] == '#';
@@ -95,7 +100,7 @@ std::vector<std::string> Complete(weft::Database& db, const std::string& word,
 
 // The interactive shell: errors are shown and the session goes on.
 int RunInteractive(weft::Database& db, const Invocation& invocation) {
-  weft::cli::Output output{std::cout, std::cerr, invocation.json};
+  weft::cli::Output output = MakeOutput(invocation);
   std::cout << "weft " << invocation.db_path << ": " << db.LogLength()
             << " changes, " << db.Heads().size()
             << " heads. help lists the commands; Ctrl-D exits.\n";
@@ -128,7 +133,7 @@ int RunInteractive(weft::Database& db, const Invocation& invocation) {
 // A script from a pipe or a file: stops at the first error (its exit code)
 // unless --keep-going, then exits 1 if any line failed.
 int RunScript(weft::Database& db, const Invocation& invocation) {
-  weft::cli::Output output{std::cout, std::cerr, invocation.json};
+  weft::cli::Output output = MakeOutput(invocation);
   int worst = kExitOk;
   bool quit = false;
   std::string line;
@@ -185,7 +190,7 @@ int main(int argc, char** argv) {
     return isatty(STDIN_FILENO) ? RunInteractive(**db, invocation)
                                 : RunScript(**db, invocation);
   }
-  weft::cli::Output output{std::cout, std::cerr, invocation.json};
+  weft::cli::Output output = MakeOutput(invocation);
   return weft::cli::RunCommand(**db, weft::cli::JoinRawTail(invocation.command),
                                output);
 }

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli/progress.h"
+
 namespace weft::cli {
 namespace {
 
@@ -178,7 +180,18 @@ int CmdSync(Database& db, const std::vector<std::string>& args,
     output.err << "syncing live with " << host << ":" << port
                << "; Ctrl-C stops" << std::endl;
   }
-  Result<SyncStats> stats = SyncWith(db, host, port, options);
+  Result<SyncStats> stats = [&] {  // one-shot: a clone shows how far it is
+    ProgressLine progress(output);
+    if (!options.live) {
+      options.progress = [&](const SyncStats& so_far) {
+        if (so_far.changes_received == 0) return;
+        progress.Show("receiving: " + std::to_string(so_far.changes_received) +
+                      " changes, " +
+                      std::to_string(so_far.bytes_received >> 10) + " KiB");
+      };
+    }
+    return SyncWith(db, host, port, options);
+  }();
   if (options.live) {
     if (!stop) pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "cli/progress.h"
+
 namespace weft::cli {
 namespace {
 
@@ -13,11 +15,13 @@ constexpr char kViewForm[] =
 constexpr char kFindForm[] =
     "find COLL [--order PATH] [--desc] [--limit N] [PREDICATE]";
 
-// Progress of a view build, on stderr (a long build is not silent).
-ViewProgressCallback Progress(const Output& output) {
-  return [&output](const ViewBuildProgress& report) {
-    output.err << "building " << report.view << ": " << report.documents_done
-               << "/" << report.documents_total << " documents\n";
+// Progress of a view build, on a terminal (a long build is not silent).
+ViewProgressCallback Progress(ProgressLine* line) {
+  return [line](const ViewBuildProgress& report) {
+    line->Show("building " + report.view + ": " +
+                   std::to_string(report.documents_done) + "/" +
+                   std::to_string(report.documents_total) + " documents",
+               report.documents_done == report.documents_total);
   };
 }
 
@@ -96,14 +100,15 @@ int CmdView(Database& db, const std::vector<std::string>& args,
   if (args.size() != 3) return PrintUsage(output, kViewForm);
   const std::string& verb = args[1];
   Status status;
+  ProgressLine progress(output);
   if (verb == "create") {
     Result<ViewDefinition> definition = ViewDefinition::FromJson(args[2]);
     if (!definition.ok()) return PrintError(output, definition.status());
-    status = db.CreateView(*definition, Progress(output));
+    status = db.CreateView(*definition, Progress(&progress));
   } else if (verb == "drop") {
     status = db.DropView(args[2]);
   } else if (verb == "rebuild") {
-    status = db.RebuildView(args[2], Progress(output));
+    status = db.RebuildView(args[2], Progress(&progress));
   } else if (verb == "rows") {
     return PrintRows(db, args[2], output);
   } else {

@@ -15,6 +15,9 @@
 namespace weft {
 namespace {
 
+// Changes between two progress reports of an export.
+constexpr uint64_t kProgressEvery = 4096;
+
 Result<ActorId> RandomActor() {
   ActorId actor;
   if (RAND_bytes(actor.bytes.data(), ActorId::kSize) != 1) {
@@ -163,13 +166,17 @@ Result<VerifyReport> Database::Verify() const {
   return engine_->log().Verify();
 }
 
-Result<Database::ExportStats> Database::Export(const std::string& path) const {
+Result<Database::ExportStats> Database::Export(
+    const std::string& path, const ChangeProgressCallback& progress) const {
   engine::Bundle bundle;
   WEFT_RETURN_IF_ERROR(engine_->Locked([&] {  // log and heads agree
     bundle.heads = engine_->log().Heads();
+    uint64_t total = engine_->log().LogLength();
     return engine_->log().ForEachLogged(
-        [&](uint64_t, const Hash&, std::string_view bytes) {
+        [&](uint64_t position, const Hash&, std::string_view bytes) {
           bundle.changes.emplace_back(bytes);
+          if (progress && (position % kProgressEvery == 0 || position == total))
+            progress(position, total);
           return true;
         });
   }));
@@ -188,7 +195,8 @@ Result<Database::ExportStats> Database::Export(const std::string& path) const {
   return ExportStats{bundle.changes.size(), bytes.size()};
 }
 
-Result<Database::ImportStats> Database::Import(const std::string& path) {
+Result<Database::ImportStats> Database::Import(
+    const std::string& path, const ChangeProgressCallback& progress) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IOError("cannot read", path);
   std::string bytes((std::istreambuf_iterator<char>(in)),
@@ -196,7 +204,7 @@ Result<Database::ImportStats> Database::Import(const std::string& path) {
   if (in.bad()) return Status::IOError("cannot read", path);
   WEFT_ASSIGN_OR_RETURN(engine::Bundle bundle, engine::DecodeBundle(bytes));
   WEFT_ASSIGN_OR_RETURN(uint64_t stored, engine_->Writing([&] {
-    return engine_->log().ReceiveAll(bundle.changes, bundle.heads);
+    return engine_->log().ReceiveAll(bundle.changes, bundle.heads, progress);
   }));
   return ImportStats{bundle.changes.size(), stored};
 }

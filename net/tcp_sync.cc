@@ -22,12 +22,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Done = std::function<void(Status, const SyncStats&)>;
 
+  // `progress` may be null (a server's connections report nothing).
   Connection(tcp::socket socket, std::unique_ptr<SyncEndpoint> endpoint,
-             const SyncOptions& options, Done done)
+             const SyncOptions& options,
+             std::function<void(const SyncStats&)> progress, Done done)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         endpoint_(std::move(endpoint)),
         timeout_(options.timeout_ms),
+        progress_(std::move(progress)),
         done_(std::move(done)),
         started_(Clock::now()),
         deadline_(started_ +
@@ -74,6 +77,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
           }
           Status status =
               self->endpoint_->Receive(std::string_view(self->buffer_, size));
+          if (status.ok() && self->progress_) {
+            self->progress_(self->StatsSoFar());
+          }
           self->WriteThen(status);
         });
   }
@@ -100,16 +106,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
     timer_.cancel();
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     socket_.close(ignored);
+    done_(status, StatsSoFar());
+  }
+
+  SyncStats StatsSoFar() const {
     SyncStats stats = endpoint_->stats();
     stats.seconds =
         std::chrono::duration<double>(Clock::now() - started_).count();
-    done_(status, stats);
+    return stats;
   }
 
   tcp::socket socket_;
   asio::steady_timer timer_;
   std::unique_ptr<SyncEndpoint> endpoint_;
   const std::chrono::milliseconds timeout_;
+  const std::function<void(const SyncStats&)> progress_;
   Done done_;
   const Clock::time_point started_;
   const Clock::time_point deadline_;
@@ -191,7 +202,7 @@ class TcpSyncServer : public SyncServer {
       auto endpoint = db_->NewSyncEndpoint(false, options_);
       if (endpoint.ok()) {
         std::make_shared<Connection>(
-            std::move(socket), std::move(endpoint).value(), options_,
+            std::move(socket), std::move(endpoint).value(), options_, nullptr,
             [this, peer](Status status, const SyncStats& stats) {
               if (log_) log_(peer, status, stats);
               std::lock_guard<std::mutex> lock(mutex_);
@@ -242,6 +253,7 @@ Result<SyncStats> SyncOnce(Database& db, const std::string& host, uint16_t port,
   Status result = Status::IOError("sync: the session did not end");
   SyncStats stats;
   std::make_shared<Connection>(std::move(socket), std::move(endpoint), options,
+                               options.progress,
                                [&](Status status, const SyncStats& final) {
                                  result = status;
                                  stats = final;

@@ -218,8 +218,9 @@ Status ChangeLog::StageDraft(Batch* batch, const ChangeDraft& draft,
   return StageChange(batch, encoded.hash, encoded.bytes, change, local, &fatal);
 }
 
-Result<uint64_t> ChangeLog::ReceiveAll(const std::vector<std::string>& changes,
-                                       const std::vector<Hash>& heads) {
+Result<uint64_t> ChangeLog::ReceiveAll(
+    const std::vector<std::string>& changes, const std::vector<Hash>& heads,
+    const std::function<void(uint64_t, uint64_t)>& progress) {
   std::lock_guard<std::mutex> lock(mutex_);
   Batch batch;
   batch.writes = store_->NewBatch();
@@ -230,6 +231,10 @@ Result<uint64_t> ChangeLog::ReceiveAll(const std::vector<std::string>& changes,
   };
   for (size_t change_idx = 0; change_idx < changes.size(); ++change_idx) {
     const std::string& bytes = changes[change_idx];
+    constexpr size_t kProgressEvery = 4096;  // changes between reports
+    if (progress && change_idx % kProgressEvery == 0) {
+      progress(change_idx, changes.size());
+    }
     std::string at = "change " + std::to_string(change_idx + 1) + " of " +
                      std::to_string(changes.size());
     if (bytes.size() > options_.change_bytes_max) {
@@ -251,6 +256,7 @@ Result<uint64_t> ChangeLog::ReceiveAll(const std::vector<std::string>& changes,
     }
     ++stored;
   }
+  if (progress) progress(changes.size(), changes.size());
   for (const Hash& head : heads) {
     IndexEntry entry;
     if (!LookupIndex(head, batch, &entry).ok()) {

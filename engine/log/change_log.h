@@ -62,8 +62,11 @@ class ChangeLog {
   // in ONE batch, and checks that each of `heads` is then stored. Any
   // invalid change, missing parent or missing head rejects the whole set:
   // nothing is stored. Returns how many changes were new.
-  Result<uint64_t> ReceiveAll(const std::vector<std::string>& changes,
-                              const std::vector<Hash>& heads);
+  // `progress` (may be null) is told every few thousand changes checked.
+  Result<uint64_t> ReceiveAll(
+      const std::vector<std::string>& changes, const std::vector<Hash>& heads,
+      const std::function<void(uint64_t done, uint64_t total)>& progress =
+          nullptr);
   // Calls visit(position, hash, bytes) for every change in log order
   // (the hash computed from the bytes), until visit returns false.
   Status ForEachLogged(

@@ -176,19 +176,27 @@ class Database {
   // Writes every change (in causal order) and the heads to `path` as a
   // self-verifying bundle (a checksum over the whole file). The file is
   // written to `path`.tmp and renamed, so a crash never leaves half of one.
+  // `progress` (may be null) hears how many of the log's changes are done.
   struct ExportStats {
     uint64_t changes = 0;
     uint64_t bytes = 0;
   };
-  Result<ExportStats> Export(const std::string& path) const;
+  using ChangeProgressCallback =
+      std::function<void(uint64_t done, uint64_t total)>;
+  Result<ExportStats> Export(
+      const std::string& path,
+      const ChangeProgressCallback& progress = nullptr) const;
   // Merges a bundle: verified whole (checksum, every change, closure,
   // heads) before anything is stored, then stored in one atomic write.
   // Importing a bundle again stores nothing. Corruption for a damaged file.
+  // `progress` (may be null) hears how many of the bundle's changes are
+  // checked; the one write follows.
   struct ImportStats {
     uint64_t changes_in_bundle = 0;
     uint64_t stored = 0;  // new to this database
   };
-  Result<ImportStats> Import(const std::string& path);
+  Result<ImportStats> Import(const std::string& path,
+                             const ChangeProgressCallback& progress = nullptr);
 
   // Views (weft/view.h). CreateView persists the definition, then builds
   // the view from every document of its collection in chunks (commits may

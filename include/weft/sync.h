@@ -18,6 +18,7 @@
 namespace weft {
 
 class Database;
+struct SyncStats;
 
 struct SyncOptions {
   // Pre-shared key: both sides prove they hold it (HMAC-SHA-256 challenge
@@ -38,9 +39,11 @@ struct SyncOptions {
   bool live = false;
   uint32_t live_interval_ms = 250;
   const std::atomic<bool>* stop = nullptr;
+  // SyncWith only (may be null): told, after each read from the server,
+  // what the session has exchanged so far (a clone's progress).
+  std::function<void(const SyncStats&)> progress;
 };
 
-struct SyncStats;
 // Told of every session a server ends: the peer's address, how it ended
 // (the reason when it failed) and what was exchanged. Called on the
 // server's thread.

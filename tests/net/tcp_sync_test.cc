@@ -257,6 +257,31 @@ class CuttingProxy {
   std::thread thread_;
 };
 
+// A clone reports its progress as batches arrive: counts only grow and end
+// at the session's final figures.
+TEST_F(TcpSyncTest, CloneReportsProgressAsBatchesArrive) {
+  StartServer();
+  std::mt19937_64 rng(11);
+  // Enough that the compressed batches take several reads.
+  for (int edit = 0; edit < 20000; ++edit) RandomEdit(server_db_.get(), rng);
+  auto client = OpenOrDie(dir_.Sub("client"));
+  std::vector<SyncStats> reports;
+  SyncOptions options;
+  options.progress = [&](const SyncStats& so_far) {
+    reports.push_back(so_far);
+  };
+  auto stats = Sync(client.get(), options);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  ASSERT_GE(reports.size(), 3u) << stats->bytes_received;
+  for (size_t idx = 1; idx < reports.size(); ++idx) {
+    EXPECT_GE(reports[idx].changes_received, reports[idx - 1].changes_received);
+    EXPECT_GE(reports[idx].bytes_received, reports[idx - 1].bytes_received);
+  }
+  EXPECT_LT(reports.front().changes_received, stats->changes_received);
+  EXPECT_EQ(reports.back().changes_received, stats->changes_received);
+  EXPECT_EQ(stats->changes_received, server_db_->LogLength());
+}
+
 TEST_F(TcpSyncTest, InterruptedTransfersLeaveBothSidesValidAndFinishLater) {
   StartServer();
   std::mt19937_64 rng(7);
