@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/json_text.h"
 #include "cli/progress.h"
 
 namespace weft::cli {
@@ -19,10 +20,9 @@ int CmdExport(Database& db, const std::vector<std::string>& args,
   }();
   if (!stats.ok()) return PrintError(output, stats.status());
   if (output.json) {
-    output.out << json{{"file", args[1]},
-                       {"changes", stats->changes},
-                       {"bytes", stats->bytes}}
-                      .dump()
+    output.out << JsonText(json{{"file", args[1]},
+                                {"changes", stats->changes},
+                                {"bytes", stats->bytes}})
                << "\n";
   } else {
     output.out << "exported " << stats->changes << " changes (" << stats->bytes
@@ -42,10 +42,9 @@ int CmdImport(Database& db, const std::vector<std::string>& args,
   }();
   if (!stats.ok()) return PrintError(output, stats.status());
   if (output.json) {
-    output.out << json{{"file", args[1]},
-                       {"changes_in_bundle", stats->changes_in_bundle},
-                       {"stored", stats->stored}}
-                      .dump()
+    output.out << JsonText(json{{"file", args[1]},
+                                {"changes_in_bundle", stats->changes_in_bundle},
+                                {"stored", stats->stored}})
                << "\n";
   } else {
     output.out << "imported " << args[1] << ": " << stats->stored << " new of "
@@ -60,7 +59,7 @@ int CmdBackup(Database& db, const std::vector<std::string>& args,
   Status status = db.Checkpoint(args[1]);
   if (!status.ok()) return PrintError(output, status);
   if (output.json) {
-    output.out << json{{"backup", args[1]}}.dump() << "\n";
+    output.out << JsonText(json{{"backup", args[1]}}) << "\n";
   } else {
     output.out << "backed up to " << args[1] << " (open it with weft --db "
                << args[1] << ")\n";

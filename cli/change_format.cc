@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/json_text.h"
+
 namespace weft::cli {
 namespace {
 
@@ -80,7 +82,7 @@ json ChangeJson(const StoredChange& stored) {
 }  // namespace
 
 std::string ChangeToJson(const StoredChange& stored) {
-  return ChangeJson(stored).dump();
+  return JsonText(ChangeJson(stored));
 }
 
 std::string ChangeToText(const StoredChange& stored) {
@@ -99,7 +101,7 @@ std::string ChangeToText(const StoredChange& stored) {
   if (!change.message.empty()) out += "message  " + change.message + "\n";
   out += "ops      " + std::to_string(change.ops.size()) + "\n";
   for (size_t op_idx = 0; op_idx < change.ops.size(); ++op_idx) {
-    out += "  " + OpJson(change, op_idx).dump() + "\n";
+    out += "  " + JsonText(OpJson(change, op_idx)) + "\n";
   }
   return out;
 }

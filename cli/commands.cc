@@ -6,6 +6,7 @@
 #include "cli/backup_commands.h"
 #include "cli/change_format.h"
 #include "cli/doc_commands.h"
+#include "cli/json_text.h"
 #include "cli/sync_commands.h"
 #include "cli/view_commands.h"
 
@@ -68,7 +69,7 @@ int CmdHeads(Database& db, const std::vector<std::string>& args,
   if (output.json) {
     json list = json::array();
     for (const Hash& head : heads) list.push_back(head.ToHex());
-    output.out << json{{"heads", list}}.dump() << "\n";
+    output.out << JsonText(json{{"heads", list}}) << "\n";
     return kExitOk;
   }
   for (const Hash& head : heads) output.out << head.ToHex() << "\n";
@@ -102,10 +103,9 @@ int CmdVerify(Database& db, const std::vector<std::string>& args,
   Result<VerifyReport> report = db.Verify();
   if (!report.ok()) return PrintError(output, report.status());
   if (output.json) {
-    output.out << json{{"ok", report->ok()},
-                       {"changes_checked", report->changes_checked},
-                       {"problems", report->problems}}
-                      .dump()
+    output.out << JsonText(json{{"ok", report->ok()},
+                                {"changes_checked", report->changes_checked},
+                                {"problems", report->problems}})
                << "\n";
   } else {
     for (const std::string& problem : report->problems) {
@@ -402,7 +402,7 @@ int CmdCollections(Database& db, const std::vector<std::string>& args,
   auto names = db.ListCollections();
   if (!names.ok()) return PrintError(output, names.status());
   for (const std::string& name : *names) {
-    output.out << (output.json ? nlohmann::json(name).dump() : name) << "\n";
+    output.out << (output.json ? JsonText(name) : name) << "\n";
   }
   return kExitOk;
 }
@@ -413,7 +413,7 @@ int CmdKeys(Database& db, const std::vector<std::string>& args,
   auto keys = db.ListKeys(args[1]);
   if (!keys.ok()) return PrintError(output, keys.status());
   for (const std::string& key : *keys) {
-    output.out << (output.json ? nlohmann::json(key).dump() : key) << "\n";
+    output.out << (output.json ? JsonText(key) : key) << "\n";
   }
   return kExitOk;
 }

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "cli/json_text.h"
+
 namespace weft::cli {
 namespace {
 
@@ -27,7 +29,7 @@ int CommitEdit(Database& db, const Output& output, Edit&& edit) {
   Result<Hash> hash = txn->Commit();
   if (!hash.ok()) return PrintError(output, hash.status());
   if (output.json) {
-    output.out << json{{"hash", hash->ToHex()}}.dump() << "\n";
+    output.out << JsonText(json{{"hash", hash->ToHex()}}) << "\n";
   } else {
     output.out << hash->ToHex() << "\n";
   }

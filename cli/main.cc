@@ -56,6 +56,21 @@ weft::cli::Output MakeOutput(const Invocation& invocation) {
                            !invocation.json && isatty(STDERR_FILENO)};
 }
 
+// The last line of defence: a command that throws (a bug; the parser fuzz
+// test hunts them) reports it instead of ending the shell.
+int RunGuarded(weft::Database& db, const std::vector<std::string>& words,
+               const weft::cli::Output& output) {
+  try {
+    return weft::cli::RunCommand(db, words, output);
+  } catch (const std::exception& error) {
+    output.err << "error: internal error in '" << words[0]
+               << "': " << error.what() << "\n";
+  } catch (...) {
+    output.err << "error: internal error in '" << words[0] << "'\n";
+  }
+  return kExitError;
+}
+
 bool IsComment(const std::string& line) {
   size_t first = line.find_first_not_of(" \t");
   return first != std::string::npos && line[first] == '#';
@@ -70,7 +85,7 @@ int RunLine(weft::Database& db, const std::string& line,
     *quit = true;
     return kExitOk;
   }
-  return weft::cli::RunCommand(db, words, output);
+  return RunGuarded(db, words, output);
 }
 
 std::string HistoryPath() {
@@ -191,6 +206,5 @@ int main(int argc, char** argv) {
                                 : RunScript(**db, invocation);
   }
   weft::cli::Output output = MakeOutput(invocation);
-  return weft::cli::RunCommand(**db, weft::cli::JoinRawTail(invocation.command),
-                               output);
+  return RunGuarded(**db, weft::cli::JoinRawTail(invocation.command), output);
 }

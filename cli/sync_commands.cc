@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli/json_text.h"
 #include "cli/progress.h"
 
 namespace weft::cli {
@@ -199,7 +200,7 @@ int CmdSync(Database& db, const std::vector<std::string>& args,
   }
   if (!stats.ok()) return PrintError(output, stats.status());
   if (output.json) {
-    output.out << StatsJson(*stats).dump() << "\n";
+    output.out << JsonText(StatsJson(*stats)) << "\n";
   } else {
     output.out << StatsText(*stats) << "\n";
     for (const std::string& problem : stats->equivocations) {

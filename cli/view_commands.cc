@@ -3,6 +3,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "cli/json_text.h"
 #include "cli/progress.h"
 
 namespace weft::cli {
@@ -40,7 +41,7 @@ int PrintRows(Database& db, const std::string& name, const Output& output) {
       if (!row.doc.empty()) line["doc"] = row.doc;
       if (!row.key.empty()) line["key"] = json::parse(row.key);
       if (!row.value.empty()) line["value"] = json::parse(row.value);
-      output.out << line.dump() << "\n";
+      output.out << JsonText(line) << "\n";
     } else {
       std::string text = row.doc;
       for (const std::string* part : {&row.key, &row.value}) {
@@ -115,7 +116,7 @@ int CmdView(Database& db, const std::vector<std::string>& args,
     return PrintUsage(output, kViewForm);
   }
   if (!status.ok()) return PrintError(output, status);
-  if (output.json) output.out << json{{"ok", true}}.dump() << "\n";
+  if (output.json) output.out << JsonText(json{{"ok", true}}) << "\n";
   return kExitOk;
 }
 
@@ -126,7 +127,7 @@ int CmdViews(Database& db, const std::vector<std::string>& args,
   if (!status.ok()) return PrintError(output, status.status());
   for (const ViewStatus& view : status->views) {
     if (output.json) {
-      output.out << StatusJson(view).dump() << "\n";
+      output.out << JsonText(StatusJson(view)) << "\n";
       continue;
     }
     output.out << view.definition.name << "  "
@@ -151,9 +152,8 @@ int CmdFind(Database& db, const std::vector<std::string>& args,
   if (!cursor.ok()) return PrintError(output, cursor.status());
   for (; (*cursor)->Valid(); (*cursor)->Next()) {
     if (output.json) {
-      output.out << json{{"doc", (*cursor)->doc()},
-                         {"value", json::parse((*cursor)->json())}}
-                        .dump()
+      output.out << JsonText(json{{"doc", (*cursor)->doc()},
+                                  {"value", json::parse((*cursor)->json())}})
                  << "\n";
     } else {
       output.out << (*cursor)->doc() << "  " << (*cursor)->json() << "\n";
@@ -174,11 +174,10 @@ int CmdExplain(Database& db, const std::vector<std::string>& args,
   auto plan = db.Explain(query.collection, query.predicate, query.options);
   if (!plan.ok()) return PrintError(output, plan.status());
   if (output.json) {
-    output.out << json{{"uses_index", plan->uses_index},
-                       {"index", plan->index},
-                       {"sorts_in_memory", plan->sorts_in_memory},
-                       {"description", plan->description}}
-                      .dump()
+    output.out << JsonText(json{{"uses_index", plan->uses_index},
+                                {"index", plan->index},
+                                {"sorts_in_memory", plan->sorts_in_memory},
+                                {"description", plan->description}})
                << "\n";
   } else {
     output.out << plan->description << "\n";
@@ -199,13 +198,12 @@ int CmdStatus(Database& db, const std::vector<std::string>& args,
   for (const ViewStatus& view : status->views)
     views.push_back(StatusJson(view));
   if (output.json) {
-    output.out << json{{"log_length", status->log_length},
-                       {"heads", heads},
-                       {"actors", actors},
-                       {"pending", status->pending},
-                       {"views", views},
-                       {"size_bytes", status->size_bytes}}
-                      .dump()
+    output.out << JsonText(json{{"log_length", status->log_length},
+                                {"heads", heads},
+                                {"actors", actors},
+                                {"pending", status->pending},
+                                {"views", views},
+                                {"size_bytes", status->size_bytes}})
                << "\n";
     return kExitOk;
   }

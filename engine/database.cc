@@ -197,11 +197,20 @@ Result<Database::ExportStats> Database::Export(
 
 Result<Database::ImportStats> Database::Import(
     const std::string& path, const ChangeProgressCallback& progress) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    return Status::IOError("cannot read", path + " (not a file)");
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot read", path);
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
-  if (in.bad()) return Status::IOError("cannot read", path);
+  std::string bytes;
+  // (A read error may surface as an exception from the stream buffer.)
+  try {
+    bytes.assign(std::istreambuf_iterator<char>(in),
+                 std::istreambuf_iterator<char>());
+  } catch (const std::exception& failure) {
+    return Status::IOError("cannot read " + path, failure.what());
+  }
+  if (!in && !in.eof()) return Status::IOError("cannot read", path);
   WEFT_ASSIGN_OR_RETURN(engine::Bundle bundle, engine::DecodeBundle(bytes));
   WEFT_ASSIGN_OR_RETURN(uint64_t stored, engine_->Writing([&] {
     return engine_->log().ReceiveAll(bundle.changes, bundle.heads, progress);
