@@ -380,10 +380,24 @@ std::vector<std::string> CommandNames() {
 
 namespace {
 
+// One command's help as JSON (help --json: one line per command).
+nlohmann::json HelpJson(const Command& command) {
+  return {{"command", command.name},
+          {"usage", command.usage},
+          {"summary", command.summary},
+          {"example", command.example}};
+}
+
 int CmdHelp(Database&, const std::vector<std::string>& args,
             const Output& output) {
   if (args.size() == 1) {
-    output.out << HelpText();
+    if (!output.json) {
+      output.out << HelpText();
+      return kExitOk;
+    }
+    for (const Command& command : kCommands) {
+      output.out << JsonText(HelpJson(command)) << "\n";
+    }
     return kExitOk;
   }
   const Command* command = args.size() == 2 ? FindCommand(args[1]) : nullptr;
@@ -391,8 +405,12 @@ int CmdHelp(Database&, const std::vector<std::string>& args,
     return PrintUsage(output, args.size() == 2 ? UnknownCommandMessage(args[1])
                                                : std::string("help [COMMAND]"));
   }
-  output.out << command->usage << "\n  " << command->summary
-             << "\n  example: " << command->example << "\n";
+  if (output.json) {
+    output.out << JsonText(HelpJson(*command)) << "\n";
+  } else {
+    output.out << command->usage << "\n  " << command->summary
+               << "\n  example: " << command->example << "\n";
+  }
   return kExitOk;
 }
 

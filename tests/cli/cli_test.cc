@@ -210,6 +210,60 @@ TEST_F(CliTest, ShellReadsCommandsFromAPipe) {
 // A JSON object or array left open continues on the next lines, braces in
 // strings and comments aside; an entry still open at the end of input runs
 // as it is and fails with the line it started on.
+// Each command's errors, through the real binary: the exit code (1 error,
+// 2 usage), the message on stderr, nothing on stdout.
+TEST_F(CliTest, EveryCommandsErrorPath) {
+  struct Case {
+    std::string args;
+    int exit_code;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"put todos/1", 2, "usage: put COLL/KEY JSON"},
+      {"put todos/1 '[1]'", 1, "a document is a JSON object"},
+      {"put notodo '{}'", 1, "a document is addressed collection/key"},
+      {"get", 2, "usage: get COLL/KEY"},
+      {"get todos/9", 1, "NotFound: no document: todos/9"},
+      {"set todos/1 a", 2, "usage: set COLL/KEY PATH JSON"},
+      {"set todos/1 a '{bad'", 1, "malformed JSON at column 2"},
+      {"del", 2, "usage: del COLL/KEY"},
+      {"del todos/9", 1, "no document: todos/9"},
+      {"incr todos/1 a x", 2, "(DELTA an integer)"},
+      {"splice todos/1 note x 0 '\"a\"'", 2, "usage: splice COLL/KEY"},
+      {"splice todos/1 note 0 0 notjson", 1, "TEXT must be a JSON string"},
+      {"collections extra", 2, "usage: collections"},
+      {"keys", 2, "usage: keys COLL"},
+      {"log -n", 2, "(COUNT a whole number)"},
+      {"heads extra", 2, "usage: heads"},
+      {"show", 2, "usage: show HASH"},
+      {"verify extra", 2, "usage: verify"},
+      {"export", 2, "usage: export FILE"},
+      {"import", 2, "usage: import FILE"},
+      {"import " + dir_.path(), 1, "(not a file)"},
+      {"backup", 2, "usage: backup DIR"},
+      {"find", 2, "usage: find COLL"},
+      {"explain people '{bad'", 1, "predicate is not valid JSON"},
+      {"view", 2, "usage: view create JSON"},
+      {"view create '{}'", 1, "view kind must be index, aggregate or"},
+      {"views extra", 2, "usage: views"},
+      {"status extra", 2, "usage: status"},
+      {"serve --listen 0.0.0.0:7777", 1, "listen on a loopback address only"},
+      {"serve --listen nope", 2, "usage: serve"},
+      {"sync", 2, "usage: sync HOST:PORT"},
+      {"sync 127.0.0.1:1", 1, "cannot connect to 127.0.0.1:1"},
+      {"help nothing", 2, "unknown command 'nothing'"},
+  };
+  for (const Case& test : cases) {
+    for (const char* json : {"", " --json"}) {
+      SCOPED_TRACE(test.args + json);
+      RunResult run = Weft("--db " + db_path_ + json + " " + test.args);
+      EXPECT_EQ(run.exit_code, test.exit_code) << run.err;
+      EXPECT_NE(run.err.find(test.message), std::string::npos) << run.err;
+      EXPECT_EQ(run.out, "");
+    }
+  }
+}
+
 TEST_F(CliTest, MultiLineJsonInScripts) {
   RunResult run = Weft("--db " + db_path_ + " --json",
                        "put notes/1 {\n"
@@ -632,6 +686,15 @@ TEST_F(CliTest, ScriptsStopAtTheFirstErrorUnlessKeepGoing) {
   EXPECT_EQ(Lines(run.out).size(), 2u);
   run = Weft("--db " + db_path_ + " help splice");
   EXPECT_NE(run.out.find("example: splice"), std::string::npos) << run.out;
+  run = Weft("--db " + db_path_ + " --json help splice");
+  EXPECT_EQ(nlohmann::json::parse(run.out)["usage"],
+            "splice COLL/KEY FIELD POS DELETE_COUNT TEXT");
+  run = Weft("--db " + db_path_ + " --json help");
+  auto commands = Lines(run.out);
+  ASSERT_GT(commands.size(), 20u);
+  for (const std::string& line : commands) {
+    EXPECT_TRUE(nlohmann::json::parse(line).contains("example")) << line;
+  }
   run = Weft("--db " + db_path_ + " gett todos/1");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("did you mean 'get'"), std::string::npos) << run.err;
