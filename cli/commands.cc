@@ -159,6 +159,19 @@ constexpr Command kCommands[] = {
      "edit a text: delete DELETE_COUNT characters at POS, insert TEXT (a "
      "JSON string, so newlines and quotes survive)",
      "splice todos/1 note 0 0 \"buy oat milk\\n\""},
+    {"sadd", CmdSetAdd, 3, "sadd COLL/KEY PATH JSON",
+     "add a member to the set at PATH (made if missing; a concurrent "
+     "remove does not win)",
+     "sadd todos/1 tags \"home\""},
+    {"srem", CmdSetRemove, 3, "srem COLL/KEY PATH JSON",
+     "remove a member from the set at PATH", "srem todos/1 tags \"home\""},
+    {"linsert", CmdListInsert, 4, "linsert COLL/KEY PATH INDEX JSON",
+     "insert a value before position INDEX of the list at PATH (made if "
+     "missing)",
+     "linsert todos/1 steps 0 \"buy oats\""},
+    {"ldel", CmdListDelete, 0, "ldel COLL/KEY PATH INDEX [COUNT]",
+     "delete COUNT (default 1) elements of the list at PATH from INDEX on",
+     "ldel todos/1 steps 0"},
     {"collections", CmdCollections, 0, "collections",
      "the collections that hold documents", "collections"},
     {"keys", CmdKeys, 0, "keys COLL", "the documents of a collection",
@@ -369,7 +382,8 @@ std::string UnknownCommandMessage(const std::string& name) {
 
 bool CommandCreatesDatabase(const std::string& name) {
   return name == "put" || name == "set" || name == "incr" || name == "splice" ||
-         name == "import" || name == "sync" || name == "serve";
+         name == "sadd" || name == "linsert" || name == "import" ||
+         name == "sync" || name == "serve";
 }
 
 std::vector<std::string> CommandNames() {

@@ -42,8 +42,9 @@ std::string HelpText();
 // "unknown command 'x'; did you mean 'y'?" when one is close.
 std::string UnknownCommandMessage(const std::string& name);
 std::vector<std::string> CommandNames();
-// True for commands that write (put, set, incr, splice, import, sync, serve):
-// they create a missing database, as the shell does; readers never do.
+// True for commands that write new content (put, set, incr, splice, sadd,
+// linsert, import, sync, serve): they create a missing database, as the
+// shell does; readers never do.
 bool CommandCreatesDatabase(const std::string& name);
 
 }  // namespace weft::cli

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/json_text.h"
+#include "engine/txn/json_scalar.h"
 
 namespace weft::cli {
 namespace {
@@ -34,6 +35,17 @@ int CommitEdit(Database& db, const Output& output, Edit&& edit) {
     output.out << hash->ToHex() << "\n";
   }
   return kExitOk;
+}
+
+// A member or element given as JSON: a scalar (sets and lists hold
+// scalars here; {"$bytes": hex} is a byte string).
+Result<Scalar> ParseScalarArg(const std::string& text) {
+  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) {
+    return Status::InvalidArgument("not valid JSON (strings need quotes)",
+                                   text);
+  }
+  return engine::ScalarFromJson(value);
 }
 
 }  // namespace
@@ -132,6 +144,55 @@ int CmdSplice(Database& db, const std::vector<std::string>& args,
   return CommitEdit(db, output, [&](Transaction& txn) {
     return txn.SpliceText(args[1], args[2], position, delete_count,
                           text.get<std::string>());
+  });
+}
+
+}  // namespace weft::cli
+
+namespace weft::cli {
+
+int CmdSetAdd(Database& db, const std::vector<std::string>& args,
+              const Output& output) {
+  if (args.size() != 4) return PrintUsage(output, "sadd COLL/KEY PATH JSON");
+  Result<Scalar> member = ParseScalarArg(args[3]);
+  if (!member.ok()) return PrintError(output, member.status());
+  return CommitEdit(db, output, [&](Transaction& txn) {
+    return txn.SetAdd(args[1], args[2], *member);
+  });
+}
+
+int CmdSetRemove(Database& db, const std::vector<std::string>& args,
+                 const Output& output) {
+  if (args.size() != 4) return PrintUsage(output, "srem COLL/KEY PATH JSON");
+  Result<Scalar> member = ParseScalarArg(args[3]);
+  if (!member.ok()) return PrintError(output, member.status());
+  return CommitEdit(db, output, [&](Transaction& txn) {
+    return txn.SetRemove(args[1], args[2], *member);
+  });
+}
+
+int CmdListInsert(Database& db, const std::vector<std::string>& args,
+                  const Output& output) {
+  uint64_t index;
+  if (args.size() != 5 || !ParseNumber(args[3], &index)) {
+    return PrintUsage(output, "linsert COLL/KEY PATH INDEX JSON");
+  }
+  Result<Scalar> element = ParseScalarArg(args[4]);
+  if (!element.ok()) return PrintError(output, element.status());
+  return CommitEdit(db, output, [&](Transaction& txn) {
+    return txn.ListInsert(args[1], args[2], index, *element);
+  });
+}
+
+int CmdListDelete(Database& db, const std::vector<std::string>& args,
+                  const Output& output) {
+  uint64_t index, count = 1;
+  if ((args.size() != 4 && args.size() != 5) || !ParseNumber(args[3], &index) ||
+      (args.size() == 5 && !ParseNumber(args[4], &count))) {
+    return PrintUsage(output, "ldel COLL/KEY PATH INDEX [COUNT]");
+  }
+  return CommitEdit(db, output, [&](Transaction& txn) {
+    return txn.ListDelete(args[1], args[2], index, count);
   });
 }
 

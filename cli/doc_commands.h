@@ -1,4 +1,5 @@
-// Shell commands on documents: put, get, set, del, incr, splice.
+// Shell commands on documents: put, get, set, del, incr, splice, sadd,
+// srem, linsert, ldel.
 #pragma once
 
 #include <string>
@@ -20,5 +21,13 @@ int CmdIncr(Database& db, const std::vector<std::string>& args,
             const Output& output);
 int CmdSplice(Database& db, const std::vector<std::string>& args,
               const Output& output);
+int CmdSetAdd(Database& db, const std::vector<std::string>& args,
+              const Output& output);
+int CmdSetRemove(Database& db, const std::vector<std::string>& args,
+                 const Output& output);
+int CmdListInsert(Database& db, const std::vector<std::string>& args,
+                  const Output& output);
+int CmdListDelete(Database& db, const std::vector<std::string>& args,
+                  const Output& output);
 
 }  // namespace weft::cli

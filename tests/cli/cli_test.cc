@@ -231,6 +231,13 @@ TEST_F(CliTest, EveryCommandsErrorPath) {
       {"incr todos/1 a x", 2, "(DELTA an integer)"},
       {"splice todos/1 note x 0 '\"a\"'", 2, "usage: splice COLL/KEY"},
       {"splice todos/1 note 0 0 notjson", 1, "TEXT must be a JSON string"},
+      {"sadd todos/1 tags", 2, "usage: sadd COLL/KEY PATH JSON"},
+      {"sadd todos/1 tags home", 1, "not valid JSON (strings need quotes)"},
+      {"srem todos/1", 2, "usage: srem COLL/KEY PATH JSON"},
+      {"linsert todos/1 steps x 1", 2, "usage: linsert COLL/KEY PATH INDEX"},
+      {"linsert todos/1 steps 5 1", 1, "out of range"},
+      {"ldel todos/1 steps", 2, "usage: ldel COLL/KEY PATH INDEX [COUNT]"},
+      {"ldel todos/1 nothing 0", 1, "no value at: nothing"},
       {"collections extra", 2, "usage: collections"},
       {"keys", 2, "usage: keys COLL"},
       {"log -n", 2, "(COUNT a whole number)"},
@@ -262,6 +269,29 @@ TEST_F(CliTest, EveryCommandsErrorPath) {
       EXPECT_EQ(run.out, "");
     }
   }
+}
+
+TEST_F(CliTest, SetAndListCommands) {
+  RunResult run = Weft("--db " + db_path_ + " --json",
+                       "sadd notes/1 tags \"home\"\n"
+                       "sadd notes/1 tags \"work\"\n"
+                       "sadd notes/1 tags {\"$bytes\": \"00ff\"}\n"
+                       "srem notes/1 tags \"home\"\n"
+                       "linsert notes/1 steps 0 \"b\"\n"
+                       "linsert notes/1 steps 0 \"a\"\n"
+                       "linsert notes/1 steps 2 3.5\n"
+                       "ldel notes/1 steps 1\n"
+                       "get notes/1\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 9u) << run.out;
+  EXPECT_EQ(nlohmann::json::parse(lines[0])["hash"].get<std::string>().size(),
+            64u);
+  auto doc = nlohmann::json::parse(lines[8]);
+  EXPECT_EQ(doc["steps"], nlohmann::json::parse(R"(["a", 3.5])"));
+  EXPECT_EQ(doc["tags"].size(), 2u) << doc;
+  EXPECT_NE(doc["tags"].dump().find("work"), std::string::npos) << doc;
+  EXPECT_NE(doc["tags"].dump().find("00ff"), std::string::npos) << doc;
 }
 
 TEST_F(CliTest, MultiLineJsonInScripts) {
