@@ -90,7 +90,9 @@ std::string StatsText(const SyncStats& stats) {
          std::to_string(stats.changes_received) + "; " +
          std::to_string(stats.bytes_sent) + " bytes out, " +
          std::to_string(stats.bytes_received) + " bytes in; " +
-         std::to_string(stats.round_trips) + " round trips; " + seconds + " s";
+         std::to_string(stats.round_trips) +
+         (stats.round_trips == 1 ? " round trip; " : " round trips; ") +
+         seconds + " s";
 }
 
 }  // namespace
