@@ -44,11 +44,20 @@ int CmdImport(Database& db, const std::vector<std::string>& args,
   if (output.json) {
     output.out << JsonText(json{{"file", args[1]},
                                 {"changes_in_bundle", stats->changes_in_bundle},
-                                {"stored", stats->stored}})
+                                {"stored", stats->stored},
+                                {"views_created", stats->views_created},
+                                {"views_kept", stats->views_kept}})
                << "\n";
   } else {
     output.out << "imported " << args[1] << ": " << stats->stored << " new of "
                << stats->changes_in_bundle << " changes\n";
+    for (const std::string& view : stats->views_created) {
+      output.out << "view " << view << " created and built\n";
+    }
+    for (const std::string& view : stats->views_kept) {
+      output.out << "view " << view
+                 << ": a different view of that name exists here; kept it\n";
+    }
   }
   return kExitOk;
 }

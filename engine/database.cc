@@ -4,6 +4,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -169,6 +170,9 @@ Result<VerifyReport> Database::Verify() const {
 Result<Database::ExportStats> Database::Export(
     const std::string& path, const ChangeProgressCallback& progress) const {
   engine::Bundle bundle;
+  for (const ViewDefinition& view : ListViews()) {
+    bundle.views.push_back(view.ToJson());
+  }
   WEFT_RETURN_IF_ERROR(engine_->Locked([&] {  // log and heads agree
     bundle.heads = engine_->log().Heads();
     uint64_t total = engine_->log().LogLength();
@@ -212,10 +216,36 @@ Result<Database::ImportStats> Database::Import(
   }
   if (!in && !in.eof()) return Status::IOError("cannot read", path);
   WEFT_ASSIGN_OR_RETURN(engine::Bundle bundle, engine::DecodeBundle(bytes));
-  WEFT_ASSIGN_OR_RETURN(uint64_t stored, engine_->Writing([&] {
+  // Every view definition must be valid before anything is stored.
+  std::vector<ViewDefinition> views;
+  for (size_t view_idx = 0; view_idx < bundle.views.size(); ++view_idx) {
+    Result<ViewDefinition> view =
+        ViewDefinition::FromJson(bundle.views[view_idx]);
+    if (!view.ok()) {
+      return Status::Corruption(
+          "bundle: view definition " + std::to_string(view_idx + 1),
+          view.status().ToString());
+    }
+    views.push_back(std::move(view).value());
+  }
+  ImportStats stats;
+  stats.changes_in_bundle = bundle.changes.size();
+  WEFT_ASSIGN_OR_RETURN(stats.stored, engine_->Writing([&] {
     return engine_->log().ReceiveAll(bundle.changes, bundle.heads, progress);
   }));
-  return ImportStats{bundle.changes.size(), stored};
+  std::vector<ViewDefinition> existing = ListViews();
+  for (const ViewDefinition& view : views) {
+    auto same_name = std::find_if(
+        existing.begin(), existing.end(),
+        [&](const ViewDefinition& mine) { return mine.name == view.name; });
+    if (same_name == existing.end()) {
+      WEFT_RETURN_IF_ERROR(CreateView(view));
+      stats.views_created.push_back(view.name);
+    } else if (same_name->ToJson() != view.ToJson()) {
+      stats.views_kept.push_back(view.name);
+    }
+  }
+  return stats;
 }
 
 Status Database::CreateView(const ViewDefinition& definition,

@@ -8,7 +8,9 @@ namespace weft::engine {
 namespace {
 
 constexpr std::string_view kMagic = "WEFTBNDL";
-constexpr uint32_t kVersion = 1;
+// 1: changes and heads; 2: also the replica's view definitions.
+constexpr uint32_t kVersion = 2;
+constexpr uint64_t kViewsMax = 10000;
 
 }  // namespace
 
@@ -24,6 +26,11 @@ std::string EncodeBundle(const Bundle& bundle) {
   }
   PutVarint(&out, bundle.heads.size());
   for (const Hash& head : bundle.heads) out.append(head.AsStringView());
+  PutVarint(&out, bundle.views.size());
+  for (const std::string& view : bundle.views) {
+    PutVarint(&out, view.size());
+    out += view;
+  }
   out.append(dag::Sha256(out).AsStringView());
   return out;
 }
@@ -44,7 +51,7 @@ Result<Bundle> DecodeBundle(std::string_view bytes) {
     version |= uint32_t{static_cast<uint8_t>(body[8 + byte_idx])}
                << (8 * byte_idx);
   }
-  if (version != kVersion) {
+  if (version != 1 && version != kVersion) {
     return Status::NotSupported("bundle version " + std::to_string(version));
   }
   std::string_view in = body.substr(kHeader);
@@ -62,13 +69,27 @@ Result<Bundle> DecodeBundle(std::string_view bytes) {
     bundle.changes.emplace_back(in.substr(0, size));
     in.remove_prefix(size);
   }
-  if (!GetVarint(&in, &count) || count * Hash::kSize != in.size()) {
+  if (!GetVarint(&in, &count) || count > in.size() / Hash::kSize ||
+      (version == 1 && count * Hash::kSize != in.size())) {
     return Status::Corruption("bundle: bad heads");
   }
   for (uint64_t head_idx = 0; head_idx < count; ++head_idx) {
-    bundle.heads.push_back(
-        Hash::FromBytes(in.substr(head_idx * Hash::kSize, Hash::kSize)));
+    bundle.heads.push_back(Hash::FromBytes(in.substr(0, Hash::kSize)));
+    in.remove_prefix(Hash::kSize);
   }
+  if (version == 1) return bundle;
+  if (!GetVarint(&in, &count) || count > kViewsMax) {
+    return Status::Corruption("bundle: bad view count");
+  }
+  for (uint64_t view_idx = 0; view_idx < count; ++view_idx) {
+    uint64_t size;
+    if (!GetVarint(&in, &size) || size > in.size()) {
+      return Status::Corruption("bundle: bad view definition size");
+    }
+    bundle.views.emplace_back(in.substr(0, size));
+    in.remove_prefix(size);
+  }
+  if (!in.empty()) return Status::Corruption("bundle: bytes after the views");
   return bundle;
 }
 

@@ -173,8 +173,9 @@ class Database {
   // heads and the version vector. Problems are reported, not repaired.
   Result<VerifyReport> Verify() const;
 
-  // Writes every change (in causal order) and the heads to `path` as a
-  // self-verifying bundle (a checksum over the whole file). The file is
+  // Writes every change (in causal order), the heads and the views'
+  // definitions to `path` as a self-verifying bundle (a checksum over the
+  // whole file). The file is
   // written to `path`.tmp and renamed, so a crash never leaves half of one.
   // `progress` (may be null) hears how many of the log's changes are done.
   struct ExportStats {
@@ -190,10 +191,15 @@ class Database {
   // heads) before anything is stored, then stored in one atomic write.
   // Importing a bundle again stores nothing. Corruption for a damaged file.
   // `progress` (may be null) hears how many of the bundle's changes are
-  // checked; the one write follows.
+  // checked; the one write follows. The bundle's views (their definitions)
+  // are then created and built here, unless a view of that name exists:
+  // a different one is kept as it is (listed in views_kept). A crash
+  // between the write and the views leaves them to the next import.
   struct ImportStats {
     uint64_t changes_in_bundle = 0;
     uint64_t stored = 0;  // new to this database
+    std::vector<std::string> views_created;
+    std::vector<std::string> views_kept;  // same name, other definition
   };
   Result<ImportStats> Import(const std::string& path,
                              const ChangeProgressCallback& progress = nullptr);

@@ -37,5 +37,6 @@ for db in laptop phone copy; do
   weft --db $db.db verify > /dev/null
 done
 grep -q '"done":true' "$folder/out"
+weft --db copy.db views | grep -q by_due  # the bundle carried the view
 rm -rf "$(pwd)"
 echo "the tour ran and converged"

@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "dag/sha256.h"
 #include "tests/testutil/drafts.h"
 #include "tests/testutil/temp_dir.h"
 #include "weft/database.h"
@@ -141,6 +142,63 @@ TEST_F(BundleTest, AWellFramedBundleThatBreaksClosureStoresNothing) {
   EXPECT_NE(imported.status().message().find("head"), std::string::npos);
   EXPECT_EQ(target_->LogLength(), 0u);
   EXPECT_TRUE(target_->GetJson("notes/1").status().IsNotFound());
+}
+
+ViewDefinition IndexOn(const std::string& name, const std::string& field) {
+  ViewDefinition view;
+  view.name = name;
+  view.kind = ViewKind::kIndex;
+  view.collection = "notes";
+  view.fields = {field};
+  return view;
+}
+
+// A bundle restores a replica's views too: definitions travel, rows are
+// built on import, equal to the source's; a local view of the same name is
+// kept.
+TEST_F(BundleTest, ViewsTravelAndAreBuiltOnImport) {
+  ASSERT_TRUE(source_->CreateView(IndexOn("by_n", "n")).ok());
+  ASSERT_TRUE(source_->CreateView(IndexOn("by_text", "text")).ok());
+  ASSERT_TRUE(target_->CreateView(IndexOn("by_text", "n")).ok());  // differs
+  ASSERT_TRUE(source_->Export(bundle_).ok());
+  auto imported = target_->Import(bundle_);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(imported->views_created, std::vector<std::string>{"by_n"});
+  EXPECT_EQ(imported->views_kept, std::vector<std::string>{"by_text"});
+  EXPECT_EQ(*target_->ViewDigest("by_n"), *source_->ViewDigest("by_n"));
+  ExpectSameAs(*target_);
+  auto again = target_->Import(bundle_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->views_created.empty());
+  EXPECT_EQ(again->stored, 0u);
+}
+
+TEST_F(BundleTest, ABundleWithABadViewDefinitionStoresNothing) {
+  ASSERT_TRUE(source_->Export(bundle_).ok());
+  auto bundle = engine::DecodeBundle(ReadAll(bundle_));
+  ASSERT_TRUE(bundle.ok());
+  bundle->views = {IndexOn("fine", "n").ToJson(), "{\"name\": \"x\"}"};
+  WriteAll(bundle_, engine::EncodeBundle(*bundle));
+  auto imported = target_->Import(bundle_);
+  ASSERT_FALSE(imported.ok());
+  EXPECT_TRUE(imported.status().IsCorruption()) << imported.status().ToString();
+  EXPECT_NE(imported.status().ToString().find("view definition 2"),
+            std::string::npos)
+      << imported.status().ToString();
+  EXPECT_EQ(target_->LogLength(), 0u);
+  EXPECT_TRUE(target_->ListViews().empty());
+}
+
+// Bundles written before views travelled (version 1) still import.
+TEST_F(BundleTest, VersionOneBundlesStillImport) {
+  std::string bytes = "WEFTBNDL";
+  bytes += std::string("\x01\x00\x00\x00", 4);
+  bytes += std::string("\x00\x00", 2);  // no changes, no heads
+  bytes += dag::Sha256(bytes).AsStringView();
+  WriteAll(bundle_, bytes);
+  auto imported = target_->Import(bundle_);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(imported->changes_in_bundle, 0u);
 }
 
 }  // namespace
