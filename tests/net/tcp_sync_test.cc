@@ -23,6 +23,7 @@ namespace {
 
 using testing::ExpectVerified;
 using testing::OpenOrDie;
+using testing::Put;
 using testing::TempDir;
 
 // One random edit of every CRDT kind, by turns.
@@ -256,6 +257,35 @@ class CuttingProxy {
   uint16_t port_ = 0;
   std::thread thread_;
 };
+
+// Two replicas with one actor id (a database copied and then used in two
+// places) write different changes at the same (actor, seq). Over TCP the
+// equivocation is reported on both sides and neither stores the other's
+// version; the rest still syncs, and both verify.
+TEST_F(TcpSyncTest, EquivocationIsReportedAndNotMerged) {
+  StartServer();
+  Put(server_db_.get(), "todo/1", R"({"a": 1})");
+  ASSERT_TRUE(server_db_->Checkpoint(dir_.Sub("twin")).ok());
+  auto twin = OpenOrDie(dir_.Sub("twin"));
+  Put(server_db_.get(), "todo/1", R"({"a": "server"})");  // seq 2 here
+  Put(twin.get(), "todo/1", R"({"a": "twin"})");          // seq 2 there
+  auto other = OpenOrDie(dir_.Sub("other"));
+  Put(other.get(), "todo/2", R"({"b": 2})");
+  ASSERT_TRUE(Sync(other.get()).ok());  // the server also holds todo/2 now
+
+  auto stats = Sync(twin.get());
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  ASSERT_EQ(stats->equivocations.size(), 1u);
+  EXPECT_NE(stats->equivocations[0].find("seq 2"), std::string::npos)
+      << stats->equivocations[0];
+  EXPECT_EQ(stats->changes_sent, 0u);      // its seq 2 is not offered
+  EXPECT_EQ(stats->changes_received, 1u);  // todo/2 still arrives
+  EXPECT_EQ(*twin->GetPathJson("todo/1", "a"), "\"twin\"");
+  EXPECT_EQ(*server_db_->GetPathJson("todo/1", "a"), "\"server\"");
+  EXPECT_EQ(*twin->GetPathJson("todo/2", "b"), "2");
+  ExpectVerified(*twin);
+  ExpectVerified(*server_db_);
+}
 
 // A clone reports its progress as batches arrive: counts only grow and end
 // at the session's final figures.
