@@ -9,6 +9,7 @@
 #include "cli/json_text.h"
 #include "cli/sync_commands.h"
 #include "cli/view_commands.h"
+#include "cli/where_clause.h"
 
 namespace weft::cli {
 namespace {
@@ -125,14 +126,15 @@ int CmdCollections(Database& db, const std::vector<std::string>& args,
 int CmdKeys(Database& db, const std::vector<std::string>& args,
             const Output& output);
 
-constexpr size_t kTailFromBrace = SIZE_MAX;
+constexpr size_t kTailFromQuery = SIZE_MAX;
 
 struct Command {
   const char* name;
   int (*run)(Database&, const std::vector<std::string>&, const Output&);
   // Arguments from this one on form one argument, spaces kept (a JSON
-  // value or text); 0: none; kTailFromBrace: from the first argument that
-  // starts with '{' (a predicate after options).
+  // value or text); 0: none; kTailFromQuery: from the first argument that
+  // starts with '{' (a JSON predicate after options) or a where clause
+  // (where, order, limit: cli/where_clause.h).
   size_t raw_tail_from;
   const char* usage;
   const char* summary;
@@ -199,13 +201,16 @@ constexpr Command kCommands[] = {
     {"backup", CmdBackup, 0, "backup DIR",
      "a consistent copy of the live database into new folder DIR",
      "backup /tmp/weft-backup"},
-    {"find", CmdFind, kTailFromBrace,
-     "find COLL [--order PATH] [--desc] [--limit N] [PREDICATE]",
-     "the documents matching a predicate ({\"f\": v}, {\"f\": {\"$gte\": "
-     "v}}, $gt $lt $lte $exists $and), through an index when one fits",
-     "find people --order age --limit 10 {\"city\": \"Oslo\"}"},
-    {"explain", CmdExplain, kTailFromBrace,
-     "explain COLL [--order PATH] [--desc] [--limit N] [PREDICATE]",
+    {"find", CmdFind, kTailFromQuery,
+     "find COLL [--order PATH] [--desc] [--limit N] [PREDICATE | where ...]",
+     "the documents matching a JSON predicate ({\"f\": v}, {\"f\": "
+     "{\"$gte\": v}}, $gt $lt $lte $exists $and) or a where clause (where "
+     "PATH OP VALUE [and ...] [order by PATH [desc]] [limit N]; OP = < <= > "
+     ">=, or PATH exists/missing), through an index when one fits",
+     "find todos where done = false and due < \"2026-12-01\" limit 10"},
+    {"explain", CmdExplain, kTailFromQuery,
+     "explain COLL [--order PATH] [--desc] [--limit N] [PREDICATE | where "
+     "...]",
      "how find would run: which index, or a scan",
      "explain people {\"city\": \"Oslo\"}"},
     {"view", CmdView, 2,
@@ -235,9 +240,10 @@ constexpr Command kCommands[] = {
 // Where the raw tail of `args` starts for `command`; 0 for none.
 size_t RawTailStart(const Command& command,
                     const std::vector<std::string>& args) {
-  if (command.raw_tail_from != kTailFromBrace) return command.raw_tail_from;
+  if (command.raw_tail_from != kTailFromQuery) return command.raw_tail_from;
   for (size_t arg_idx = 1; arg_idx < args.size(); ++arg_idx) {
     if (!args[arg_idx].empty() && args[arg_idx][0] == '{') return arg_idx;
+    if (arg_idx >= 2 && StartsWhereClause(args[arg_idx])) return arg_idx;
   }
   return 0;
 }
@@ -279,14 +285,18 @@ std::vector<std::string> JoinRawTail(std::vector<std::string> args) {
 }
 
 std::vector<std::string> SplitCommandLine(const std::string& line) {
-  static constexpr char kBlanks[] = " \t\r";
+  static constexpr char kBlanks[] = " \t\r\n";
   std::vector<std::string> words;
   size_t pos = 0;
   while ((pos = line.find_first_not_of(kBlanks, pos)) != std::string::npos) {
     const Command* command = words.empty() ? nullptr : FindCommand(words[0]);
+    std::string_view word(
+        line.data() + pos,
+        std::min(line.find_first_of(kBlanks, pos), line.size()) - pos);
     bool tail_here = command != nullptr &&
-                     (command->raw_tail_from == kTailFromBrace
-                          ? !words.empty() && line[pos] == '{'
+                     (command->raw_tail_from == kTailFromQuery
+                          ? (!words.empty() && line[pos] == '{') ||
+                                (words.size() >= 2 && StartsWhereClause(word))
                           : command->raw_tail_from != 0 &&
                                 words.size() == command->raw_tail_from);
     if (tail_here) {

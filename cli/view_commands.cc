@@ -5,6 +5,7 @@
 
 #include "cli/json_text.h"
 #include "cli/progress.h"
+#include "cli/where_clause.h"
 
 namespace weft::cli {
 namespace {
@@ -14,7 +15,7 @@ using nlohmann::json;
 constexpr char kViewForm[] =
     "view create JSON | view drop NAME | view rebuild NAME | view rows NAME";
 constexpr char kFindForm[] =
-    "find COLL [--order PATH] [--desc] [--limit N] [PREDICATE]";
+    "find COLL [--order PATH] [--desc] [--limit N] [PREDICATE | where ...]";
 
 // Progress of a view build, on a terminal (a long build is not silent).
 ViewProgressCallback Progress(ProgressLine* line) {
@@ -87,6 +88,10 @@ bool ParseQuery(const std::vector<std::string>& args, Query* query,
         return true;
       }
       query->predicate = std::move(predicate).value();
+    } else if (StartsWhereClause(arg.substr(0, arg.find_first_of(" \t\n"))) &&
+               arg_idx + 1 == args.size()) {
+      *error = ParseWhereClause(arg, &query->predicate, &query->options);
+      return true;
     } else {
       return false;
     }

@@ -271,6 +271,56 @@ TEST_F(CliTest, EveryCommandsErrorPath) {
   }
 }
 
+// find's where clause: the issue's own example, one-shot (the shell needs
+// quotes around < and strings) and piped, with --json field by field.
+TEST_F(CliTest, FindWithAWhereClause) {
+  std::string db = "--db " + db_path_;
+  for (const char* todo :
+       {"todos/a '{\"title\": \"buy milk\", \"done\": false, \"due\": "
+        "\"2026-11-30\"}'",
+        "todos/b '{\"title\": \"taxes\", \"done\": false, \"due\": "
+        "\"2026-12-15\"}'",
+        "todos/c '{\"title\": \"call mum\", \"done\": true, \"due\": "
+        "\"2026-11-01\"}'"}) {
+    ASSERT_EQ(Weft(db + " put " + todo).exit_code, 0);
+  }
+  RunResult run = Weft(db +
+                       " --json find todos where done = false and due "
+                       "'<' '\"2026-12-01\"' limit 10");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 1u) << run.out;
+  auto found = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(found["doc"], "todos/a");
+  EXPECT_EQ(found["value"]["title"], "buy milk");
+
+  run = Weft(db + " --json",
+             "find todos where done = false order by due desc limit 1\n"
+             "find todos where title = \"call mum\"\n"
+             "find todos where due >= 2026-11-30 and done exists\n"
+             "find todos where priority missing limit 2\n");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  lines = Lines(run.out);
+  ASSERT_EQ(lines.size(), 6u) << run.out;
+  EXPECT_EQ(nlohmann::json::parse(lines[0])["doc"], "todos/b");
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["doc"], "todos/c");
+  EXPECT_EQ(nlohmann::json::parse(lines[2])["doc"], "todos/a");
+  EXPECT_EQ(nlohmann::json::parse(lines[3])["doc"], "todos/b");
+
+  for (const auto& [clause, message] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"where done != true", "not '!='"},
+           {"where done =", "expected a value"},
+           {"order due", "expected 'by' after 'order'"},
+           {"limit ten", "a whole number after 'limit'"},
+           {"where title = \"open", "unterminated string"},
+           {"where done = false limit 1 extra", "or the end"}}) {
+    run = Weft(db, "find todos " + clause + "\n");
+    EXPECT_EQ(run.exit_code, 1) << clause;
+    EXPECT_NE(run.err.find(message), std::string::npos) << run.err;
+  }
+}
+
 TEST_F(CliTest, SetAndListCommands) {
   RunResult run = Weft("--db " + db_path_ + " --json",
                        "sadd notes/1 tags \"home\"\n"

@@ -123,6 +123,8 @@ std::string MutatedLine(std::mt19937_64& rng) {
       "splice todos/1 note 0 0 \"buy oat milk\\n\"",
       "get todos/1 address.city --conflicts",
       "find todos --order title --limit 3 {\"views\": {\"$gte\": 1}}",
+      "find todos where views >= 1 and title = \"milk\" order by title "
+      "desc limit 3",
       "explain todos {\"title\": \"milk\"}",
       "view create {\"name\": \"t\", \"kind\": \"projection\", "
       "\"collection\": \"todos\", \"fields\": [\"title\"], "
