@@ -169,7 +169,6 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
   ++log_length_;
   storage::WriteBatch* writes = batch->writes.get();
   writes->Put(Family::kLog, EncodePosition(entry.position), bytes);
-  writes->Put(Family::kIndex, hash.AsStringView(), EncodeIndexEntry(entry));
   writes->Put(Family::kSeqs, EncodeSeqKey(change.actor, change.seq),
               EncodePosition(entry.position));
   for (const Hash& parent : change.parents) {
@@ -241,11 +240,18 @@ Result<uint64_t> ChangeLog::ReceiveAll(
       return reject(Status::InvalidArgument(at, "over the size limit"));
     }
     Hash hash = dag::Sha256(bytes);
-    IndexEntry known;
-    if (LookupIndex(hash, batch, &known).ok()) continue;  // idempotent
     Result<Change> change = dag::DecodeChange(bytes, options_.change_bytes_max);
     if (!change.ok()) {
       return reject(Status::Corruption(at, change.status().ToString()));
+    }
+    // A replica holds exactly seqs 1..last of each actor: a higher seq is
+    // new without a lookup (a clone then reads no index at all); a lower
+    // one is already here if its hash is (else it is an equivocation, which
+    // StageChange reports).
+    auto actor = actors_.find(change->actor);
+    if (actor != actors_.end() && change->seq <= actor->second.seq) {
+      IndexEntry known;
+      if (LookupIndex(hash, batch, &known).ok()) continue;  // idempotent
     }
     bool fatal;
     Status status =
@@ -419,6 +425,19 @@ Status ChangeLog::StageReadyPending(Batch* batch, const Hash& stored,
 
 Status ChangeLog::WriteBatch(Batch* batch) {
   storage::WriteBatch* writes = batch->writes.get();
+  // Index entries go in hash order: hashes are random, and inserting them
+  // sorted lets the memtable resume each search near where the last one
+  // ended (cloning the editing trace: the memtable's insert searches went
+  // from 18% to 13% of the time).
+  std::vector<const std::pair<const Hash, IndexEntry>*> index;
+  index.reserve(batch->staged.size());
+  for (const auto& staged : batch->staged) index.push_back(&staged);
+  std::sort(index.begin(), index.end(),
+            [](auto* a, auto* b) { return a->first < b->first; });
+  for (const auto* staged : index) {
+    writes->Put(Family::kIndex, staged->first.AsStringView(),
+                EncodeIndexEntry(staged->second));
+  }
   if (!batch->staged.empty()) {
     std::vector<HeadEntry> heads;
     heads.reserve(heads_.size());

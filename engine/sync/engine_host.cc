@@ -69,16 +69,24 @@ class EngineHost : public sync::SyncHost {
       }
       WEFT_RETURN_IF_ERROR(it->status());
     }
-    // Log order is a causal order: parents always come first.
+    // Log order is a causal order: parents always come first. One pass of
+    // an iterator (runs of positions are common: a clone is one run).
     std::sort(positions.begin(), positions.end());
+    auto log = store->NewIterator(Family::kLog);
     for (uint64_t position : positions) {
-      Hash hash;
-      std::string bytes;
-      WEFT_RETURN_IF_ERROR(
-          ReadLoggedChange(engine_->store(), position, &hash, &bytes, nullptr));
-      changes->push_back(std::move(bytes));
+      uint64_t at = 0;
+      if (!log->Valid() || !DecodePosition(log->key(), &at) || at != position) {
+        log->Seek(EncodePosition(position));
+      }
+      if (!log->Valid() || !DecodePosition(log->key(), &at) || at != position) {
+        WEFT_RETURN_IF_ERROR(log->status());
+        return Status::Corruption("log position " + std::to_string(position) +
+                                  " is missing");
+      }
+      changes->emplace_back(log->value());
+      log->Next();
     }
-    return Status::OK();
+    return log->status();
   }
 
   Result<uint64_t> StoreBatch(
