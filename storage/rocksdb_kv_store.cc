@@ -193,15 +193,24 @@ class RocksDbKvStore : public KvStore {
 Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
     const std::string& path, const RocksDbStoreOptions& store_options) {
   std::error_code error;
-  if (!store_options.create_if_missing &&
-      !std::filesystem::exists(std::filesystem::path(path) / "CURRENT",
-                               error)) {
+  bool exists =
+      std::filesystem::exists(std::filesystem::path(path) / "CURRENT", error);
+  if (!exists && !store_options.create_if_missing) {
     return Status::NotFound("no database at", path);
+  }
+  // A new database goes in a new or empty folder only: never among other
+  // files, which a user may have named by mistake.
+  if (!exists && std::filesystem::exists(path, error) &&
+      !std::filesystem::is_empty(path, error)) {
+    return Status::InvalidArgument(
+        "not a weft database (a folder holding other files)", path);
   }
   rocksdb::DBOptions options;
   options.create_if_missing = store_options.create_if_missing;
   options.error_if_exists = store_options.error_if_exists;
-  options.create_missing_column_families = true;
+  // An existing database must already have the families: another program's
+  // RocksDB data is refused, never given weft's families.
+  options.create_missing_column_families = !exists;
   options.IncreaseParallelism(2);
   // Open cost: the default spawns 16 file-opening threads per column family
   // (~140 threads, most of the time of an open), and reads every table's
@@ -243,6 +252,12 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
       }
       status = rocksdb::DB::Open(options, path, families, &handles, &db);
     }
+  }
+  if (status.IsInvalidArgument() &&
+      status.ToString().find("Column famil") != std::string::npos) {
+    return Status::InvalidArgument(
+        "not a weft database (RocksDB data without weft's column families)",
+        path);
   }
   if (!status.ok()) return FromRocks(status, "open " + path);
   std::vector<rocksdb::ColumnFamilyHandle*> foreign(

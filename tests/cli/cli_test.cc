@@ -194,6 +194,29 @@ TEST_F(CliTest, DatabaseOpenElsewhereIsReportedNotCorrupted) {
       << run.err;
 }
 
+// A path that is not a weft database: a folder of other files is not
+// turned into one, nor is a file; reading commands find nothing there.
+TEST_F(CliTest, PathThatIsNotAWeftDatabase) {
+  std::string folder = dir_.Sub("photos");
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder + "/cat.jpg") << "meow";
+  RunResult run = Weft("--db " + folder + " put todos/1 '{\"a\": 1}'");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("not a weft database (a folder holding other files)"),
+            std::string::npos)
+      << run.err;
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(folder),
+                          std::filesystem::directory_iterator()),
+            1);
+  run = Weft("--db " + folder + "/cat.jpg heads");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("no database at"), std::string::npos) << run.err;
+  run = Weft("--db " + folder + "/cat.jpg put todos/1 '{}'");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("cannot open weft database"), std::string::npos)
+      << run.err;
+}
+
 TEST_F(CliTest, ShellReadsCommandsFromAPipe) {
   RunResult run = Weft("--db " + db_path_, "heads\n# a comment\n\nlog -n 1\n");
   ASSERT_EQ(run.exit_code, 0) << run.err;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 
 #include "rocksdb/db.h"
@@ -169,11 +170,18 @@ TEST(RocksDbKvStoreTest, OpensDatabaseWithUnknownFamily) {
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(options, dir.Sub("db"), &raw).ok());
     std::unique_ptr<rocksdb::DB> db(raw);
-    rocksdb::ColumnFamilyHandle* heads = nullptr;
-    ASSERT_TRUE(
-        db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "heads", &heads)
-            .ok());
-    ASSERT_TRUE(db->DestroyColumnFamilyHandle(heads).ok());
+    // A format-2 database: today's families and `heads`.
+    std::vector<std::string> names = {"heads"};
+    for (int family = 0; family < kFamilyCount; ++family) {
+      names.push_back(FamilyName(static_cast<Family>(family)));
+    }
+    for (const std::string& name : names) {
+      rocksdb::ColumnFamilyHandle* handle = nullptr;
+      ASSERT_TRUE(
+          db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), name, &handle)
+              .ok());
+      ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+    }
   }
   {
     auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
@@ -193,6 +201,44 @@ TEST(RocksDbKvStoreTest, OpensDatabaseWithUnknownFamily) {
   std::string value;
   ASSERT_TRUE((*store)->Get(Family::kMeta, "k", &value).ok());
   EXPECT_EQ(value, "v");
+}
+
+// Another program's RocksDB database is refused and left as it was; so is
+// a folder holding other files, where a new database would be mixed in.
+TEST(RocksDbKvStoreTest, ForeignDataIsRefusedUntouched) {
+  testing::TempDir dir;
+  {
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir.Sub("other"), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "theirs", "v").ok());
+  }
+  auto store = OpenRocksDbKvStore(dir.Sub("other"), RocksDbStoreOptions());
+  ASSERT_FALSE(store.ok());
+  EXPECT_TRUE(store.status().IsInvalidArgument()) << store.status().ToString();
+  EXPECT_NE(store.status().ToString().find("not a weft database"),
+            std::string::npos);
+  std::vector<std::string> families;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(),
+                                              dir.Sub("other"), &families)
+                  .ok());
+  EXPECT_EQ(families, std::vector<std::string>{"default"});
+
+  std::filesystem::create_directories(dir.Sub("photos"));
+  std::ofstream(dir.Sub("photos/cat.jpg")) << "meow";
+  store = OpenRocksDbKvStore(dir.Sub("photos"), RocksDbStoreOptions());
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().ToString().find("a folder holding other files"),
+            std::string::npos)
+      << store.status().ToString();
+  EXPECT_EQ(
+      std::distance(std::filesystem::directory_iterator(dir.Sub("photos")),
+                    std::filesystem::directory_iterator()),
+      1);
+  std::filesystem::create_directories(dir.Sub("empty"));
+  EXPECT_TRUE(OpenRocksDbKvStore(dir.Sub("empty"), RocksDbStoreOptions()).ok());
 }
 
 }  // namespace
