@@ -147,28 +147,33 @@ int CmdSplice(Database& db, const std::vector<std::string>& args,
   });
 }
 
-}  // namespace weft::cli
+namespace {
 
-namespace weft::cli {
-
-int CmdSetAdd(Database& db, const std::vector<std::string>& args,
-              const Output& output) {
-  if (args.size() != 4) return PrintUsage(output, "sadd COLL/KEY PATH JSON");
+// sadd and srem: COLL/KEY PATH JSON, one member added or removed.
+int EditSet(Database& db, const std::vector<std::string>& args,
+            const Output& output, bool add) {
+  if (args.size() != 4) {
+    return PrintUsage(
+        output, std::string(add ? "sadd" : "srem") + " COLL/KEY PATH JSON");
+  }
   Result<Scalar> member = ParseScalarArg(args[3]);
   if (!member.ok()) return PrintError(output, member.status());
   return CommitEdit(db, output, [&](Transaction& txn) {
-    return txn.SetAdd(args[1], args[2], *member);
+    return add ? txn.SetAdd(args[1], args[2], *member)
+               : txn.SetRemove(args[1], args[2], *member);
   });
+}
+
+}  // namespace
+
+int CmdSetAdd(Database& db, const std::vector<std::string>& args,
+              const Output& output) {
+  return EditSet(db, args, output, /*add=*/true);
 }
 
 int CmdSetRemove(Database& db, const std::vector<std::string>& args,
                  const Output& output) {
-  if (args.size() != 4) return PrintUsage(output, "srem COLL/KEY PATH JSON");
-  Result<Scalar> member = ParseScalarArg(args[3]);
-  if (!member.ok()) return PrintError(output, member.status());
-  return CommitEdit(db, output, [&](Transaction& txn) {
-    return txn.SetRemove(args[1], args[2], *member);
-  });
+  return EditSet(db, args, output, /*add=*/false);
 }
 
 int CmdListInsert(Database& db, const std::vector<std::string>& args,

@@ -159,17 +159,24 @@ TEST(RocksDbKvStoreTest, DataSurvivesReopen) {
   EXPECT_EQ(value, "state");
 }
 
+// A plain RocksDB database (only the default family), as another program
+// would make one; null if it cannot be opened.
+std::unique_ptr<rocksdb::DB> OpenRawRocksDb(const std::string& path) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(options, path, &raw).ok()) return nullptr;
+  return std::unique_ptr<rocksdb::DB>(raw);
+}
+
 // A database written by another format version may have families this
 // build does not know (format 2 had `heads`): it still opens, so that its
 // version entry can say why the engine refuses it, and the family is kept.
 TEST(RocksDbKvStoreTest, OpensDatabaseWithUnknownFamily) {
   testing::TempDir dir;
   {
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, dir.Sub("db"), &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
+    std::unique_ptr<rocksdb::DB> db = OpenRawRocksDb(dir.Sub("db"));
+    ASSERT_NE(db, nullptr);
     // A format-2 database: today's families and `heads`.
     std::vector<std::string> names = {"heads"};
     for (int family = 0; family < kFamilyCount; ++family) {
@@ -208,11 +215,8 @@ TEST(RocksDbKvStoreTest, OpensDatabaseWithUnknownFamily) {
 TEST(RocksDbKvStoreTest, ForeignDataIsRefusedUntouched) {
   testing::TempDir dir;
   {
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, dir.Sub("other"), &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
+    std::unique_ptr<rocksdb::DB> db = OpenRawRocksDb(dir.Sub("other"));
+    ASSERT_NE(db, nullptr);
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "theirs", "v").ok());
   }
   auto store = OpenRocksDbKvStore(dir.Sub("other"), RocksDbStoreOptions());
