@@ -231,7 +231,8 @@ constexpr Command kCommands[] = {
     {"sync", CmdSync, 0,
      "sync HOST:PORT [--live] [--key-file FILE] [--timeout MS]",
      "exchange what each side lacks with a serving replica, once; --live: "
-     "again after every change here and every 250 ms, until Ctrl-C",
+     "then keep the connection and push changes both ways as they are "
+     "stored, until Ctrl-C",
      "sync 127.0.0.1:7707"},
     {"help", CmdHelp, 0, "help [COMMAND]", "the commands, or one in detail",
      "help splice"},

@@ -1,16 +1,16 @@
 #include "cli/sync_commands.h"
 
-#include <signal.h>
-
 #include <atomic>
 #include <charconv>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "cli/json_text.h"
 #include "cli/progress.h"
+#include "cli/stop_signals.h"
 
 namespace weft::cli {
 namespace {
@@ -83,6 +83,10 @@ json StatsJson(const SyncStats& stats) {
           {"equivocations", stats.equivocations}};
 }
 
+std::string Changes(uint64_t count) {
+  return std::to_string(count) + (count == 1 ? " change" : " changes");
+}
+
 std::string StatsText(const SyncStats& stats) {
   char seconds[32];
   std::snprintf(seconds, sizeof(seconds), "%.3f", stats.seconds);
@@ -115,13 +119,7 @@ int CmdServe(Database& db, const std::vector<std::string>& args,
   } else if (!positional.empty()) {
     return PrintUsage(output, kServeForm);
   }
-  // SIGINT and SIGTERM end the server: blocked here (and so in the
-  // server's thread), then waited for.
-  sigset_t stop_signals, previous;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+  StopSignals stop_signals;  // SIGINT and SIGTERM end the server
   std::mutex log_mutex;
   auto server = SyncServer::Start(
       &db, host, port, options,
@@ -136,18 +134,13 @@ int CmdServe(Database& db, const std::vector<std::string>& args,
                      << " closed: " << outcome.ToString() << std::endl;
         }
       });
-  if (!server.ok()) {
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    return PrintError(output, server.status());
-  }
+  if (!server.ok()) return PrintError(output, server.status());
   output.out << "serving on " << host << ":" << (*server)->port()
              << (options.key.empty() ? " (no key: loopback peers only)"
                                      : " (peers must hold the key)")
              << "; Ctrl-C stops" << std::endl;
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  stop_signals.Wait();
   (*server)->Stop();
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   output.out << "stopped after " << (*server)->sessions() << " sessions, "
              << (*server)->failures().size() << " of them failed" << std::endl;
   return kExitOk;
@@ -167,17 +160,13 @@ int CmdSync(Database& db, const std::vector<std::string>& args,
   if (!error.ok()) return PrintError(output, error);
   // Live: until Ctrl-C or SIGTERM, which a helper thread waits for.
   std::atomic<bool> stop{false};
-  sigset_t stop_signals, previous;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
+  std::optional<StopSignals> stop_signals;
   std::thread waiter;
   if (options.live) {
     options.stop = &stop;
-    pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+    stop_signals.emplace();
     waiter = std::thread([&] {
-      int signal_number = 0;
-      sigwait(&stop_signals, &signal_number);
+      stop_signals->Wait();
       stop = true;
     });
     output.err << "syncing live with " << host << ":" << port
@@ -192,13 +181,24 @@ int CmdSync(Database& db, const std::vector<std::string>& args,
                       " changes, " +
                       std::to_string(so_far.bytes_received >> 10) + " KiB");
       };
+    } else {  // a line on stderr whenever the totals move
+      options.progress = [&, sent = uint64_t{0}, received = uint64_t{0}](
+                             const SyncStats& so_far) mutable {
+        if (so_far.changes_sent == sent &&
+            so_far.changes_received == received) {
+          return;
+        }
+        sent = so_far.changes_sent;
+        received = so_far.changes_received;
+        output.err << "live: sent " << Changes(sent) << ", received "
+                   << Changes(received) << std::endl;
+      };
     }
     return SyncWith(db, host, port, options);
   }();
   if (options.live) {
-    if (!stop) pthread_kill(waiter.native_handle(), SIGTERM);
+    stop_signals->Cancel();  // the session may have ended on its own
     waiter.join();
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   }
   if (!stats.ok()) return PrintError(output, stats.status());
   if (output.json) {

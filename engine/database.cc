@@ -301,7 +301,7 @@ Result<DatabaseStatus> Database::GetStatus() const {
 
 Result<std::unique_ptr<SyncEndpoint>> Database::NewSyncEndpoint(
     bool initiator, const SyncOptions& options) {
-  return engine_->NewSyncEndpoint(initiator, options.key, "");
+  return engine_->NewSyncEndpoint(initiator, options.key, "", options.live);
 }
 
 Status Database::Checkpoint(const std::string& dir) {

@@ -9,6 +9,7 @@
 
 #include "weft/database.h"
 #include "weft/sync.h"
+#include "weft/view.h"
 
 namespace weft {
 namespace {
@@ -16,25 +17,60 @@ namespace {
 using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
+// Tells a live connection, on its own thread, that the database changed.
+// Told from committing threads; closed before the connection goes away,
+// after which it tells nothing (so no late post reaches a dead io_context).
+class NewsLine {
+ public:
+  explicit NewsLine(std::function<void()> post) : post_(std::move(post)) {}
+  void Tell() {
+    if (waiting_.exchange(true)) return;  // one post until it is read
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (post_) post_();
+  }
+  void Read() { waiting_ = false; }
+  void Close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    post_ = nullptr;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::function<void()> post_;
+  std::atomic<bool> waiting_{false};
+};
+
 // Drives one endpoint over one connected socket until the session ends,
-// then calls `done` once (on the io_context's thread).
+// then calls `done` once (on the io_context's thread). Until the session
+// is live, sending and reading alternate; a live session reads all the
+// time, sends what the endpoint queues (pushes of what the database
+// stores, acks, pings) one write at a time, and ends when *stop is set or
+// the peer goes.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Done = std::function<void(Status, const SyncStats&)>;
 
   // `progress` may be null (a server's connections report nothing).
+  // `stop`: the initiator's stop flag (null on a server).
   Connection(tcp::socket socket, std::unique_ptr<SyncEndpoint> endpoint,
-             const SyncOptions& options,
+             Database* db, const SyncOptions& options,
+             const std::atomic<bool>* stop,
              std::function<void(const SyncStats&)> progress, Done done)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
+        write_timer_(socket_.get_executor()),
+        tick_timer_(socket_.get_executor()),
         endpoint_(std::move(endpoint)),
+        db_(db),
+        stop_(stop),
         timeout_(options.timeout_ms),
         progress_(std::move(progress)),
         done_(std::move(done)),
         started_(Clock::now()),
         deadline_(started_ +
                   std::chrono::milliseconds(options.session_timeout_ms)) {}
+
+  ~Connection() { StopNews(); }
 
   void Start() { WriteThen(Status::OK()); }
 
@@ -44,7 +80,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     pending_ = endpoint_->TakeOutput();
     auto self = shared_from_this();
     if (pending_.empty()) return AfterWrite(status);
-    ArmTimer("sending to the peer took over");
+    ArmTimer(&timer_, "sending to the peer took over");
     asio::async_write(socket_, asio::buffer(pending_),
                       [self, status](std::error_code error, size_t) {
                         self->timer_.cancel();
@@ -59,12 +95,115 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void AfterWrite(Status status) {
     if (!status.ok()) return Finish(status);
     if (endpoint_->finished()) return Finish(Status::OK());
+    if (endpoint_->live()) return StartLive();
     Read();
+  }
+
+  void StartLive() {
+    live_ = true;
+    std::weak_ptr<Connection> weak = weak_from_this();
+    auto executor = socket_.get_executor();
+    news_ = std::make_shared<NewsLine>([weak, executor] {
+      asio::post(executor, [weak] {
+        if (auto self = weak.lock()) self->OnNews();
+      });
+    });
+    SubscriptionTarget all;
+    all.kind = SubscriptionTarget::Kind::kAllChanges;
+    Result<uint64_t> id = db_->Subscribe(
+        all, [news = news_](const ChangeEvent&) { news->Tell(); });
+    if (!id.ok()) return Finish(id.status());
+    subscription_ = *id;
+    last_sent_ = Clock::now();
+    OnNews();  // what was stored while catching up and subscribing
+    Tick();
+    ReadLive();
+  }
+
+  void StopNews() {
+    if (!news_) return;
+    news_->Close();
+    news_.reset();
+    db_->Unsubscribe(subscription_).PermitUncheckedError();
+  }
+
+  void OnNews() {
+    if (finished_) return;
+    news_->Read();
+    Flush(endpoint_->Push());
+  }
+
+  // Live: sends what the endpoint queued, one write at a time. After a
+  // failure the endpoint's Error frame goes out, then the connection ends.
+  void Flush(Status status) {
+    if (!status.ok() && failure_.ok()) failure_ = status;
+    if (finished_ || writing_) return;
+    pending_ = endpoint_->TakeOutput();
+    if (pending_.empty()) {
+      if (!failure_.ok()) Finish(failure_);
+      return;
+    }
+    writing_ = true;
+    last_sent_ = Clock::now();
+    auto self = shared_from_this();
+    ArmTimer(&write_timer_, "sending to the peer took over");
+    asio::async_write(
+        socket_, asio::buffer(pending_), [self](std::error_code error, size_t) {
+          self->write_timer_.cancel();
+          self->writing_ = false;
+          if (error) {
+            return self->Finish(
+                Status::IOError("sync: sending failed", error.message()));
+          }
+          self->Flush(Status::OK());
+        });
+  }
+
+  void ReadLive() {
+    auto self = shared_from_this();
+    // The peer pings when it has nothing to say: silence means it is gone.
+    ArmTimer(&timer_, "the peer sent nothing for");
+    socket_.async_read_some(
+        asio::buffer(buffer_), [self](std::error_code error, size_t size) {
+          self->timer_.cancel();
+          if (error == asio::error::eof && self->stop_ == nullptr) {
+            return self->Finish(Status::OK());  // the initiator closed
+          }
+          if (error) {
+            return self->Finish(
+                error == asio::error::eof
+                    ? Status::IOError("sync: the server closed the live "
+                                      "session")
+                    : Status::IOError("sync: reading failed", error.message()));
+          }
+          Status status =
+              self->endpoint_->Receive(std::string_view(self->buffer_, size));
+          if (status.ok() && self->progress_) {
+            self->progress_(self->StatsSoFar());
+          }
+          self->Flush(status);
+          if (status.ok()) self->ReadLive();
+        });
+  }
+
+  // Live: every 50 ms, checks the stop flag and pings a quiet peer.
+  void Tick() {
+    if (finished_) return;
+    if (stop_ != nullptr && stop_->load()) return Finish(Status::OK());
+    if (!writing_ && Clock::now() - last_sent_ >= timeout_ / 3) {
+      endpoint_->Ping();
+      Flush(Status::OK());
+    }
+    auto self = shared_from_this();
+    tick_timer_.expires_after(std::chrono::milliseconds(50));
+    tick_timer_.async_wait([self](std::error_code error) {
+      if (!error) self->Tick();
+    });
   }
 
   void Read() {
     auto self = shared_from_this();
-    ArmTimer("the peer sent nothing for");
+    ArmTimer(&timer_, "the peer sent nothing for");
     socket_.async_read_some(
         asio::buffer(buffer_), [self](std::error_code error, size_t size) {
           self->timer_.cancel();
@@ -84,13 +223,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
         });
   }
 
-  // The wait ends at the read/write timeout or the session's deadline,
-  // whichever comes first.
-  void ArmTimer(const char* what) {
+  // The wait ends at the read/write timeout or the session's deadline
+  // (until the session is live), whichever comes first.
+  void ArmTimer(asio::steady_timer* timer, const char* what) {
     auto self = shared_from_this();
-    bool session_ends = Clock::now() + timeout_ >= deadline_;
-    timer_.expires_at(session_ends ? deadline_ : Clock::now() + timeout_);
-    timer_.async_wait([self, what, session_ends](std::error_code error) {
+    bool session_ends = !live_ && Clock::now() + timeout_ >= deadline_;
+    timer->expires_at(session_ends ? deadline_ : Clock::now() + timeout_);
+    timer->async_wait([self, what, session_ends](std::error_code error) {
       if (error) return;  // cancelled
       self->Finish(Status::IOError(
           session_ends ? std::string("sync: the session took too long")
@@ -104,6 +243,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     finished_ = true;
     std::error_code ignored;
     timer_.cancel();
+    write_timer_.cancel();
+    tick_timer_.cancel();
+    StopNews();
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     socket_.close(ignored);
     done_(status, StatsSoFar());
@@ -117,8 +259,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   tcp::socket socket_;
-  asio::steady_timer timer_;
+  asio::steady_timer timer_;  // reads (and, until live, writes)
+  asio::steady_timer write_timer_;
+  asio::steady_timer tick_timer_;
   std::unique_ptr<SyncEndpoint> endpoint_;
+  Database* const db_;
+  const std::atomic<bool>* const stop_;
   const std::chrono::milliseconds timeout_;
   const std::function<void(const SyncStats&)> progress_;
   Done done_;
@@ -127,6 +273,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string pending_;
   char buffer_[64 << 10];
   bool finished_ = false;
+  bool live_ = false;
+  bool writing_ = false;
+  Status failure_;
+  Clock::time_point last_sent_;
+  std::shared_ptr<NewsLine> news_;
+  uint64_t subscription_ = 0;
 };
 
 Result<tcp::endpoint> Resolve(asio::io_context& io, const std::string& host,
@@ -202,7 +354,8 @@ class TcpSyncServer : public SyncServer {
       auto endpoint = db_->NewSyncEndpoint(false, options_);
       if (endpoint.ok()) {
         std::make_shared<Connection>(
-            std::move(socket), std::move(endpoint).value(), options_, nullptr,
+            std::move(socket), std::move(endpoint).value(), db_, options_,
+            nullptr, nullptr,
             [this, peer](Status status, const SyncStats& stats) {
               if (log_) log_(peer, status, stats);
               std::lock_guard<std::mutex> lock(mutex_);
@@ -252,7 +405,8 @@ Result<SyncStats> SyncOnce(Database& db, const std::string& host, uint16_t port,
                         db.NewSyncEndpoint(true, options));
   Status result = Status::IOError("sync: the session did not end");
   SyncStats stats;
-  std::make_shared<Connection>(std::move(socket), std::move(endpoint), options,
+  std::make_shared<Connection>(std::move(socket), std::move(endpoint), &db,
+                               options, options.live ? options.stop : nullptr,
                                options.progress,
                                [&](Status status, const SyncStats& final) {
                                  result = status;
@@ -264,40 +418,14 @@ Result<SyncStats> SyncOnce(Database& db, const std::string& host, uint16_t port,
   return stats;
 }
 
-void Add(const SyncStats& session, SyncStats* total) {
-  total->round_trips += session.round_trips;
-  total->bytes_sent += session.bytes_sent;
-  total->bytes_received += session.bytes_received;
-  total->changes_sent += session.changes_sent;
-  total->changes_received += session.changes_received;
-  total->seconds += session.seconds;
-  total->equivocations.insert(total->equivocations.end(),
-                              session.equivocations.begin(),
-                              session.equivocations.end());
-}
-
 }  // namespace
 
 Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
                            const SyncOptions& options) {
-  if (!options.live) return SyncOnce(db, host, port, options);
-  if (options.stop == nullptr) {
+  if (options.live && options.stop == nullptr) {
     return Status::InvalidArgument("live sync needs a stop flag");
   }
-  SyncStats total;
-  while (!options.stop->load()) {
-    uint64_t length = db.LogLength();
-    WEFT_ASSIGN_OR_RETURN(SyncStats session, SyncOnce(db, host, port, options));
-    Add(session, &total);
-    // Until the next round: a local change, the interval, or the stop.
-    auto next =
-        Clock::now() + std::chrono::milliseconds(options.live_interval_ms);
-    while (Clock::now() < next && !options.stop->load() &&
-           db.LogLength() == length + session.changes_received) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-  }
-  return total;
+  return SyncOnce(db, host, port, options);
 }
 
 Result<std::unique_ptr<SyncServer>> SyncServer::Start(

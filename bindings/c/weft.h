@@ -152,7 +152,9 @@ int weft_view_rows(weft_db* db, const char* name, char** json, char** error);
  * {"hash", "position", "remote", "documents": [{"doc", "json"}]}
  * (borrowed for the call). The callback may call back into weft. */
 typedef void (*weft_change_callback)(void* user_data, const char* event_json);
-/* kind: "document", "collection" or "view"; *id receives the
+/* kind: "document", "collection" or "view" (name: "coll/key", a
+ * collection, a view), or "all": every change stored, local or remote,
+ * with an empty "documents" (name ignored, may be ""). *id receives the
  * subscription's id for weft_unsubscribe. */
 int weft_subscribe(weft_db* db, const char* kind, const char* name,
                    weft_change_callback callback, void* user_data, uint64_t* id,

@@ -426,9 +426,12 @@ int weft_subscribe(weft_db* db, const char* kind, const char* name,
       target.kind = weft::SubscriptionTarget::Kind::kCollection;
     } else if (kind_text == "view") {
       target.kind = weft::SubscriptionTarget::Kind::kView;
+    } else if (kind_text == "all") {
+      target.kind = weft::SubscriptionTarget::Kind::kAllChanges;
     } else {
       return Status::InvalidArgument(
-          "subscription kind is document, collection or view, not", kind_text);
+          "subscription kind is document, collection, view or all, not",
+          kind_text);
     }
     target.name = name;
     auto subscribed = db->db->Subscribe(

@@ -8,6 +8,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "dag/change_codec.h"
+#include "dag/sha256.h"
 #include "engine/engine.h"
 #include "engine/log/keys.h"
 #include "engine/sync/session.h"
@@ -31,7 +33,8 @@ class EngineHost : public sync::SyncHost {
 
   Status MissingFor(const sync::Summary& peer,
                     std::vector<std::string>* changes,
-                    std::vector<std::string>* equivocations) override {
+                    std::vector<std::string>* equivocations,
+                    std::vector<ActorState>* covered) override {
     storage::KvStore* store = engine_->store();
     std::vector<uint64_t> positions;
     std::map<ActorId, const ActorState*> theirs;
@@ -57,6 +60,7 @@ class EngineHost : public sync::SyncHost {
           continue;
         }
       }
+      if (covered != nullptr) covered->push_back(mine);
       auto it = store->NewIterator(Family::kSeqs);
       std::string end = EncodeSeqKey(mine.actor, mine.seq);
       for (it->Seek(EncodeSeqKey(mine.actor, peer_seq + 1));
@@ -89,10 +93,18 @@ class EngineHost : public sync::SyncHost {
     return log->status();
   }
 
-  Result<uint64_t> StoreBatch(
-      const std::vector<std::string>& changes) override {
-    return engine_->Writing(
-        [&] { return engine_->log().ReceiveAll(changes, {}); });
+  Result<uint64_t> StoreBatch(const std::vector<std::string>& changes,
+                              std::vector<ActorState>* held) override {
+    WEFT_ASSIGN_OR_RETURN(uint64_t stored, engine_->Writing([&] {
+      return engine_->log().ReceiveAll(changes, {});
+    }));
+    if (held == nullptr) return stored;
+    for (const std::string& bytes : changes) {  // all verified by now
+      WEFT_ASSIGN_OR_RETURN(Change change, dag::DecodeChange(bytes));
+      held->push_back(
+          ActorState{change.actor, change.seq, dag::Sha256(bytes), 0});
+    }
+    return stored;
   }
 
   void Remember(const ActorId& peer, const sync::Summary& summary) override {
@@ -131,13 +143,17 @@ class EngineHost : public sync::SyncHost {
 class EngineEndpoint : public SyncEndpoint {
  public:
   EngineEndpoint(Engine* engine, bool initiator, const std::string& key,
-                 std::string nonce)
-      : host_(engine), session_(&host_, initiator, key, std::move(nonce)) {}
+                 std::string nonce, bool live)
+      : host_(engine),
+        session_(&host_, initiator, key, std::move(nonce), live) {}
   Status Receive(std::string_view bytes) override {
     return session_.Receive(bytes);
   }
   std::string TakeOutput() override { return session_.TakeOutput(); }
   bool finished() const override { return session_.finished(); }
+  bool live() const override { return session_.live(); }
+  Status Push() override { return session_.Push(); }
+  void Ping() override { session_.Ping(); }
   const SyncStats& stats() const override { return session_.stats(); }
 
  private:
@@ -148,7 +164,7 @@ class EngineEndpoint : public SyncEndpoint {
 }  // namespace
 
 Result<std::unique_ptr<SyncEndpoint>> Engine::NewSyncEndpoint(
-    bool initiator, const std::string& key, std::string nonce) {
+    bool initiator, const std::string& key, std::string nonce, bool live) {
   if (nonce.empty()) {
     nonce.resize(sync::kNonceSize);
     if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()),
@@ -160,7 +176,7 @@ Result<std::unique_ptr<SyncEndpoint>> Engine::NewSyncEndpoint(
     return Status::InvalidArgument("a sync nonce is 32 bytes");
   }
   return std::unique_ptr<SyncEndpoint>(
-      new EngineEndpoint(this, initiator, key, std::move(nonce)));
+      new EngineEndpoint(this, initiator, key, std::move(nonce), live));
 }
 
 }  // namespace weft::engine

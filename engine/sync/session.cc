@@ -51,6 +51,8 @@ const char* BodyName(wire::Body body) {
       return "Error";
     case wire::Body::Ack:
       return "Ack";
+    case wire::Body::Ping:
+      return "Ping";
     default:
       return "unknown";
   }
@@ -77,14 +79,21 @@ bool HasMoreThan(const ActorIndex& holder, const ActorIndex& other) {
   return false;
 }
 
+// Records that the peer holds `state`'s actor up to its seq.
+void NoteHeld(std::map<ActorId, ActorState>* holds, const ActorState& state) {
+  auto [it, inserted] = holds->emplace(state.actor, state);
+  if (!inserted && it->second.seq < state.seq) it->second = state;
+}
+
 }  // namespace
 
 SyncSession::SyncSession(SyncHost* host, bool initiator, std::string key,
-                         std::string nonce)
+                         std::string nonce, bool live)
     : host_(host),
       initiator_(initiator),
       key_(std::move(key)),
-      nonce_(std::move(nonce)) {
+      nonce_(std::move(nonce)),
+      live_requested_(initiator && live) {
   SendHello();
   // Without a key nothing is secret from the peer: send the summary at
   // once, so that equal replicas are done after one round trip.
@@ -112,14 +121,14 @@ void SyncSession::SendHello() {
   auto replica = MakeBytes(&builder, host_->replica().AsStringView());
   auto nonce = MakeBytes(&builder, nonce_);
   auto hello = wire::CreateHello(builder, kProtocolVersion, replica, nonce,
-                                 !key_.empty());
+                                 !key_.empty(), live_requested_);
   Send(Finish(&builder, wire::Body::Hello, hello.Union()));
 }
 
 void SyncSession::SendSummary() {
   Result<Summary> summary = host_->GetSummary();
   if (!summary.ok()) {
-    Fail(summary.status());
+    Fail(summary.status()).PermitUncheckedError();  // the state says so
     return;
   }
   my_summary_ = std::move(summary).value();
@@ -209,6 +218,9 @@ Status SyncSession::OnMessage(std::string_view frame) {
     return Status::IOError("the peer ended the session",
                            error->reason() ? error->reason()->str() : "");
   }
+  if (state_ == State::kLive) {
+    return OnLiveMessage(static_cast<int>(body), message->body());
+  }
   static constexpr wire::Body kExpected[] = {
       wire::Body::Hello, wire::Body::Auth, wire::Body::Summary,
       wire::Body::Changes};
@@ -228,8 +240,7 @@ Status SyncSession::OnMessage(std::string_view frame) {
       return OnSummary(message->body_as_Summary());
     case wire::Body::Ack:
       expect_ack_ = false;
-      MaybeFinish();
-      return Status::OK();
+      return MaybeFinish();
     default:
       return OnChanges(message->body_as_Changes());
   }
@@ -250,6 +261,7 @@ Status SyncSession::OnHello(const void* body) {
   }
   peer_ = ActorId::FromBytes(replica);
   peer_nonce_ = std::string(nonce);
+  if (!initiator_) live_requested_ = hello->live();
   if (key_.empty() && hello->authenticate()) {
     return Fail(Status::InvalidArgument(
         "sync: the peer requires a shared key and none is set here"));
@@ -327,73 +339,149 @@ Status SyncSession::OnSummary(const void* body) {
           state->last_hash.Short() + " on the peer");
     }
   }
+  for (const ActorState& state : peer_summary_.actors) {
+    NoteHeld(&peer_holds_, state);
+  }
   expect_changes_ = HasMoreThan(theirs, mine);
   if (HasMoreThan(mine, theirs)) {
     std::vector<std::string> missing;
-    Status status =
-        host_->MissingFor(peer_summary_, &missing, &stats_.equivocations);
+    std::vector<ActorState> covered;
+    Status status = host_->MissingFor(peer_summary_, &missing,
+                                      &stats_.equivocations, &covered);
     if (!status.ok()) return Fail(status);
-    // Batches cut by count and size; the last one says so (maybe empty,
-    // when an equivocation left nothing to send).
-    std::vector<std::string> batch;
-    size_t batch_bytes = 0;
-    auto flush = [&](bool last) {
-      flatbuffers::FlatBufferBuilder builder;
-      auto payload = batch.empty() ? MakeBytes(&builder, "")
-                                   : MakeBytes(&builder, EncodeBatch(batch));
-      auto changes = wire::CreateChanges(
-          builder, payload, static_cast<uint32_t>(batch.size()), last);
-      Send(Finish(&builder, wire::Body::Changes, changes.Union()));
-      stats_.changes_sent += batch.size();
-      batch.clear();
-      batch_bytes = 0;
-    };
-    for (std::string& change : missing) {
-      if (batch.size() == kBatchChangesMax ||
-          (batch_bytes > 0 && batch_bytes + change.size() > kBatchRawBytes)) {
-        flush(false);
-      }
-      batch_bytes += change.size();
-      batch.push_back(std::move(change));
-    }
-    flush(true);
+    for (const ActorState& state : covered) NoteHeld(&peer_holds_, state);
+    // Always sent, maybe empty (an equivocation can leave nothing to send):
+    // the peer waits for a last Changes.
+    SendChanges(std::move(missing));
     expect_ack_ = true;
   }
   sent_all_ = true;
   state_ = State::kChanges;
-  MaybeFinish();
-  return Status::OK();
+  return MaybeFinish();
+}
+
+// Sends `changes` as batches cut by count and size, the last one flagged
+// (an empty list still sends one, empty and last).
+void SyncSession::SendChanges(std::vector<std::string> changes) {
+  std::vector<std::string> batch;
+  size_t batch_bytes = 0;
+  auto flush = [&](bool last) {
+    flatbuffers::FlatBufferBuilder builder;
+    auto payload = batch.empty() ? MakeBytes(&builder, "")
+                                 : MakeBytes(&builder, EncodeBatch(batch));
+    auto message = wire::CreateChanges(
+        builder, payload, static_cast<uint32_t>(batch.size()), last);
+    Send(Finish(&builder, wire::Body::Changes, message.Union()));
+    stats_.changes_sent += batch.size();
+    batch.clear();
+    batch_bytes = 0;
+  };
+  for (std::string& change : changes) {
+    if (batch.size() == kBatchChangesMax ||
+        (batch_bytes > 0 && batch_bytes + change.size() > kBatchRawBytes)) {
+      flush(false);
+    }
+    batch_bytes += change.size();
+    batch.push_back(std::move(change));
+  }
+  flush(true);
+}
+
+void SyncSession::SendAck() {
+  flatbuffers::FlatBufferBuilder builder;
+  Send(Finish(&builder, wire::Body::Ack, wire::CreateAck(builder).Union()));
 }
 
 Status SyncSession::OnChanges(const void* body) {
   const auto* message = static_cast<const wire::Changes*>(body);
-  if (!expect_changes_) {
+  if (!expect_changes_ && state_ != State::kLive) {
     return Fail(Status::Corruption("sync: changes the peer should not send"));
   }
   if (message->count() > 0) {
     Result<std::vector<std::string>> changes =
         DecodeBatch(Bytes(message->payload()), message->count());
     if (!changes.ok()) return Fail(changes.status());
-    Result<uint64_t> stored = host_->StoreBatch(*changes);
+    // A live session remembers what the peer sent: it holds it, so a push
+    // never sends it back.
+    std::vector<ActorState> held;
+    Result<uint64_t> stored =
+        host_->StoreBatch(*changes, live_requested_ ? &held : nullptr);
     if (!stored.ok()) return Fail(stored.status());
     stats_.changes_received += *stored;
+    for (const ActorState& state : held) NoteHeld(&peer_holds_, state);
   }
   if (message->last()) {
+    SendAck();
+    if (state_ == State::kLive) return Status::OK();
     expect_changes_ = false;
-    flatbuffers::FlatBufferBuilder builder;
-    Send(Finish(&builder, wire::Body::Ack, wire::CreateAck(builder).Union()));
-    MaybeFinish();
+    return MaybeFinish();
   }
   return Status::OK();
 }
 
-void SyncSession::MaybeFinish() {
+Status SyncSession::OnLiveMessage(int body_type, const void* body) {
+  switch (static_cast<wire::Body>(body_type)) {
+    case wire::Body::Changes:
+      return OnChanges(body);
+    case wire::Body::Ack:
+      if (!expect_ack_) break;
+      expect_ack_ = false;
+      return push_waiting_ ? Push() : Status::OK();
+    case wire::Body::Ping:
+      return Status::OK();
+    default:
+      break;
+  }
+  return Fail(Status::Corruption(std::string("sync: unexpected ") +
+                                 BodyName(static_cast<wire::Body>(body_type)) +
+                                 " message"));
+}
+
+Status SyncSession::Push() {
+  if (state_ != State::kLive) return Status::OK();
+  if (expect_ack_) {  // one push in flight at a time: the Ack paces us
+    push_waiting_ = true;
+    return Status::OK();
+  }
+  push_waiting_ = false;
+  Summary peer;
+  for (const auto& [actor, state] : peer_holds_) peer.actors.push_back(state);
+  std::vector<std::string> missing, equivocations;
+  std::vector<ActorState> covered;
+  Status status = host_->MissingFor(peer, &missing, &equivocations, &covered);
+  if (!status.ok()) return Fail(status);
+  for (std::string& equivocation : equivocations) {  // reported once
+    if (std::find(stats_.equivocations.begin(), stats_.equivocations.end(),
+                  equivocation) == stats_.equivocations.end()) {
+      stats_.equivocations.push_back(std::move(equivocation));
+    }
+  }
+  for (const ActorState& state : covered) NoteHeld(&peer_holds_, state);
+  if (missing.empty()) return Status::OK();
+  SendChanges(std::move(missing));
+  expect_ack_ = true;
+  return Status::OK();
+}
+
+void SyncSession::Ping() {
+  if (state_ != State::kLive) return;
+  flatbuffers::FlatBufferBuilder builder;
+  Send(Finish(&builder, wire::Body::Ping, wire::CreatePing(builder).Union()));
+}
+
+Status SyncSession::MaybeFinish() {
   if (!sent_all_ || expect_changes_ || expect_ack_ ||
       state_ == State::kFailed) {
-    return;
+    return Status::OK();
   }
-  state_ = State::kFinished;
   host_->Remember(peer_, peer_summary_);
+  if (!live_requested_) {
+    state_ = State::kFinished;
+    return Status::OK();
+  }
+  // What was committed here while catching up goes out at once.
+  state_ = State::kLive;
+  return Push();
 }
 
 }  // namespace weft::engine::sync

@@ -32,13 +32,17 @@ class SyncHost {
   // actor whose change at the peer's last seq is not the one the peer
   // names is an equivocation: reported in *equivocations, nothing of that
   // actor sent.
+  // *covered (may be null) gets, per actor, the last change the peer
+  // holds once it has stored `changes`.
   virtual Status MissingFor(const Summary& peer,
                             std::vector<std::string>* changes,
-                            std::vector<std::string>* equivocations) = 0;
+                            std::vector<std::string>* equivocations,
+                            std::vector<ActorState>* covered) = 0;
   // Stores a batch in causal order atomically (each change verified);
-  // returns how many were new.
-  virtual Result<uint64_t> StoreBatch(
-      const std::vector<std::string>& changes) = 0;
+  // returns how many were new. *held (may be null) gets the actor, seq and
+  // hash of every change of the batch.
+  virtual Result<uint64_t> StoreBatch(const std::vector<std::string>& changes,
+                                      std::vector<ActorState>* held) = 0;
   // The session ended well: remember what the peer holds.
   virtual void Remember(const ActorId& peer, const Summary& summary) = 0;
 };
@@ -46,12 +50,17 @@ class SyncHost {
 class SyncSession : public SyncEndpoint {
  public:
   // `nonce`: kNonceSize random bytes (a simulation passes seeded ones).
+  // `live` (the initiator's choice; a responder follows the initiator's
+  // Hello): after catching up, stay open for pushes.
   SyncSession(SyncHost* host, bool initiator, std::string key,
-              std::string nonce);
+              std::string nonce, bool live = false);
 
   Status Receive(std::string_view bytes) override;
   std::string TakeOutput() override;
   bool finished() const override { return state_ == State::kFinished; }
+  bool live() const override { return state_ == State::kLive; }
+  Status Push() override;
+  void Ping() override;
   const SyncStats& stats() const override { return stats_; }
 
  private:
@@ -60,6 +69,7 @@ class SyncSession : public SyncEndpoint {
     kAuth,     // waiting for the peer's Auth
     kSummary,  // waiting for the peer's Summary
     kChanges,  // waiting for the peer's changes
+    kLive,     // caught up; either side pushes what is new to it
     kFinished,
     kFailed,
   };
@@ -68,13 +78,16 @@ class SyncSession : public SyncEndpoint {
   Status OnAuth(const void* auth);
   Status OnSummary(const void* summary);
   Status OnChanges(const void* changes);
+  Status OnLiveMessage(int body, const void* message);
+  void SendChanges(std::vector<std::string> changes);
+  void SendAck();
   void SendHello();
   void SendSummary();
   void Send(std::string message);
   std::string Proof(bool initiator, std::string_view challenge,
                     std::string_view answer_nonce, const ActorId& replica);
   Status Fail(Status status);
-  void MaybeFinish();
+  Status MaybeFinish();
 
   SyncHost* const host_;
   const bool initiator_;
@@ -92,6 +105,11 @@ class SyncSession : public SyncEndpoint {
   bool expect_changes_ = false;  // the peer holds changes we lack
   bool sent_all_ = false;
   bool expect_ack_ = false;  // we sent changes: finished once stored
+  bool live_requested_;
+  // Live: per actor, the last change the peer is known to hold (its
+  // summary, then what went either way); a push sends what is above it.
+  std::map<ActorId, ActorState> peer_holds_;
+  bool push_waiting_ = false;  // news arrived while a push was unacked
   SyncStats stats_;
 };
 

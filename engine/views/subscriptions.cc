@@ -18,6 +18,8 @@ Result<uint64_t> SubscriptionHub::Add(const SubscriptionTarget& target,
     case SubscriptionTarget::Kind::kView:
       WEFT_RETURN_IF_ERROR(views_->Find(target.name).status());
       break;
+    case SubscriptionTarget::Kind::kAllChanges:
+      break;
   }
   std::lock_guard<std::mutex> lock(subscriptions_mutex_);
   uint64_t id = next_id_++;
@@ -48,6 +50,8 @@ bool SubscriptionHub::Watches(const SubscriptionTarget& target,
       Result<const ViewDefinition*> view = views_->Find(target.name);
       return view.ok() && (*view)->collection == doc.collection;
     }
+    case SubscriptionTarget::Kind::kAllChanges:
+      return false;  // no document states: the event says the change only
   }
   return false;
 }
@@ -75,7 +79,10 @@ Status SubscriptionHub::OnStage(const Hash& hash, std::string_view /*bytes*/,
           {doc.collection + "/" + doc.key,
            document->Exists() ? document->ToJson() : "null"});
     }
-    if (event.documents.empty()) continue;
+    if (event.documents.empty() &&
+        target.kind != SubscriptionTarget::Kind::kAllChanges) {
+      continue;
+    }
     event.hash = hash;
     event.position = position;
     event.remote = change.actor != local_actor_;

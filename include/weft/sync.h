@@ -31,13 +31,11 @@ struct SyncOptions {
   // A whole session ends by then: a peer trickling bytes (one per second
   // keeps every read alive) is dropped.
   uint32_t session_timeout_ms = 600000;
-  // SyncWith only: after catching up, keep syncing until *stop becomes
-  // true (or a session fails): a new session as soon as this replica
-  // commits or receives anything, and at least every live_interval_ms to
-  // pick up the server's news. Each session is short (one round trip when
-  // nothing changed); stats add up over them.
+  // SyncWith only: after catching up, hold the connection open until
+  // *stop becomes true (or the connection fails): each side pushes what it
+  // commits or receives as soon as it is stored, and the peer acknowledges
+  // it. A quiet connection carries a Ping every timeout_ms / 3.
   bool live = false;
-  uint32_t live_interval_ms = 250;
   const std::atomic<bool>* stop = nullptr;
   // SyncWith only (may be null): told, after each read from the server,
   // what the session has exchanged so far (a clone's progress).
@@ -73,6 +71,14 @@ class SyncEndpoint {
   virtual std::string TakeOutput() = 0;
   // Both sides have sent and received everything.
   virtual bool finished() const = 0;
+  // A live session that caught up: it stays open, never finished().
+  virtual bool live() const = 0;
+  // Live only: queue what this replica holds and the peer lacks (call it
+  // when the database changed); after the peer acknowledged the previous
+  // push, or at once. Outside the live phase, does nothing.
+  virtual Status Push() = 0;
+  // Live only: queue a Ping (a frame that says "still here").
+  virtual void Ping() = 0;
   virtual const SyncStats& stats() const = 0;
 };
 

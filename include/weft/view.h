@@ -148,9 +148,11 @@ class FindCursor {
   virtual Status status() const = 0;
 };
 
-// What a subscription watches.
+// What a subscription watches. kAllChanges: every change stored, local or
+// remote, with no document states in its events (name unused); what live
+// sync listens to.
 struct SubscriptionTarget {
-  enum class Kind : uint8_t { kDocument, kCollection, kView };
+  enum class Kind : uint8_t { kDocument, kCollection, kView, kAllChanges };
   Kind kind = Kind::kDocument;
   std::string name;  // "collection/key", a collection, or a view name
 };

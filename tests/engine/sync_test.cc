@@ -102,6 +102,63 @@ TEST(SyncTest, DivergentReplicasConvergeInThreeRoundTrips) {
   ExpectVerified(*b);
 }
 
+TEST(SyncTest, LiveSessionsPushWhatEachSideStoresAndNeverEcho) {
+  TempDir dir;
+  auto a = OpenOrDie(dir.Sub("a"));
+  auto b = OpenOrDie(dir.Sub("b"));
+  Put(a.get(), "t/1", R"({"n": 1})");
+  SyncOptions live;
+  live.live = true;  // the initiator asks; the responder follows its Hello
+  auto end_a = a->NewSyncEndpoint(true, live);
+  auto end_b = b->NewSyncEndpoint(false);
+  ASSERT_TRUE(end_a.ok() && end_b.ok());
+  PumpResult result = Pump(end_a->get(), end_b->get());
+  ASSERT_TRUE(result.a.ok() && result.b.ok());
+  EXPECT_TRUE((*end_a)->live() && (*end_b)->live());
+  EXPECT_FALSE((*end_a)->finished() || (*end_b)->finished());
+  EXPECT_EQ(a->Heads(), b->Heads());
+
+  // A change on each side travels on the same session; nothing comes back.
+  Put(a.get(), "t/2", R"({"n": 2})");
+  Put(b.get(), "t/3", R"({"n": 3})");
+  ASSERT_TRUE((*end_a)->Push().ok());
+  ASSERT_TRUE((*end_b)->Push().ok());
+  result = Pump(end_a->get(), end_b->get());
+  ASSERT_TRUE(result.a.ok() && result.b.ok());
+  EXPECT_EQ(a->Heads(), b->Heads());
+  EXPECT_EQ(*b->GetJson("t/2"), R"({"n":2})");
+  EXPECT_EQ(*a->GetJson("t/3"), R"({"n":3})");
+  ASSERT_TRUE((*end_a)->Push().ok());
+  ASSERT_TRUE((*end_b)->Push().ok());
+  EXPECT_EQ((*end_a)->TakeOutput(), "");  // what b sent, b holds
+  EXPECT_EQ((*end_b)->TakeOutput(), "");
+  EXPECT_EQ((*end_a)->stats().changes_sent, 2u);
+  EXPECT_EQ((*end_a)->stats().changes_received, 1u);
+
+  // Pushes are paced by acks: a second push waits for the first's.
+  Put(a.get(), "t/4", R"({"n": 4})");
+  ASSERT_TRUE((*end_a)->Push().ok());
+  std::string first_push = (*end_a)->TakeOutput();
+  Put(a.get(), "t/5", R"({"n": 5})");
+  ASSERT_TRUE((*end_a)->Push().ok());
+  EXPECT_EQ((*end_a)->TakeOutput(), "");  // waiting for the ack
+  ASSERT_TRUE((*end_b)->Receive(first_push).ok());
+  ASSERT_TRUE((*end_a)->Receive((*end_b)->TakeOutput()).ok());  // the ack
+  result = Pump(end_a->get(), end_b->get());  // the waiting push
+  ASSERT_TRUE(result.a.ok() && result.b.ok());
+  EXPECT_EQ(a->Heads(), b->Heads());
+
+  // Pings are harmless; a Summary in the live phase ends the session.
+  (*end_a)->Ping();
+  ASSERT_TRUE((*end_b)->Receive((*end_a)->TakeOutput()).ok());
+  EXPECT_EQ((*end_b)->TakeOutput(), "");
+  Status refused = (*end_b)->Receive(testing::SummaryFrame(
+      a->Heads()[0], ActorState{ActorId(), 1, a->Heads()[0], 0}));
+  EXPECT_TRUE(refused.IsCorruption()) << refused.ToString();
+  EXPECT_NE(refused.ToString().find("unexpected Summary"), std::string::npos);
+  ExpectVerified(*b);
+}
+
 TEST(SyncTest, KeysAuthenticateBothWaysOrNothingIsExchanged) {
   TempDir dir;
   auto a = OpenOrDie(dir.Sub("a"));

@@ -160,30 +160,51 @@ TEST_F(TcpSyncTest, ReplicasEditingConcurrentlyConvergeThroughTheServer) {
   EXPECT_TRUE(server_->failures().empty());
 }
 
-TEST_F(TcpSyncTest, LiveSyncCarriesEditsBothWaysUntilStopped) {
-  StartServer();
+// Waits (at most 10 s) until every database has the heads of the first.
+bool WaitUntilConverged(const std::vector<Database*>& dbs) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto converged = [&] {
+    for (Database* db : dbs) {
+      if (db->Heads() != dbs[0]->Heads()) return false;
+    }
+    return true;
+  };
+  while (!converged() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return converged();
+}
+
+TEST_F(TcpSyncTest, LiveSyncPushesEditsBothWaysOverOneHeldConnection) {
+  // Short timeouts: a quiet live connection survives only by its pings.
+  SyncOptions options;
+  options.timeout_ms = 300;
+  StartServer(options);
   auto a = OpenOrDie(dir_.Sub("a"));
   auto b = OpenOrDie(dir_.Sub("b"));
+  std::mt19937_64 rng(11);
+  RandomEdit(a.get(), rng);  // something to catch up on first
   std::atomic<bool> stop{false};
-  SyncOptions live;
+  SyncOptions live = options;
   live.live = true;
-  live.live_interval_ms = 50;
   live.stop = &stop;
   Result<SyncStats> stats_a = Status::IOError("not run"),
                     stats_b = Status::IOError("not run");
   std::thread sync_a([&] { stats_a = Sync(a.get(), live); });
   std::thread sync_b([&] { stats_b = Sync(b.get(), live); });
-  std::mt19937_64 rng(11);
+  // Edits on both clients travel through the server to the other one;
+  // nothing here starts a sync.
   for (int edit = 0; edit < 40; ++edit) {
     RandomEdit(edit % 2 ? a.get() : b.get(), rng);
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  // Converged within a bounded wait, with no sync started by the test.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline &&
-         !(a->Heads() == b->Heads() && b->Heads() == server_db_->Heads())) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  EXPECT_TRUE(WaitUntilConverged({a.get(), b.get(), server_db_.get()}));
+  // Quiet for over three timeouts: pings keep both connections up.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  EXPECT_EQ(server_->sessions(), 0u) << "a live session ended early";
+  // A change committed on the server itself is pushed to both.
+  Put(server_db_.get(), "todo/9", R"({"title": "from the server"})");
+  EXPECT_TRUE(WaitUntilConverged({server_db_.get(), a.get(), b.get()}));
   stop = true;
   sync_a.join();
   sync_b.join();
@@ -193,6 +214,12 @@ TEST_F(TcpSyncTest, LiveSyncCarriesEditsBothWaysUntilStopped) {
   ExpectSameState(*a, *server_db_);
   EXPECT_GT(stats_a->changes_sent, 0u);
   EXPECT_GT(stats_a->changes_received, 0u);
+  EXPECT_GT(stats_b->changes_received, 0u);
+  // One connection each, from catching up to the stop, both ended well.
+  WaitForSessions(2);
+  EXPECT_EQ(server_->sessions(), 2u);
+  EXPECT_TRUE(server_->failures().empty())
+      << ::testing::PrintToString(server_->failures());
 }
 
 // Forwards bytes between a client and the server, cutting both sides

@@ -425,7 +425,8 @@ class Database:
     def subscribe(self, kind: str, name: str,
                   callback: Callable[[Dict[str, Any]], None]) -> int:
         """Calls callback(event) for each committed change touching a
-        "document", "collection" or "view"; returns an id."""
+        "document", "collection" or "view" (or, with kind "all", for
+        every change, without document states); returns an id."""
         def trampoline(_user_data, event_json):
             callback(_loads(event_json))
         c_callback = _CALLBACK(trampoline)

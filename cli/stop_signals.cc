@@ -1,0 +1,46 @@
+#include "cli/stop_signals.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace weft::cli {
+namespace {
+
+int stop_pipe[2] = {-1, -1};
+
+void OnStopSignal(int) {
+  int saved = errno;  // write may change it; the interrupted code may not
+  char byte = 's';
+  (void)!write(stop_pipe[1], &byte, 1);
+  errno = saved;
+}
+
+}  // namespace
+
+StopSignals::StopSignals() {
+  if (pipe(stop_pipe) != 0) stop_pipe[0] = stop_pipe[1] = -1;
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &previous_int_);
+  sigaction(SIGTERM, &action, &previous_term_);
+}
+
+StopSignals::~StopSignals() {
+  sigaction(SIGINT, &previous_int_, nullptr);
+  sigaction(SIGTERM, &previous_term_, nullptr);
+  close(stop_pipe[0]);
+  close(stop_pipe[1]);
+  stop_pipe[0] = stop_pipe[1] = -1;
+}
+
+void StopSignals::Wait() {
+  char byte;
+  while (read(stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+  }
+}
+
+void StopSignals::Cancel() { OnStopSignal(0); }
+
+}  // namespace weft::cli

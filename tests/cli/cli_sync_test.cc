@@ -1,0 +1,275 @@
+// Replicas synced through the shell: `weft serve` and `weft sync` in
+// child processes on 127.0.0.1, a clone killed midway, live sync.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/cli/cli_fixture.h"
+
+namespace weft {
+namespace {
+
+using testing::CliTest;
+using testing::RunResult;
+using testing::StoredBytes;
+
+// The real weft binary in a child process; its stdout and stderr come
+// back through one pipe.
+class WeftChild {
+ public:
+  // Runs `weft --db DB ARGS...` and waits (at most 10 s) for a whole line
+  // holding `ready`.
+  WeftChild(const std::string& db_path, const std::vector<std::string>& args,
+            const std::string& ready) {
+    int out_pipe[2];
+    EXPECT_EQ(pipe(out_pipe), 0);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out_pipe[1], STDOUT_FILENO);
+      dup2(out_pipe[1], STDERR_FILENO);
+      close(out_pipe[0]);
+      close(out_pipe[1]);
+      std::vector<const char*> argv = {"weft", "--db", db_path.c_str()};
+      for (const std::string& arg : args) argv.push_back(arg.c_str());
+      argv.push_back(nullptr);
+      execv(WEFT_BINARY, const_cast<char* const*>(argv.data()));
+      _exit(127);
+    }
+    close(out_pipe[1]);
+    out_ = out_pipe[0];
+    WaitForLine(ready);
+    banner_ = output_;
+  }
+  // Waits (at most 10 s) until the output has a whole line holding `text`.
+  bool WaitForLine(const std::string& text) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto has_line = [&] {
+      size_t at = output_.find(text);
+      return at != std::string::npos &&
+             output_.find('\n', at) != std::string::npos;
+    };
+    while (!has_line() && std::chrono::steady_clock::now() < deadline) {
+      pollfd poll_fd{out_, POLLIN, 0};
+      if (poll(&poll_fd, 1, 200) <= 0) continue;
+      char chunk[256];
+      ssize_t got = read(out_, chunk, sizeof(chunk));
+      if (got <= 0) break;
+      output_.append(chunk, got);
+    }
+    return has_line();
+  }
+  ~WeftChild() {
+    if (pid_ > 0) Stop(nullptr);
+    if (out_ >= 0) close(out_);
+  }
+  // Stops it (SIGTERM); returns what it printed after the banner.
+  std::string Stop(int* exit_status) {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (exit_status != nullptr) {
+      *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    char chunk[256];
+    ssize_t got;
+    while ((got = read(out_, chunk, sizeof(chunk))) > 0)
+      output_.append(chunk, got);
+    return output_.substr(banner_.size());
+  }
+  // What it printed up to the ready line.
+  const std::string& banner() const { return banner_; }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  std::string output_, banner_;
+};
+
+// `weft serve` on 127.0.0.1 (any free port) in a child process.
+class ServeChild : public WeftChild {
+ public:
+  explicit ServeChild(const std::string& db_path)
+      : WeftChild(db_path, {"serve", "--listen", "127.0.0.1:0"},
+                  "serving on 127.0.0.1:") {
+    size_t colon = banner().find("127.0.0.1:");
+    if (colon != std::string::npos) {
+      address_ =
+          "127.0.0.1:" + std::to_string(std::stoi(banner().substr(colon + 10)));
+    }
+  }
+  const std::string& address() const { return address_; }  // "" on failure
+
+ private:
+  std::string address_;
+};
+
+// `weft serve` in a child process; two other databases sync through it.
+TEST_F(CliTest, ServeAndSyncBetweenThreeDatabases) {
+  ServeChild hub(dir_.Sub("hub"));
+  const std::string& address = hub.address();
+  ASSERT_FALSE(address.empty()) << hub.banner();
+  EXPECT_NE(hub.banner().find("loopback peers only"), std::string::npos)
+      << hub.banner();
+
+  std::string a = "--db " + dir_.Sub("a"), b = "--db " + dir_.Sub("b");
+  ASSERT_EQ(Weft(a + " put notes/1 '{\"text\": \"from a\"}'").exit_code, 0);
+  RunResult run = Weft(a + " --json sync " + address);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto stats = nlohmann::json::parse(run.out);
+  EXPECT_EQ(stats["changes_sent"], 1);
+  EXPECT_GE(stats["round_trips"], 1);
+  run = Weft(b + " sync " + address);  // a new database clones the hub
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("received 1"), std::string::npos) << run.out;
+  EXPECT_EQ(Weft(b + " get notes/1 text").out, "\"from a\"\n");
+  run = Weft(b + " sync 127.0.0.1:1");  // nobody there
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("cannot connect"), std::string::npos) << run.err;
+  EXPECT_EQ(Weft(b + " sync nowhere").exit_code, 2);
+
+  int status = -1;
+  std::string rest = hub.Stop(&status);
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(rest.find("stopped after 2 sessions, 0 of them failed"),
+            std::string::npos)
+      << rest;
+}
+
+// A replica killed (SIGKILL) while it clones a large history stays a valid
+// database, and a restarted sync finishes the job: equal heads, documents,
+// views. Killed at several points of the transfer.
+TEST_F(CliTest, ReplicaKilledMidCloneCatchesUpAfterRestart) {
+  std::string hub_path = dir_.Sub("hub");
+  {
+    auto hub = Database::Open(hub_path, Options());
+    ASSERT_TRUE(hub.ok());
+    ViewDefinition by_n;
+    by_n.name = "by_n";
+    by_n.kind = ViewKind::kIndex;
+    by_n.collection = "items";
+    by_n.fields = {"n"};
+    ASSERT_TRUE((*hub)->CreateView(by_n).ok());
+    for (int commit = 0; commit < 20000; ++commit) {
+      auto txn = (*hub)->Begin();
+      std::string doc = "items/" + std::to_string(commit % 500);
+      ASSERT_TRUE(txn->Set(doc, "n", int64_t{commit}).ok());
+      ASSERT_TRUE(txn->SpliceText(doc, "log", 0, 0, "x").ok());
+      ASSERT_TRUE(txn->Commit().ok());
+    }
+  }
+  ServeChild hub(hub_path);
+  ASSERT_FALSE(hub.address().empty()) << hub.banner();
+  std::string clone = dir_.Sub("clone");
+  ASSERT_EQ(Weft("--db " + clone, "").exit_code, 0);  // the shell creates it
+  ASSERT_EQ(Weft("--db " + clone +
+                 " view create '{\"name\": \"by_n\", "
+                 "\"kind\": \"index\", \"collection\": \"items\", "
+                 "\"fields\": [\"n\"]}'")
+                .exit_code,
+            0);
+  // Kills each sync once the clone's files have grown (batches are being
+  // stored), a little later each time, so every kill lands mid-clone
+  // however fast or slow the machine (or sanitizer) is.
+  int killed_mid_way = 0, partial_clones = 0;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    uint64_t stored_before = StoredBytes(clone);
+    pid_t child = fork();
+    if (child == 0) {
+      int devnull = open("/dev/null", O_WRONLY);
+      dup2(devnull, STDOUT_FILENO);
+      dup2(devnull, STDERR_FILENO);
+      execl(WEFT_BINARY, "weft", "--db", clone.c_str(), "sync",
+            hub.address().c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    int status = 0;
+    bool exited = false;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (waitpid(child, &status, WNOHANG) == child) {
+        exited = true;
+        break;
+      }
+      if (StoredBytes(clone) > stored_before + 16 * 1024) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (!exited) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(15 * attempt));
+      kill(child, SIGKILL);
+      waitpid(child, &status, 0);
+    }
+    killed_mid_way += WIFSIGNALED(status) ? 1 : 0;
+    SCOPED_TRACE("attempt " + std::to_string(attempt));
+    RunResult verify = Weft("--db " + clone + " verify");
+    EXPECT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+    auto status_json =
+        nlohmann::json::parse(Weft("--db " + clone + " --json status").out);
+    uint64_t held = status_json["log_length"];
+    partial_clones += held > 0 && held < 20000 ? 1 : 0;
+    if (held == 20000) break;
+  }
+  EXPECT_GE(killed_mid_way, 2);
+  EXPECT_GE(partial_clones, 2);  // killed with part of the history in
+  RunResult run = Weft("--db " + clone + " sync " + hub.address());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  hub.Stop(nullptr);
+  auto hub_db = Database::Open(hub_path, Options());
+  auto clone_db = Database::Open(clone, Options());
+  ASSERT_TRUE(hub_db.ok() && clone_db.ok());
+  EXPECT_EQ((*clone_db)->Heads(), (*hub_db)->Heads());
+  EXPECT_EQ((*clone_db)->LogLength(), 20000u);
+  for (int doc = 0; doc < 500; doc += 37) {
+    std::string name = "items/" + std::to_string(doc);
+    EXPECT_EQ(*(*clone_db)->EncodedState(name), *(*hub_db)->EncodedState(name));
+  }
+  EXPECT_EQ(*(*clone_db)->ViewDigest("by_n"), *(*hub_db)->ViewDigest("by_n"));
+}
+
+// `weft sync --live` holds one connection: what another replica syncs to
+// the hub reaches the live replica without it syncing again, and SIGTERM
+// ends it with its totals and exit code 0.
+TEST_F(CliTest, LiveSyncReceivesWhatOthersSyncUntilStopped) {
+  ServeChild hub(dir_.Sub("hub"));
+  ASSERT_FALSE(hub.address().empty()) << hub.banner();
+  std::string live_db = dir_.Sub("live"), other = "--db " + dir_.Sub("other");
+  ASSERT_EQ(
+      Weft("--db " + live_db + " put notes/1 '{\"text\": \"live\"}'").exit_code,
+      0);
+  WeftChild live(live_db, {"--json", "sync", "--live", hub.address()},
+                 "syncing live with");
+  ASSERT_NE(live.banner().find("Ctrl-C stops"), std::string::npos)
+      << live.banner();
+  // The other replica gets the live one's note through the hub...
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  RunResult got;
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ASSERT_EQ(Weft(other + " sync " + hub.address()).exit_code, 0);
+    got = Weft(other + " get notes/1 text");
+  } while (got.exit_code != 0 && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(got.out, "\"live\"\n");
+  // ...and its own edits, synced to the hub, are pushed to the live one.
+  ASSERT_EQ(Weft(other + " put notes/2 '{\"text\": \"pushed\"}'").exit_code, 0);
+  ASSERT_EQ(Weft(other + " sync " + hub.address()).exit_code, 0);
+  EXPECT_TRUE(live.WaitForLine("received 1 change"));
+  int status = -1;
+  std::string rest = live.Stop(&status);
+  EXPECT_EQ(status, 0) << rest;
+  size_t brace = rest.find('{');
+  ASSERT_NE(brace, std::string::npos) << rest;
+  auto stats =
+      nlohmann::json::parse(rest.substr(brace, rest.find('\n', brace) - brace));
+  EXPECT_EQ(stats["changes_sent"], 1);
+  EXPECT_EQ(stats["changes_received"], 1);
+  EXPECT_EQ(Weft("--db " + live_db + " get notes/2 text").out, "\"pushed\"\n");
+  hub.Stop(nullptr);
+}
+
+}  // namespace
+}  // namespace weft
