@@ -117,7 +117,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     last_sent_ = Clock::now();
     OnNews();  // what was stored while catching up and subscribing
     Tick();
-    ReadLive();
+    Read();
   }
 
   void StopNews() {
@@ -159,33 +159,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
         });
   }
 
-  void ReadLive() {
-    auto self = shared_from_this();
-    // The peer pings when it has nothing to say: silence means it is gone.
-    ArmTimer(&timer_, "the peer sent nothing for");
-    socket_.async_read_some(
-        asio::buffer(buffer_), [self](std::error_code error, size_t size) {
-          self->timer_.cancel();
-          if (error == asio::error::eof && self->stop_ == nullptr) {
-            return self->Finish(Status::OK());  // the initiator closed
-          }
-          if (error) {
-            return self->Finish(
-                error == asio::error::eof
-                    ? Status::IOError("sync: the server closed the live "
-                                      "session")
-                    : Status::IOError("sync: reading failed", error.message()));
-          }
-          Status status =
-              self->endpoint_->Receive(std::string_view(self->buffer_, size));
-          if (status.ok() && self->progress_) {
-            self->progress_(self->StatsSoFar());
-          }
-          self->Flush(status);
-          if (status.ok()) self->ReadLive();
-        });
-  }
-
   // Live: every 50 ms, checks the stop flag and pings a quiet peer.
   void Tick() {
     if (finished_) return;
@@ -201,26 +174,39 @@ class Connection : public std::enable_shared_from_this<Connection> {
     });
   }
 
+  // Reads what the peer sends next. Until live, the answer is written
+  // before the next read; a live connection reads on at once (the peer
+  // pings when it has nothing to say, so silence means it is gone).
   void Read() {
     auto self = shared_from_this();
     ArmTimer(&timer_, "the peer sent nothing for");
     socket_.async_read_some(
         asio::buffer(buffer_), [self](std::error_code error, size_t size) {
           self->timer_.cancel();
-          if (error) {
-            return self->Finish(
-                error == asio::error::eof
-                    ? Status::IOError("sync: the peer closed the connection "
-                                      "before the session ended")
-                    : Status::IOError("sync: reading failed", error.message()));
-          }
+          if (error) return self->Finish(self->ReadFailure(error));
           Status status =
               self->endpoint_->Receive(std::string_view(self->buffer_, size));
           if (status.ok() && self->progress_) {
             self->progress_(self->StatsSoFar());
           }
-          self->WriteThen(status);
+          if (!self->live_) return self->WriteThen(status);
+          self->Flush(status);
+          if (status.ok()) self->Read();
         });
+  }
+
+  // How a failed read ends the session. The initiator closing a live
+  // session is its normal end, on the server.
+  Status ReadFailure(std::error_code error) const {
+    if (error != asio::error::eof) {
+      return Status::IOError("sync: reading failed", error.message());
+    }
+    if (!live_) {
+      return Status::IOError(
+          "sync: the peer closed the connection before the session ended");
+    }
+    if (stop_ == nullptr) return Status::OK();
+    return Status::IOError("sync: the server closed the live session");
   }
 
   // The wait ends at the read/write timeout or the session's deadline
