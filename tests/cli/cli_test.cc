@@ -504,10 +504,16 @@ TEST_F(CliTest, DocumentCommandErrors) {
 TEST_F(CliTest, ExportImportAndBackup) {
   std::string db = "--db " + db_path_;
   ASSERT_EQ(Weft(db + " put todos/1 '{\"a\": 1}'").exit_code, 0);
+  ASSERT_EQ(Weft(db + " put todos/2 '{\"a\": 2}'").exit_code, 0);
+  ASSERT_EQ(Weft(db + " view create '{\"name\": \"by_a\", \"kind\": "
+                      "\"index\", \"collection\": \"todos\", "
+                      "\"fields\": [\"a\"]}'")
+                .exit_code,
+            0);
   std::string bundle = dir_.Sub("copy.bundle");
   RunResult run = Weft(db + " export " + bundle);
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.out.find("exported 6 changes"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("exported 7 changes"), std::string::npos) << run.out;
   EXPECT_EQ(run.err, "");  // progress only on a terminal
 
   std::string other = "--db " + dir_.Sub("other");
@@ -515,11 +521,16 @@ TEST_F(CliTest, ExportImportAndBackup) {
   run = Weft(other + " --json import " + bundle);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   auto stats = nlohmann::json::parse(run.out);
-  EXPECT_EQ(stats["stored"], 6);
-  run = Weft(other + " import " + bundle);  // again: nothing new
-  EXPECT_NE(run.out.find(": 0 new of 6 changes"), std::string::npos) << run.out;
+  EXPECT_EQ(stats["stored"], 7);
+  std::string rows = Weft(db + " view rows by_a").out;
+  ASSERT_EQ(Lines(rows).size(), 2u) << rows;
+  EXPECT_EQ(Weft(other + " view rows by_a").out, rows);  // the view came too
+  run = Weft(other + " import " + bundle);               // again: nothing new
+  EXPECT_NE(run.out.find(": 0 new of 7 changes"), std::string::npos) << run.out;
   EXPECT_EQ(Weft(other + " heads").out, Weft(db + " heads").out);
   EXPECT_EQ(Weft(other + " get todos/1").out, "{\"a\":1}\n");
+  EXPECT_EQ(Weft(other + " get todos/2").out, "{\"a\":2}\n");
+  EXPECT_EQ(Weft(other + " view rows by_a").out, rows);
 
   std::string bytes = ReadFile(bundle);
   bytes[bytes.size() / 2] ^= 0x10;
