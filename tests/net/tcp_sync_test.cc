@@ -117,6 +117,21 @@ class TcpSyncTest : public ::testing::Test {
   std::unique_ptr<SyncServer> server_;
 };
 
+// Waits (at most 10 s) until every database has the heads of the first.
+bool WaitUntilConverged(const std::vector<Database*>& dbs) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto converged = [&] {
+    for (Database* db : dbs) {
+      if (db->Heads() != dbs[0]->Heads()) return false;
+    }
+    return true;
+  };
+  while (!converged() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return converged();
+}
+
 TEST_F(TcpSyncTest, ReplicasEditingConcurrentlyConvergeThroughTheServer) {
   StartServer();
   std::vector<std::unique_ptr<Database>> replicas;
@@ -160,19 +175,102 @@ TEST_F(TcpSyncTest, ReplicasEditingConcurrentlyConvergeThroughTheServer) {
   EXPECT_TRUE(server_->failures().empty());
 }
 
-// Waits (at most 10 s) until every database has the heads of the first.
-bool WaitUntilConverged(const std::vector<Database*>& dbs) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  auto converged = [&] {
-    for (Database* db : dbs) {
-      if (db->Heads() != dbs[0]->Heads()) return false;
-    }
-    return true;
+// No hub: four replicas each serve, edit on their own threads and sync in
+// random pairs, one-shot or live (a live link stays up across the rounds
+// and carries what either end stores, including what reached it from the
+// others); one replica is closed and reopened midway.
+TEST_F(TcpSyncTest,
+       ReplicasServingEachOtherConvergeInRandomLiveAndOneShotPairs) {
+  constexpr int kReplicas = 4;
+  ViewDefinition by_city;
+  by_city.name = "by_city";
+  by_city.collection = "todo";
+  by_city.fields = {"address.city"};
+  std::vector<std::unique_ptr<Database>> dbs;
+  std::vector<std::unique_ptr<SyncServer>> servers;
+  auto serve = [&](int idx) {
+    auto server = SyncServer::Start(dbs[idx].get(), "127.0.0.1", 0, {});
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    servers[idx] = std::move(server).value();
   };
-  while (!converged() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int idx = 0; idx < kReplicas; ++idx) {
+    dbs.push_back(OpenOrDie(dir_.Sub("r" + std::to_string(idx))));
+    ASSERT_TRUE(dbs[idx]->CreateView(by_city).ok());
+    servers.emplace_back();
+    serve(idx);
   }
-  return converged();
+  auto sync = [&](int from, int to, const SyncOptions& options) {
+    return SyncWith(*dbs[from], "127.0.0.1", servers[to]->port(), options);
+  };
+
+  // Live links: 0 -> 1 for the whole test, 2 -> 3 started in the rounds.
+  struct LiveLink {
+    std::atomic<bool> stop{false};
+    Result<SyncStats> stats = Status::IOError("not run");
+    std::thread thread;
+  };
+  std::mt19937_64 rng(7);
+  LiveLink first, second;
+  auto start_live = [&](LiveLink& link, int from, int to) {
+    SyncOptions live;
+    live.live = true;
+    live.stop = &link.stop;
+    link.thread =
+        std::thread([&, from, to, live] { link.stats = sync(from, to, live); });
+  };
+  start_live(first, 0, 1);
+  std::vector<std::thread> editors;
+  for (int idx = 0; idx < kReplicas; ++idx) {
+    editors.emplace_back([&, idx] {
+      std::mt19937_64 local(100 + idx);
+      for (int edit = 0; edit < 50; ++edit) RandomEdit(dbs[idx].get(), local);
+    });
+  }
+  for (int round = 0; round < 24; ++round) {
+    if (round == 6) start_live(second, 2, 3);
+    int from = static_cast<int>(rng() % kReplicas);
+    int to = static_cast<int>((from + 1 + rng() % (kReplicas - 1)) % kReplicas);
+    auto stats = sync(from, to, {});
+    ASSERT_TRUE(stats.ok())
+        << from << " -> " << to << ": " << stats.status().ToString();
+  }
+  for (std::thread& editor : editors) editor.join();
+  // Replica 2 goes down (its live link ends with it) and comes back.
+  second.stop = true;
+  second.thread.join();
+  ASSERT_TRUE(second.stats.ok()) << second.stats.status().ToString();
+  servers[2].reset();
+  dbs[2].reset();
+  dbs[2] = OpenOrDie(dir_.Sub("r2"));
+  serve(2);
+  for (int edit = 0; edit < 10; ++edit) {
+    RandomEdit(dbs[2].get(), rng);  // reaches the others only by the ring
+    RandomEdit(dbs[0].get(), rng);  // and by the live link
+  }
+  // Heal: a ring of one-shot syncs, twice round, reaches everyone; the
+  // live link between 0 and 1 must have kept them equal meanwhile.
+  for (int lap = 0; lap < 2; ++lap) {
+    for (int idx = 0; idx < kReplicas; ++idx) {
+      auto stats = sync(idx, (idx + 1) % kReplicas, {});
+      ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+    }
+  }
+  EXPECT_TRUE(WaitUntilConverged(
+      {dbs[0].get(), dbs[1].get(), dbs[2].get(), dbs[3].get()}));
+  first.stop = true;
+  first.thread.join();
+  ASSERT_TRUE(first.stats.ok()) << first.stats.status().ToString();
+  EXPECT_GT(first.stats->changes_sent, 0u);
+  EXPECT_GT(first.stats->changes_received, 0u);
+  for (int idx = 1; idx < kReplicas; ++idx) {
+    ExpectSameState(*dbs[idx], *dbs[0]);
+    EXPECT_EQ(*dbs[idx]->ViewDigest("by_city"), *dbs[0]->ViewDigest("by_city"));
+  }
+  for (int idx = 0; idx < kReplicas; ++idx) {
+    ExpectVerified(*dbs[idx]);
+    EXPECT_TRUE(servers[idx]->failures().empty())
+        << idx << ": " << ::testing::PrintToString(servers[idx]->failures());
+  }
 }
 
 TEST_F(TcpSyncTest, LiveSyncPushesEditsBothWaysOverOneHeldConnection) {
