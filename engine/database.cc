@@ -300,8 +300,10 @@ Result<DatabaseStatus> Database::GetStatus() const {
 }
 
 Result<std::unique_ptr<SyncEndpoint>> Database::NewSyncEndpoint(
-    bool initiator, const SyncOptions& options) {
-  return engine_->NewSyncEndpoint(initiator, options.key, "", options.live);
+    bool initiator, const SyncOptions& options,
+    const std::string& peer_address) {
+  return engine_->NewSyncEndpoint(initiator, options.key, "", options.live,
+                                  peer_address);
 }
 
 Status Database::Checkpoint(const std::string& dir) {

@@ -98,11 +98,11 @@ class Engine {
   Result<DatabaseStatus> GetStatus();
 
   // One side of a sync session over this database (engine/sync/). An
-  // empty nonce: a random one. `live`: see SyncOptions::live.
-  Result<std::unique_ptr<SyncEndpoint>> NewSyncEndpoint(bool initiator,
-                                                        const std::string& key,
-                                                        std::string nonce,
-                                                        bool live = false);
+  // empty nonce: a random one. `live`: see SyncOptions::live. `address`:
+  // see Database::NewSyncEndpoint.
+  Result<std::unique_ptr<SyncEndpoint>> NewSyncEndpoint(
+      bool initiator, const std::string& key, std::string nonce,
+      bool live = false, std::string address = "");
 
  private:
   // REQUIRES: the write lock. NotFound if the document does not exist.

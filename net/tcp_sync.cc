@@ -387,8 +387,9 @@ Result<SyncStats> SyncOnce(Database& db, const std::string& host, uint16_t port,
         connect_error.message());
   }
   io.restart();
-  WEFT_ASSIGN_OR_RETURN(std::unique_ptr<SyncEndpoint> endpoint,
-                        db.NewSyncEndpoint(true, options));
+  WEFT_ASSIGN_OR_RETURN(
+      std::unique_ptr<SyncEndpoint> endpoint,
+      db.NewSyncEndpoint(true, options, host + ":" + std::to_string(port)));
   Status result = Status::IOError("sync: the session did not end");
   SyncStats stats;
   std::make_shared<Connection>(std::move(socket), std::move(endpoint), &db,

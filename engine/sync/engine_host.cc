@@ -19,6 +19,35 @@ namespace {
 
 using storage::Family;
 
+std::string AddressKey(std::string_view address) {
+  return "@" + std::string(address);
+}
+
+nlohmann::json VectorJson(const std::vector<ActorState>& vector) {
+  nlohmann::json entries = nlohmann::json::array();
+  for (const ActorState& state : vector) {
+    entries.push_back(
+        {state.actor.ToHex(), state.seq, state.last_hash.ToHex()});
+  }
+  return entries;
+}
+
+bool VectorFromJson(const nlohmann::json& entries,
+                    std::vector<ActorState>* vector) {
+  if (!entries.is_array()) return false;
+  for (const nlohmann::json& entry : entries) {
+    if (!entry.is_array() || entry.size() != 3 || !entry[0].is_string() ||
+        !entry[1].is_number_unsigned() || !entry[2].is_string()) {
+      return false;
+    }
+    Result<ActorId> actor = ActorId::FromHex(entry[0].get<std::string>());
+    Result<Hash> last = Hash::FromHex(entry[2].get<std::string>());
+    if (!actor.ok() || !last.ok()) return false;
+    vector->push_back(ActorState{*actor, entry[1].get<uint64_t>(), *last, 0});
+  }
+  return true;
+}
+
 class EngineHost : public sync::SyncHost {
  public:
   explicit EngineHost(Engine* engine) : engine_(engine) {}
@@ -27,7 +56,7 @@ class EngineHost : public sync::SyncHost {
 
   Result<sync::Summary> GetSummary() override {
     return engine_->Locked([&]() -> Result<sync::Summary> {
-      return sync::Summary{engine_->log().Heads(), engine_->log().Actors()};
+      return sync::Summary{engine_->log().Actors()};
     });
   }
 
@@ -107,22 +136,55 @@ class EngineHost : public sync::SyncHost {
     return stored;
   }
 
-  void Remember(const ActorId& peer, const sync::Summary& summary) override {
-    nlohmann::json actors = nlohmann::json::object();
-    for (const ActorState& state : summary.actors) {
-      actors[state.actor.ToHex()] = state.seq;
-    }
-    nlohmann::json heads = nlohmann::json::array();
-    for (const Hash& head : summary.heads) heads.push_back(head.ToHex());
+  // peers family: replica id -> JSON {last_sync_ms, sent, received:
+  // [[actor, seq, last hash] ...]}; "@" + address -> the replica id (hex)
+  // that answered there. Written best effort: a record only shortens the
+  // next summary, it is never needed for safety.
+  void Remember(const ActorId& peer, std::string_view address,
+                const sync::PeerRecord& record) override {
     int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    nlohmann::json state = {
-        {"last_sync_ms", now_ms}, {"heads", heads}, {"actors", actors}};
+    nlohmann::json state = {{"last_sync_ms", now_ms},
+                            {"sent", VectorJson(record.sent)},
+                            {"received", VectorJson(record.received)}};
     auto writes = engine_->store()->NewBatch();
     writes->Put(Family::kPeers, peer.AsStringView(), state.dump());
-    // Best effort: what a peer held is a hint, never needed for safety.
+    if (!address.empty()) {
+      writes->Put(Family::kPeers, AddressKey(address), peer.ToHex());
+    }
     engine_->store()->Write(writes.get(), false).PermitUncheckedError();
+  }
+
+  std::optional<sync::PeerRecord> Recall(const ActorId& peer) override {
+    std::string value;
+    if (!engine_->store()
+             ->Get(Family::kPeers, peer.AsStringView(), &value)
+             .ok()) {
+      return std::nullopt;
+    }
+    auto json = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/
+                                      false);
+    sync::PeerRecord record;
+    if (!json.is_object() ||
+        !VectorFromJson(json.value("sent", nlohmann::json()), &record.sent) ||
+        !VectorFromJson(json.value("received", nlohmann::json()),
+                        &record.received)) {
+      return std::nullopt;  // an older or damaged record: summarise in full
+    }
+    return record;
+  }
+
+  std::optional<ActorId> PeerAt(std::string_view address) override {
+    std::string hex;
+    if (!engine_->store()
+             ->Get(Family::kPeers, AddressKey(address), &hex)
+             .ok()) {
+      return std::nullopt;
+    }
+    Result<ActorId> peer = ActorId::FromHex(hex);
+    if (!peer.ok()) return std::nullopt;
+    return *peer;
   }
 
  private:
@@ -143,9 +205,10 @@ class EngineHost : public sync::SyncHost {
 class EngineEndpoint : public SyncEndpoint {
  public:
   EngineEndpoint(Engine* engine, bool initiator, const std::string& key,
-                 std::string nonce, bool live)
+                 std::string nonce, bool live, std::string address)
       : host_(engine),
-        session_(&host_, initiator, key, std::move(nonce), live) {}
+        session_(&host_, initiator, key, std::move(nonce), live,
+                 std::move(address)) {}
   Status Receive(std::string_view bytes) override {
     return session_.Receive(bytes);
   }
@@ -164,7 +227,8 @@ class EngineEndpoint : public SyncEndpoint {
 }  // namespace
 
 Result<std::unique_ptr<SyncEndpoint>> Engine::NewSyncEndpoint(
-    bool initiator, const std::string& key, std::string nonce, bool live) {
+    bool initiator, const std::string& key, std::string nonce, bool live,
+    std::string address) {
   if (nonce.empty()) {
     nonce.resize(sync::kNonceSize);
     if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()),
@@ -175,8 +239,8 @@ Result<std::unique_ptr<SyncEndpoint>> Engine::NewSyncEndpoint(
   if (nonce.size() != sync::kNonceSize) {
     return Status::InvalidArgument("a sync nonce is 32 bytes");
   }
-  return std::unique_ptr<SyncEndpoint>(
-      new EngineEndpoint(this, initiator, key, std::move(nonce), live));
+  return std::unique_ptr<SyncEndpoint>(new EngineEndpoint(
+      this, initiator, key, std::move(nonce), live, std::move(address)));
 }
 
 }  // namespace weft::engine

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 
+#include "dag/sha256.h"
 #include "engine/sync/batch.h"
 #include "sync_generated.h"
 
@@ -15,7 +16,6 @@ namespace {
 
 namespace wire = weft::wire;
 
-constexpr size_t kHeadsMax = 100000;
 constexpr size_t kActorsMax = 1000000;
 constexpr size_t kBatchRawBytes = 1u << 20;  // a batch is cut here
 
@@ -79,6 +79,62 @@ bool HasMoreThan(const ActorIndex& holder, const ActorIndex& other) {
   return false;
 }
 
+// Names a vector: SHA-256 of its entries in actor order.
+std::string VectorDigest(std::vector<ActorState> vector) {
+  std::sort(vector.begin(), vector.end(),
+            [](const ActorState& a, const ActorState& b) {
+              return a.actor < b.actor;
+            });
+  std::string bytes;
+  for (const ActorState& state : vector) {
+    bytes += state.actor.AsStringView();
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      bytes.push_back(static_cast<char>(state.seq >> shift));
+    }
+    bytes += state.last_hash.AsStringView();
+  }
+  return std::string(dag::Sha256(bytes).AsStringView());
+}
+
+// The entries of `now` that differ from `base`; false if `base` has an
+// actor that `now` lacks (a replica restored from an older backup), which
+// a delta cannot say: then the summary goes in full.
+bool Delta(const std::vector<ActorState>& base,
+           const std::vector<ActorState>& now,
+           std::vector<const ActorState*>* changed) {
+  ActorIndex before;
+  for (const ActorState& state : base) before[state.actor] = &state;
+  size_t kept = 0;
+  for (const ActorState& state : now) {
+    auto found = before.find(state.actor);
+    if (found != before.end()) {
+      ++kept;
+      if (found->second->seq == state.seq &&
+          found->second->last_hash == state.last_hash) {
+        continue;
+      }
+    }
+    changed->push_back(&state);
+  }
+  return kept == before.size();
+}
+
+// Per actor, the entry of the higher seq; `first`'s on a tie (equal
+// unless the two replicas equivocate). Deterministic, so both sides of a
+// session compute the same record of it.
+std::vector<ActorState> Union(const std::vector<ActorState>& first,
+                              const std::vector<ActorState>& second) {
+  std::map<ActorId, ActorState> merged;
+  for (const ActorState& state : first) merged[state.actor] = state;
+  for (const ActorState& state : second) {
+    auto [it, inserted] = merged.emplace(state.actor, state);
+    if (!inserted && it->second.seq < state.seq) it->second = state;
+  }
+  std::vector<ActorState> vector;
+  for (auto& [actor, state] : merged) vector.push_back(state);
+  return vector;
+}
+
 // Records that the peer holds `state`'s actor up to its seq.
 void NoteHeld(std::map<ActorId, ActorState>* holds, const ActorState& state) {
   auto [it, inserted] = holds->emplace(state.actor, state);
@@ -88,16 +144,20 @@ void NoteHeld(std::map<ActorId, ActorState>* holds, const ActorState& state) {
 }  // namespace
 
 SyncSession::SyncSession(SyncHost* host, bool initiator, std::string key,
-                         std::string nonce, bool live)
+                         std::string nonce, bool live, std::string address)
     : host_(host),
       initiator_(initiator),
       key_(std::move(key)),
       nonce_(std::move(nonce)),
-      live_requested_(initiator && live) {
+      live_requested_(initiator && live),
+      address_(std::move(address)) {
   SendHello();
-  // Without a key nothing is secret from the peer: send the summary at
-  // once, so that equal replicas are done after one round trip.
-  if (key_.empty()) SendSummary();
+  // Without a key nothing is secret from the peer: the initiator sends its
+  // summary at once and the responder answers the Hello with its own, so
+  // that equal replicas are done after one round trip.
+  if (key_.empty() && initiator_) {
+    SendSummary(std::nullopt).PermitUncheckedError();  // the state says
+  }
 }
 
 void SyncSession::Send(std::string message) {
@@ -125,25 +185,50 @@ void SyncSession::SendHello() {
   Send(Finish(&builder, wire::Body::Hello, hello.Union()));
 }
 
-void SyncSession::SendSummary() {
-  Result<Summary> summary = host_->GetSummary();
-  if (!summary.ok()) {
-    Fail(summary.status()).PermitUncheckedError();  // the state says so
-    return;
+// The first call takes what this replica holds; later calls send that same
+// summary again, in full. It goes as a delta if this replica met the peer
+// before and `peer_known` (the digest the peer says it kept of our last
+// summary; nullopt: not heard yet) does not say the peer cannot read it.
+Status SyncSession::SendSummary(std::optional<std::string_view> peer_known) {
+  if (!summary_sent_) {
+    summary_sent_ = true;
+    Result<Summary> summary = host_->GetSummary();
+    if (!summary.ok()) return Fail(summary.status());
+    my_summary_ = std::move(summary).value();
+    std::optional<ActorId> peer;
+    if (state_ != State::kHello) {
+      peer = peer_;
+    } else if (!address_.empty()) {  // the initiator, before any Hello
+      peer = host_->PeerAt(address_);
+    }
+    if (peer) record_ = host_->Recall(*peer);
+    if (record_) {
+      record_sent_digest_ = VectorDigest(record_->sent);
+      record_received_digest_ = VectorDigest(record_->received);
+    }
   }
-  my_summary_ = std::move(summary).value();
+  std::vector<const ActorState*> entries;
+  sent_delta_ = record_ &&
+                (!peer_known || *peer_known == record_sent_digest_) &&
+                Delta(record_->sent, my_summary_.actors, &entries);
+  if (!sent_delta_) {
+    entries.clear();
+    for (const ActorState& state : my_summary_.actors)
+      entries.push_back(&state);
+  }
   flatbuffers::FlatBufferBuilder builder;
-  std::string heads;
-  for (const Hash& head : my_summary_.heads) heads += head.AsStringView();
   std::vector<flatbuffers::Offset<wire::ActorSeq>> actors;
-  for (const ActorState& state : my_summary_.actors) {
+  for (const ActorState* state : entries) {
     actors.push_back(wire::CreateActorSeq(
-        builder, MakeBytes(&builder, state.actor.AsStringView()), state.seq,
-        MakeBytes(&builder, state.last_hash.AsStringView())));
+        builder, MakeBytes(&builder, state->actor.AsStringView()), state->seq,
+        MakeBytes(&builder, state->last_hash.AsStringView())));
   }
-  auto summary_offset = wire::CreateSummary(builder, MakeBytes(&builder, heads),
-                                            builder.CreateVector(actors));
+  auto summary_offset = wire::CreateSummary(
+      builder, builder.CreateVector(actors),
+      MakeBytes(&builder, sent_delta_ ? record_sent_digest_ : ""),
+      MakeBytes(&builder, record_received_digest_));
   Send(Finish(&builder, wire::Body::Summary, summary_offset.Union()));
+  return Status::OK();
 }
 
 std::string SyncSession::Proof(bool initiator, std::string_view challenge,
@@ -271,7 +356,7 @@ Status SyncSession::OnHello(const void* body) {
         "sync: authentication required: the peer has no key"));
   }
   if (key_.empty()) {
-    state_ = State::kSummary;
+    state_ = State::kSummary;  // a responder answers the peer's summary
     return Status::OK();
   }
   flatbuffers::FlatBufferBuilder builder;
@@ -292,24 +377,37 @@ Status SyncSession::OnAuth(const void* body) {
     return Fail(Status::InvalidArgument(
         "sync: authentication failed: the peer does not hold the key"));
   }
-  SendSummary();
-  if (state_ == State::kFailed) return Status::IOError("sync: no summary");
   state_ = State::kSummary;
-  return Status::OK();
+  return SendSummary(std::nullopt);
 }
 
 Status SyncSession::OnSummary(const void* body) {
   const auto* summary = static_cast<const wire::Summary*>(body);
-  std::string_view heads = Bytes(summary->heads());
-  if (heads.size() % Hash::kSize != 0 ||
-      heads.size() / Hash::kSize > kHeadsMax ||
-      (summary->actors() != nullptr &&
-       summary->actors()->size() > kActorsMax)) {
+  std::string_view base = Bytes(summary->base());
+  std::string_view known = Bytes(summary->known());
+  if ((summary->actors() != nullptr &&
+       summary->actors()->size() > kActorsMax) ||
+      (!base.empty() && base.size() != Hash::kSize) ||
+      (!known.empty() && known.size() != Hash::kSize)) {
     return Fail(Status::Corruption("sync: malformed Summary"));
   }
-  for (size_t offset = 0; offset < heads.size(); offset += Hash::kSize) {
-    peer_summary_.heads.push_back(
-        Hash::FromBytes(heads.substr(offset, Hash::kSize)));
+  bool first = !got_summary_;
+  got_summary_ = true;
+  // A responder without a key answers with its own summary. A peer reads
+  // our delta only if it kept the vector the delta is relative to; if it
+  // did not, it waits for our summary in full.
+  if (!summary_sent_ ||
+      (first && sent_delta_ && known != record_sent_digest_)) {
+    WEFT_RETURN_IF_ERROR(SendSummary(known));
+  }
+  if (!base.empty()) {
+    if (!first) {
+      return Fail(Status::Corruption(
+          "sync: a delta Summary where the full one was due"));
+    }
+    // Not relative to what we kept: the peer sees that from our `known`
+    // and sends it in full next.
+    if (!record_ || base != record_received_digest_) return Status::OK();
   }
   if (summary->actors() != nullptr) {
     for (const wire::ActorSeq* entry : *summary->actors()) {
@@ -323,12 +421,22 @@ Status SyncSession::OnSummary(const void* body) {
           ActorId::FromBytes(actor), entry->seq(), Hash::FromBytes(last), 0});
     }
   }
+  if (Index(peer_summary_).size() != peer_summary_.actors.size()) {
+    return Fail(Status::Corruption("sync: an actor twice in a Summary"));
+  }
+  if (!base.empty()) {  // a delta: the rest is as the peer had it
+    std::map<ActorId, ActorState> whole;
+    for (const ActorState& state : record_->received)
+      whole[state.actor] = state;
+    for (const ActorState& state : peer_summary_.actors) {
+      whole[state.actor] = state;
+    }
+    peer_summary_.actors.clear();
+    for (auto& [actor, state] : whole) peer_summary_.actors.push_back(state);
+  }
   // Same last seq, different change: both sides see it here. (When the
   // seqs differ, the side holding more finds it in MissingFor.)
   ActorIndex mine = Index(my_summary_), theirs = Index(peer_summary_);
-  if (theirs.size() != peer_summary_.actors.size()) {
-    return Fail(Status::Corruption("sync: an actor twice in a Summary"));
-  }
   for (const auto& [actor, state] : theirs) {
     auto found = mine.find(actor);
     if (found != mine.end() && found->second->seq == state->seq &&
@@ -474,7 +582,12 @@ Status SyncSession::MaybeFinish() {
       state_ == State::kFailed) {
     return Status::OK();
   }
-  host_->Remember(peer_, peer_summary_);
+  // Not exactly what each side holds (an equivocating actor was not sent,
+  // commits may have come meanwhile), but a base both sides agree on: a
+  // delta lists whatever differs from it.
+  host_->Remember(peer_, address_,
+                  PeerRecord{Union(my_summary_.actors, peer_summary_.actors),
+                             Union(peer_summary_.actors, my_summary_.actors)});
   if (!live_requested_) {
     state_ = State::kFinished;
     return Status::OK();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,14 +14,23 @@
 
 namespace weft::engine::sync {
 
-constexpr uint32_t kProtocolVersion = 1;
+constexpr uint32_t kProtocolVersion = 2;
 constexpr size_t kFrameBytesMax = 16u << 20;
 constexpr size_t kNonceSize = 32;
 
-// What each side holds: heads and, per actor, the last seq and its hash.
+// What each side holds: per actor, the last seq and its hash.
 struct Summary {
-  std::vector<Hash> heads;  // sorted
   std::vector<ActorState> actors;
+};
+
+// What one side remembers of its last good session with a peer: the
+// vectors it names as what each side held once caught up (`sent`: its own,
+// the base of its next delta; `received`: the peer's). Both sides compute
+// them from the same two summaries, so one's `sent` is the other's
+// `received` when both remembered the same session.
+struct PeerRecord {
+  std::vector<ActorState> sent;
+  std::vector<ActorState> received;
 };
 
 class SyncHost {
@@ -43,8 +53,14 @@ class SyncHost {
   // hash of every change of the batch.
   virtual Result<uint64_t> StoreBatch(const std::vector<std::string>& changes,
                                       std::vector<ActorState>* held) = 0;
-  // The session ended well: remember what the peer holds.
-  virtual void Remember(const ActorId& peer, const Summary& summary) = 0;
+  // The session with `peer`, reached at `address` (initiator; may be
+  // empty), caught up: remember `record`, and who answers there.
+  virtual void Remember(const ActorId& peer, std::string_view address,
+                        const PeerRecord& record) = 0;
+  // What Remember wrote for `peer`, if anything readable.
+  virtual std::optional<PeerRecord> Recall(const ActorId& peer) = 0;
+  // The replica that answered at `address` last time, if known.
+  virtual std::optional<ActorId> PeerAt(std::string_view address) = 0;
 };
 
 class SyncSession : public SyncEndpoint {
@@ -52,8 +68,11 @@ class SyncSession : public SyncEndpoint {
   // `nonce`: kNonceSize random bytes (a simulation passes seeded ones).
   // `live` (the initiator's choice; a responder follows the initiator's
   // Hello): after catching up, stay open for pushes.
+  // `address` (initiator, may be empty): where the peer was reached; the
+  // replica that answered there last time is assumed, so that the first
+  // summary can be a delta (a wrong guess costs one more message).
   SyncSession(SyncHost* host, bool initiator, std::string key,
-              std::string nonce, bool live = false);
+              std::string nonce, bool live = false, std::string address = "");
 
   Status Receive(std::string_view bytes) override;
   std::string TakeOutput() override;
@@ -82,7 +101,7 @@ class SyncSession : public SyncEndpoint {
   void SendChanges(std::vector<std::string> changes);
   void SendAck();
   void SendHello();
-  void SendSummary();
+  Status SendSummary(std::optional<std::string_view> peer_known);
   void Send(std::string message);
   std::string Proof(bool initiator, std::string_view challenge,
                     std::string_view answer_nonce, const ActorId& replica);
@@ -100,8 +119,17 @@ class SyncSession : public SyncEndpoint {
   bool sent_since_receive_ = false;
   ActorId peer_;
   std::string peer_nonce_;
-  Summary my_summary_;  // as sent
+  const std::string address_;
+  Summary my_summary_;  // in full, whether sent in full or as a delta
   Summary peer_summary_;
+  // The last good session with the peer (or with the replica last met at
+  // address_), and the digests of its two vectors: a delta summary is
+  // relative to `sent`, the peer's may be relative to `received`.
+  std::optional<PeerRecord> record_;
+  std::string record_sent_digest_, record_received_digest_;
+  bool summary_sent_ = false;
+  bool sent_delta_ = false;      // my summary went as a delta
+  bool got_summary_ = false;     // a peer's Summary arrived (maybe a delta)
   bool expect_changes_ = false;  // the peer holds changes we lack
   bool sent_all_ = false;
   bool expect_ack_ = false;  // we sent changes: finished once stored

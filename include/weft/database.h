@@ -252,8 +252,13 @@ class Database {
 
   // One side of a sync session with another replica, over any transport
   // (weft/sync.h): the initiator is the side that connected.
+  // `peer_address` (initiator): where the peer was reached, e.g.
+  // "host:port". The replica that answered there last time is assumed, so
+  // the first summary can list only what changed since that session (a
+  // wrong guess costs one more message, never a wrong result).
   Result<std::unique_ptr<SyncEndpoint>> NewSyncEndpoint(
-      bool initiator, const SyncOptions& options = SyncOptions());
+      bool initiator, const SyncOptions& options = SyncOptions(),
+      const std::string& peer_address = "");
 
   // Writes a consistent copy of the live database into new folder `dir`.
   Status Checkpoint(const std::string& dir);

@@ -152,8 +152,8 @@ TEST(SyncTest, LiveSessionsPushWhatEachSideStoresAndNeverEcho) {
   (*end_a)->Ping();
   ASSERT_TRUE((*end_b)->Receive((*end_a)->TakeOutput()).ok());
   EXPECT_EQ((*end_b)->TakeOutput(), "");
-  Status refused = (*end_b)->Receive(testing::SummaryFrame(
-      a->Heads()[0], ActorState{ActorId(), 1, a->Heads()[0], 0}));
+  Status refused = (*end_b)->Receive(
+      testing::SummaryFrame(ActorState{ActorId(), 1, a->Heads()[0], 0}));
   EXPECT_TRUE(refused.IsCorruption()) << refused.ToString();
   EXPECT_NE(refused.ToString().find("unexpected Summary"), std::string::npos);
   ExpectVerified(*b);
@@ -245,7 +245,7 @@ TEST(SyncTest, AChangeWhoseParentsNeverArriveIsRefusedWhole) {
   ActorState claimed = source->Actors()[0];
   ASSERT_TRUE((*endpoint)
                   ->Receive(testing::HelloFrame(claimed.actor) +
-                            testing::SummaryFrame(source->Heads()[0], claimed))
+                            testing::SummaryFrame(claimed))
                   .ok());
   // ...then only the second change: its parent never comes.
   std::string payload =
@@ -257,6 +257,107 @@ TEST(SyncTest, AChangeWhoseParentsNeverArriveIsRefusedWhole) {
   EXPECT_FALSE((*endpoint)->TakeOutput().empty());  // an Error for the peer
   EXPECT_EQ(victim->LogLength(), 0u);
   ExpectVerified(*victim);
+}
+
+// After a first sync, summaries are deltas against what both sides noted
+// then (the `peers` family): their size follows what changed, not the
+// number of actors. A side whose note is gone or stale (restored from a
+// backup, a different replica at the address) costs one more message,
+// never a wrong result.
+TEST(SyncTest, SummariesAfterAFirstSyncListOnlyWhatChanged) {
+  TempDir dir;
+  auto hub = OpenOrDie(dir.Sub("hub"));
+  constexpr int kWriters = 30;  // a full summary: over 30 x 56 bytes
+  std::vector<std::unique_ptr<Database>> writers;
+  for (int idx = 0; idx < kWriters; ++idx) {
+    writers.push_back(OpenOrDie(dir.Sub("w" + std::to_string(idx))));
+    Put(writers.back().get(), "t/" + std::to_string(idx), R"({"n": 1})");
+    PumpResult result = SyncPair(writers.back().get(), hub.get());
+    ASSERT_TRUE(result.a.ok() && result.b.ok());
+  }
+  auto phone = OpenOrDie(dir.Sub("phone"));
+  // phone connects to `to` at "hub:4000"; returns both sides' stats.
+  auto sync = [&](Database* from, Database* to) {
+    auto initiator = from->NewSyncEndpoint(true, {}, "hub:4000");
+    auto responder = to->NewSyncEndpoint(false);
+    PumpResult result = Pump(initiator->get(), responder->get());
+    EXPECT_TRUE(result.a.ok()) << result.a.ToString();
+    EXPECT_TRUE(result.b.ok()) << result.b.ToString();
+    EXPECT_TRUE((*initiator)->finished() && (*responder)->finished());
+    EXPECT_EQ(from->Heads(), to->Heads());
+    return std::make_pair((*initiator)->stats(), (*responder)->stats());
+  };
+  auto [clone, clone_hub] = sync(phone.get(), hub.get());
+  EXPECT_EQ(clone.changes_received, static_cast<uint64_t>(kWriters));
+
+  auto [equal, equal_hub] = sync(phone.get(), hub.get());
+  EXPECT_EQ(equal.round_trips, 1u);
+  EXPECT_LT(equal.bytes_sent, 300u);  // a Hello and two digests
+  EXPECT_LT(equal_hub.bytes_sent, 300u);
+
+  // One writer edits and syncs with the hub: one actor changed for phone.
+  Put(writers[5].get(), "t/5", R"({"n": 2})");
+  ASSERT_TRUE(SyncPair(writers[5].get(), hub.get()).a.ok());
+  Put(phone.get(), "t/phone", R"({"n": 3})");
+  auto backup = dir.Sub("phone-backup");
+  ASSERT_TRUE(phone->Checkpoint(backup).ok());
+  auto [changed, changed_hub] = sync(phone.get(), hub.get());
+  EXPECT_EQ(changed.changes_received, 1u);
+  EXPECT_EQ(changed.changes_sent, 1u);
+  EXPECT_EQ(changed.round_trips, 3u);
+  EXPECT_LT(changed_hub.bytes_sent, equal_hub.bytes_sent + 1024);
+
+  // The phone restored from the backup: its note predates the hub's. The
+  // hub's delta cannot be read and follows in full; they converge.
+  phone.reset();
+  auto restored = OpenOrDie(backup);
+  Put(writers[7].get(), "t/7", R"({"n": 4})");
+  ASSERT_TRUE(SyncPair(writers[7].get(), hub.get()).a.ok());
+  auto [stale, stale_hub] = sync(restored.get(), hub.get());
+  EXPECT_EQ(stale.changes_received, 2u);      // writer 5's and writer 7's
+  EXPECT_GT(stale_hub.bytes_sent, 30u * 56);  // the summary in full
+  // No extra round trip: the hub answers the phone's summary, whose
+  // digest already says it cannot read a delta.
+  EXPECT_EQ(stale.round_trips, 2u);
+  // Now noted afresh on both sides: deltas again.
+  auto [again, again_hub] = sync(restored.get(), hub.get());
+  EXPECT_LT(again_hub.bytes_sent, 300u);
+
+  // A different replica answers at the address: the guess is wrong, the
+  // result right.
+  auto other = OpenOrDie(dir.Sub("other"));
+  Put(other.get(), "t/other", R"({"n": 5})");
+  auto [wrong, wrong_other] = sync(restored.get(), other.get());
+  EXPECT_EQ(wrong.changes_received, 1u);
+  ExpectVerified(*restored);
+  ExpectVerified(*hub);
+}
+
+// A peer that answers "send it in full" with another delta is refused.
+TEST(SyncTest, ADeltaSummaryWhereTheFullOneWasDueFails) {
+  TempDir dir;
+  auto source = OpenOrDie(dir.Sub("source"));
+  Put(source.get(), "t/1", R"({"x": 1})");
+  auto victim = OpenOrDie(dir.Sub("victim"));
+  auto endpoint = victim->NewSyncEndpoint(false);
+  ASSERT_TRUE(endpoint.ok());
+  ActorState claimed = source->Actors()[0];
+  std::string unknown_base(32, 'b');
+  // Relative to a vector the victim never noted: it answers with its own
+  // summary and waits for this one in full...
+  ASSERT_TRUE((*endpoint)
+                  ->Receive(testing::HelloFrame(claimed.actor) +
+                            testing::SummaryFrame(claimed, unknown_base))
+                  .ok());
+  EXPECT_FALSE((*endpoint)->TakeOutput().empty());
+  // ...which comes as a delta again.
+  Status status =
+      (*endpoint)->Receive(testing::SummaryFrame(claimed, unknown_base));
+  EXPECT_FALSE(status.ok());
+  EXPECT_NE(status.ToString().find("where the full one was due"),
+            std::string::npos)
+      << status.ToString();
+  EXPECT_EQ(victim->LogLength(), 0u);
 }
 
 // ---- Deterministic simulation. ----
@@ -351,7 +452,11 @@ class Simulation {
     size_t a = rng_() % kReplicas, b = rng_() % kReplicas;
     if (a == b || links_.size() >= 4) return;
     Link link{a, b, nullptr, nullptr, {}, {}};
-    auto end_a = replicas_[a]->NewSyncEndpoint(true);
+    // The address names the responder: summaries after the first session
+    // between two replicas are deltas against what both noted then, and
+    // crashes and cut sessions leave those notes out of step.
+    auto end_a =
+        replicas_[a]->NewSyncEndpoint(true, {}, "r" + std::to_string(b));
     auto end_b = replicas_[b]->NewSyncEndpoint(false);
     ASSERT_TRUE(end_a.ok() && end_b.ok());
     link.end_a = std::move(end_a).value();

@@ -544,8 +544,8 @@ TEST_F(TcpSyncTest, BatchesThatCannotBeStoredWholeAreRefusedByTheServer) {
   RandomEdit(source.get(), rng);
   ActorState claimed = source->Actors()[0];
   ASSERT_EQ(claimed.seq, 2u);
-  std::string handshake = testing::HelloFrame(claimed.actor) +
-                          testing::SummaryFrame(source->Heads()[0], claimed);
+  std::string handshake =
+      testing::HelloFrame(claimed.actor) + testing::SummaryFrame(claimed);
   struct Case {
     const char* name;
     std::string payload;

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/sync/session.h"
 #include "sync_generated.h"
 #include "weft/database.h"
 
@@ -30,7 +31,8 @@ inline flatbuffers::Offset<flatbuffers::Vector<uint8_t>> WireBytes(
 }
 
 // A keyless Hello of `version` from `replica`.
-inline std::string HelloFrame(const ActorId& replica, uint32_t version = 1) {
+inline std::string HelloFrame(
+    const ActorId& replica, uint32_t version = engine::sync::kProtocolVersion) {
   std::string nonce(32, 'n');
   flatbuffers::FlatBufferBuilder builder;
   builder.Finish(wire::CreateMessage(
@@ -42,8 +44,10 @@ inline std::string HelloFrame(const ActorId& replica, uint32_t version = 1) {
   return Frame(&builder);
 }
 
-// A Summary claiming `head` and one actor at `claimed`.seq.
-inline std::string SummaryFrame(const Hash& head, const ActorState& claimed) {
+// A Summary claiming one actor at `claimed`.seq; with a `base`, as a delta
+// relative to the vector of that digest.
+inline std::string SummaryFrame(const ActorState& claimed,
+                                std::string_view base = "") {
   flatbuffers::FlatBufferBuilder builder;
   std::vector<flatbuffers::Offset<wire::ActorSeq>> actors = {
       wire::CreateActorSeq(
@@ -51,8 +55,8 @@ inline std::string SummaryFrame(const Hash& head, const ActorState& claimed) {
           claimed.seq, WireBytes(&builder, claimed.last_hash.AsStringView()))};
   builder.Finish(wire::CreateMessage(
       builder, wire::Body::Summary,
-      wire::CreateSummary(builder, WireBytes(&builder, head.AsStringView()),
-                          builder.CreateVector(actors))
+      wire::CreateSummary(builder, builder.CreateVector(actors),
+                          WireBytes(&builder, base))
           .Union()));
   return Frame(&builder);
 }
