@@ -9,7 +9,6 @@
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
-#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
@@ -33,38 +32,6 @@ Status FromRocks(const rocksdb::Status& status, std::string_view context) {
   return Status::IOError(context, message);
 }
 
-// The memtable keeps, per prefix, where the last key with that prefix went
-// and starts the next insert there instead of searching the skip list from
-// the top. It pays where keys arrive in order within a prefix: the log
-// (position), seqs (actor, seq) and document history (doc, position) all
-// end in a big-endian counter, so the prefix is the key without it.
-class AllButCounter : public rocksdb::SliceTransform {
- public:
-  const char* Name() const override { return "weft.AllButCounter"; }
-  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    return rocksdb::Slice(key.data(), key.size() - 8);
-  }
-  bool InDomain(const rocksdb::Slice& key) const override {
-    return key.size() >= 8;
-  }
-};
-
-// Hint prefixes per family: none where keys are random (hashes) or rare.
-std::shared_ptr<const rocksdb::SliceTransform> InsertHintPrefix(Family family) {
-  switch (family) {
-    case Family::kLog:
-    case Family::kSeqs:
-    case Family::kDocs:
-      return std::make_shared<AllButCounter>();
-    case Family::kActors:  // the same few keys rewritten on every commit
-    case Family::kMeta:
-      return std::shared_ptr<const rocksdb::SliceTransform>(
-          rocksdb::NewNoopTransform());
-    default:
-      return nullptr;
-  }
-}
-
 rocksdb::ColumnFamilyOptions FamilyOptions(
     Family family, const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions options;
@@ -86,7 +53,6 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   } else {
     options.write_buffer_size = 32u << 20;
   }
-  options.memtable_insert_with_hint_prefix_extractor = InsertHintPrefix(family);
   return options;
 }
 
