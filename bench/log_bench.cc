@@ -1,5 +1,6 @@
 // The change log: commit throughput against raw RocksDB puts of the same
-// bytes, SHA-256 and codec throughput, and open time against history size.
+// bytes and against the cost of one write per commit, SHA-256 and codec
+// throughput, and open time against history size.
 //
 //   build/release/bench/log_bench                  full sizes
 //   WEFT_BENCH_SMOKE=1 build/release/bench/log_bench   tiny sizes (CI)
@@ -95,6 +96,39 @@ void BM_RawRocksDbPut(benchmark::State& state) {
   db->Close().PermitUncheckedError();
 }
 
+// The floor under any design that writes once per commit: one Write of
+// one small sequential key, with the WAL (as every weft commit: it survives
+// a killed process) and without it (nothing survives a crash; for
+// comparison only). Arg: 1 with the WAL, 0 without.
+void BM_RawRocksDbWriteFloor(benchmark::State& state) {
+  testing::TempDir dir;
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(options, dir.Sub("raw"), &raw).ok()) {
+    return state.SkipWithError("raw open failed");
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions write_options;
+  write_options.disableWAL = state.range(0) == 0;
+  std::string value(90, 'c');  // about one typed character's change
+  uint64_t next = 0;
+  for (auto _ : state) {
+    std::string key(8, '\0');
+    for (int byte = 0; byte < 8; ++byte) {
+      key[byte] = static_cast<char>(next >> (56 - 8 * byte));
+    }
+    ++next;
+    rocksdb::WriteBatch write_batch;
+    write_batch.Put(key, value).PermitUncheckedError();
+    if (!db->Write(write_options, &write_batch).ok()) {
+      state.SkipWithError("raw write failed");
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  db->Close().PermitUncheckedError();
+}
+
 void BM_Sha256(benchmark::State& state) {
   std::string bytes(state.range(0), 'x');
   for (auto _ : state) benchmark::DoNotOptimize(dag::Sha256(bytes));
@@ -148,6 +182,10 @@ void RegisterAll() {
     benchmark::RegisterBenchmark("BM_RawRocksDbPut", BM_RawRocksDbPut)
         ->Arg(batch);
   }
+  benchmark::RegisterBenchmark("BM_RawRocksDbWriteFloor",
+                               BM_RawRocksDbWriteFloor)
+      ->Arg(1)
+      ->Arg(0);
   benchmark::RegisterBenchmark("BM_Sha256", BM_Sha256)
       ->Arg(64)
       ->Arg(1024)
