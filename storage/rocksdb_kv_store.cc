@@ -12,6 +12,7 @@
 #include "rocksdb/options.h"
 #include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
+#include "rocksdb/transaction_log.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 
@@ -204,6 +205,29 @@ class RocksDbKvStore : public KvStore {
   std::vector<rocksdb::ColumnFamilyHandle*> foreign_;
 };
 
+// Every open starts a new write-ahead log. RocksDB 7.8 keeps the previous
+// one even when it is empty until some memtable is flushed (fixed upstream
+// in 8.3), so a run of opens that write nothing (`weft get` from a script)
+// piles up empty logs, each read again by the next open. An empty log older
+// than the current one holds nothing to recover; with the database locked
+// by this process, delete it. Best effort: a log left behind is harmless.
+void RemoveEmptyOldLogs(rocksdb::DB* db, const std::string& path) {
+  std::unique_ptr<rocksdb::LogFile> current;
+  if (!db->GetCurrentWalFile(&current).ok() || current == nullptr) return;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(path, error)) {
+    const std::filesystem::path& file = entry.path();
+    std::string stem = file.stem().string();
+    if (file.extension() != ".log" || stem.empty() ||
+        stem.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoull(stem) >= current->LogNumber() ||
+        entry.file_size(error) != 0 || error) {
+      continue;
+    }
+    std::filesystem::remove(file, error);
+  }
+}
+
 }  // namespace
 
 Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
@@ -280,6 +304,7 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
         path);
   }
   if (!status.ok()) return FromRocks(status, "open " + path);
+  RemoveEmptyOldLogs(db, path);
   std::vector<rocksdb::ColumnFamilyHandle*> foreign(
       handles.begin() + kFamilyCount, handles.end());
   handles.resize(kFamilyCount);

@@ -159,6 +159,37 @@ TEST(RocksDbKvStoreTest, DataSurvivesReopen) {
   EXPECT_EQ(value, "state");
 }
 
+size_t LogFileCount(const std::string& path) {
+  size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    count += entry.path().extension() == ".log";
+  }
+  return count;
+}
+
+// Opens that write nothing (a script of `weft get`) leave no empty logs
+// behind, and what was written before is still read after them.
+TEST(RocksDbKvStoreTest, OpensThatWriteNothingLeaveNoLogsBehind) {
+  testing::TempDir dir;
+  {
+    auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
+    ASSERT_TRUE(store.ok());
+    auto batch = (*store)->NewBatch();
+    batch->Put(Family::kPeers, "p", "state");
+    ASSERT_TRUE((*store)->Write(batch.get(), false).ok());
+  }
+  for (int open = 0; open < 10; ++open) {
+    auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
+    ASSERT_TRUE(store.ok());
+    std::string value;
+    ASSERT_TRUE((*store)->Get(Family::kPeers, "p", &value).ok());
+    EXPECT_EQ(value, "state");
+  }
+  // The current log, and at most the one holding the write if no flush
+  // has taken it yet.
+  EXPECT_LE(LogFileCount(dir.Sub("db")), 2u);
+}
+
 // A plain RocksDB database (only the default family), as another program
 // would make one; null if it cannot be opened.
 std::unique_ptr<rocksdb::DB> OpenRawRocksDb(const std::string& path) {
