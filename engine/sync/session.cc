@@ -213,8 +213,9 @@ Status SyncSession::SendSummary(std::optional<std::string_view> peer_known) {
                 Delta(record_->sent, my_summary_.actors, &entries);
   if (!sent_delta_) {
     entries.clear();
-    for (const ActorState& state : my_summary_.actors)
+    for (const ActorState& state : my_summary_.actors) {
       entries.push_back(&state);
+    }
   }
   flatbuffers::FlatBufferBuilder builder;
   std::vector<flatbuffers::Offset<wire::ActorSeq>> actors;
@@ -426,8 +427,9 @@ Status SyncSession::OnSummary(const void* body) {
   }
   if (!base.empty()) {  // a delta: the rest is as the peer had it
     std::map<ActorId, ActorState> whole;
-    for (const ActorState& state : record_->received)
+    for (const ActorState& state : record_->received) {
       whole[state.actor] = state;
+    }
     for (const ActorState& state : peer_summary_.actors) {
       whole[state.actor] = state;
     }
