@@ -16,6 +16,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "tests/testutil/drafts.h"
+#include "tests/testutil/raw_rocksdb.h"
 #include "tests/testutil/temp_dir.h"
 #include "weft/database.h"
 
@@ -56,13 +57,8 @@ void BM_Commit(benchmark::State& state) {
 void BM_RawRocksDbPut(benchmark::State& state) {
   size_t batch = state.range(0);
   testing::TempDir dir;
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  rocksdb::DB* raw = nullptr;
-  if (!rocksdb::DB::Open(options, dir.Sub("raw"), &raw).ok()) {
-    return state.SkipWithError("raw open failed");
-  }
-  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<rocksdb::DB> db = testing::OpenRawRocksDb(dir.Sub("raw"));
+  if (db == nullptr) return state.SkipWithError("raw open failed");
   // Encode changes as the engine would (same sizes), ahead of time.
   std::vector<dag::EncodedChange> encoded;
   Change change;
@@ -102,13 +98,8 @@ void BM_RawRocksDbPut(benchmark::State& state) {
 // comparison only). Arg: 1 with the WAL, 0 without.
 void BM_RawRocksDbWriteFloor(benchmark::State& state) {
   testing::TempDir dir;
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  rocksdb::DB* raw = nullptr;
-  if (!rocksdb::DB::Open(options, dir.Sub("raw"), &raw).ok()) {
-    return state.SkipWithError("raw open failed");
-  }
-  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<rocksdb::DB> db = testing::OpenRawRocksDb(dir.Sub("raw"));
+  if (db == nullptr) return state.SkipWithError("raw open failed");
   rocksdb::WriteOptions write_options;
   write_options.disableWAL = state.range(0) == 0;
   std::string value(90, 'c');  // about one typed character's change

@@ -10,6 +10,7 @@
 #include "rocksdb/db.h"
 #include "storage/memory_kv_store.h"
 #include "storage/rocksdb_kv_store.h"
+#include "tests/testutil/raw_rocksdb.h"
 #include "tests/testutil/temp_dir.h"
 
 namespace weft::storage {
@@ -143,22 +144,6 @@ TEST(RocksDbKvStoreTest, CheckpointIsAnOpenableCopy) {
   EXPECT_EQ(value, "value");
 }
 
-TEST(RocksDbKvStoreTest, DataSurvivesReopen) {
-  testing::TempDir dir;
-  {
-    auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
-    ASSERT_TRUE(store.ok());
-    auto batch = (*store)->NewBatch();
-    batch->Put(Family::kPeers, "p", "state");
-    ASSERT_TRUE((*store)->Write(batch.get(), false).ok());
-  }
-  auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
-  ASSERT_TRUE(store.ok());
-  std::string value;
-  ASSERT_TRUE((*store)->Get(Family::kPeers, "p", &value).ok());
-  EXPECT_EQ(value, "state");
-}
-
 size_t LogFileCount(const std::string& path) {
   size_t count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(path)) {
@@ -167,9 +152,9 @@ size_t LogFileCount(const std::string& path) {
   return count;
 }
 
-// Opens that write nothing (a script of `weft get`) leave no empty logs
-// behind, and what was written before is still read after them.
-TEST(RocksDbKvStoreTest, OpensThatWriteNothingLeaveNoLogsBehind) {
+// What was written is read after each reopen, and opens that write nothing
+// (a script of `weft get`) leave no empty logs behind.
+TEST(RocksDbKvStoreTest, DataSurvivesReopensThatLeaveNoLogsBehind) {
   testing::TempDir dir;
   {
     auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
@@ -190,23 +175,13 @@ TEST(RocksDbKvStoreTest, OpensThatWriteNothingLeaveNoLogsBehind) {
   EXPECT_LE(LogFileCount(dir.Sub("db")), 2u);
 }
 
-// A plain RocksDB database (only the default family), as another program
-// would make one; null if it cannot be opened.
-std::unique_ptr<rocksdb::DB> OpenRawRocksDb(const std::string& path) {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  rocksdb::DB* raw = nullptr;
-  if (!rocksdb::DB::Open(options, path, &raw).ok()) return nullptr;
-  return std::unique_ptr<rocksdb::DB>(raw);
-}
-
 // A database written by another format version may have families this
 // build does not know (format 2 had `heads`): it still opens, so that its
 // version entry can say why the engine refuses it, and the family is kept.
 TEST(RocksDbKvStoreTest, OpensDatabaseWithUnknownFamily) {
   testing::TempDir dir;
   {
-    std::unique_ptr<rocksdb::DB> db = OpenRawRocksDb(dir.Sub("db"));
+    std::unique_ptr<rocksdb::DB> db = testing::OpenRawRocksDb(dir.Sub("db"));
     ASSERT_NE(db, nullptr);
     // A format-2 database: today's families and `heads`.
     std::vector<std::string> names = {"heads"};
@@ -246,7 +221,7 @@ TEST(RocksDbKvStoreTest, OpensDatabaseWithUnknownFamily) {
 TEST(RocksDbKvStoreTest, ForeignDataIsRefusedUntouched) {
   testing::TempDir dir;
   {
-    std::unique_ptr<rocksdb::DB> db = OpenRawRocksDb(dir.Sub("other"));
+    std::unique_ptr<rocksdb::DB> db = testing::OpenRawRocksDb(dir.Sub("other"));
     ASSERT_NE(db, nullptr);
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "theirs", "v").ok());
   }
