@@ -90,8 +90,8 @@ std::string Changes(uint64_t count) {
 std::string StatsText(const SyncStats& stats) {
   char seconds[32];
   std::snprintf(seconds, sizeof(seconds), "%.3f", stats.seconds);
-  return "sent " + std::to_string(stats.changes_sent) + " changes, received " +
-         std::to_string(stats.changes_received) + "; " +
+  return "sent " + Changes(stats.changes_sent) + ", received " +
+         Changes(stats.changes_received) + "; " +
          std::to_string(stats.bytes_sent) + " bytes out, " +
          std::to_string(stats.bytes_received) + " bytes in; " +
          std::to_string(stats.round_trips) +
