@@ -202,7 +202,13 @@ bool Sequence::MergeRuns(Node* leaf, size_t run_idx) {
 }
 
 void Sequence::IndexRun(const Run& run, Node* leaf) {
-  run_starts_[run.actor][run.counter] = leaf;
+  std::map<uint64_t, Node*>& starts = run_starts_[run.actor];
+  // Typing and loading mostly add counters above all others: no search.
+  if (starts.empty() || std::prev(starts.end())->first < run.counter) {
+    starts.emplace_hint(starts.end(), run.counter, leaf);
+  } else {
+    starts[run.counter] = leaf;
+  }
 }
 
 void Sequence::AddCounts(Node* node, int64_t visible, int64_t total) {
@@ -212,12 +218,12 @@ void Sequence::AddCounts(Node* node, int64_t visible, int64_t total) {
   }
 }
 
-void Sequence::SplitIfFull(Node* node) {
+void Sequence::SplitIfFull(Node* node, bool at_end) {
   size_t count = node->leaf ? node->runs.size() : node->children.size();
   if (count <= (node->leaf ? kRunsPerLeafMax : kChildrenMax)) return;
   auto sibling = std::make_unique<Node>();
   sibling->leaf = node->leaf;
-  size_t keep = count / 2;
+  size_t keep = at_end ? count - 1 : count / 2;
   if (node->leaf) {
     sibling->runs.assign(std::make_move_iterator(node->runs.begin() + keep),
                          std::make_move_iterator(node->runs.end()));
@@ -258,7 +264,7 @@ void Sequence::SplitIfFull(Node* node) {
   while (parent->children[child_idx].get() != node) ++child_idx;
   parent->children.insert(parent->children.begin() + child_idx + 1,
                           std::move(sibling));
-  SplitIfFull(parent);
+  SplitIfFull(parent, at_end);
 }
 
 Status Sequence::Delete(const IdRun& ids) {
@@ -385,9 +391,15 @@ void Sequence::AppendLoadedRun(const OpId& first, uint64_t length, bool visible,
   assert(!visible || content.size() == length);
   Node* leaf = root_.get();
   while (!leaf->leaf) leaf = leaf->children.back().get();
-  InsertRunAt(Cursor{leaf, leaf->runs.size(), 0},
-              Run{ActorIndex(first.actor), first.counter, length, visible,
-                  visible ? content : std::u32string()});
+  leaf->runs.push_back(Run{ActorIndex(first.actor), first.counter, length,
+                           visible, visible ? content : std::u32string()});
+  IndexRun(leaf->runs.back(), leaf);
+  AddCounts(leaf, visible ? static_cast<int64_t>(length) : 0,
+            static_cast<int64_t>(length));
+  if (leaf->runs.size() > 1) MergeRuns(leaf, leaf->runs.size() - 2);
+  // A full leaf keeps its runs and the next one starts a new leaf: loaded
+  // leaves end up full, and no run is moved and indexed twice.
+  SplitIfFull(leaf, /*at_end=*/true);
 }
 
 size_t Sequence::StoredRunCount() const {

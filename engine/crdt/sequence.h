@@ -122,7 +122,9 @@ class Sequence {
   void InsertRunAt(Cursor at, Run run);
   void SplitRun(Node* leaf, size_t run_idx, uint64_t offset);
   bool MergeRuns(Node* leaf, size_t run_idx);  // runs[run_idx] and the next
-  void SplitIfFull(Node* node);
+  // Splits a node over its bound in half; `at_end` (appending while
+  // loading): moves only the last entry into the new sibling.
+  void SplitIfFull(Node* node, bool at_end = false);
   void AddCounts(Node* node, int64_t visible, int64_t total);
   void IndexRun(const Run& run, Node* leaf);
   void ForEachStoredRun(const Node* node,
