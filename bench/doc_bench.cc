@@ -8,8 +8,9 @@
 // Counters: us_per_edit, db_mb (on disk after close), state_kb (encoded
 // document state), text_kb (the final text), reopen_read_ms (open the
 // database and read the whole text: median open_ms + median read_ms of 5
-// reopens after a first one, first_reopen_read_ms), peak_rss_mb (peak
-// resident memory of the run, the loaded trace excluded).
+// reopens after a first one, first_reopen_read_ms; the same prefixed ro_
+// for a read-only open), peak_rss_mb (peak resident memory of the run, the
+// loaded trace excluded).
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
@@ -133,6 +134,35 @@ void BM_TraceInMemory(benchmark::State& state) {
   state.counters["peak_rss_mb"] = PeakRssMb();
 }
 
+// Opens the database 6 times and reads the whole text back; counters
+// (named with `prefix`): the first reopen and read, then the medians of the
+// open and of the read over the other 5, and their sum.
+void MeasureReopens(benchmark::State& state, const std::string& path,
+                    const std::string& text, const Options& options,
+                    const std::string& prefix) {
+  std::vector<double> open_ms, read_ms;
+  for (int reopen = 0; reopen < 6; ++reopen) {
+    auto start = std::chrono::steady_clock::now();
+    auto reopened = Database::Open(path, options);
+    auto opened = std::chrono::steady_clock::now();
+    if (!reopened.ok()) {
+      return state.SkipWithError(reopened.status().ToString().c_str());
+    }
+    auto read = (*reopened)->ReadText("paper/1", "text", 0, UINT64_MAX);
+    auto done = std::chrono::steady_clock::now();
+    if (!read.ok() || *read != text) state.SkipWithError("reread differs");
+    if (reopen == 0) {
+      state.counters[prefix + "first_reopen_read_ms"] = Ms(done - start);
+      continue;
+    }
+    open_ms.push_back(Ms(opened - start));
+    read_ms.push_back(Ms(done - opened));
+  }
+  state.counters[prefix + "open_ms"] = Median(open_ms);
+  state.counters[prefix + "read_ms"] = Median(read_ms);
+  state.counters[prefix + "reopen_read_ms"] = Median(open_ms) + Median(read_ms);
+}
+
 // (b) and (c): `edits_per_change` edits per committed transaction.
 void BM_TraceCommit(benchmark::State& state) {
   const testing::Trace* trace = LoadedTrace();
@@ -168,24 +198,10 @@ void BM_TraceCommit(benchmark::State& state) {
     state.counters["db_mb"] = DirectoryBytes(dir.Sub("db")) / 1048576.0;
     // The first reopen recovers the log's tail; the median of the next
     // ones is the steady figure. Open and read are timed apart too.
-    std::vector<double> open_ms, read_ms;
-    for (int reopen = 0; reopen < 6; ++reopen) {
-      auto start = std::chrono::steady_clock::now();
-      auto reopened = Database::Open(dir.Sub("db"), Options());
-      auto opened = std::chrono::steady_clock::now();
-      auto read = (*reopened)->ReadText("paper/1", "text", 0, UINT64_MAX);
-      auto done = std::chrono::steady_clock::now();
-      if (!read.ok() || *read != text) state.SkipWithError("reread differs");
-      if (reopen == 0) {
-        state.counters["first_reopen_read_ms"] = Ms(done - start);
-        continue;
-      }
-      open_ms.push_back(Ms(opened - start));
-      read_ms.push_back(Ms(done - opened));
-    }
-    state.counters["open_ms"] = Median(open_ms);
-    state.counters["read_ms"] = Median(read_ms);
-    state.counters["reopen_read_ms"] = Median(open_ms) + Median(read_ms);
+    MeasureReopens(state, dir.Sub("db"), text, Options(), "");
+    Options read_only;
+    read_only.read_only = true;
+    MeasureReopens(state, dir.Sub("db"), text, read_only, "ro_");
     state.ResumeTiming();
   }
   state.counters["us_per_edit"] = benchmark::Counter(

@@ -40,6 +40,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   storage::RocksDbStoreOptions store_options;
   store_options.create_if_missing = options.create_if_missing;
   store_options.error_if_exists = options.error_if_exists;
+  store_options.read_only = options.read_only;
   WEFT_ASSIGN_OR_RETURN(std::unique_ptr<storage::KvStore> store,
                         storage::OpenRocksDbKvStore(path, store_options));
   WEFT_ASSIGN_OR_RETURN(ActorId new_actor, RandomActor());

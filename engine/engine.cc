@@ -41,6 +41,7 @@ Engine::Engine(storage::KvStore* store, std::unique_ptr<ChangeLog> log,
 
 Status Engine::Start() {
   WEFT_RETURN_IF_ERROR(Locked([&] { return views_.Load(); }));
+  if (options_.read_only) return Status::OK();  // builds resume on a writer
   for (const std::string& name :
        Locked([&] { return views_.BuildingViews(); })) {
     WEFT_RETURN_IF_ERROR(BuildView(name, nullptr));

@@ -131,19 +131,23 @@ class RocksDbKvStore : public KvStore {
  public:
   RocksDbKvStore(std::string path, rocksdb::DB* db,
                  std::vector<rocksdb::ColumnFamilyHandle*> handles,
-                 std::vector<rocksdb::ColumnFamilyHandle*> foreign)
+                 std::vector<rocksdb::ColumnFamilyHandle*> foreign,
+                 bool read_only)
       : path_(std::move(path)),
         db_(db),
         handles_(std::move(handles)),
-        foreign_(std::move(foreign)) {}
+        foreign_(std::move(foreign)),
+        read_only_(read_only) {}
 
   ~RocksDbKvStore() override {
     // A clean close leaves no write-ahead log to replay: the next open then
     // costs the same whatever was written before it. (After a crash, the
     // replay is bounded by the memtable sizes.)
-    rocksdb::FlushOptions flush;
-    flush.allow_write_stall = true;
-    db_->Flush(flush, handles_).PermitUncheckedError();  // best effort
+    if (!read_only_) {
+      rocksdb::FlushOptions flush;
+      flush.allow_write_stall = true;
+      db_->Flush(flush, handles_).PermitUncheckedError();  // best effort
+    }
     for (auto* handles : {&handles_, &foreign_}) {
       for (rocksdb::ColumnFamilyHandle* handle : *handles) {
         db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
@@ -163,6 +167,9 @@ class RocksDbKvStore : public KvStore {
     return std::make_unique<RocksBatch>(&handles_);
   }
   Status Write(WriteBatch* batch, bool sync) override {
+    if (read_only_) {
+      return Status::NotSupported("the database is open read-only", path_);
+    }
     rocksdb::WriteOptions options;
     options.sync = sync;
     return FromRocks(
@@ -203,6 +210,7 @@ class RocksDbKvStore : public KvStore {
   // Opened because they exist, never used: the default family, and families
   // of another format version (whose meta entry then refuses the database).
   std::vector<rocksdb::ColumnFamilyHandle*> foreign_;
+  const bool read_only_;
 };
 
 // Every open starts a new write-ahead log. RocksDB 7.8 keeps the previous
@@ -235,7 +243,8 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   std::error_code error;
   bool exists =
       std::filesystem::exists(std::filesystem::path(path) / "CURRENT", error);
-  if (!exists && !store_options.create_if_missing) {
+  if (!exists &&
+      (!store_options.create_if_missing || store_options.read_only)) {
     return Status::NotFound("no database at", path);
   }
   // A new database goes in a new or empty folder only: never among other
@@ -281,8 +290,16 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  rocksdb::Status status =
-      rocksdb::DB::Open(options, path, families, &handles, &db);
+  // Read-only, RocksDB writes no OPTIONS file, MANIFEST or log: the open is
+  // several times faster (the editing trace's database: 2.3 against
+  // 8-11 ms, doc_bench).
+  auto open = [&] {
+    return store_options.read_only
+               ? rocksdb::DB::OpenForReadOnly(options, path, families, &handles,
+                                              &db)
+               : rocksdb::DB::Open(options, path, families, &handles, &db);
+  };
+  rocksdb::Status status = open();
   if (status.IsInvalidArgument()) {
     // RocksDB refuses a database unless all its families are named: name
     // those of another format too, so that its version entry can say why
@@ -294,7 +311,7 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
         for (const auto& family : families) known |= family.name == name;
         if (!known) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
       }
-      status = rocksdb::DB::Open(options, path, families, &handles, &db);
+      status = open();
     }
   }
   if (status.IsInvalidArgument() &&
@@ -304,12 +321,13 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
         path);
   }
   if (!status.ok()) return FromRocks(status, "open " + path);
-  RemoveEmptyOldLogs(db, path);
+  if (!store_options.read_only) RemoveEmptyOldLogs(db, path);
   std::vector<rocksdb::ColumnFamilyHandle*> foreign(
       handles.begin() + kFamilyCount, handles.end());
   handles.resize(kFamilyCount);
   return std::unique_ptr<KvStore>(
-      new RocksDbKvStore(path, db, std::move(handles), std::move(foreign)));
+      new RocksDbKvStore(path, db, std::move(handles), std::move(foreign),
+                         store_options.read_only));
 }
 
 }  // namespace weft::storage

@@ -13,10 +13,14 @@ namespace weft::storage {
 struct RocksDbStoreOptions {
   bool create_if_missing = true;
   bool error_if_exists = false;
+  // Reads only: nothing is written to the folder (no log, no metadata),
+  // no lock is taken, and Write returns NotSupported.
+  bool read_only = false;
 };
 
 // Opens (or creates) the store in folder `path` with every family of
-// DESIGN.md §5. Busy if another process holds the database open.
+// DESIGN.md §5. Busy if another process holds the database open (unless
+// read-only: then it reads the database as it was when opened).
 Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
     const std::string& path, const RocksDbStoreOptions& options);
 

@@ -15,6 +15,15 @@ struct Options {
   // Default: false
   bool error_if_exists = false;
 
+  // Open an existing database for reading only. Nothing is written to its
+  // folder and no lock is taken, so opening is several times faster and
+  // another process may hold the database open for writing meanwhile; this
+  // handle then reads the database as it was when opened. Every write
+  // (commit, view change, import, a sync that receives) returns
+  // NotSupported, and a view left half built is not resumed.
+  // Default: false
+  bool read_only = false;
+
   // fsync the write-ahead log on every commit. With false a commit survives
   // a crash of the process but the last commits may be lost if the machine
   // loses power; with true a commit that returned OK survives both.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <random>
 
 #include "tests/testutil/db.h"
@@ -15,6 +16,7 @@ namespace {
 
 using testing::ExpectVerified;
 using testing::OpenOrDie;
+using testing::Put;
 using testing::RandomDraft;
 using testing::TempDir;
 
@@ -125,6 +127,71 @@ TEST(DatabaseTest, MissingDatabaseWithoutCreateIsNotFound) {
   Options options;
   options.create_if_missing = false;
   EXPECT_TRUE(Database::Open(dir.Sub("none"), options).status().IsNotFound());
+}
+
+std::vector<std::string> FolderListing(const std::string& path) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    names.push_back(entry.path().filename().string() + " " +
+                    std::to_string(entry.file_size()));
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// A read-only handle reads everything, writes nothing to the folder, takes
+// no lock (a writer may hold the database), and refuses every write with
+// NotSupported.
+TEST(DatabaseTest, ReadOnlyOpenReadsEverythingAndWritesNothing) {
+  TempDir dir;
+  std::string path = dir.Sub("db");
+  Options read_only;
+  read_only.read_only = true;
+  EXPECT_TRUE(Database::Open(path, read_only).status().IsNotFound());
+  {
+    auto db = OpenOrDie(path);
+    Put(db.get(), "todo/1", R"({"title": "milk", "n": 1})");
+    ViewDefinition by_n;
+    by_n.name = "by_n";
+    by_n.collection = "todo";
+    by_n.fields = {"n"};
+    ASSERT_TRUE(db->CreateView(by_n).ok());
+  }
+  std::vector<std::string> before = FolderListing(path);
+  {
+    auto db = Database::Open(path, read_only);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    EXPECT_EQ(*(*db)->GetJson("todo/1"), R"({"n":1,"title":"milk"})");
+    EXPECT_EQ((*db)->LogLength(), 1u);
+    size_t rows = 0;
+    ASSERT_TRUE((*db)
+                    ->ScanView("by_n",
+                               [&](const ViewRow&) {
+                                 ++rows;
+                                 return true;
+                               })
+                    .ok());
+    EXPECT_EQ(rows, 1u);
+    auto txn = (*db)->Begin();
+    ASSERT_TRUE(txn->Set("todo/1", "title", "bread").ok());
+    auto hash = txn->Commit();
+    ASSERT_FALSE(hash.ok());
+    EXPECT_TRUE(hash.status().IsNotSupported()) << hash.status().ToString();
+    EXPECT_NE(hash.status().ToString().find("read-only"), std::string::npos);
+    EXPECT_EQ(*(*db)->GetJson("todo/1"), R"({"n":1,"title":"milk"})");
+    EXPECT_EQ((*db)->LogLength(), 1u);
+    EXPECT_FALSE((*db)->DropView("by_n").ok());
+    ExpectVerified(**db);
+  }
+  EXPECT_EQ(FolderListing(path), before);
+
+  // Beside a writer: it reads what was committed before it opened.
+  auto writer = OpenOrDie(path);
+  Put(writer.get(), "todo/2", R"({"title": "eggs"})");
+  auto reader = Database::Open(path, read_only);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ(*(*reader)->GetJson("todo/2"), R"({"title":"eggs"})");
+  EXPECT_EQ((*reader)->Heads(), writer->Heads());
 }
 
 TEST(DatabaseTest, CheckpointCopiesALiveDatabase) {
