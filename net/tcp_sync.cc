@@ -370,10 +370,12 @@ class TcpSyncServer : public SyncServer {
 
 }  // namespace
 
-namespace {
-
-Result<SyncStats> SyncOnce(Database& db, const std::string& host, uint16_t port,
+Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
                            const SyncOptions& options) {
+  if (options.live && options.stop == nullptr) {
+    return Status::InvalidArgument("live sync needs a stop flag");
+  }
+  std::string address = host + ":" + std::to_string(port);
   asio::io_context io;
   WEFT_ASSIGN_OR_RETURN(tcp::endpoint target, Resolve(io, host, port));
   tcp::socket socket(io);
@@ -382,14 +384,12 @@ Result<SyncStats> SyncOnce(Database& db, const std::string& host, uint16_t port,
                        [&](std::error_code error) { connect_error = error; });
   io.run_for(std::chrono::milliseconds(options.timeout_ms));
   if (connect_error) {
-    return Status::IOError(
-        "sync: cannot connect to " + host + ":" + std::to_string(port),
-        connect_error.message());
+    return Status::IOError("sync: cannot connect to " + address,
+                           connect_error.message());
   }
   io.restart();
-  WEFT_ASSIGN_OR_RETURN(
-      std::unique_ptr<SyncEndpoint> endpoint,
-      db.NewSyncEndpoint(true, options, host + ":" + std::to_string(port)));
+  WEFT_ASSIGN_OR_RETURN(std::unique_ptr<SyncEndpoint> endpoint,
+                        db.NewSyncEndpoint(true, options, address));
   Status result = Status::IOError("sync: the session did not end");
   SyncStats stats;
   std::make_shared<Connection>(std::move(socket), std::move(endpoint), &db,
@@ -403,16 +403,6 @@ Result<SyncStats> SyncOnce(Database& db, const std::string& host, uint16_t port,
   io.run();  // every wait has a deadline, so this ends
   if (!result.ok()) return result;
   return stats;
-}
-
-}  // namespace
-
-Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
-                           const SyncOptions& options) {
-  if (options.live && options.stop == nullptr) {
-    return Status::InvalidArgument("live sync needs a stop flag");
-  }
-  return SyncOnce(db, host, port, options);
 }
 
 Result<std::unique_ptr<SyncServer>> SyncServer::Start(

@@ -158,7 +158,7 @@ Status Sequence::Insert(const OpId& ref, const OpId& first,
   return Status::OK();
 }
 
-void Sequence::InsertRunAt(Cursor at, Run run) {
+void Sequence::InsertRunAt(Cursor at, Run run, bool at_end) {
   Node* leaf = at.leaf;
   size_t index = at.run;
   if (at.offset > 0) {
@@ -172,7 +172,7 @@ void Sequence::InsertRunAt(Cursor at, Run run) {
   AddCounts(leaf, visible, total);
   // Typing extends the previous run instead of adding one.
   if (index > 0) MergeRuns(leaf, index - 1);
-  SplitIfFull(leaf);
+  SplitIfFull(leaf, at_end);
 }
 
 void Sequence::SplitRun(Node* leaf, size_t run_idx, uint64_t offset) {
@@ -391,15 +391,12 @@ void Sequence::AppendLoadedRun(const OpId& first, uint64_t length, bool visible,
   assert(!visible || content.size() == length);
   Node* leaf = root_.get();
   while (!leaf->leaf) leaf = leaf->children.back().get();
-  leaf->runs.push_back(Run{ActorIndex(first.actor), first.counter, length,
-                           visible, visible ? content : std::u32string()});
-  IndexRun(leaf->runs.back(), leaf);
-  AddCounts(leaf, visible ? static_cast<int64_t>(length) : 0,
-            static_cast<int64_t>(length));
-  if (leaf->runs.size() > 1) MergeRuns(leaf, leaf->runs.size() - 2);
   // A full leaf keeps its runs and the next one starts a new leaf: loaded
   // leaves end up full, and no run is moved and indexed twice.
-  SplitIfFull(leaf, /*at_end=*/true);
+  InsertRunAt(Cursor{leaf, leaf->runs.size(), 0},
+              Run{ActorIndex(first.actor), first.counter, length, visible,
+                  visible ? content : std::u32string()},
+              /*at_end=*/true);
 }
 
 size_t Sequence::StoredRunCount() const {

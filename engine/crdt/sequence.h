@@ -119,7 +119,8 @@ class Sequence {
   // Moves to the first element of the next run (or the end).
   void NextRun(Cursor* cursor) const;
   Cursor InsertionPoint(Cursor start, uint32_t actor, uint64_t counter) const;
-  void InsertRunAt(Cursor at, Run run);
+  // `at_end`: see SplitIfFull.
+  void InsertRunAt(Cursor at, Run run, bool at_end = false);
   void SplitRun(Node* leaf, size_t run_idx, uint64_t offset);
   bool MergeRuns(Node* leaf, size_t run_idx);  // runs[run_idx] and the next
   // Splits a node over its bound in half; `at_end` (appending while

@@ -119,26 +119,23 @@ bool Delta(const std::vector<ActorState>& base,
   return kept == before.size();
 }
 
+// Records that the peer holds `state`'s actor up to its seq.
+void NoteHeld(std::map<ActorId, ActorState>* holds, const ActorState& state) {
+  auto [it, inserted] = holds->emplace(state.actor, state);
+  if (!inserted && it->second.seq < state.seq) it->second = state;
+}
+
 // Per actor, the entry of the higher seq; `first`'s on a tie (equal
 // unless the two replicas equivocate). Deterministic, so both sides of a
 // session compute the same record of it.
 std::vector<ActorState> Union(const std::vector<ActorState>& first,
                               const std::vector<ActorState>& second) {
   std::map<ActorId, ActorState> merged;
-  for (const ActorState& state : first) merged[state.actor] = state;
-  for (const ActorState& state : second) {
-    auto [it, inserted] = merged.emplace(state.actor, state);
-    if (!inserted && it->second.seq < state.seq) it->second = state;
-  }
+  for (const ActorState& state : first) NoteHeld(&merged, state);
+  for (const ActorState& state : second) NoteHeld(&merged, state);
   std::vector<ActorState> vector;
   for (auto& [actor, state] : merged) vector.push_back(state);
   return vector;
-}
-
-// Records that the peer holds `state`'s actor up to its seq.
-void NoteHeld(std::map<ActorId, ActorState>* holds, const ActorState& state) {
-  auto [it, inserted] = holds->emplace(state.actor, state);
-  if (!inserted && it->second.seq < state.seq) it->second = state;
 }
 
 }  // namespace
