@@ -7,6 +7,8 @@
 
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/memtablerep.h"
 #include "rocksdb/options.h"
@@ -70,6 +72,49 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   return options;
 }
 
+// Writes the write-ahead log through a shared memory map instead of one
+// write() per commit. A store into a MAP_SHARED page is in the page cache at
+// once, exactly as a write() is: a commit that returned survives the
+// process being killed, and only an fsync (`sync=true`, msync here) makes it
+// survive the machine stopping. Same guarantee, no system call per commit
+// (about 1 us each on the 2-core build machine): the editing trace with one
+// commit per edit went from 17.6-18.3 to 15.6-16.4 us per edit (doc_bench).
+// RocksDB keeps its mmap writer for other files and turns it off for logs;
+// its log reader still skips the zeros that a killed writer leaves after
+// the last record (the mapped but unwritten end of the file).
+class MmapLogFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  explicit MmapLogFileSystem(std::shared_ptr<rocksdb::FileSystem> target)
+      : FileSystemWrapper(std::move(target)) {}
+  const char* Name() const override { return "WeftMmapLogFileSystem"; }
+
+  rocksdb::IOStatus NewWritableFile(
+      const std::string& name, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* file,
+      rocksdb::IODebugContext* debug) override {
+    return target()->NewWritableFile(name, ForLogs(name, options), file, debug);
+  }
+  rocksdb::IOStatus ReopenWritableFile(
+      const std::string& name, const rocksdb::FileOptions& options,
+      std::unique_ptr<rocksdb::FSWritableFile>* file,
+      rocksdb::IODebugContext* debug) override {
+    return target()->ReopenWritableFile(name, ForLogs(name, options), file,
+                                        debug);
+  }
+
+ private:
+  static rocksdb::FileOptions ForLogs(const std::string& name,
+                                      rocksdb::FileOptions options) {
+    constexpr std::string_view kLogSuffix = ".log";
+    if (name.size() > kLogSuffix.size() &&
+        name.compare(name.size() - kLogSuffix.size(), kLogSuffix.size(),
+                     kLogSuffix) == 0) {
+      options.use_mmap_writes = true;
+    }
+    return options;
+  }
+};
+
 class RocksBatch : public WriteBatch {
  public:
   explicit RocksBatch(const std::vector<rocksdb::ColumnFamilyHandle*>* handles)
@@ -129,11 +174,13 @@ class RocksIterator : public Iterator {
 
 class RocksDbKvStore : public KvStore {
  public:
-  RocksDbKvStore(std::string path, rocksdb::DB* db,
+  RocksDbKvStore(std::string path, std::unique_ptr<rocksdb::Env> env,
+                 rocksdb::DB* db,
                  std::vector<rocksdb::ColumnFamilyHandle*> handles,
                  std::vector<rocksdb::ColumnFamilyHandle*> foreign,
                  bool read_only)
       : path_(std::move(path)),
+        env_(std::move(env)),
         db_(db),
         handles_(std::move(handles)),
         foreign_(std::move(foreign)),
@@ -204,6 +251,7 @@ class RocksDbKvStore : public KvStore {
     return handles_[static_cast<int>(family)];
   }
   std::string path_;
+  std::unique_ptr<rocksdb::Env> env_;  // outlives db_
   rocksdb::DB* db_;
   // Indexed by Family.
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -254,7 +302,10 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
     return Status::InvalidArgument(
         "not a weft database (a folder holding other files)", path);
   }
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(
+      std::make_shared<MmapLogFileSystem>(rocksdb::FileSystem::Default()));
   rocksdb::DBOptions options;
+  options.env = env.get();
   options.create_if_missing = store_options.create_if_missing;
   options.error_if_exists = store_options.error_if_exists;
   // An existing database must already have the families: another program's
@@ -326,8 +377,8 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
       handles.begin() + kFamilyCount, handles.end());
   handles.resize(kFamilyCount);
   return std::unique_ptr<KvStore>(
-      new RocksDbKvStore(path, db, std::move(handles), std::move(foreign),
-                         store_options.read_only));
+      new RocksDbKvStore(path, std::move(env), db, std::move(handles),
+                         std::move(foreign), store_options.read_only));
 }
 
 }  // namespace weft::storage
