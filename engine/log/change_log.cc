@@ -26,14 +26,31 @@ Result<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::KvStore* store,
     WEFT_RETURN_IF_ERROR(log->Initialise(new_actor));
   } else if (!status.ok()) {
     return status;
-  } else if (version != kFormatVersion) {
+  } else if (version != kFormatVersion && version != kFormatVersionUpgradable) {
     return Status::NotSupported("database format version " + version +
                                 " (this build reads version " +
                                 std::string(kFormatVersion) + ")");
   }
   std::lock_guard<std::mutex> lock(log->mutex_);
   WEFT_RETURN_IF_ERROR(log->LoadState());
+  if (version == kFormatVersionUpgradable) {
+    // Its heads and actors are current: say so, and mark it format 4 so
+    // that an older build, which expects them current, refuses it.
+    auto batch = store->NewBatch();
+    batch->Put(Family::kMeta, kMetaFormatVersion, kFormatVersion);
+    batch->Put(Family::kMeta, kMetaHeadsAt, EncodePosition(log->log_length_));
+    status = store->Write(batch.get(), /*sync=*/true);
+    if (!status.ok() && !status.IsNotSupported()) return status;  // read-only
+  }
   return log;
+}
+
+ChangeLog::~ChangeLog() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (log_length_ == checkpoint_at_) return;
+  auto batch = store_->NewBatch();
+  StageCheckpoint(batch.get(), {});
+  store_->Write(batch.get(), options_.sync).PermitUncheckedError();
 }
 
 Status ChangeLog::Initialise(const ActorId& new_actor) {
@@ -46,6 +63,7 @@ Status ChangeLog::Initialise(const ActorId& new_actor) {
   auto batch = store_->NewBatch();
   batch->Put(Family::kMeta, kMetaFormatVersion, kFormatVersion);
   batch->Put(Family::kMeta, kMetaActor, new_actor.AsStringView());
+  batch->Put(Family::kMeta, kMetaHeadsAt, EncodePosition(0));
   return store_->Write(batch.get(), /*sync=*/true);
 }
 
@@ -57,9 +75,18 @@ Status ChangeLog::LoadState() {
   }
   local_actor_ = ActorId::FromBytes(actor);
 
+  log_length_ = 0;
+  auto it = store_->NewIterator(Family::kLog);
+  it->SeekToLast();
+  if (it->Valid() && !DecodePosition(it->key(), &log_length_)) {
+    return Status::Corruption("log: key is not a position");
+  }
+  WEFT_RETURN_IF_ERROR(it->status());
+
   actors_.clear();
+  dirty_actors_.clear();
   max_op_ = 0;
-  auto it = store_->NewIterator(Family::kActors);
+  it = store_->NewIterator(Family::kActors);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ActorEntry entry;
     if (it->key().size() != ActorId::kSize ||
@@ -83,13 +110,63 @@ Status ChangeLog::LoadState() {
     for (const HeadEntry& head : entries) heads_[head.hash] = head.entry;
   }
 
-  log_length_ = 0;
-  it = store_->NewIterator(Family::kLog);
-  it->SeekToLast();
-  if (it->Valid() && !DecodePosition(it->key(), &log_length_)) {
-    return Status::Corruption("log: key is not a position");
+  // Without `heads_at` (format 3), heads and actors are current.
+  std::string heads_at;
+  checkpoint_at_ = log_length_;
+  status = store_->Get(Family::kMeta, kMetaHeadsAt, &heads_at);
+  if (!status.IsNotFound()) {
+    WEFT_RETURN_IF_ERROR(status);
+    if (!DecodePosition(heads_at, &checkpoint_at_) ||
+        checkpoint_at_ > log_length_) {
+      return Status::Corruption("meta: heads_at is not a position in the log");
+    }
   }
-  return it->status();
+  return ReplayTail(checkpoint_at_);
+}
+
+Status ChangeLog::ReplayTail(uint64_t heads_at) {
+  Status replayed;
+  Status walked = WalkLog(heads_at + 1, [&](uint64_t position, const Hash& hash,
+                                            std::string_view bytes) {
+    Result<Change> change = dag::DecodeChange(bytes, options_.change_bytes_max);
+    if (!change.ok()) {
+      replayed = Status::Corruption(
+          "log position " + std::to_string(position) + " does not decode",
+          change.status().ToString());
+      return false;
+    }
+    uint64_t height = 1;
+    for (const Hash& parent : change->parents) {
+      IndexEntry parent_entry;
+      replayed = LookupIndex(parent, Batch(), &parent_entry);
+      if (!replayed.ok()) return false;
+      height = std::max(height, parent_entry.height + 1);
+    }
+    for (const Hash& parent : change->parents) heads_.erase(parent);
+    heads_[hash] = IndexEntry{position, height, change->EndOp()};
+    actors_[change->actor] = ActorEntry{change->seq, hash, change->EndOp()};
+    dirty_actors_.insert(change->actor);
+    max_op_ = std::max(max_op_, change->EndOp());
+    return true;
+  });
+  return walked.ok() ? replayed : walked;
+}
+
+void ChangeLog::StageCheckpoint(storage::WriteBatch* writes,
+                                const std::vector<ActorId>& touched) {
+  std::vector<HeadEntry> heads;
+  heads.reserve(heads_.size());
+  for (const auto& [hash, entry] : heads_) heads.push_back({hash, entry});
+  std::sort(
+      heads.begin(), heads.end(),
+      [](const HeadEntry& a, const HeadEntry& b) { return a.hash < b.hash; });
+  writes->Put(Family::kMeta, kMetaHeads, EncodeHeads(heads));
+  writes->Put(Family::kMeta, kMetaHeadsAt, EncodePosition(log_length_));
+  dirty_actors_.insert(touched.begin(), touched.end());
+  for (const ActorId& actor : dirty_actors_) {
+    writes->Put(Family::kActors, actor.AsStringView(),
+                EncodeActorEntry(actors_.at(actor)));
+  }
 }
 
 Status ChangeLog::LookupIndex(const Hash& hash, const Batch& batch,
@@ -438,22 +515,8 @@ Status ChangeLog::WriteBatch(Batch* batch) {
     writes->Put(Family::kIndex, staged->first.AsStringView(),
                 EncodeIndexEntry(staged->second));
   }
-  if (!batch->staged.empty()) {
-    std::vector<HeadEntry> heads;
-    heads.reserve(heads_.size());
-    for (const auto& [hash, entry] : heads_) heads.push_back({hash, entry});
-    std::sort(
-        heads.begin(), heads.end(),
-        [](const HeadEntry& a, const HeadEntry& b) { return a.hash < b.hash; });
-    writes->Put(Family::kMeta, kMetaHeads, EncodeHeads(heads));
-  }
-  std::sort(batch->touched_actors.begin(), batch->touched_actors.end());
-  auto last =
-      std::unique(batch->touched_actors.begin(), batch->touched_actors.end());
-  for (auto actor = batch->touched_actors.begin(); actor != last; ++actor) {
-    writes->Put(Family::kActors, actor->AsStringView(),
-                EncodeActorEntry(actors_.at(*actor)));
-  }
+  bool checkpoint = log_length_ - checkpoint_at_ >= kCheckpointEvery;
+  if (checkpoint) StageCheckpoint(writes, batch->touched_actors);
   if (observer_ != nullptr) {
     Status staged = observer_->OnBatchStaged(writes);
     if (!staged.ok()) {
@@ -465,6 +528,13 @@ Status ChangeLog::WriteBatch(Batch* batch) {
   if (!status.ok()) {
     AbandonBatch();
     return status;
+  }
+  if (checkpoint) {
+    checkpoint_at_ = log_length_;
+    dirty_actors_.clear();
+  } else {
+    dirty_actors_.insert(batch->touched_actors.begin(),
+                         batch->touched_actors.end());
   }
   if (observer_ != nullptr) observer_->OnWritten();
   return status;

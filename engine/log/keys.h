@@ -14,8 +14,15 @@ namespace weft::engine {
 constexpr std::string_view kMetaFormatVersion = "format_version";
 constexpr std::string_view kMetaActor = "actor";
 constexpr std::string_view kMetaHeads = "heads";
-// 2: the seqs family; 3: heads in meta, log values without their hash.
-constexpr std::string_view kFormatVersion = "3";
+// The log position that `heads` and the `actors` family reflect (u64
+// big-endian); the changes after it are replayed on open.
+constexpr std::string_view kMetaHeadsAt = "heads_at";
+// 2: the seqs family; 3: heads in meta, log values without their hash;
+// 4: heads and actors written at checkpoints (`heads_at`), not per commit.
+constexpr std::string_view kFormatVersion = "4";
+// Format 3 is format 4 with heads and actors current at every commit: it is
+// read as such and marked 4 by its first writable open.
+constexpr std::string_view kFormatVersionUpgradable = "3";
 constexpr std::string_view kMetaIdempotency = "idempotency/";
 
 // log key: position as 8 big-endian bytes, so key order is log order.

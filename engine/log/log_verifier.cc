@@ -1,5 +1,6 @@
 // ChangeLog::Verify: re-derives everything the log proves and compares it
 // with what is stored. Reports problems; repairs nothing.
+#include <optional>
 #include <set>
 
 #include "dag/change_codec.h"
@@ -20,14 +21,18 @@ Result<uint64_t> CountKeys(storage::KvStore* store, Family family) {
   return count;
 }
 
+// Heads and actors as the log implies them at one position.
+struct Vector {
+  std::set<Hash> heads;
+  std::map<ActorId, ActorEntry> actors;
+};
+
 // What the log implies, rebuilt entry by entry.
-struct Derived {
+struct Derived : Vector {
   // False once a change could not be read: heads and actors are then
   // unknown, and comparing them would only repeat that one problem.
   bool complete = true;
   std::unordered_map<Hash, uint64_t, HashHasher> position_of;
-  std::set<Hash> heads;
-  std::map<ActorId, ActorEntry> actors;
 };
 
 // `indexed` is the hash the index names for this position, if any.
@@ -71,7 +76,10 @@ void CheckEntry(uint64_t position, const Hash* indexed, std::string_view bytes,
   actor = ActorEntry{change->seq, hash, change->EndOp()};
 }
 
-void CheckHeadsAndActors(storage::KvStore* store, const Derived& derived,
+// `derived` is the log's state at the position the stored heads and actors
+// claim to reflect (`heads_at`).
+void CheckHeadsAndActors(storage::KvStore* store, const Derived& all,
+                         const Vector& derived,
                          std::vector<std::string>* problems) {
   std::set<Hash> stored_heads;
   std::string value;
@@ -84,8 +92,8 @@ void CheckHeadsAndActors(storage::KvStore* store, const Derived& derived,
   }
   for (const HeadEntry& head : heads) {
     stored_heads.insert(head.hash);
-    auto position = derived.position_of.find(head.hash);
-    if (position == derived.position_of.end() ||
+    auto position = all.position_of.find(head.hash);
+    if (position == all.position_of.end() ||
         position->second != head.entry.position) {
       problems->push_back("heads: " + head.hash.Short() +
                           " is stored with a wrong log position");
@@ -142,6 +150,19 @@ Result<VerifyReport> ChangeLog::Verify() const {
     }
   }
   WEFT_RETURN_IF_ERROR(it->status());
+  // The stored heads and actors reflect the log up to heads_at (format 3:
+  // up to its end).
+  std::string value;
+  uint64_t heads_at = UINT64_MAX;
+  Status status = store_->Get(Family::kMeta, kMetaHeadsAt, &value);
+  if (!status.IsNotFound()) {
+    WEFT_RETURN_IF_ERROR(status);
+    if (!DecodePosition(value, &heads_at)) {
+      report.problems.push_back("heads_at: malformed");
+    }
+  }
+  std::optional<Vector> at_checkpoint;
+  if (heads_at == 0) at_checkpoint.emplace();
   uint64_t expected_position = 1;
   it = store_->NewIterator(Family::kLog);
   for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected_position) {
@@ -161,6 +182,7 @@ Result<VerifyReport> ChangeLog::Verify() const {
     CheckEntry(position, hash == indexed.end() ? nullptr : &hash->second,
                it->value(), &derived, &report.problems);
     ++report.changes_checked;
+    if (position == heads_at) at_checkpoint = derived;
   }
   WEFT_RETURN_IF_ERROR(it->status());
   if (index_entries != report.changes_checked) {
@@ -174,8 +196,12 @@ Result<VerifyReport> ChangeLog::Verify() const {
         "the log holds " + std::to_string(report.changes_checked) +
         " changes but the seqs family " + std::to_string(seqs));
   }
-  if (derived.complete) {
-    CheckHeadsAndActors(store_, derived, &report.problems);
+  if (heads_at == UINT64_MAX) at_checkpoint = derived;
+  if (!at_checkpoint.has_value()) {
+    report.problems.push_back("heads_at: position " + std::to_string(heads_at) +
+                              " is not in the log");
+  } else if (derived.complete) {
+    CheckHeadsAndActors(store_, derived, *at_checkpoint, &report.problems);
   } else {
     report.problems.push_back(
         "heads and actors not checked: some changes could not be read");

@@ -300,6 +300,126 @@ TEST(ChangeLogTest, ReopenRestoresStateWithoutTheLog) {
   EXPECT_EQ((*log)->GetChange((*next)[0])->change.seq, 3u);
 }
 
+std::string HeadsAt(storage::KvStore* store) {
+  std::string value;
+  uint64_t position = UINT64_MAX;
+  EXPECT_TRUE(store->Get(storage::Family::kMeta, kMetaHeadsAt, &value).ok());
+  EXPECT_TRUE(DecodePosition(value, &position));
+  return std::to_string(position);
+}
+
+void ExpectSameState(const ChangeLog& expected, const ChangeLog& actual) {
+  EXPECT_EQ(actual.LogLength(), expected.LogLength());
+  EXPECT_EQ(actual.Heads(), expected.Heads());
+  EXPECT_EQ(actual.NextOpCounter(), expected.NextOpCounter());
+  auto want = expected.Actors();
+  auto got = actual.Actors();
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t actor_idx = 0; actor_idx < want.size(); ++actor_idx) {
+    EXPECT_EQ(got[actor_idx].actor, want[actor_idx].actor);
+    EXPECT_EQ(got[actor_idx].seq, want[actor_idx].seq);
+    EXPECT_EQ(got[actor_idx].last_hash, want[actor_idx].last_hash);
+    EXPECT_EQ(got[actor_idx].end_op, want[actor_idx].end_op);
+  }
+}
+
+// Heads and actors are stored every few hundred changes, not per commit: a
+// log opened after a crash (here: beside the live one, which never wrote
+// its last checkpoint) replays the changes since the last one.
+TEST(ChangeLogTest, OpenReplaysTheChangesSinceTheLastCheckpoint) {
+  std::mt19937_64 rng(7);
+  Replica a(1), b(2), c(3);
+  for (int step = 0; step < 700; ++step) {
+    Replica& writer = step % 3 == 0 ? a : (step % 3 == 1 ? b : c);
+    ASSERT_TRUE(writer.log->Commit({RandomDraft(rng, 1 + rng() % 3)}).ok());
+    if (rng() % 7 == 0) Pull(*b.log, a.log.get());
+    if (rng() % 11 == 0) Pull(*c.log, a.log.get());
+    if (rng() % 13 == 0) Pull(*a.log, b.log.get());
+  }
+  ASSERT_EQ(a.log->Actors().size(), 3u);
+  uint64_t heads_at = std::stoull(HeadsAt(a.store.get()));
+  ASSERT_GT(heads_at, 0u) << "no checkpoint was written";
+  ASSERT_LT(heads_at, a.log->LogLength()) << "no tail to replay";
+
+  auto reopened = ChangeLog::Open(a.store.get(), Options(), ActorFromSeed(9),
+                                  [] { return int64_t{0}; });
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  ExpectSameState(*a.log, **reopened);
+  ExpectVerified(**reopened);
+
+  // The replayed state takes new changes, local and remote. (From here on
+  // only `reopened` commits; `a` closes last and writes its checkpoint at
+  // its own, earlier, length: older than the log's end, still consistent.)
+  Pull(*b.log, reopened->get());
+  ASSERT_TRUE((*reopened)->Commit({RandomDraft(rng, 2)}).ok());
+  uint64_t length = (*reopened)->LogLength();
+  reopened->reset();  // a clean close writes the checkpoint
+  EXPECT_EQ(HeadsAt(a.store.get()), std::to_string(length));
+  auto again = ChangeLog::Open(a.store.get(), Options(), ActorFromSeed(9),
+                               [] { return int64_t{0}; });
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->LogLength(), length);
+  ExpectVerified(**again);
+}
+
+TEST(ChangeLogTest, FormatThreeIsReadAndMarkedFour) {
+  Replica replica(1);
+  std::mt19937_64 rng(5);
+  for (int commit = 0; commit < 3; ++commit) {
+    ASSERT_TRUE(replica.log->Commit({RandomDraft(rng, 1)}).ok());
+  }
+  std::vector<Hash> heads = replica.log->Heads();
+  replica.log.reset();
+  // Format 3: the same families, heads and actors current, no heads_at.
+  auto batch = replica.store->NewBatch();
+  batch->Put(storage::Family::kMeta, kMetaFormatVersion, "3");
+  batch->Delete(storage::Family::kMeta, kMetaHeadsAt);
+  ASSERT_TRUE(replica.store->Write(batch.get(), false).ok());
+
+  auto log = ChangeLog::Open(replica.store.get(), Options(), ActorFromSeed(1),
+                             [] { return int64_t{0}; });
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ((*log)->Heads(), heads);
+  std::string version;
+  ASSERT_TRUE(
+      replica.store->Get(storage::Family::kMeta, kMetaFormatVersion, &version)
+          .ok());
+  EXPECT_EQ(version, kFormatVersion);
+  EXPECT_EQ(HeadsAt(replica.store.get()), "3");
+  ExpectVerified(**log);
+}
+
+TEST(ChangeLogTest, ACheckpointThatDisagreesWithTheLogIsReported) {
+  Replica replica(1);
+  std::mt19937_64 rng(6);
+  for (int commit = 0; commit < 3; ++commit) {
+    ASSERT_TRUE(replica.log->Commit({RandomDraft(rng, 1)}).ok());
+  }
+  replica.log.reset();
+  auto set_heads_at = [&](uint64_t position) {
+    auto batch = replica.store->NewBatch();
+    batch->Put(storage::Family::kMeta, kMetaHeadsAt, EncodePosition(position));
+    ASSERT_TRUE(replica.store->Write(batch.get(), false).ok());
+  };
+  auto open = [&] {
+    return ChangeLog::Open(replica.store.get(), Options(), ActorFromSeed(1),
+                           [] { return int64_t{0}; });
+  };
+  // Heads stored for position 3, claimed for 1: the log says otherwise.
+  set_heads_at(1);
+  auto log = open();
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  auto report = (*log)->Verify();
+  ASSERT_TRUE(report.ok());
+  ASSERT_FALSE(report->problems.empty());
+  EXPECT_EQ(report->problems[0].rfind("heads:", 0), 0u) << report->problems[0];
+  log->reset();
+
+  set_heads_at(4);  // beyond the log
+  auto beyond = open();
+  EXPECT_TRUE(beyond.status().IsCorruption()) << beyond.status().ToString();
+}
+
 TEST(ChangeLogTest, UnknownFormatVersionIsNotSupported) {
   auto store = storage::NewMemoryKvStore();
   auto batch = store->NewBatch();
