@@ -54,7 +54,23 @@ void Engine::DeliverEvents() {
   subscriptions_.Deliver();
 }
 
-Engine::~Engine() { log_->set_observer(nullptr); }
+Engine::~Engine() {
+  log_->set_observer(nullptr);
+  // Best effort: what is not snapshotted now is replayed by the next load.
+  // A transaction still open holds the writer lock, and its documents hold
+  // its uncommitted edits: then nothing is written. (try_lock on a mutex
+  // this thread holds would be undefined.)
+  if (!options_.read_only &&
+      writer_owner_.load() != std::this_thread::get_id() &&
+      writer_.try_lock()) {
+    auto batch = store_->NewBatch();
+    docs_.SnapshotChanged(log_->LogLength(), batch.get());
+    if (batch->Count() > 0) {
+      store_->Write(batch.get(), options_.sync).PermitUncheckedError();
+    }
+    writer_.unlock();
+  }
+}
 
 void Engine::LockWriter() {
   writer_.lock();

@@ -12,7 +12,13 @@ using storage::Family;
 
 constexpr char kSnapshotPrefix = 's';
 constexpr char kTouchPrefix = 't';
+// A snapshot is written once a document's tail reaches 4096 changes or four
+// times the snapshot's size (at least 64 KiB): bytes written per edit are
+// then the edit plus at most a quarter of it in snapshots, and a load after
+// a crash replays at most that tail. A clean close snapshots every changed
+// document, so a load after it replays nothing.
 constexpr uint64_t kTailChangesMax = 4096;
+constexpr uint64_t kTailBytesPerSnapshotByte = 4;
 constexpr uint64_t kTailBytesMin = 64u << 10;
 constexpr size_t kCachedDocsMax = 4096;
 constexpr size_t kDecodedBytesMax = 1u << 20;  // encoded bytes
@@ -213,18 +219,34 @@ Status DocStore::OnBatchStaged(storage::WriteBatch* writes) {
     writes->Put(Family::kDocs, TouchKey(doc_key, positions.front()), run);
     Cached& cached = cache_.at(doc_key);
     if (cached.tail_changes < kTailChangesMax &&
-        cached.tail_bytes < std::max(cached.snapshot_bytes, kTailBytesMin)) {
+        cached.tail_bytes <
+            kTailBytesPerSnapshotByte *
+                std::max(cached.snapshot_bytes, kTailBytesMin)) {
       continue;
     }
-    std::string snapshot;
-    PutVarint(&snapshot, positions.back());
-    snapshot += cached.document.Serialize();
-    writes->Put(Family::kDocs, SnapshotKey(doc_key), snapshot);
-    cached.snapshot_bytes = snapshot.size();
-    cached.tail_changes = 0;
-    cached.tail_bytes = 0;
+    PutSnapshot(doc_key, positions.back(), &cached, writes);
   }
   return Status::OK();
+}
+
+void DocStore::PutSnapshot(const std::string& doc_key, uint64_t checkpoint,
+                           Cached* cached, storage::WriteBatch* writes) {
+  std::string snapshot;
+  PutVarint(&snapshot, checkpoint);
+  snapshot += cached->document.Serialize();
+  writes->Put(Family::kDocs, SnapshotKey(doc_key), snapshot);
+  cached->snapshot_bytes = snapshot.size();
+  cached->tail_changes = 0;
+  cached->tail_bytes = 0;
+}
+
+void DocStore::SnapshotChanged(uint64_t log_length,
+                               storage::WriteBatch* writes) {
+  for (auto& [doc_key, cached] : cache_) {
+    if (cached.tail_changes > 0) {
+      PutSnapshot(doc_key, log_length, &cached, writes);
+    }
+  }
 }
 
 void DocStore::OnAbort() {

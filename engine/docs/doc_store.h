@@ -3,10 +3,11 @@
 //
 // Why snapshots plus a tail: rewriting a 100 KB text on every keystroke is
 // out, so a document's state is written as a snapshot only once the changes
-// since the last one add up to the snapshot's own size (or 4096 changes);
-// each change in between costs one small history entry. Loading a document
-// reads its snapshot and replays that bounded tail. Nothing replays the
-// whole log, on open or ever. Layout in engine/FORMAT.md.
+// since the last one add up to four times the snapshot's size (or 4096
+// changes), and when the database is closed; each change in between costs
+// one small history entry. Loading a document reads its snapshot and
+// replays that bounded tail. Nothing replays the whole log, on open or
+// ever. Layout in engine/FORMAT.md.
 #pragma once
 
 #include <deque>
@@ -75,6 +76,11 @@ class DocStore : public ChangeObserver {
                  storage::WriteBatch* writes) override;
   Status OnBatchStaged(storage::WriteBatch* writes) override;
   void OnAbort() override;
+
+  // Adds a snapshot of every cached document changed since its last one,
+  // as of `log_length` (on close: the next load then replays nothing).
+  // REQUIRES: the write lock, no transaction open.
+  void SnapshotChanged(uint64_t log_length, storage::WriteBatch* writes);
   void OnWritten() override { touched_in_batch_.clear(); }
 
  private:
@@ -85,6 +91,8 @@ class DocStore : public ChangeObserver {
     uint64_t snapshot_bytes = 0;
   };
   Result<Cached*> LoadCached(const DocRef& doc);
+  void PutSnapshot(const std::string& doc_key, uint64_t checkpoint,
+                   Cached* cached, storage::WriteBatch* writes);
   // Applies to `document` the changes that touched `doc` from
   // `first_position` on and that `keep(hash)` accepts (null: all). Counts
   // what it applied in *changes and *bytes (may be null).
