@@ -45,6 +45,7 @@ bool Sequence::IdLess(uint32_t actor_a, uint64_t counter_a, uint32_t actor_b,
 bool Sequence::Find(const OpId& id, Cursor* cursor) const {
   uint32_t actor;
   if (id.IsRoot() || !FindActor(id.actor, &actor)) return false;
+  if (run_index_stale_) RebuildRunIndex();
   const auto& starts = run_starts_[actor];
   auto it = starts.upper_bound(id.counter);
   if (it == starts.begin()) return false;
@@ -194,14 +195,15 @@ bool Sequence::MergeRuns(Node* leaf, size_t run_idx) {
       left.counter + left.length != right.counter) {
     return false;
   }
-  run_starts_[right.actor].erase(right.counter);
+  if (!run_index_stale_) run_starts_[right.actor].erase(right.counter);
   left.length += right.length;
   left.content += right.content;
   leaf->runs.erase(leaf->runs.begin() + run_idx + 1);
   return true;
 }
 
-void Sequence::IndexRun(const Run& run, Node* leaf) {
+void Sequence::IndexRun(const Run& run, Node* leaf) const {
+  if (run_index_stale_) return;  // RebuildRunIndex will see it
   std::map<uint64_t, Node*>& starts = run_starts_[run.actor];
   // Typing and loading mostly add counters above all others: no search.
   if (starts.empty() || std::prev(starts.end())->first < run.counter) {
@@ -386,9 +388,31 @@ void Sequence::ForEachRun(const RunVisitor& visit) const {
   }
 }
 
+void Sequence::RebuildRunIndex() const {
+  for (auto& starts : run_starts_) starts.clear();
+  run_index_stale_ = false;
+  std::vector<const Node*> stack{root_.get()};
+  while (!stack.empty()) {
+    const Node* node = stack.back();
+    stack.pop_back();
+    if (!node->leaf) {  // children in reverse: leaves come out in order
+      for (auto child = node->children.rbegin(); child != node->children.rend();
+           ++child) {
+        stack.push_back(child->get());
+      }
+      continue;
+    }
+    for (const Run& run : node->runs) IndexRun(run, const_cast<Node*>(node));
+  }
+}
+
 void Sequence::AppendLoadedRun(const OpId& first, uint64_t length, bool visible,
                                const std::u32string& content) {
   assert(!visible || content.size() == length);
+  // Reading a loaded sequence needs no lookup by id: the index is built by
+  // the first lookup (an edit), not here. A quarter of reading a long text
+  // after opening went into it.
+  run_index_stale_ = true;
   Node* leaf = root_.get();
   while (!leaf->leaf) leaf = leaf->children.back().get();
   // A full leaf keeps its runs and the next one starts a new leaf: loaded

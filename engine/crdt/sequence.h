@@ -127,14 +127,19 @@ class Sequence {
   // loading): moves only the last entry into the new sibling.
   void SplitIfFull(Node* node, bool at_end = false);
   void AddCounts(Node* node, int64_t visible, int64_t total);
-  void IndexRun(const Run& run, Node* leaf);
+  void IndexRun(const Run& run, Node* leaf) const;
+  // Indexes every run (after loading left the index stale).
+  void RebuildRunIndex() const;
   void ForEachStoredRun(const Node* node,
                         const std::function<void(const Run&)>& visit) const;
 
   std::unique_ptr<Node> root_;
   std::vector<ActorId> actors_;  // by actor index
   std::map<ActorId, uint32_t> actor_index_;
-  std::vector<std::map<uint64_t, Node*>> run_starts_;  // per actor index
+  // Per actor index: first counter of each run -> its leaf. Built lazily
+  // after loading (`run_index_stale_`); mutable for that.
+  mutable std::vector<std::map<uint64_t, Node*>> run_starts_;
+  mutable bool run_index_stale_ = false;
 };
 
 }  // namespace weft::engine
