@@ -12,7 +12,8 @@
 // all deleted), share one run. Runs sit in the leaves of a B-tree that
 // counts visible and total elements per subtree, so finding a position and
 // updating after an edit are O(log n); a per-actor map from first counter
-// to leaf finds an element by id in O(log n).
+// to leaf finds an element by id in O(log n) (after a load, it is built by
+// the first lookup: reading needs none).
 //
 // Content is one char32_t per element: a code point for text, a handle into
 // the owner's value table for lists. Deleted elements keep no content.

@@ -138,7 +138,9 @@ TEST(CrashTest, EveryAcknowledgedCommitSurvivesSigkill) {
     auto want = (*fresh)->EncodedState(doc);
     auto got = (*killed)->EncodedState(doc);
     ASSERT_EQ(got.ok(), want.ok()) << doc;
-    if (got.ok()) EXPECT_EQ(*got, *want) << doc;
+    if (got.ok()) {
+      EXPECT_EQ(*got, *want) << doc;
+    }
   }
 }
 
