@@ -22,13 +22,13 @@ Result<uint64_t> CountKeys(storage::KvStore* store, Family family) {
 }
 
 // Heads and actors as the log implies them at one position.
-struct Vector {
+struct HeadsAndActors {
   std::set<Hash> heads;
   std::map<ActorId, ActorEntry> actors;
 };
 
 // What the log implies, rebuilt entry by entry.
-struct Derived : Vector {
+struct Derived : HeadsAndActors {
   // False once a change could not be read: heads and actors are then
   // unknown, and comparing them would only repeat that one problem.
   bool complete = true;
@@ -79,7 +79,7 @@ void CheckEntry(uint64_t position, const Hash* indexed, std::string_view bytes,
 // `derived` is the log's state at the position the stored heads and actors
 // claim to reflect (`heads_at`).
 void CheckHeadsAndActors(storage::KvStore* store, const Derived& all,
-                         const Vector& derived,
+                         const HeadsAndActors& derived,
                          std::vector<std::string>* problems) {
   std::set<Hash> stored_heads;
   std::string value;
@@ -161,7 +161,7 @@ Result<VerifyReport> ChangeLog::Verify() const {
       report.problems.push_back("heads_at: malformed");
     }
   }
-  std::optional<Vector> at_checkpoint;
+  std::optional<HeadsAndActors> at_checkpoint;
   if (heads_at == 0) at_checkpoint.emplace();
   uint64_t expected_position = 1;
   it = store_->NewIterator(Family::kLog);

@@ -308,6 +308,14 @@ std::string HeadsAt(storage::KvStore* store) {
   return std::to_string(position);
 }
 
+// Three one-op changes, one commit each.
+void CommitThree(ChangeLog* log, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (int commit = 0; commit < 3; ++commit) {
+    ASSERT_TRUE(log->Commit({RandomDraft(rng, 1)}).ok());
+  }
+}
+
 void ExpectSameState(const ChangeLog& expected, const ChangeLog& actual) {
   EXPECT_EQ(actual.LogLength(), expected.LogLength());
   EXPECT_EQ(actual.Heads(), expected.Heads());
@@ -364,10 +372,7 @@ TEST(ChangeLogTest, OpenReplaysTheChangesSinceTheLastCheckpoint) {
 
 TEST(ChangeLogTest, FormatThreeIsReadAndMarkedFour) {
   Replica replica(1);
-  std::mt19937_64 rng(5);
-  for (int commit = 0; commit < 3; ++commit) {
-    ASSERT_TRUE(replica.log->Commit({RandomDraft(rng, 1)}).ok());
-  }
+  CommitThree(replica.log.get(), 5);
   std::vector<Hash> heads = replica.log->Heads();
   replica.log.reset();
   // Format 3: the same families, heads and actors current, no heads_at.
@@ -391,10 +396,7 @@ TEST(ChangeLogTest, FormatThreeIsReadAndMarkedFour) {
 
 TEST(ChangeLogTest, ACheckpointThatDisagreesWithTheLogIsReported) {
   Replica replica(1);
-  std::mt19937_64 rng(6);
-  for (int commit = 0; commit < 3; ++commit) {
-    ASSERT_TRUE(replica.log->Commit({RandomDraft(rng, 1)}).ok());
-  }
+  CommitThree(replica.log.get(), 6);
   replica.log.reset();
   auto set_heads_at = [&](uint64_t position) {
     auto batch = replica.store->NewBatch();

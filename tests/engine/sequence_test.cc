@@ -143,6 +143,14 @@ void LocalEdit(Replica* replica, std::mt19937_64& rng) {
   ASSERT_EQ(replica->sequence.Read(pos, content.size()), content);
 }
 
+// `steps` random local edits; stops at the first fatal failure.
+void LocalEdits(Replica* replica, std::mt19937_64& rng, int steps) {
+  for (int step = 0; step < steps; ++step) {
+    LocalEdit(replica, rng);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
 TEST(SequenceTest, MatchesTheNaiveModelAndConvergesAcrossReplicas) {
   for (uint64_t seed = 1; seed <= 25; ++seed) {
     std::mt19937_64 rng(seed);
@@ -217,10 +225,8 @@ TEST(SequenceTest, LargeSequencesSplitTheTreeAndStayConsistent) {
   std::mt19937_64 rng(99);
   Replica replica;
   replica.actor = ActorFromSeed(5);
-  for (int step = 0; step < 6000; ++step) {
-    LocalEdit(&replica, rng);
-    if (::testing::Test::HasFatalFailure()) return;
-  }
+  LocalEdits(&replica, rng, 6000);
+  if (::testing::Test::HasFatalFailure()) return;
   EXPECT_EQ(replica.sequence.ReadAll(), replica.naive.Text());
   EXPECT_EQ(IdsOf(replica.sequence), replica.naive.Ids());
   EXPECT_GT(replica.sequence.StoredRunCount(), 64u * 8);  // several levels
@@ -239,10 +245,8 @@ TEST(SequenceTest, ReloadedFromItsRunsItTakesEditsLikeTheOriginal) {
   std::mt19937_64 rng(17);
   Replica replica;
   replica.actor = ActorFromSeed(6);
-  for (int step = 0; step < 3000; ++step) {
-    LocalEdit(&replica, rng);
-    if (::testing::Test::HasFatalFailure()) return;
-  }
+  LocalEdits(&replica, rng, 3000);
+  if (::testing::Test::HasFatalFailure()) return;
   for (int reload = 0; reload < 3; ++reload) {
     Sequence loaded;
     replica.sequence.ForEachRun([&](const OpId& first, uint64_t length,
@@ -252,10 +256,8 @@ TEST(SequenceTest, ReloadedFromItsRunsItTakesEditsLikeTheOriginal) {
     });
     ASSERT_EQ(loaded.ReadAll(), replica.naive.Text());
     replica.sequence = std::move(loaded);
-    for (int step = 0; step < 500; ++step) {
-      LocalEdit(&replica, rng);
-      if (::testing::Test::HasFatalFailure()) return;
-    }
+    LocalEdits(&replica, rng, 500);
+    if (::testing::Test::HasFatalFailure()) return;
     EXPECT_EQ(replica.sequence.ReadAll(), replica.naive.Text());
     EXPECT_EQ(IdsOf(replica.sequence), replica.naive.Ids());
     EXPECT_FALSE(replica.sequence.Contains(OpId{1u << 30, replica.actor}));
