@@ -22,10 +22,11 @@ class MemoryBatch : public WriteBatch {
   };
   void Put(Family family, std::string_view key,
            std::string_view value) override {
-    entries_.push_back({family, std::string(key), std::string(value)});
+    entries_.push_back(
+        {family, std::string(key), std::string(value), std::nullopt});
   }
   void Delete(Family family, std::string_view key) override {
-    entries_.push_back({family, std::string(key), std::nullopt});
+    entries_.push_back({family, std::string(key), std::nullopt, std::nullopt});
   }
   void DeleteRange(Family family, std::string_view begin,
                    std::string_view end) override {

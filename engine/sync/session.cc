@@ -146,8 +146,8 @@ SyncSession::SyncSession(SyncHost* host, bool initiator, std::string key,
       initiator_(initiator),
       key_(std::move(key)),
       nonce_(std::move(nonce)),
-      live_requested_(initiator && live),
-      address_(std::move(address)) {
+      address_(std::move(address)),
+      live_requested_(initiator && live) {
   SendHello();
   // Without a key nothing is secret from the peer: the initiator sends its
   // summary at once and the responder answers the Hello with its own, so
