@@ -391,9 +391,9 @@ void Sequence::ForEachRun(const RunVisitor& visit) const {
 void Sequence::RebuildRunIndex() const {
   for (auto& starts : run_starts_) starts.clear();
   run_index_stale_ = false;
-  std::vector<const Node*> stack{root_.get()};
+  std::vector<Node*> stack{root_.get()};
   while (!stack.empty()) {
-    const Node* node = stack.back();
+    Node* node = stack.back();
     stack.pop_back();
     if (!node->leaf) {  // children in reverse: leaves come out in order
       for (auto child = node->children.rbegin(); child != node->children.rend();
@@ -402,7 +402,7 @@ void Sequence::RebuildRunIndex() const {
       }
       continue;
     }
-    for (const Run& run : node->runs) IndexRun(run, const_cast<Node*>(node));
+    for (const Run& run : node->runs) IndexRun(run, node);
   }
 }
 

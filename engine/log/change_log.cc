@@ -125,6 +125,7 @@ Status ChangeLog::LoadState() {
 }
 
 Status ChangeLog::ReplayTail(uint64_t heads_at) {
+  const Batch no_batch;
   Status replayed;
   Status walked = WalkLog(heads_at + 1, [&](uint64_t position, const Hash& hash,
                                             std::string_view bytes) {
@@ -138,7 +139,7 @@ Status ChangeLog::ReplayTail(uint64_t heads_at) {
     uint64_t height = 1;
     for (const Hash& parent : change->parents) {
       IndexEntry parent_entry;
-      replayed = LookupIndex(parent, Batch(), &parent_entry);
+      replayed = LookupIndex(parent, no_batch, &parent_entry);
       if (!replayed.ok()) return false;
       height = std::max(height, parent_entry.height + 1);
     }
