@@ -77,27 +77,86 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   return options;
 }
 
-// Writes the write-ahead log through a shared memory map instead of one
-// write() per commit. A store into a MAP_SHARED page is in the page cache at
-// once, exactly as a write() is: a commit that returned survives the
-// process being killed, and only an fsync (`sync=true`, msync here) makes it
-// survive the machine stopping. Same guarantee, no system call per commit
-// (about 1 us each on the 2-core build machine): the editing trace with one
-// commit per edit went from 17.6-18.3 to 15.6-16.4 us per edit (doc_bench).
-// RocksDB keeps its mmap writer for other files and turns it off for logs;
-// its log reader still skips the zeros that a killed writer leaves after
-// the last record (the mapped but unwritten end of the file).
-class MmapLogFileSystem : public rocksdb::FileSystemWrapper {
+bool EndsWith(std::string_view name, std::string_view suffix) {
+  return name.size() > suffix.size() &&
+         name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// RocksDB writes an OPTIONS file on every writable open, a record of the
+// options for tools such as `ldb`. weft passes every option at each open and
+// never reads the file back, and RocksDB carries on when it cannot write one
+// (fail_if_options_file_error is off). Its two fsyncs (the file, and the
+// directory after its rename) are skipped: on this 2-core VM each costs
+// 0.4-1.2 ms, a fifth of opening the editing trace's database. A crash may
+// leave a truncated OPTIONS file; the next open writes a new one and deletes
+// the old.
+bool IsOptionsFile(std::string_view name) {
+  size_t slash = name.rfind('/');
+  std::string_view base =
+      slash == std::string_view::npos ? name : name.substr(slash + 1);
+  return base.rfind("OPTIONS-", 0) == 0;
+}
+
+class UnsyncedFile : public rocksdb::FSWritableFileOwnerWrapper {
  public:
-  explicit MmapLogFileSystem(std::shared_ptr<rocksdb::FileSystem> target)
+  using FSWritableFileOwnerWrapper::FSWritableFileOwnerWrapper;
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions&,
+                         rocksdb::IODebugContext*) override {
+    return rocksdb::IOStatus::OK();
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions&,
+                          rocksdb::IODebugContext*) override {
+    return rocksdb::IOStatus::OK();
+  }
+  rocksdb::IOStatus RangeSync(uint64_t, uint64_t, const rocksdb::IOOptions&,
+                              rocksdb::IODebugContext*) override {
+    return rocksdb::IOStatus::OK();
+  }
+};
+
+class DirectoryNotSyncedForOptions : public rocksdb::FSDirectoryWrapper {
+ public:
+  using FSDirectoryWrapper::FSDirectoryWrapper;
+  rocksdb::IOStatus FsyncWithDirOptions(
+      const rocksdb::IOOptions& options, rocksdb::IODebugContext* debug,
+      const rocksdb::DirFsyncOptions& dir_options) override {
+    if (dir_options.reason == rocksdb::DirFsyncOptions::kFileRenamed &&
+        IsOptionsFile(dir_options.renamed_new_name)) {
+      return rocksdb::IOStatus::OK();
+    }
+    return FSDirectoryWrapper::FsyncWithDirOptions(options, debug, dir_options);
+  }
+};
+
+// The file system weft gives RocksDB: the default one, with the OPTIONS
+// file unsynced (above) and the write-ahead log written through a shared
+// memory map instead of one write() per commit.
+//
+// A store into a MAP_SHARED page is in the page cache at once, exactly as a
+// write() is: a commit that returned survives the process being killed, and
+// only an fsync (`sync=true`, msync here) makes it survive the machine
+// stopping. Same guarantee, no system call per commit (about 1 us each on
+// the 2-core build machine): the editing trace with one commit per edit
+// went from 17.6-18.3 to 15.6-16.4 us per edit (doc_bench). RocksDB keeps
+// its mmap writer for other files and turns it off for logs; its log reader
+// still skips the zeros that a killed writer leaves after the last record
+// (the mapped but unwritten end of the file).
+class WeftFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  explicit WeftFileSystem(std::shared_ptr<rocksdb::FileSystem> target)
       : FileSystemWrapper(std::move(target)) {}
-  const char* Name() const override { return "WeftMmapLogFileSystem"; }
+  const char* Name() const override { return "WeftFileSystem"; }
 
   rocksdb::IOStatus NewWritableFile(
       const std::string& name, const rocksdb::FileOptions& options,
       std::unique_ptr<rocksdb::FSWritableFile>* file,
       rocksdb::IODebugContext* debug) override {
-    return target()->NewWritableFile(name, ForLogs(name, options), file, debug);
+    rocksdb::IOStatus status =
+        target()->NewWritableFile(name, ForLogs(name, options), file, debug);
+    if (status.ok() && IsOptionsFile(name)) {
+      *file = std::make_unique<UnsyncedFile>(std::move(*file));
+    }
+    return status;
   }
   rocksdb::IOStatus ReopenWritableFile(
       const std::string& name, const rocksdb::FileOptions& options,
@@ -106,16 +165,23 @@ class MmapLogFileSystem : public rocksdb::FileSystemWrapper {
     return target()->ReopenWritableFile(name, ForLogs(name, options), file,
                                         debug);
   }
+  rocksdb::IOStatus NewDirectory(const std::string& name,
+                                 const rocksdb::IOOptions& options,
+                                 std::unique_ptr<rocksdb::FSDirectory>* result,
+                                 rocksdb::IODebugContext* debug) override {
+    rocksdb::IOStatus status =
+        target()->NewDirectory(name, options, result, debug);
+    if (status.ok()) {
+      *result =
+          std::make_unique<DirectoryNotSyncedForOptions>(std::move(*result));
+    }
+    return status;
+  }
 
  private:
   static rocksdb::FileOptions ForLogs(const std::string& name,
                                       rocksdb::FileOptions options) {
-    constexpr std::string_view kLogSuffix = ".log";
-    if (name.size() > kLogSuffix.size() &&
-        name.compare(name.size() - kLogSuffix.size(), kLogSuffix.size(),
-                     kLogSuffix) == 0) {
-      options.use_mmap_writes = true;
-    }
+    if (EndsWith(name, ".log")) options.use_mmap_writes = true;
     return options;
   }
 };
@@ -308,7 +374,7 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
         "not a weft database (a folder holding other files)", path);
   }
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(
-      std::make_shared<MmapLogFileSystem>(rocksdb::FileSystem::Default()));
+      std::make_shared<WeftFileSystem>(rocksdb::FileSystem::Default()));
   rocksdb::DBOptions options;
   options.env = env.get();
   options.create_if_missing = store_options.create_if_missing;

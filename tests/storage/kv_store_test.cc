@@ -175,6 +175,44 @@ TEST(RocksDbKvStoreTest, DataSurvivesReopensThatLeaveNoLogsBehind) {
   EXPECT_LE(LogFileCount(dir.Sub("db")), 2u);
 }
 
+// The OPTIONS file is written without fsync, so a crash may leave it
+// truncated or garbled: the next open must not depend on it, and replaces it.
+TEST(RocksDbKvStoreTest, AnOpenDoesNotNeedTheOptionsFile) {
+  testing::TempDir dir;
+  {
+    auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
+    ASSERT_TRUE(store.ok());
+    auto batch = (*store)->NewBatch();
+    batch->Put(Family::kDocs, "d", "state");
+    ASSERT_TRUE((*store)->Write(batch.get(), false).ok());
+  }
+  auto options_files = [&] {
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(dir.Sub("db"))) {
+      if (entry.path().filename().string().rfind("OPTIONS-", 0) == 0) {
+        files.push_back(entry.path());
+      }
+    }
+    return files;
+  };
+  ASSERT_FALSE(options_files().empty());
+  for (const auto& file : options_files()) {
+    std::ofstream(file, std::ios::trunc) << "[Version]\n\x01garbage";
+  }
+  {
+    auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    std::string value;
+    ASSERT_TRUE((*store)->Get(Family::kDocs, "d", &value).ok());
+    EXPECT_EQ(value, "state");
+  }
+  for (const auto& file : options_files()) std::filesystem::remove(file);
+  auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_FALSE(options_files().empty());  // written anew
+}
+
 // A database written by another format version may have families this
 // build does not know (format 2 had `heads`): it still opens, so that its
 // version entry can say why the engine refuses it, and the family is kept.
