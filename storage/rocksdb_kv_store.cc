@@ -2,7 +2,11 @@
 // rocksdb::Status into weft::Status. Tuning per family is explained inline.
 #include "storage/rocksdb_kv_store.h"
 
+#include <algorithm>
+#include <array>
 #include <filesystem>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "rocksdb/cache.h"
@@ -52,17 +56,12 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   }
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   // Hashes do not compress; change bodies, documents and views do.
-  // The families written by every commit get the larger memtables. (`seqs`
-  // had a small one: the editing trace left four tables of it instead of
-  // one, and each table costs every open about 0.25 ms to load.)
+  // Every column family is written by every commit and gets a large
+  // memtable: fewer, larger tables, and each table costs every open about
+  // 0.25 ms to load.
   options.compression = rocksdb::kZSTD;
   options.bottommost_compression = rocksdb::kZSTD;
-  if (family == Family::kActors || family == Family::kMeta ||
-      family == Family::kPeers) {
-    options.write_buffer_size = 4u << 20;  // tiny families
-  } else {
-    options.write_buffer_size = 32u << 20;
-  }
+  options.write_buffer_size = 32u << 20;
   if (family == Family::kIndex) {
     // Index keys are hashes, so each insert into a skip-list memtable
     // searches it from the top, a cache miss at every level: a third of a
@@ -186,27 +185,65 @@ class WeftFileSystem : public rocksdb::FileSystemWrapper {
   }
 };
 
+// Storage layout 2 (engine/FORMAT.md): `log`, `index` and `seqs` have a
+// RocksDB column family each; the other families share RocksDB's default
+// column family, each key behind a one-byte prefix (the family's number).
+// Each column family costs every writable open: its options are written to
+// and parsed back from the OPTIONS file, and its tables are loaded. With
+// four column families instead of nine, opening the editing trace's
+// database went from 7.3-7.5 to 6.5-6.8 ms and reading its text from 2.0
+// to 1.7 ms (6 tables instead of 8; interleaved runs of a probe).
+//
+// Layout 1 (a column family per family) is read as it is by a read-only
+// open and moved to layout 2 by the first writable one.
+bool HasOwnColumnFamily(Family family) {
+  return family == Family::kLog || family == Family::kIndex ||
+         family == Family::kSeqs;
+}
+
+// Where a family's keys are.
+struct Placement {
+  rocksdb::ColumnFamilyHandle* handle = nullptr;
+  std::string prefix;  // before every key: empty, or the family's byte
+};
+using Placements = std::array<Placement, kFamilyCount>;
+
+std::string SharedPrefix(Family family) {
+  return std::string(1, static_cast<char>(family));
+}
+
+rocksdb::Slice ToSlice(std::string_view bytes) {
+  return rocksdb::Slice(bytes.data(), bytes.size());
+}
+
 class RocksBatch : public WriteBatch {
  public:
-  explicit RocksBatch(const std::vector<rocksdb::ColumnFamilyHandle*>* handles)
-      : handles_(handles) {}
+  explicit RocksBatch(const Placements* placements) : placements_(placements) {}
+  // A WriteBatch only fails on a >4 GiB batch, which limits forbid.
   void Put(Family family, std::string_view key,
            std::string_view value) override {
-    // A WriteBatch only fails here on a >4 GiB batch, which limits forbid.
+    const Placement& at = At(family);
+    rocksdb::Slice key_parts[2] = {at.prefix, ToSlice(key)};
+    rocksdb::Slice value_part = ToSlice(value);
     batch_
-        .Put(Handle(family), rocksdb::Slice(key.data(), key.size()),
-             rocksdb::Slice(value.data(), value.size()))
+        .Put(at.handle, rocksdb::SliceParts(key_parts, 2),
+             rocksdb::SliceParts(&value_part, 1))
         .PermitUncheckedError();
   }
   void Delete(Family family, std::string_view key) override {
-    batch_.Delete(Handle(family), rocksdb::Slice(key.data(), key.size()))
+    const Placement& at = At(family);
+    rocksdb::Slice key_parts[2] = {at.prefix, ToSlice(key)};
+    batch_.Delete(at.handle, rocksdb::SliceParts(key_parts, 2))
         .PermitUncheckedError();
   }
   void DeleteRange(Family family, std::string_view begin,
                    std::string_view end) override {
+    const Placement& at = At(family);
+    rocksdb::Slice begin_parts[2] = {at.prefix, ToSlice(begin)};
+    rocksdb::Slice end_parts[2] = {at.prefix, ToSlice(end)};
     batch_
-        .DeleteRange(Handle(family), rocksdb::Slice(begin.data(), begin.size()),
-                     rocksdb::Slice(end.data(), end.size()))
+        .DeleteRange(at.handle, rocksdb::SliceParts(begin_parts, 2),
+                     rocksdb::SliceParts(end_parts, 2))
         .PermitUncheckedError();
   }
   size_t Count() const override { return batch_.Count(); }
@@ -214,25 +251,45 @@ class RocksBatch : public WriteBatch {
   rocksdb::WriteBatch* rep() { return &batch_; }
 
  private:
-  rocksdb::ColumnFamilyHandle* Handle(Family family) const {
-    return (*handles_)[static_cast<int>(family)];
+  const Placement& At(Family family) const {
+    return (*placements_)[static_cast<int>(family)];
   }
-  const std::vector<rocksdb::ColumnFamilyHandle*>* handles_;
+  const Placements* placements_;
   rocksdb::WriteBatch batch_;
 };
 
+// Iterates one family's keys, shown without its prefix.
 class RocksIterator : public Iterator {
  public:
-  RocksIterator(std::unique_ptr<rocksdb::Iterator> it) : it_(std::move(it)) {}
+  RocksIterator(rocksdb::DB* db, const Placement& at) : prefix_(at.prefix) {
+    rocksdb::ReadOptions options;
+    // Every scan is in key order, whatever the family's prefix extractor.
+    options.total_order_seek = true;
+    if (!prefix_.empty()) {
+      // Prefixes are small numbers: the next byte value bounds the family.
+      upper_ = prefix_;
+      upper_.back() = static_cast<char>(upper_.back() + 1);
+      lower_bound_ = prefix_;
+      upper_bound_ = upper_;
+      options.iterate_lower_bound = &lower_bound_;
+      options.iterate_upper_bound = &upper_bound_;
+    }
+    it_.reset(db->NewIterator(options, at.handle));
+  }
   bool Valid() const override { return it_->Valid(); }
+  // With bounds, RocksDB seeks to the lower one / before the upper one.
   void SeekToFirst() override { it_->SeekToFirst(); }
   void SeekToLast() override { it_->SeekToLast(); }
   void Seek(std::string_view target) override {
-    it_->Seek(rocksdb::Slice(target.data(), target.size()));
+    if (prefix_.empty()) return it_->Seek(ToSlice(target));
+    seek_key_.assign(prefix_).append(target);
+    it_->Seek(seek_key_);
   }
   void Next() override { it_->Next(); }
   void Prev() override { it_->Prev(); }
-  std::string_view key() const override { return View(it_->key()); }
+  std::string_view key() const override {
+    return View(it_->key()).substr(prefix_.size());
+  }
   std::string_view value() const override { return View(it_->value()); }
   Status status() const override { return FromRocks(it_->status(), "scan"); }
 
@@ -240,21 +297,26 @@ class RocksIterator : public Iterator {
   static std::string_view View(const rocksdb::Slice& slice) {
     return {slice.data(), slice.size()};
   }
+  const std::string prefix_;
+  std::string upper_;
+  std::string seek_key_;
+  rocksdb::Slice lower_bound_, upper_bound_;  // read by it_: declared first
   std::unique_ptr<rocksdb::Iterator> it_;
 };
 
 class RocksDbKvStore : public KvStore {
  public:
+  // `columns` are every column family opened, including any of another
+  // format version (whose meta entry then refuses the database).
   RocksDbKvStore(std::string path, std::unique_ptr<rocksdb::Env> env,
                  rocksdb::DB* db,
-                 std::vector<rocksdb::ColumnFamilyHandle*> handles,
-                 std::vector<rocksdb::ColumnFamilyHandle*> foreign,
-                 bool read_only)
+                 std::vector<rocksdb::ColumnFamilyHandle*> columns,
+                 const Placements& placements, bool read_only)
       : path_(std::move(path)),
         env_(std::move(env)),
         db_(db),
-        handles_(std::move(handles)),
-        foreign_(std::move(foreign)),
+        columns_(std::move(columns)),
+        placements_(placements),
         read_only_(read_only) {}
 
   ~RocksDbKvStore() override {
@@ -264,25 +326,29 @@ class RocksDbKvStore : public KvStore {
     if (!read_only_) {
       rocksdb::FlushOptions flush;
       flush.allow_write_stall = true;
-      db_->Flush(flush, handles_).PermitUncheckedError();  // best effort
+      db_->Flush(flush, columns_).PermitUncheckedError();  // best effort
     }
-    for (auto* handles : {&handles_, &foreign_}) {
-      for (rocksdb::ColumnFamilyHandle* handle : *handles) {
-        db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-      }
+    for (rocksdb::ColumnFamilyHandle* handle : columns_) {
+      db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
     }
     db_->Close().PermitUncheckedError();  // Nothing to report it to.
     delete db_;
   }
 
   Status Get(Family family, std::string_view key, std::string* value) override {
-    rocksdb::Status status =
-        db_->Get(rocksdb::ReadOptions(), Handle(family),
-                 rocksdb::Slice(key.data(), key.size()), value);
+    const Placement& at = At(family);
+    rocksdb::Status status;
+    if (at.prefix.empty()) {
+      status = db_->Get(rocksdb::ReadOptions(), at.handle, ToSlice(key), value);
+    } else {
+      std::string full_key = at.prefix;
+      full_key.append(key);
+      status = db_->Get(rocksdb::ReadOptions(), at.handle, full_key, value);
+    }
     return FromRocks(status, FamilyName(family));
   }
   std::unique_ptr<WriteBatch> NewBatch() override {
-    return std::make_unique<RocksBatch>(&handles_);
+    return std::make_unique<RocksBatch>(&placements_);
   }
   Status Write(WriteBatch* batch, bool sync) override {
     if (read_only_) {
@@ -294,11 +360,7 @@ class RocksDbKvStore : public KvStore {
         db_->Write(options, static_cast<RocksBatch*>(batch)->rep()), "write");
   }
   std::unique_ptr<Iterator> NewIterator(Family family) override {
-    // Every scan is in key order, whatever the family's prefix extractor.
-    rocksdb::ReadOptions read_options;
-    read_options.total_order_seek = true;
-    return std::make_unique<RocksIterator>(std::unique_ptr<rocksdb::Iterator>(
-        db_->NewIterator(read_options, Handle(family))));
+    return std::make_unique<RocksIterator>(db_, At(family));
   }
   Status Checkpoint(const std::string& dir) override {
     rocksdb::Checkpoint* raw = nullptr;
@@ -318,19 +380,58 @@ class RocksDbKvStore : public KvStore {
   }
 
  private:
-  rocksdb::ColumnFamilyHandle* Handle(Family family) const {
-    return handles_[static_cast<int>(family)];
+  const Placement& At(Family family) const {
+    return placements_[static_cast<int>(family)];
   }
   std::string path_;
   std::unique_ptr<rocksdb::Env> env_;  // outlives db_
   rocksdb::DB* db_;
-  // Indexed by Family.
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  // Opened because they exist, never used: the default family, and families
-  // of another format version (whose meta entry then refuses the database).
-  std::vector<rocksdb::ColumnFamilyHandle*> foreign_;
+  std::vector<rocksdb::ColumnFamilyHandle*> columns_;
+  const Placements placements_;
   const bool read_only_;
 };
+
+// Moves layout 1's column families into the shared one, then drops them.
+// Safe to stop anywhere: the copies are flushed to tables before any
+// family is dropped, and a later open copies again whatever family is still
+// there (the same keys with the same values).
+Status MoveToSharedColumnFamily(
+    rocksdb::DB* db, rocksdb::ColumnFamilyHandle* shared,
+    const std::vector<std::pair<Family, rocksdb::ColumnFamilyHandle*>>& old) {
+  constexpr size_t kBatchBytes = 4u << 20;
+  // Without the log: until the flush below, the old families hold the data.
+  rocksdb::WriteOptions write_options;
+  write_options.disableWAL = true;
+  rocksdb::WriteBatch batch;
+  auto write = [&] {
+    rocksdb::Status status = db->Write(write_options, &batch);
+    batch.Clear();
+    return FromRocks(status, "moving to storage layout 2");
+  };
+  for (const auto& [family, handle] : old) {
+    std::string prefix = SharedPrefix(family);
+    std::unique_ptr<rocksdb::Iterator> it(
+        db->NewIterator(rocksdb::ReadOptions(), handle));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      rocksdb::Slice key_parts[2] = {prefix, it->key()};
+      rocksdb::Slice value = it->value();
+      batch
+          .Put(shared, rocksdb::SliceParts(key_parts, 2),
+               rocksdb::SliceParts(&value, 1))
+          .PermitUncheckedError();
+      if (batch.GetDataSize() >= kBatchBytes) WEFT_RETURN_IF_ERROR(write());
+    }
+    WEFT_RETURN_IF_ERROR(FromRocks(it->status(), FamilyName(family)));
+  }
+  WEFT_RETURN_IF_ERROR(write());
+  WEFT_RETURN_IF_ERROR(
+      FromRocks(db->Flush(rocksdb::FlushOptions(), shared), "flush"));
+  for (const auto& [family, handle] : old) {
+    WEFT_RETURN_IF_ERROR(FromRocks(db->DropColumnFamily(handle),
+                                   std::string("drop ") + FamilyName(family)));
+  }
+  return Status::OK();
+}
 
 // Every open starts a new write-ahead log. RocksDB 7.8 keeps the previous
 // one even when it is empty until some memtable is flushed (fixed upstream
@@ -403,12 +504,26 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
 
   auto cache = rocksdb::NewLRUCache(32u << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  // The shared column family is tuned as `docs`, its largest.
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName,
+                        FamilyOptions(Family::kDocs, cache));
   for (int family_idx = 0; family_idx < kFamilyCount; ++family_idx) {
     Family family = static_cast<Family>(family_idx);
-    families.emplace_back(FamilyName(family), FamilyOptions(family, cache));
+    if (HasOwnColumnFamily(family)) {
+      families.emplace_back(FamilyName(family), FamilyOptions(family, cache));
+    }
   }
-  families.emplace_back(rocksdb::kDefaultColumnFamilyName,
-                        rocksdb::ColumnFamilyOptions());
+  // Layout 1's column families are named by their family; any other name
+  // is of another format version, opened so that its version entry can say
+  // why it is refused.
+  auto family_named = [](const std::string& name) -> std::optional<Family> {
+    for (int family_idx = 0; family_idx < kFamilyCount; ++family_idx) {
+      if (name == FamilyName(static_cast<Family>(family_idx))) {
+        return static_cast<Family>(family_idx);
+      }
+    }
+    return std::nullopt;
+  };
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
@@ -421,20 +536,25 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
                                               &db)
                : rocksdb::DB::Open(options, path, families, &handles, &db);
   };
-  rocksdb::Status status = open();
-  if (status.IsInvalidArgument()) {
-    // RocksDB refuses a database unless all its families are named: name
-    // those of another format too, so that its version entry can say why
-    // it is refused.
+  // RocksDB refuses a writable open unless every column family is named
+  // (a read-only one opens those named): name the others too.
+  auto name_the_others = [&] {
     std::vector<std::string> existing;
-    if (rocksdb::DB::ListColumnFamilies(options, path, &existing).ok()) {
-      for (const std::string& name : existing) {
-        bool known = false;
-        for (const auto& family : families) known |= family.name == name;
-        if (!known) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
-      }
-      status = open();
+    if (!rocksdb::DB::ListColumnFamilies(options, path, &existing).ok()) return;
+    for (const std::string& name : existing) {
+      bool known = false;
+      for (const auto& family : families) known |= family.name == name;
+      if (known) continue;
+      std::optional<Family> family = family_named(name);
+      families.emplace_back(name, family ? FamilyOptions(*family, cache)
+                                         : rocksdb::ColumnFamilyOptions());
     }
+  };
+  if (store_options.read_only) name_the_others();
+  rocksdb::Status status = open();
+  if (status.IsInvalidArgument() && !store_options.read_only) {
+    name_the_others();
+    status = open();
   }
   if (status.IsInvalidArgument() &&
       status.ToString().find("Column famil") != std::string::npos) {
@@ -443,13 +563,52 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
         path);
   }
   if (!status.ok()) return FromRocks(status, "open " + path);
+
+  Placements placements;
+  std::vector<std::pair<Family, rocksdb::ColumnFamilyHandle*>> layout_one;
+  int shared_families = 0;
+  for (int family_idx = 0; family_idx < kFamilyCount; ++family_idx) {
+    Family family = static_cast<Family>(family_idx);
+    if (!HasOwnColumnFamily(family)) {
+      placements[family_idx] = {handles[0], SharedPrefix(family)};
+      ++shared_families;
+    }
+  }
+  for (size_t i = 1; i < families.size(); ++i) {
+    std::optional<Family> family = family_named(families[i].name);
+    if (!family) continue;
+    if (HasOwnColumnFamily(*family)) {
+      placements[static_cast<int>(*family)].handle = handles[i];
+    } else {
+      layout_one.emplace_back(*family, handles[i]);
+    }
+  }
+  if (!layout_one.empty() && store_options.read_only) {
+    // Unless all are there, a writable open was moving them when it
+    // stopped, and had copied them all (it drops none before that).
+    if (static_cast<int>(layout_one.size()) == shared_families) {
+      for (const auto& [family, handle] : layout_one) {
+        placements[static_cast<int>(family)] = {handle, ""};
+      }
+    }
+  } else if (!layout_one.empty()) {
+    Status moved = MoveToSharedColumnFamily(db, handles[0], layout_one);
+    for (const auto& [family, handle] : layout_one) {
+      handles.erase(std::find(handles.begin(), handles.end(), handle));
+      db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    }
+    if (!moved.ok()) {
+      for (rocksdb::ColumnFamilyHandle* handle : handles) {
+        db->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+      }
+      delete db;
+      return moved;
+    }
+  }
   if (!store_options.read_only) RemoveEmptyOldLogs(db, path);
-  std::vector<rocksdb::ColumnFamilyHandle*> foreign(
-      handles.begin() + kFamilyCount, handles.end());
-  handles.resize(kFamilyCount);
   return std::unique_ptr<KvStore>(
       new RocksDbKvStore(path, std::move(env), db, std::move(handles),
-                         std::move(foreign), store_options.read_only));
+                         placements, store_options.read_only));
 }
 
 }  // namespace weft::storage

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -101,6 +102,60 @@ TEST_P(KvStoreTest, IteratorIsASnapshot) {
   int count = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
   EXPECT_EQ(count, 1);
+}
+
+// Families that share one RocksDB column family (storage layout 2) still
+// see only their own keys, whichever way they are scanned or deleted.
+TEST_P(KvStoreTest, EachFamilySeesOnlyItsOwnKeys) {
+  const std::vector<std::string> keys = {std::string(), std::string(1, '\0'),
+                                         "a", "\xff", "\xff\xff"};
+  auto batch = store_->NewBatch();
+  for (int family = 0; family < kFamilyCount; ++family) {
+    for (const std::string& key : keys) {
+      batch->Put(static_cast<Family>(family), key,
+                 FamilyName(static_cast<Family>(family)) + key);
+    }
+  }
+  ASSERT_TRUE(store_->Write(batch.get(), false).ok());
+  for (int family_idx = 0; family_idx < kFamilyCount; ++family_idx) {
+    Family family = static_cast<Family>(family_idx);
+    SCOPED_TRACE(FamilyName(family));
+    auto it = store_->NewIterator(family);
+    std::vector<std::string> forward, backward;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      forward.emplace_back(it->key());
+      EXPECT_EQ(it->value(), FamilyName(family) + std::string(it->key()));
+    }
+    for (it->SeekToLast(); it->Valid(); it->Prev()) {
+      backward.emplace_back(it->key());
+    }
+    EXPECT_EQ(forward, keys);
+    EXPECT_EQ(backward, std::vector<std::string>(keys.rbegin(), keys.rend()));
+    it->Seek("\xff\xff\x01");
+    EXPECT_FALSE(it->Valid());
+    it->Seek("b");
+    ASSERT_TRUE(it->Valid());
+    EXPECT_EQ(it->key(), "\xff");
+    EXPECT_TRUE(it->status().ok());
+  }
+  batch->Clear();
+  batch->DeleteRange(Family::kDocs, "", "\xff\xff\xff");
+  batch->Delete(Family::kMeta, "a");
+  ASSERT_TRUE(store_->Write(batch.get(), false).ok());
+  for (int family_idx = 0; family_idx < kFamilyCount; ++family_idx) {
+    Family family = static_cast<Family>(family_idx);
+    SCOPED_TRACE(FamilyName(family));
+    size_t expected = family == Family::kDocs   ? 0
+                      : family == Family::kMeta ? keys.size() - 1
+                                                : keys.size();
+    size_t count = 0;
+    auto it = store_->NewIterator(family);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+    EXPECT_EQ(count, expected);
+    std::string value;
+    EXPECT_EQ(store_->Get(family, "a", &value).ok(),
+              family != Family::kDocs && family != Family::kMeta);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Adapters, KvStoreTest, ::testing::Values(false, true),
@@ -211,6 +266,116 @@ TEST(RocksDbKvStoreTest, AnOpenDoesNotNeedTheOptionsFile) {
   auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   EXPECT_FALSE(options_files().empty());  // written anew
+}
+
+// Storage layout 1, as weft wrote until its small families shared one
+// column family: a column family per family, each with `key0`..`key99`
+// holding the family's name.
+constexpr int kLayoutOneKeys = 100;
+
+void WriteLayoutOne(const std::string& path) {
+  std::unique_ptr<rocksdb::DB> db = testing::OpenRawRocksDb(path);
+  ASSERT_NE(db, nullptr);
+  for (int family = 0; family < kFamilyCount; ++family) {
+    const char* name = FamilyName(static_cast<Family>(family));
+    rocksdb::ColumnFamilyHandle* handle = nullptr;
+    ASSERT_TRUE(
+        db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(), name, &handle)
+            .ok());
+    for (int key = 0; key < kLayoutOneKeys; ++key) {
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handle,
+                          "key" + std::to_string(key), name)
+                      .ok());
+    }
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+  }
+}
+
+void ExpectLayoutOneData(const std::string& path, bool read_only) {
+  RocksDbStoreOptions options;
+  options.read_only = read_only;
+  auto store = OpenRocksDbKvStore(path, options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  for (int family_idx = 0; family_idx < kFamilyCount; ++family_idx) {
+    Family family = static_cast<Family>(family_idx);
+    SCOPED_TRACE(FamilyName(family));
+    std::string value;
+    ASSERT_TRUE((*store)->Get(family, "key42", &value).ok());
+    EXPECT_EQ(value, FamilyName(family));
+    int count = 0;
+    auto it = (*store)->NewIterator(family);
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+    EXPECT_EQ(count, kLayoutOneKeys);
+  }
+}
+
+std::vector<std::string> ColumnFamilies(const std::string& path) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(
+      rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+const std::vector<std::string> kLayoutTwo = {"default", "index", "log", "seqs"};
+
+TEST(RocksDbKvStoreTest, LayoutOneIsReadAsItIsAndMovedByAWritableOpen) {
+  testing::TempDir dir;
+  WriteLayoutOne(dir.Sub("db"));
+  ExpectLayoutOneData(dir.Sub("db"), /*read_only=*/true);
+  EXPECT_EQ(ColumnFamilies(dir.Sub("db")).size(), 9u);  // untouched
+  ExpectLayoutOneData(dir.Sub("db"), /*read_only=*/false);
+  EXPECT_EQ(ColumnFamilies(dir.Sub("db")), kLayoutTwo);
+  ExpectLayoutOneData(dir.Sub("db"), /*read_only=*/true);
+  ExpectLayoutOneData(dir.Sub("db"), /*read_only=*/false);
+}
+
+// A writable open that stopped while moving layout 1: either before it
+// had copied every family into the shared column family (all of layout 1
+// is still there), or while dropping them (some are gone, all were copied).
+TEST(RocksDbKvStoreTest, AMoveThatStoppedIsFinishedByTheNextWritableOpen) {
+  for (bool copied_all : {false, true}) {
+    SCOPED_TRACE(copied_all ? "stopped dropping" : "stopped copying");
+    testing::TempDir dir;
+    WriteLayoutOne(dir.Sub("db"));
+    {
+      std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+      for (const std::string& name : ColumnFamilies(dir.Sub("db"))) {
+        descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+      }
+      std::vector<rocksdb::ColumnFamilyHandle*> handles;
+      rocksdb::DB* raw = nullptr;
+      ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir.Sub("db"),
+                                    descriptors, &handles, &raw)
+                      .ok());
+      std::unique_ptr<rocksdb::DB> db(raw);
+      for (size_t i = 0; i < descriptors.size(); ++i) {
+        const std::string& name = descriptors[i].name;
+        for (Family family : {Family::kActors, Family::kDocs, Family::kMeta,
+                              Family::kPeers, Family::kViews}) {
+          if (name != FamilyName(family)) continue;
+          int copied = copied_all ? kLayoutOneKeys : kLayoutOneKeys / 2;
+          for (int key = 0; key < copied; ++key) {
+            ASSERT_TRUE(db->Put(rocksdb::WriteOptions(),
+                                std::string(1, static_cast<char>(family)) +
+                                    "key" + std::to_string(key),
+                                name)
+                            .ok());
+          }
+          if (copied_all && family != Family::kMeta) {
+            ASSERT_TRUE(db->DropColumnFamily(handles[i]).ok());
+          }
+        }
+      }
+      for (auto* handle : handles) {
+        ASSERT_TRUE(db->DestroyColumnFamilyHandle(handle).ok());
+      }
+    }
+    ExpectLayoutOneData(dir.Sub("db"), /*read_only=*/true);
+    ExpectLayoutOneData(dir.Sub("db"), /*read_only=*/false);
+    EXPECT_EQ(ColumnFamilies(dir.Sub("db")), kLayoutTwo);
+    ExpectLayoutOneData(dir.Sub("db"), /*read_only=*/false);
+  }
 }
 
 // A database written by another format version may have families this
