@@ -81,14 +81,17 @@ bool EndsWith(std::string_view name, std::string_view suffix) {
          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// RocksDB writes an OPTIONS file on every writable open, a record of the
-// options for tools such as `ldb`. weft passes every option at each open and
-// never reads the file back, and RocksDB carries on when it cannot write one
-// (fail_if_options_file_error is off). Its two fsyncs (the file, and the
-// directory after its rename) are skipped: on this 2-core VM each costs
-// 0.4-1.2 ms, a fifth of opening the editing trace's database. A crash may
-// leave a truncated OPTIONS file; the next open writes a new one and deletes
-// the old.
+// RocksDB writes an OPTIONS file on every writable open (and column family
+// change): a record of the options for tools such as `ldb`, which it then
+// parses back to check, and syncs twice. weft sets every option at each
+// open and never reads the file, and RocksDB carries on without it
+// (fail_if_options_file_error; it logs one warning). Refusing to create it
+// took opening the editing trace's database from 5.0-5.8 to 3.8-4.2 ms
+// (interleaved pairs, against a file already written without its syncs,
+// which had saved ~2 ms: each fsync costs 0.4-1.2 ms on the build VM).
+constexpr char kNoOptionsFile[] =
+    "weft keeps no RocksDB OPTIONS file: it sets every option at open";
+
 bool IsOptionsFile(std::string_view name) {
   size_t slash = name.rfind('/');
   std::string_view base =
@@ -96,39 +99,8 @@ bool IsOptionsFile(std::string_view name) {
   return base.rfind("OPTIONS-", 0) == 0;
 }
 
-class UnsyncedFile : public rocksdb::FSWritableFileOwnerWrapper {
- public:
-  using FSWritableFileOwnerWrapper::FSWritableFileOwnerWrapper;
-  rocksdb::IOStatus Sync(const rocksdb::IOOptions&,
-                         rocksdb::IODebugContext*) override {
-    return rocksdb::IOStatus::OK();
-  }
-  rocksdb::IOStatus Fsync(const rocksdb::IOOptions&,
-                          rocksdb::IODebugContext*) override {
-    return rocksdb::IOStatus::OK();
-  }
-  rocksdb::IOStatus RangeSync(uint64_t, uint64_t, const rocksdb::IOOptions&,
-                              rocksdb::IODebugContext*) override {
-    return rocksdb::IOStatus::OK();
-  }
-};
-
-class DirectoryNotSyncedForOptions : public rocksdb::FSDirectoryWrapper {
- public:
-  using FSDirectoryWrapper::FSDirectoryWrapper;
-  rocksdb::IOStatus FsyncWithDirOptions(
-      const rocksdb::IOOptions& options, rocksdb::IODebugContext* debug,
-      const rocksdb::DirFsyncOptions& dir_options) override {
-    if (dir_options.reason == rocksdb::DirFsyncOptions::kFileRenamed &&
-        IsOptionsFile(dir_options.renamed_new_name)) {
-      return rocksdb::IOStatus::OK();
-    }
-    return FSDirectoryWrapper::FsyncWithDirOptions(options, debug, dir_options);
-  }
-};
-
-// The file system weft gives RocksDB: the default one, with the OPTIONS
-// file unsynced (above) and the write-ahead log written through a shared
+// The file system weft gives RocksDB: the default one, without the OPTIONS
+// file (above), and with the write-ahead log written through a shared
 // memory map instead of one write() per commit.
 //
 // A store into a MAP_SHARED page is in the page cache at once, exactly as a
@@ -150,12 +122,10 @@ class WeftFileSystem : public rocksdb::FileSystemWrapper {
       const std::string& name, const rocksdb::FileOptions& options,
       std::unique_ptr<rocksdb::FSWritableFile>* file,
       rocksdb::IODebugContext* debug) override {
-    rocksdb::IOStatus status =
-        target()->NewWritableFile(name, ForLogs(name, options), file, debug);
-    if (status.ok() && IsOptionsFile(name)) {
-      *file = std::make_unique<UnsyncedFile>(std::move(*file));
+    if (IsOptionsFile(name)) {
+      return rocksdb::IOStatus::NotSupported(kNoOptionsFile);
     }
-    return status;
+    return target()->NewWritableFile(name, ForLogs(name, options), file, debug);
   }
   rocksdb::IOStatus ReopenWritableFile(
       const std::string& name, const rocksdb::FileOptions& options,
@@ -163,18 +133,6 @@ class WeftFileSystem : public rocksdb::FileSystemWrapper {
       rocksdb::IODebugContext* debug) override {
     return target()->ReopenWritableFile(name, ForLogs(name, options), file,
                                         debug);
-  }
-  rocksdb::IOStatus NewDirectory(const std::string& name,
-                                 const rocksdb::IOOptions& options,
-                                 std::unique_ptr<rocksdb::FSDirectory>* result,
-                                 rocksdb::IODebugContext* debug) override {
-    rocksdb::IOStatus status =
-        target()->NewDirectory(name, options, result, debug);
-    if (status.ok()) {
-      *result =
-          std::make_unique<DirectoryNotSyncedForOptions>(std::move(*result));
-    }
-    return status;
   }
 
  private:
@@ -433,6 +391,17 @@ Status MoveToSharedColumnFamily(
   return Status::OK();
 }
 
+// OPTIONS files left by older builds would describe the database to tools
+// with options of the past (layout 1's column families, say).
+void RemoveOptionsFiles(const std::string& path) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(path, error)) {
+    if (IsOptionsFile(entry.path().string())) {
+      std::filesystem::remove(entry.path(), error);
+    }
+  }
+}
+
 // Every open starts a new write-ahead log. RocksDB 7.8 keeps the previous
 // one even when it is empty until some memtable is flushed (fixed upstream
 // in 8.3), so a run of opens that write nothing (`weft get` from a script)
@@ -493,6 +462,7 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   // not grow with the number of files (history).
   options.max_open_files = 512;
   options.keep_log_file_num = 4;
+  options.fail_if_options_file_error = false;  // see kNoOptionsFile
   // RocksDB's informational log rewrites every family's options on each
   // open (tens of KB, a measurable part of opening); warnings still go in.
   options.info_log_level = rocksdb::WARN_LEVEL;
@@ -605,7 +575,10 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
       return moved;
     }
   }
-  if (!store_options.read_only) RemoveEmptyOldLogs(db, path);
+  if (!store_options.read_only) {
+    RemoveEmptyOldLogs(db, path);
+    RemoveOptionsFiles(path);
+  }
   return std::unique_ptr<KvStore>(
       new RocksDbKvStore(path, std::move(env), db, std::move(handles),
                          placements, store_options.read_only));

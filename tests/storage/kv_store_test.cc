@@ -230,17 +230,10 @@ TEST(RocksDbKvStoreTest, DataSurvivesReopensThatLeaveNoLogsBehind) {
   EXPECT_LE(LogFileCount(dir.Sub("db")), 2u);
 }
 
-// The OPTIONS file is written without fsync, so a crash may leave it
-// truncated or garbled: the next open must not depend on it, and replaces it.
-TEST(RocksDbKvStoreTest, AnOpenDoesNotNeedTheOptionsFile) {
+// weft keeps no RocksDB OPTIONS file (it sets every option at open): a
+// writable open writes none and removes those an older build left.
+TEST(RocksDbKvStoreTest, NoOptionsFileIsKept) {
   testing::TempDir dir;
-  {
-    auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
-    ASSERT_TRUE(store.ok());
-    auto batch = (*store)->NewBatch();
-    batch->Put(Family::kDocs, "d", "state");
-    ASSERT_TRUE((*store)->Write(batch.get(), false).ok());
-  }
   auto options_files = [&] {
     std::vector<std::filesystem::path> files;
     for (const auto& entry :
@@ -251,21 +244,26 @@ TEST(RocksDbKvStoreTest, AnOpenDoesNotNeedTheOptionsFile) {
     }
     return files;
   };
-  ASSERT_FALSE(options_files().empty());
-  for (const auto& file : options_files()) {
-    std::ofstream(file, std::ios::trunc) << "[Version]\n\x01garbage";
-  }
   {
     auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
+    ASSERT_TRUE(store.ok());
+    auto batch = (*store)->NewBatch();
+    batch->Put(Family::kDocs, "d", "state");
+    ASSERT_TRUE((*store)->Write(batch.get(), false).ok());
+    EXPECT_TRUE(options_files().empty());
+  }
+  EXPECT_TRUE(options_files().empty());
+  std::ofstream(dir.Sub("db/OPTIONS-000007")) << "[Version]\n\x01garbage";
+  RocksDbStoreOptions read_only;
+  read_only.read_only = true;
+  for (const auto& options : {read_only, RocksDbStoreOptions()}) {
+    auto store = OpenRocksDbKvStore(dir.Sub("db"), options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     std::string value;
     ASSERT_TRUE((*store)->Get(Family::kDocs, "d", &value).ok());
     EXPECT_EQ(value, "state");
+    EXPECT_EQ(options_files().empty(), !options.read_only);
   }
-  for (const auto& file : options_files()) std::filesystem::remove(file);
-  auto store = OpenRocksDbKvStore(dir.Sub("db"), RocksDbStoreOptions());
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  EXPECT_FALSE(options_files().empty());  // written anew
 }
 
 // Storage layout 1, as weft wrote until its small families shared one
