@@ -404,6 +404,15 @@ bool IsValidUtf8(std::string_view text) {
   size_t size = text.size();
   size_t pos = 0;
   while (pos < size) {
+    // Eight ASCII bytes at a time: text is mostly ASCII.
+    uint64_t word;
+    if (size - pos >= sizeof(word)) {
+      std::memcpy(&word, bytes + pos, sizeof(word));
+      if ((word & 0x8080808080808080u) == 0) {
+        pos += sizeof(word);
+        continue;
+      }
+    }
     unsigned char lead = bytes[pos];
     if (lead < 0x80) {
       ++pos;

@@ -236,7 +236,7 @@ bool ReadSequence(StateReader* reader, const std::vector<ActorId>& actors,
       }
     }
     Sequence& sequence = is_text ? object->text.text : object->list.elements;
-    sequence.AppendLoadedRun(first, length, visible, content);
+    sequence.AppendLoadedRun(first, length, visible, std::move(content));
   }
   return true;
 }

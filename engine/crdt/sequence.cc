@@ -227,6 +227,7 @@ void Sequence::SplitIfFull(Node* node, bool at_end) {
   sibling->leaf = node->leaf;
   size_t keep = at_end ? count - 1 : count / 2;
   if (node->leaf) {
+    if (at_end) sibling->runs.reserve(kRunsPerLeafMax + 1);  // to be filled
     sibling->runs.assign(std::make_move_iterator(node->runs.begin() + keep),
                          std::make_move_iterator(node->runs.end()));
     node->runs.resize(keep);
@@ -407,7 +408,7 @@ void Sequence::RebuildRunIndex() const {
 }
 
 void Sequence::AppendLoadedRun(const OpId& first, uint64_t length, bool visible,
-                               const std::u32string& content) {
+                               std::u32string content) {
   assert(!visible || content.size() == length);
   // Reading a loaded sequence needs no lookup by id: the index is built by
   // the first lookup (an edit), not here. A quarter of reading a long text
@@ -415,11 +416,14 @@ void Sequence::AppendLoadedRun(const OpId& first, uint64_t length, bool visible,
   run_index_stale_ = true;
   Node* leaf = root_.get();
   while (!leaf->leaf) leaf = leaf->children.back().get();
+  // Loaded leaves end up full (see below): give each its room at once.
+  if (leaf->runs.empty()) leaf->runs.reserve(kRunsPerLeafMax + 1);
   // A full leaf keeps its runs and the next one starts a new leaf: loaded
   // leaves end up full, and no run is moved and indexed twice.
+  if (!visible) content.clear();
   InsertRunAt(Cursor{leaf, leaf->runs.size(), 0},
               Run{ActorIndex(first.actor), first.counter, length, visible,
-                  visible ? content : std::u32string()},
+                  std::move(content)},
               /*at_end=*/true);
 }
 

@@ -80,7 +80,7 @@ class Sequence {
   // sequence from its canonical runs (ForEachRun order) when loading.
   // REQUIRES: the ids are new; content.size() == length when visible.
   void AppendLoadedRun(const OpId& first, uint64_t length, bool visible,
-                       const std::u32string& content);
+                       std::u32string content);
 
   // Runs stored (not merged across leaves); for benchmarks and tests.
   size_t StoredRunCount() const;

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "dag/base/utf.h"
 #include "dag/sha256.h"
 #include "tests/testutil/drafts.h"
 
@@ -248,6 +249,27 @@ TEST(Utf8Test, AcceptsAndRejects) {
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // > U+10FFFF
   EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
   EXPECT_FALSE(IsValidUtf8("\x80"));              // lone continuation
+}
+
+// The checks hold wherever the bad bytes fall, inside or after a run of
+// ASCII checked eight bytes at a time; decoding then round-trips.
+TEST(Utf8Test, EveryOffsetInLongerTextIsChecked) {
+  const std::vector<std::string> bad = {"\xc0\xaf", "\xed\xa0\x80",
+                                        "\xf4\x90\x80\x80", "\xe2\x82", "\x80"};
+  const std::string good = "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+  for (size_t offset = 0; offset < 20; ++offset) {
+    std::string ascii(offset, 'a');
+    for (const std::string& bytes : bad) {
+      EXPECT_FALSE(IsValidUtf8(ascii + bytes + "tail of text")) << offset;
+    }
+    std::string text = ascii + good + std::string(offset % 9, 'z');
+    ASSERT_TRUE(IsValidUtf8(text)) << offset;
+    std::u32string decoded = Utf8ToUtf32(text);
+    EXPECT_EQ(decoded.size(), offset + 3 + offset % 9);
+    EXPECT_EQ(decoded[offset], U'\u00e9');
+    EXPECT_EQ(decoded[offset + 2], U'\U0001F600');
+    EXPECT_EQ(Utf32ToUtf8(decoded), text);
+  }
 }
 
 }  // namespace
