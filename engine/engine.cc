@@ -40,6 +40,8 @@ Engine::Engine(storage::KvStore* store, std::unique_ptr<ChangeLog> log,
 }
 
 Status Engine::Start() {
+  WEFT_RETURN_IF_ERROR(Locked(
+      [&] { return docs_.Start(log_->LogLength(), options_.read_only); }));
   WEFT_RETURN_IF_ERROR(Locked([&] { return views_.Load(); }));
   if (options_.read_only) return Status::OK();  // builds resume on a writer
   for (const std::string& name :
@@ -64,7 +66,7 @@ Engine::~Engine() {
       writer_owner_.load() != std::this_thread::get_id() &&
       writer_.try_lock()) {
     auto batch = store_->NewBatch();
-    docs_.SnapshotChanged(log_->LogLength(), batch.get());
+    docs_.WriteOnClose(log_->LogLength(), batch.get());
     if (batch->Count() > 0) {
       store_->Write(batch.get(), options_.sync).PermitUncheckedError();
     }

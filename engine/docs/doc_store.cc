@@ -23,6 +23,14 @@ constexpr uint64_t kTailBytesMin = 64u << 10;
 constexpr size_t kCachedDocsMax = 4096;
 constexpr size_t kDecodedBytesMax = 1u << 20;  // encoded bytes
 constexpr size_t kDecodedChangesMax = 256;
+// History entries are written once the changes not yet written span 256
+// log positions: one entry per document for all of them. Writing one per
+// commit cost about a tenth of a one-edit commit (an extra key in the
+// write-ahead log and the memtable).
+constexpr uint64_t kTouchesPerWrite = 256;
+// meta: the log position through which every history entry is written
+// (u64 big-endian).
+constexpr std::string_view kMetaTouchesAt = "touches_at";
 
 std::string SnapshotKey(const std::string& doc_key) {
   return kSnapshotPrefix + doc_key;
@@ -102,7 +110,14 @@ Status DocStore::ForEachTouch(const DocRef& doc, uint64_t first_position,
       }
     }
   }
-  return it->status();
+  WEFT_RETURN_IF_ERROR(it->status());
+  // Those not yet written all come after those written.
+  auto unwritten = unwritten_touches_.find(DocKey(doc));
+  if (unwritten == unwritten_touches_.end()) return Status::OK();
+  for (uint64_t position : unwritten->second.positions) {
+    if (position >= first_position && !visit(position)) break;
+  }
+  return Status::OK();
 }
 
 std::string DocStore::KeyAfter(std::string_view doc_key) {
@@ -118,17 +133,26 @@ std::string DocStore::CollectionStart(std::string_view collection) {
 }
 
 Status DocStore::SeekDocument(storage::Iterator* it, std::string_view start,
-                              DocRef* doc, bool* found) {
+                              DocRef* doc, bool* found) const {
   *found = false;
   it->Seek(kTouchPrefix + std::string(start));
-  if (!it->Valid()) return it->status();
-  std::string_view key = it->key();
-  if (key.empty() || key[0] != kTouchPrefix) return Status::OK();
-  std::string_view rest = key.substr(1);
-  if (!ReadEscaped(&rest, &doc->collection) || !ReadEscaped(&rest, &doc->key)) {
-    return Status::Corruption("docs: malformed history key");
+  WEFT_RETURN_IF_ERROR(it->status());
+  std::string_view key = it->Valid() ? it->key() : std::string_view();
+  if (!key.empty() && key[0] == kTouchPrefix) {
+    std::string_view rest = key.substr(1);
+    if (!ReadEscaped(&rest, &doc->collection) ||
+        !ReadEscaped(&rest, &doc->key)) {
+      return Status::Corruption("docs: malformed history key");
+    }
+    *found = true;
   }
-  *found = true;
+  // A document whose history is not written yet may come first.
+  auto unwritten = unwritten_touches_.lower_bound(std::string(start));
+  if (unwritten != unwritten_touches_.end() &&
+      (!*found || unwritten->first < DocKey(*doc))) {
+    *doc = unwritten->second.doc;
+    *found = true;
+  }
   return Status::OK();
 }
 
@@ -189,9 +213,37 @@ void DocStore::EvictIfFull() {
   }
 }
 
+Status DocStore::Start(uint64_t log_length, bool read_only) {
+  std::string value;
+  Status status = store_->Get(Family::kMeta, kMetaTouchesAt, &value);
+  if (status.IsNotFound()) {  // every history entry is written
+    touches_at_ = log_length;
+    if (read_only) return Status::OK();
+    auto batch = store_->NewBatch();
+    batch->Put(Family::kMeta, kMetaTouchesAt, EncodePosition(log_length));
+    return store_->Write(batch.get(), /*sync=*/true);
+  }
+  WEFT_RETURN_IF_ERROR(status);
+  if (!DecodePosition(value, &touches_at_) || touches_at_ > log_length) {
+    return Status::Corruption("meta: touches_at is not a position in the log");
+  }
+  for (uint64_t position = touches_at_ + 1; position <= log_length;
+       ++position) {
+    WEFT_ASSIGN_OR_RETURN(std::shared_ptr<const DecodedChange> decoded,
+                          ReadChange(position));
+    for (const DocRef& doc : decoded->change.docs) {
+      TouchedDoc& touched = unwritten_touches_[DocKey(doc)];
+      touched.doc = doc;
+      touched.positions.push_back(position);
+    }
+  }
+  return Status::OK();
+}
+
 Status DocStore::OnStage(const Hash& /*hash*/, std::string_view bytes,
                          const Change& change, uint64_t position, bool local,
                          storage::WriteBatch* /*writes*/) {
+  batch_last_position_ = std::max(batch_last_position_, position);
   for (size_t doc_idx = 0; doc_idx < change.docs.size(); ++doc_idx) {
     const DocRef& doc = change.docs[doc_idx];
     WEFT_ASSIGN_OR_RETURN(Cached * cached, LoadCached(doc));
@@ -206,17 +258,24 @@ Status DocStore::OnStage(const Hash& /*hash*/, std::string_view bytes,
   return Status::OK();
 }
 
-// Per document: one history entry for the batch (its positions as a run),
-// and a snapshot once the tail since the last one has grown large enough.
+// The history not yet written, once it spans kTouchesPerWrite positions,
+// and per document a snapshot once the tail since the last one has grown
+// large enough.
 Status DocStore::OnBatchStaged(storage::WriteBatch* writes) {
+  batch_writes_touches_ =
+      batch_last_position_ >= touches_at_ + kTouchesPerWrite;
+  if (batch_writes_touches_) {
+    std::map<std::string, TouchedDoc> touches = unwritten_touches_;
+    for (const auto& [doc_key, touched] : touched_in_batch_) {
+      TouchedDoc& all = touches[doc_key];
+      all.doc = touched.doc;
+      all.positions.insert(all.positions.end(), touched.positions.begin(),
+                           touched.positions.end());
+    }
+    PutTouches(touches, batch_last_position_, writes);
+  }
   for (const auto& [doc_key, touched] : touched_in_batch_) {
     const std::vector<uint64_t>& positions = touched.positions;
-    std::string run;
-    PutVarint(&run, positions.size());
-    for (size_t idx = 1; idx < positions.size(); ++idx) {
-      PutVarint(&run, positions[idx] - positions[idx - 1]);
-    }
-    writes->Put(Family::kDocs, TouchKey(doc_key, positions.front()), run);
     Cached& cached = cache_.at(doc_key);
     if (cached.tail_changes < kTailChangesMax &&
         cached.tail_bytes <
@@ -240,13 +299,47 @@ void DocStore::PutSnapshot(const std::string& doc_key, uint64_t checkpoint,
   cached->tail_bytes = 0;
 }
 
-void DocStore::SnapshotChanged(uint64_t log_length,
-                               storage::WriteBatch* writes) {
+void DocStore::PutTouches(const std::map<std::string, TouchedDoc>& touches,
+                          uint64_t through, storage::WriteBatch* writes) {
+  for (const auto& [doc_key, touched] : touches) {
+    const std::vector<uint64_t>& positions = touched.positions;
+    std::string run;
+    PutVarint(&run, positions.size());
+    for (size_t idx = 1; idx < positions.size(); ++idx) {
+      PutVarint(&run, positions[idx] - positions[idx - 1]);
+    }
+    writes->Put(Family::kDocs, TouchKey(doc_key, positions.front()), run);
+  }
+  writes->Put(Family::kMeta, kMetaTouchesAt, EncodePosition(through));
+}
+
+void DocStore::WriteOnClose(uint64_t log_length, storage::WriteBatch* writes) {
   for (auto& [doc_key, cached] : cache_) {
     if (cached.tail_changes > 0) {
       PutSnapshot(doc_key, log_length, &cached, writes);
     }
   }
+  if (touches_at_ < log_length) {
+    PutTouches(unwritten_touches_, log_length, writes);
+  }
+}
+
+void DocStore::OnWritten() {
+  if (batch_writes_touches_) {
+    unwritten_touches_.clear();
+    touches_at_ = batch_last_position_;
+  } else {
+    for (auto& [doc_key, touched] : touched_in_batch_) {
+      TouchedDoc& unwritten = unwritten_touches_[doc_key];
+      unwritten.doc = touched.doc;
+      unwritten.positions.insert(unwritten.positions.end(),
+                                 touched.positions.begin(),
+                                 touched.positions.end());
+    }
+  }
+  touched_in_batch_.clear();
+  batch_writes_touches_ = false;
+  batch_last_position_ = 0;
 }
 
 void DocStore::OnAbort() {
@@ -254,6 +347,8 @@ void DocStore::OnAbort() {
     cache_.erase(doc_key);
   }
   touched_in_batch_.clear();
+  batch_writes_touches_ = false;
+  batch_last_position_ = 0;  // a later batch takes the same positions
 }
 
 Result<std::shared_ptr<const DocStore::DecodedChange>> DocStore::ReadChange(

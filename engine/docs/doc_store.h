@@ -8,6 +8,11 @@
 // one small history entry. Loading a document reads its snapshot and
 // replays that bounded tail. Nothing replays the whole log, on open or
 // ever. Layout in engine/FORMAT.md.
+//
+// The history entries themselves are written every 256 changes (one entry
+// per document for all of them) and on close, not by each commit: the
+// positions since are kept in memory, read together with those written,
+// and found again in the log on open (at most 255 changes after a crash).
 #pragma once
 
 #include <deque>
@@ -33,6 +38,12 @@ class DocStore : public ChangeObserver {
  public:
   explicit DocStore(storage::KvStore* store) : store_(store) {}
 
+  // Finds in the log the history not yet written: the changes after meta
+  // `touches_at` up to `log_length`. A database without `touches_at` has
+  // every entry written; a writable open then records `touches_at`.
+  // REQUIRES: the write lock; called once, before any other method.
+  Status Start(uint64_t log_length, bool read_only);
+
   // The current state of `doc` (an empty Document if never written).
   // REQUIRES: the caller holds the database's write lock.
   Result<Document*> Load(const DocRef& doc);
@@ -51,10 +62,11 @@ class DocStore : public ChangeObserver {
   // `start`, from the first document whose DocKey is >= start.
   Status ForEachDocument(const std::function<bool(const DocRef&)>& visit,
                          std::string_view start = {});
-  // Positions `it` (over the docs family) at the first document whose
-  // DocKey is >= start and fills *doc; *found is false past the last.
-  static Status SeekDocument(storage::Iterator* it, std::string_view start,
-                             DocRef* doc, bool* found);
+  // The first document whose DocKey is >= start, read with `it` (over the
+  // docs family) and from the history not yet written; *found is false
+  // past the last. REQUIRES: the write lock.
+  Status SeekDocument(storage::Iterator* it, std::string_view start,
+                      DocRef* doc, bool* found) const;
   // The smallest DocKey after every DocKey of `doc_key`'s document and
   // before the next document's.
   static std::string KeyAfter(std::string_view doc_key);
@@ -78,10 +90,11 @@ class DocStore : public ChangeObserver {
   void OnAbort() override;
 
   // Adds a snapshot of every cached document changed since its last one,
-  // as of `log_length` (on close: the next load then replays nothing).
+  // as of `log_length`, and the history not yet written (on close: the
+  // next open and load then replay nothing).
   // REQUIRES: the write lock, no transaction open.
-  void SnapshotChanged(uint64_t log_length, storage::WriteBatch* writes);
-  void OnWritten() override { touched_in_batch_.clear(); }
+  void WriteOnClose(uint64_t log_length, storage::WriteBatch* writes);
+  void OnWritten() override;
 
  private:
   struct Cached {
@@ -100,6 +113,10 @@ class DocStore : public ChangeObserver {
                 const dag::HashSet* keep, Document* document, uint64_t* changes,
                 uint64_t* bytes);
   void EvictIfFull();
+  // Puts one history entry per document of `touches` (positions
+  // ascending) and `touches_at` = `through`.
+  static void PutTouches(const std::map<std::string, TouchedDoc>& touches,
+                         uint64_t through, storage::WriteBatch* writes);
   // A logged change, decoded, from the small cache of recent ones: changes
   // that touch several documents are read once when their documents are
   // loaded one after another (a view build, a scan, neighbours read
@@ -117,6 +134,12 @@ class DocStore : public ChangeObserver {
   std::deque<uint64_t> decoded_order_;  // oldest first
   size_t decoded_bytes_ = 0;
   std::map<std::string, TouchedDoc> touched_in_batch_;  // by DocKey
+  uint64_t batch_last_position_ = 0;  // of the batch being staged
+  // Every position up to touches_at_ is in a written history entry; those
+  // after it that touched a document are here, by DocKey.
+  uint64_t touches_at_ = 0;
+  std::map<std::string, TouchedDoc> unwritten_touches_;
+  bool batch_writes_touches_ = false;  // the staged batch writes them all
 };
 
 }  // namespace weft::engine

@@ -14,14 +14,16 @@ Status Engine::BuildView(const std::string& name,
           WEFT_ASSIGN_OR_RETURN(const ViewDefinition* found, views_.Find(name));
           return found->collection;
         }));
-    // Documents ever written in the collection (read outside the lock).
-    WEFT_RETURN_IF_ERROR(docs_.ForEachDocument(
-        [&](const DocRef& doc) {
-          if (doc.collection != collection) return false;
-          ++report.documents_total;
-          return true;
-        },
-        DocStore::CollectionStart(collection)));
+    // Documents ever written in the collection.
+    WEFT_RETURN_IF_ERROR(Locked([&] {
+      return docs_.ForEachDocument(
+          [&](const DocRef& doc) {
+            if (doc.collection != collection) return false;
+            ++report.documents_total;
+            return true;
+          },
+          DocStore::CollectionStart(collection));
+    }));
   }
   while (true) {
     bool done = false;

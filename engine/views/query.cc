@@ -164,21 +164,27 @@ class Candidates {
   virtual Status Next(DocRef* doc, bool* found) = 0;
 };
 
+// Each step reads the documents as they are then, under the lock: some
+// histories are held in memory until written (DocStore), and an iterator
+// kept across steps would miss one written in between.
 class ScanCandidates : public Candidates {
  public:
-  ScanCandidates(storage::KvStore* store, std::string_view collection)
-      : it_(store->NewIterator(storage::Family::kDocs)),
+  ScanCandidates(Engine* engine, std::string_view collection)
+      : engine_(engine),
         collection_(collection),
         next_(DocStore::CollectionStart(collection)) {}
   Status Next(DocRef* doc, bool* found) override {
-    WEFT_RETURN_IF_ERROR(DocStore::SeekDocument(it_.get(), next_, doc, found));
+    WEFT_RETURN_IF_ERROR(engine_->Locked([&] {
+      auto it = engine_->store()->NewIterator(storage::Family::kDocs);
+      return engine_->docs().SeekDocument(it.get(), next_, doc, found);
+    }));
     if (*found && doc->collection != collection_) *found = false;
     if (*found) next_ = DocStore::KeyAfter(DocKey(*doc));
     return Status::OK();
   }
 
  private:
-  std::unique_ptr<storage::Iterator> it_;
+  Engine* const engine_;
   std::string collection_;
   std::string next_;
 };
@@ -360,7 +366,7 @@ Result<std::unique_ptr<FindCursor>> Engine::Find(std::string_view collection,
     candidates = std::make_unique<IndexCandidates>(
         store_, plan, options.descending && !plan.summary.sorts_in_memory);
   } else {
-    candidates = std::make_unique<ScanCandidates>(store_, collection);
+    candidates = std::make_unique<ScanCandidates>(this, collection);
   }
   if (plan.summary.sorts_in_memory) {
     return std::unique_ptr<FindCursor>(
