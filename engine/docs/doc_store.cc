@@ -266,12 +266,7 @@ Status DocStore::OnBatchStaged(storage::WriteBatch* writes) {
       batch_last_position_ >= touches_at_ + kTouchesPerWrite;
   if (batch_writes_touches_) {
     std::map<std::string, TouchedDoc> touches = unwritten_touches_;
-    for (const auto& [doc_key, touched] : touched_in_batch_) {
-      TouchedDoc& all = touches[doc_key];
-      all.doc = touched.doc;
-      all.positions.insert(all.positions.end(), touched.positions.begin(),
-                           touched.positions.end());
-    }
+    AppendTouches(touched_in_batch_, &touches);
     PutTouches(touches, batch_last_position_, writes);
   }
   for (const auto& [doc_key, touched] : touched_in_batch_) {
@@ -297,6 +292,16 @@ void DocStore::PutSnapshot(const std::string& doc_key, uint64_t checkpoint,
   cached->snapshot_bytes = snapshot.size();
   cached->tail_changes = 0;
   cached->tail_bytes = 0;
+}
+
+void DocStore::AppendTouches(const std::map<std::string, TouchedDoc>& later,
+                             std::map<std::string, TouchedDoc>* touches) {
+  for (const auto& [doc_key, touched] : later) {
+    TouchedDoc& all = (*touches)[doc_key];
+    all.doc = touched.doc;
+    all.positions.insert(all.positions.end(), touched.positions.begin(),
+                         touched.positions.end());
+  }
 }
 
 void DocStore::PutTouches(const std::map<std::string, TouchedDoc>& touches,
@@ -329,13 +334,7 @@ void DocStore::OnWritten() {
     unwritten_touches_.clear();
     touches_at_ = batch_last_position_;
   } else {
-    for (auto& [doc_key, touched] : touched_in_batch_) {
-      TouchedDoc& unwritten = unwritten_touches_[doc_key];
-      unwritten.doc = touched.doc;
-      unwritten.positions.insert(unwritten.positions.end(),
-                                 touched.positions.begin(),
-                                 touched.positions.end());
-    }
+    AppendTouches(touched_in_batch_, &unwritten_touches_);
   }
   touched_in_batch_.clear();
   batch_writes_touches_ = false;

@@ -113,6 +113,9 @@ class DocStore : public ChangeObserver {
                 const dag::HashSet* keep, Document* document, uint64_t* changes,
                 uint64_t* bytes);
   void EvictIfFull();
+  // Adds to `touches` the positions of `later` (all after theirs).
+  static void AppendTouches(const std::map<std::string, TouchedDoc>& later,
+                            std::map<std::string, TouchedDoc>* touches);
   // Puts one history entry per document of `touches` (positions
   // ascending) and `touches_at` = `through`.
   static void PutTouches(const std::map<std::string, TouchedDoc>& touches,
