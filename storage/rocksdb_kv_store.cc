@@ -497,9 +497,9 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  // Read-only, RocksDB writes no OPTIONS file, MANIFEST or log: the open is
-  // several times faster (the editing trace's database: 2.3 against
-  // 8-11 ms, doc_bench).
+  // Read-only, RocksDB writes no MANIFEST or log and syncs nothing: the
+  // open is faster (the editing trace's database: 1.5-2.0 against 4-6 ms,
+  // doc_bench).
   auto open = [&] {
     return store_options.read_only
                ? rocksdb::DB::OpenForReadOnly(options, path, families, &handles,
