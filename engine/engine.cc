@@ -160,7 +160,12 @@ Result<std::string> Engine::ReadText(std::string_view address,
     WEFT_ASSIGN_OR_RETURN(Document * document, LoadExisting(doc, address));
     WEFT_ASSIGN_OR_RETURN(const Object* text,
                           ObjectAt(*document, path, ObjectKind::kText));
-    return Utf32ToUtf8(text->text.text.Read(position, count));
+    // Converted piece by piece: the whole text is never held as UTF-32.
+    std::string out;
+    text->text.text.ForEachVisible(
+        position, count,
+        [&](std::u32string_view piece) { AppendUtf8(piece, &out); });
+    return out;
   });
 }
 

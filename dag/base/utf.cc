@@ -33,6 +33,12 @@ std::u32string Utf8ToUtf32(std::string_view utf8) {
 std::string Utf32ToUtf8(const std::u32string& text) {
   std::string out;
   out.reserve(text.size());
+  AppendUtf8(text, &out);
+  return out;
+}
+
+void AppendUtf8(std::u32string_view text, std::string* out_ptr) {
+  std::string& out = *out_ptr;
   for (char32_t c : text) {
     if (c < 0x80) {
       out.push_back(static_cast<char>(c));
@@ -50,7 +56,6 @@ std::string Utf32ToUtf8(const std::u32string& text) {
       out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
     }
   }
-  return out;
 }
 
 }  // namespace weft

@@ -10,5 +10,7 @@ namespace weft {
 std::u32string Utf8ToUtf32(std::string_view utf8);
 // REQUIRES: every code point is <= U+10FFFF and not a surrogate.
 std::string Utf32ToUtf8(const std::u32string& text);
+// The same, appended to *out.
+void AppendUtf8(std::u32string_view text, std::string* out);
 
 }  // namespace weft

@@ -340,19 +340,27 @@ std::vector<IdRun> Sequence::IdRunsAt(uint64_t pos, uint64_t count) const {
 
 std::u32string Sequence::Read(uint64_t pos, uint64_t count) const {
   std::u32string out;
-  if (pos >= size()) return out;
+  if (pos < size()) out.reserve(std::min(count, size() - pos));
+  ForEachVisible(pos, count,
+                 [&](std::u32string_view piece) { out.append(piece); });
+  return out;
+}
+
+void Sequence::ForEachVisible(
+    uint64_t pos, uint64_t count,
+    const std::function<void(std::u32string_view)>& visit) const {
+  if (pos >= size()) return;
   count = std::min(count, size() - pos);
-  out.reserve(count);
   Cursor cursor = LocateVisible(pos);
-  while (out.size() < count) {
+  while (count > 0) {
     const Run& run = cursor.leaf->runs[cursor.run];
     if (run.visible) {
-      uint64_t take = std::min(count - out.size(), run.length - cursor.offset);
-      out.append(run.content, cursor.offset, take);
+      uint64_t take = std::min(count, run.length - cursor.offset);
+      visit(std::u32string_view(run.content).substr(cursor.offset, take));
+      count -= take;
     }
     NextRun(&cursor);
   }
-  return out;
 }
 
 void Sequence::ForEachStoredRun(

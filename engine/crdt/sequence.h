@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "weft/change.h"
@@ -65,6 +66,10 @@ class Sequence {
   std::vector<IdRun> IdRunsAt(uint64_t pos, uint64_t count) const;
   // Visible content of [pos, pos + count), clipped to size().
   std::u32string Read(uint64_t pos, uint64_t count) const;
+  // The same content in pieces, in order, without copying it whole.
+  void ForEachVisible(
+      uint64_t pos, uint64_t count,
+      const std::function<void(std::u32string_view)>& visit) const;
   std::u32string ReadAll() const { return Read(0, size()); }
   bool Contains(const OpId& id) const;
 
