@@ -14,9 +14,8 @@ std::u32string Utf8ToUtf32(std::string_view utf8) {
       ++pos;
       continue;
     }
-    int length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    char32_t code_point = length == 1   ? lead
-                          : length == 2 ? lead & 0x1F
+    int length = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    char32_t code_point = length == 2   ? lead & 0x1F
                           : length == 3 ? lead & 0x0F
                                         : lead & 0x07;
     for (int byte_idx = 1; byte_idx < length && pos + byte_idx < utf8.size();
