@@ -75,7 +75,8 @@ Result<DocRef> ParseDocRef(std::string_view address) {
 
 Status DocStore::ForEachTouch(const DocRef& doc, uint64_t first_position,
                               const std::function<bool(uint64_t)>& visit) {
-  std::string prefix = kTouchPrefix + DocKey(doc);
+  const std::string doc_key = DocKey(doc);
+  std::string prefix = kTouchPrefix + doc_key;
   std::string target = prefix + EncodePosition(first_position);
   auto it = store_->NewIterator(Family::kDocs);
   // A run keyed before first_position may still hold later positions:
@@ -112,7 +113,7 @@ Status DocStore::ForEachTouch(const DocRef& doc, uint64_t first_position,
   }
   WEFT_RETURN_IF_ERROR(it->status());
   // Those not yet written all come after those written.
-  auto unwritten = unwritten_touches_.find(DocKey(doc));
+  auto unwritten = unwritten_touches_.find(doc_key);
   if (unwritten == unwritten_touches_.end()) return Status::OK();
   for (uint64_t position : unwritten->second.positions) {
     if (position >= first_position && !visit(position)) break;
