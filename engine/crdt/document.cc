@@ -4,6 +4,8 @@
 #include <cassert>
 #include <cstring>
 
+#include "dag/change_limits.h"
+
 namespace weft::engine {
 namespace {
 
@@ -96,6 +98,61 @@ void Document::ApplyChange(const Change& change, uint32_t doc_index) {
   }
 }
 
+Status Document::ApplyReceivedChange(const Change& change, uint32_t doc_index) {
+  uint64_t counter = change.start_op;
+  for (const Op& op : change.ops) {
+    if (op.doc == doc_index) {
+      if (DepthOfMake(op) > limits::kDocumentDepthMax) {
+        return Status::InvalidArgument(
+            "the change nests objects deeper than " +
+            std::to_string(limits::kDocumentDepthMax) + " levels");
+      }
+      Apply(op, OpId{counter, change.actor});
+    }
+    counter += OpWidth(op);
+  }
+  return Status::OK();
+}
+
+uint32_t Document::DepthOfMake(const Op& op) const {
+  if (!IsMake(op.action)) return 0;
+  const Object* container = Find(op.obj);
+  return container == nullptr ? 0 : container->depth + 1;
+}
+
+uint32_t Document::MaxDepth() const {
+  uint32_t deepest = 0;
+  for (const auto& [id, object] : objects_) {
+    deepest = std::max(deepest, object->depth);
+  }
+  return deepest;
+}
+
+void Document::ComputeDepths() {
+  // Breadth first from the root, without recursion: stored bytes may nest
+  // as deep as they like, or (damaged) even name an object twice.
+  std::vector<Object*> level = {FindMutable(OpId())};
+  std::unordered_map<OpId, bool, OpIdHasher> seen = {{OpId(), true}};
+  for (auto& [id, object] : objects_) object->depth = 0;
+  for (uint32_t depth = 1; !level.empty(); ++depth) {
+    std::vector<Object*> next;
+    auto visit = [&](const Value& value) {
+      if (!value.is_object || !seen.emplace(value.object, true).second) return;
+      if (Object* child = FindMutable(value.object); child != nullptr) {
+        child->depth = depth;
+        next.push_back(child);
+      }
+    };
+    for (Object* object : level) {
+      for (const auto& [key, entries] : object->map.keys) {
+        for (const MapEntry& entry : entries) visit(entry.value);
+      }
+      for (const Value& value : object->list.values) visit(value);
+    }
+    level = std::move(next);
+  }
+}
+
 void Document::Apply(const Op& op, const OpId& id) {
   switch (op.action) {
     case OpAction::kDocCreate:
@@ -146,9 +203,11 @@ void Document::Apply(const Op& op, const OpId& id) {
   }
 }
 
-void Document::MakeObject(const Op& op, const OpId& id) {
+void Document::MakeObject(const Op& op, const OpId& id,
+                          const Object& container) {
   auto object = std::make_unique<Object>();
   object->id = id;
+  object->depth = container.depth + 1;
   object->kind = KindMadeBy(op.action);
   object->flavour = op.flavour;
   objects_.try_emplace(id, std::move(object));
@@ -161,7 +220,7 @@ void Document::ApplyToMap(Object* map, const Op& op, const OpId& id) {
   }
   MapEntry entry{id, Value(), op.flavour, is_delete};
   if (IsMake(op.action)) {
-    MakeObject(op, id);
+    MakeObject(op, id, *map);
     entry.value.is_object = true;
     entry.value.object = id;
     entry.flavour = Flavour::kDefault;
@@ -197,7 +256,7 @@ void Document::ApplyToList(Object* list, const Op& op, const OpId& id) {
   auto handle = static_cast<char32_t>(target.values.size());
   if (target.elements.Insert(op.elem, id, std::u32string(1, handle)).ok()) {
     target.values.push_back(std::move(value));
-    if (IsMake(op.action)) MakeObject(op, id);
+    if (IsMake(op.action)) MakeObject(op, id, *list);
   }
 }
 

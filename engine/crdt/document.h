@@ -90,6 +90,7 @@ struct SetObject {
 struct Object {
   OpId id;  // the op that made it; root for the document root
   ObjectKind kind;
+  uint32_t depth = 0;  // the root 0, an object at one of its keys 1, ...
   Flavour flavour = Flavour::kDefault;
   MapObject map;
   ListObject list;
@@ -109,6 +110,15 @@ class Document {
   void Apply(const Op& op, const OpId& id);
   // Applies every op of `change` that concerns document `doc_index`.
   void ApplyChange(const Change& change, uint32_t doc_index);
+  // The same, for a change from outside: InvalidArgument (and the document
+  // half-changed: the caller drops it) if an op would make an object
+  // deeper than limits::kDocumentDepthMax.
+  Status ApplyReceivedChange(const Change& change, uint32_t doc_index);
+  // How deep an object made by `op` would be; 0 if `op` makes none.
+  uint32_t DepthOfMake(const Op& op) const;
+  // The deepest object (a state stored before the depth limit may be
+  // deeper than limits::kDocumentDepthMax).
+  uint32_t MaxDepth() const;
 
   // True once created or written, until deleted.
   bool Exists() const;
@@ -143,7 +153,9 @@ class Document {
   Object* FindKind(const OpId& object_id, ObjectKind kind);
   void ApplyToMap(Object* map, const Op& op, const OpId& id);
   void ApplyToList(Object* list, const Op& op, const OpId& id);
-  void MakeObject(const Op& op, const OpId& id);
+  void MakeObject(const Op& op, const OpId& id, const Object& container);
+  // Sets every object's depth from the root's (after Deserialize).
+  void ComputeDepths();
   void ApplySet(Object* set, const Op& op, const OpId& id);
   void ApplyDocDelete(const Op& op);
 

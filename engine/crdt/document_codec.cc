@@ -364,6 +364,7 @@ Result<Document> Document::Deserialize(std::string_view bytes) {
   if (!reader.done() || root == nullptr || root->kind != ObjectKind::kMap) {
     return Status::Corruption("document state: trailing bytes or no root");
   }
+  document.ComputeDepths();
   return document;
 }
 
@@ -398,6 +399,9 @@ std::string ScalarToJson(const Scalar& value) {
 
 namespace {
 
+// Renders at most limits::kDocumentDepthMax levels: a state stored before
+// the limit (or damaged into a cycle) renders its deeper objects as null
+// instead of exhausting the stack.
 class JsonRenderer {
  public:
   explicit JsonRenderer(const Document& document) : document_(document) {}
@@ -411,6 +415,14 @@ class JsonRenderer {
   // Concurrent objects at one key: maps merge, counters add up, otherwise
   // the last (highest op id) wins.
   nlohmann::json OfObjects(const std::vector<const Object*>& objects) {
+    if (depth_ > limits::kDocumentDepthMax) return nullptr;
+    ++depth_;
+    nlohmann::json json = OfObjectsAtDepth(objects);
+    --depth_;
+    return json;
+  }
+
+  nlohmann::json OfObjectsAtDepth(const std::vector<const Object*>& objects) {
     const Object& winner = *objects.back();
     switch (winner.kind) {
       case ObjectKind::kMap:
@@ -486,6 +498,7 @@ class JsonRenderer {
 
  private:
   const Document& document_;
+  size_t depth_ = 0;
 };
 
 }  // namespace

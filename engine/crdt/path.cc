@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "dag/change_limits.h"
+
 namespace weft::engine {
 namespace {
 
@@ -24,6 +26,14 @@ Result<std::vector<std::string>> ParsePath(std::string_view path) {
     if (segment.empty()) {
       return Status::InvalidArgument("empty segment in path",
                                      std::string(path));
+    }
+    // An object at the deepest level holds values one segment further.
+    if (segments.size() == limits::kDocumentDepthMax + 1) {
+      return Status::InvalidArgument(
+          "a path has at most " +
+          std::to_string(limits::kDocumentDepthMax + 1) +
+          " segments (documents nest at most " +
+          std::to_string(limits::kDocumentDepthMax) + " levels deep)");
     }
     segments.emplace_back(segment);
     if (dot == std::string_view::npos) return segments;

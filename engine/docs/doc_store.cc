@@ -252,7 +252,10 @@ Status DocStore::OnStage(const Hash& /*hash*/, std::string_view bytes,
     touched.doc = doc;
     touched.positions.push_back(position);
     // A local transaction applied its ops as it went.
-    if (!local) cached->document.ApplyChange(change, doc_idx);
+    if (!local) {
+      WEFT_RETURN_IF_ERROR(
+          cached->document.ApplyReceivedChange(change, doc_idx));
+    }
     ++cached->tail_changes;
     cached->tail_bytes += bytes.size();
   }

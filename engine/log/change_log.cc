@@ -215,6 +215,13 @@ Status ChangeLog::CheckChange(const Batch& batch, const Change& change,
         std::to_string(change.start_op) +
         " <= " + std::to_string(parents_end_op) + ")");
   }
+  if (change.start_op - parents_end_op > limits::kOpCounterGapMax) {
+    return Status::InvalidArgument(
+        "op counters jump past the parents' (start_op " +
+        std::to_string(change.start_op) + ", parents end at " +
+        std::to_string(parents_end_op) + "; at most " +
+        std::to_string(limits::kOpCounterGapMax) + " later)");
+  }
   auto actor = actors_.find(change.actor);
   uint64_t last_seq = actor == actors_.end() ? 0 : actor->second.seq;
   if (change.seq <= last_seq) {
@@ -235,6 +242,19 @@ Status ChangeLog::CheckChange(const Batch& batch, const Change& change,
   }
   *entry = IndexEntry{log_length_ + 1, height, change.EndOp()};
   return Status::OK();
+}
+
+// Only this replica writes under its actor: a received change that claims
+// it (and is not already stored) is forged, or comes from a copy of this
+// database; storing it would make the next local commit reuse or skip a
+// seq. Until authorship is signed this is the one check a peer cannot
+// bypass by claiming our id.
+Status ChangeLog::RefuseOwnActor(const Change& change) const {
+  if (change.actor != local_actor_) return Status::OK();
+  return Status::InvalidArgument(
+      "a received change claims this replica's own actor " +
+      change.actor.ToHex() + " (seq " + std::to_string(change.seq) +
+      "); only this replica writes under it");
 }
 
 Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
@@ -332,8 +352,11 @@ Result<uint64_t> ChangeLog::ReceiveAll(
       if (LookupIndex(hash, batch, &known).ok()) continue;  // idempotent
     }
     bool fatal;
-    Status status =
-        StageChange(&batch, hash, bytes, *change, /*local=*/false, &fatal);
+    Status status = RefuseOwnActor(*change);
+    if (status.ok()) {
+      status =
+          StageChange(&batch, hash, bytes, *change, /*local=*/false, &fatal);
+    }
     if (!status.ok()) {
       return reject(Status::InvalidArgument(at + " (" + hash.Short() + ")",
                                             status.ToString()));
@@ -448,6 +471,7 @@ Result<ReceiveOutcome> ChangeLog::Receive(const Hash* claimed_hash,
     return Status::AlreadyExists("change is already pending",
                                  outcome.hash.ToHex());
   }
+  WEFT_RETURN_IF_ERROR(RefuseOwnActor(change));
   std::vector<Hash> missing;
   for (const Hash& parent : change.parents) {
     if (!IsStored(parent)) missing.push_back(parent);

@@ -123,6 +123,8 @@ class ChangeLog {
   // changes nothing. On success fills the change's index entry.
   Status CheckChange(const Batch& batch, const Change& change,
                      IndexEntry* entry) const;
+  // InvalidArgument if a received change claims this replica's actor.
+  Status RefuseOwnActor(const Change& change) const;
   // Checks, then adds the change to `batch`, the in-memory state and the
   // observer. `*fatal` is set when the failure came after staging began
   // (the batch must then be abandoned).

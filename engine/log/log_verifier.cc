@@ -33,7 +33,34 @@ struct Derived : HeadsAndActors {
   // unknown, and comparing them would only repeat that one problem.
   bool complete = true;
   std::unordered_map<Hash, uint64_t, HashHasher> position_of;
+  std::unordered_map<Hash, uint64_t, HashHasher> end_op_of;
+  uint64_t max_op = 0;
 };
+
+// The op counters a received change claims are bounded by its parents'
+// (ChangeLog::CheckChange): a database stored before that bound may hold a
+// change that leaves no room for later commits.
+void CheckOpCounters(const std::string& at, const Hash& hash,
+                     const Change& change, Derived* derived,
+                     std::vector<std::string>* problems) {
+  uint64_t parents_end_op = 0;
+  for (const Hash& parent : change.parents) {
+    auto end_op = derived->end_op_of.find(parent);
+    if (end_op != derived->end_op_of.end()) {
+      parents_end_op = std::max(parents_end_op, end_op->second);
+    }
+  }
+  if (change.start_op <= parents_end_op) {
+    problems->push_back(at + "op counters do not follow its parents'");
+  } else if (change.start_op - parents_end_op > limits::kOpCounterGapMax) {
+    problems->push_back(at + "op counters jump " +
+                        std::to_string(change.start_op - parents_end_op) +
+                        " past its parents' (at most " +
+                        std::to_string(limits::kOpCounterGapMax) + ")");
+  }
+  derived->end_op_of[hash] = change.EndOp();
+  derived->max_op = std::max(derived->max_op, change.EndOp());
+}
 
 // `indexed` is the hash the index names for this position, if any.
 void CheckEntry(uint64_t position, const Hash* indexed, std::string_view bytes,
@@ -68,6 +95,7 @@ void CheckEntry(uint64_t position, const Hash* indexed, std::string_view bytes,
     derived->heads.erase(parent);
   }
   derived->heads.insert(hash);
+  CheckOpCounters(at, hash, *change, derived, problems);
   ActorEntry& actor = derived->actors[change->actor];
   if (change->seq != actor.seq + 1) {
     problems->push_back(at + "seq " + std::to_string(change->seq) +
@@ -195,6 +223,15 @@ Result<VerifyReport> ChangeLog::Verify() const {
     report.problems.push_back(
         "the log holds " + std::to_string(report.changes_checked) +
         " changes but the seqs family " + std::to_string(seqs));
+  }
+  // Local commits start after max_op and must start below this.
+  constexpr uint64_t kCeiling =
+      limits::kOpCounterMax - limits::kChangeBytesCeiling;
+  if (derived.max_op >= kCeiling - limits::kOpCounterGapMax) {
+    report.problems.push_back(
+        "op counters: the log reaches " + std::to_string(derived.max_op) +
+        ", which leaves less than " + std::to_string(limits::kOpCounterGapMax) +
+        " for later local commits (at most " + std::to_string(kCeiling) + ")");
   }
   if (heads_at == UINT64_MAX) at_checkpoint = derived;
   if (!at_checkpoint.has_value()) {

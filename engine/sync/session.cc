@@ -295,6 +295,14 @@ Status SyncSession::OnMessage(std::string_view frame) {
   }
   const wire::Message* message = wire::GetMessage(frame.data());
   wire::Body body = message->body_type();
+  // The verifier accepts a union whose type is set and whose table is
+  // absent (and a type this build does not know): neither is a message.
+  if (message->body() == nullptr ||
+      static_cast<int>(body) > static_cast<int>(wire::Body::MAX)) {
+    return Fail(Status::Corruption(
+        std::string("sync: a message without a body (kind ") + BodyName(body) +
+        ")"));
+  }
   if (body == wire::Body::Error) {
     const wire::Error* error = message->body_as_Error();
     state_ = State::kFailed;  // no Error in answer to an Error

@@ -1,6 +1,7 @@
 // Transaction::PutJson / SetJson: JSON values as transaction edits.
 #include <nlohmann/json.hpp>
 
+#include "dag/change_limits.h"
 #include "engine/txn/json_scalar.h"
 #include "weft/transaction.h"
 
@@ -10,13 +11,18 @@ namespace {
 using nlohmann::json;
 
 // nlohmann reports the column only through its exception: caught here, at
-// the edge, so none leaves this function.
+// the edge, so none leaves this function. A document's root is the
+// top-level object, so its JSON may nest one level more than the document.
 Result<json> ParseJson(std::string_view text) {
+  WEFT_RETURN_IF_ERROR(
+      engine::CheckJsonDepth(text, limits::kDocumentDepthMax + 1));
   try {
     return json::parse(text);
   } catch (const json::parse_error& error) {
     return Status::InvalidArgument(
         "malformed JSON at column " + std::to_string(error.byte), error.what());
+  } catch (const json::exception& error) {  // a number out of range
+    return Status::InvalidArgument("unusable JSON", error.what());
   }
 }
 

@@ -48,4 +48,30 @@ Result<Scalar> ScalarFromJson(const nlohmann::json& value) {
   }
 }
 
+Status CheckJsonDepth(std::string_view text, size_t levels) {
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t at = 0; at < text.size(); ++at) {
+    char c = text[at];
+    if (in_string) {
+      if (c == '\\') {
+        ++at;  // the escaped character
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > levels) {
+        return Status::InvalidArgument(
+            "JSON nests deeper than " + std::to_string(levels) +
+            " levels (at byte " + std::to_string(at) + ")");
+      }
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace weft::engine

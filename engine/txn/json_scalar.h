@@ -16,4 +16,9 @@ bool IsBytesJson(const nlohmann::json& value);
 // malformed hex.
 Result<Scalar> ScalarFromJson(const nlohmann::json& value);
 
+// InvalidArgument if JSON `text` nests objects and arrays more than
+// `levels` deep (a top-level object is one level). One pass over the text,
+// before any parse: rendering, walking and destroying parsed JSON recurse.
+Status CheckJsonDepth(std::string_view text, size_t levels);
+
 }  // namespace weft::engine

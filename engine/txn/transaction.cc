@@ -31,6 +31,9 @@ struct TransactionState {
   };
   Result<Target> OpenDoc(std::string_view address);
   OpId Emit(const Target& target, Op op);
+  // InvalidArgument if an object made in `container` would nest deeper
+  // than limits::kDocumentDepthMax.
+  static Status CheckMakeDepth(const Object& container);
   Status Fail(Status status) {
     if (error.ok()) error = status;
     return status;
@@ -65,6 +68,13 @@ OpId TransactionState::Emit(const Target& target, Op op) {
   target.document->Apply(op, id);
   draft.ops.push_back(std::move(op));
   return id;
+}
+
+Status TransactionState::CheckMakeDepth(const Object& container) {
+  if (container.depth < limits::kDocumentDepthMax) return Status::OK();
+  return Status::InvalidArgument("documents nest at most " +
+                                 std::to_string(limits::kDocumentDepthMax) +
+                                 " levels deep");
 }
 
 Status TransactionState::CheckScalar(const Scalar& value) const {
@@ -115,6 +125,7 @@ Result<const Object*> TransactionState::TargetObject(const Target& target,
     if (!make || location.parent->kind != ObjectKind::kMap) {
       return Status::NotFound("no value at", path);
     }
+    WEFT_RETURN_IF_ERROR(CheckMakeDepth(*location.parent));
     Op op;
     op.action = static_cast<OpAction>(static_cast<uint8_t>(OpAction::kMakeMap) +
                                       static_cast<uint8_t>(kind));
@@ -257,6 +268,7 @@ Status Transaction::Make(std::string_view doc, std::string_view path,
   if (location->parent->kind != ObjectKind::kMap) {
     WEFT_TXN_CHECK(Status::InvalidArgument("objects are made at map keys"));
   }
+  WEFT_TXN_CHECK(TransactionState::CheckMakeDepth(*location->parent));
   op.obj = location->parent->id;
   op.key = location->key;
   op.pred = SeenAt(*target.document, *location);

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "dag/change_codec.h"
+#include "engine/log/keys.h"
 #include "storage/memory_kv_store.h"
 #include "tests/testutil/drafts.h"
 
@@ -225,6 +226,11 @@ TEST(ChangeLogTest, BadChangesAreRejectedAndNothingIsStored) {
   auto lamport = MakeChange(8, 1, 3, {second.hash});
   auto backwards = MakeChange(7, 3, 4, {root.hash});
   auto oversized = MakeChange(7, 3, 9, {second.hash}, std::string(5000, 'm'));
+  // Near the top of the counter range: it would leave no room for commits.
+  auto poison =
+      MakeChange(7, 3, limits::kOpCounterMax - limits::kChangeBytesCeiling - 1,
+                 {second.hash});
+  auto jump = MakeChange(8, 1, limits::kOpCounterGapMax + 6, {second.hash});
   std::string random_bytes(200, '\0');
   std::mt19937_64 rng(5);
   for (char& byte : random_bytes) byte = static_cast<char>(rng());
@@ -247,6 +253,10 @@ TEST(ChangeLogTest, BadChangesAreRejectedAndNothingIsStored) {
        "go backwards"},
       {"oversized", oversized.bytes, nullptr, Status::Code::kInvalidArgument,
        "over the limit"},
+      {"poison counters", poison.bytes, nullptr, Status::Code::kInvalidArgument,
+       "jump past the parents"},
+      {"counter jump", jump.bytes, nullptr, Status::Code::kInvalidArgument,
+       "jump past the parents"},
   };
   for (const Case& bad : cases) {
     auto outcome = replica.log->Receive(bad.claimed, bad.bytes);
@@ -273,6 +283,46 @@ TEST(ChangeLogTest, BadChangesAreRejectedAndNothingIsStored) {
   EXPECT_EQ(replica.log->PendingCount(), 2u);
   EXPECT_EQ(replica.log->LogLength(), 2u);
   ExpectVerified(*replica.log);
+}
+
+// A log stored before received op counters were bounded may hold a change
+// that starts near the ceiling, leaving (almost) no room for commits:
+// verify says so instead of "ok".
+TEST(ChangeLogTest, VerifyReportsOpCountersLeftWithoutRoom) {
+  auto store = storage::NewMemoryKvStore();
+  {
+    auto opened = ChangeLog::Open(store.get(), Options(), ActorFromSeed(1),
+                                  [] { return int64_t{1}; });
+    ASSERT_TRUE(opened.ok());
+  }
+  // Written as such a database holds it (no ChangeLog would store it now).
+  auto poison = MakeChange(
+      7, 1, limits::kOpCounterMax - limits::kChangeBytesCeiling - 1, {});
+  ActorId actor = ActorFromSeed(7);
+  IndexEntry entry{1, 1,
+                   limits::kOpCounterMax - limits::kChangeBytesCeiling - 2};
+  auto batch = store->NewBatch();
+  batch->Put(storage::Family::kLog, EncodePosition(1), poison.bytes);
+  batch->Put(storage::Family::kIndex, poison.hash.AsStringView(),
+             EncodeIndexEntry(entry));
+  batch->Put(storage::Family::kSeqs, EncodeSeqKey(actor, 1), EncodePosition(1));
+  batch->Put(storage::Family::kActors, actor.AsStringView(),
+             EncodeActorEntry(ActorEntry{1, poison.hash, entry.end_op}));
+  batch->Put(storage::Family::kMeta, kMetaHeads,
+             EncodeHeads({HeadEntry{poison.hash, entry}}));
+  batch->Put(storage::Family::kMeta, kMetaHeadsAt, EncodePosition(1));
+  ASSERT_TRUE(store->Write(batch.get(), false).ok());
+  auto log = ChangeLog::Open(store.get(), Options(), ActorFromSeed(1),
+                             [] { return int64_t{1}; });
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  auto report = (*log)->Verify();
+  ASSERT_TRUE(report.ok());
+  std::string problems;
+  for (const std::string& problem : report->problems)
+    problems += problem + "\n";
+  EXPECT_NE(problems.find("jump"), std::string::npos) << problems;
+  EXPECT_NE(problems.find("for later local commits"), std::string::npos)
+      << problems;
 }
 
 TEST(ChangeLogTest, ReopenRestoresStateWithoutTheLog) {

@@ -212,6 +212,98 @@ TEST(SyncTest, HostileBytesFailCleanlyAndStoreNothing) {
   ExpectVerified(*a);
 }
 
+// The frame that killed `weft serve`: a Message whose union type is set
+// (the last byte) and whose body is absent.
+std::string BodylessFrame(uint8_t body_type) {
+  std::string frame(
+      "\x00\x00\x00\x14\x0c\x00\x00\x00\x00\x00\x06\x00"
+      "\x08\x00\x07\x00\x06\x00\x00\x00\x00\x00\x00\x01",
+      24);
+  frame.back() = static_cast<char>(body_type);
+  return frame;
+}
+
+// Splits a stream of frames (as TakeOutput returns them) into frames.
+std::deque<std::string> Frames(std::string_view bytes) {
+  std::deque<std::string> frames;
+  while (bytes.size() >= 4) {
+    const auto* size_bytes = reinterpret_cast<const uint8_t*>(bytes.data());
+    size_t size = (size_t{size_bytes[0]} << 24) |
+                  (size_t{size_bytes[1]} << 16) | (size_t{size_bytes[2]} << 8) |
+                  size_bytes[3];
+    frames.emplace_back(bytes.substr(0, 4 + size));
+    bytes.remove_prefix(std::min(bytes.size(), 4 + size));
+  }
+  return frames;
+}
+
+// In every state of a session (after `delivered` real frames, each side's
+// turn in order), on both sides, with and without a key, live or not, a
+// message of every kind without its body ends the session with a reason,
+// and the session after it still syncs.
+TEST(SyncTest, AMessageWithoutItsBodyFailsInEveryStateOnBothSides) {
+  TempDir dir;
+  int cases = 0;
+  for (bool keyed : {false, true}) {
+    for (bool live : {false, true}) {
+      std::string path =
+          dir.Sub(std::string(keyed ? "k" : "n") + (live ? "l" : "o"));
+      auto a = OpenOrDie(path + "a");
+      auto b = OpenOrDie(path + "b");
+      Put(a.get(), "t/a", R"({"from": "a"})");
+      Put(b.get(), "t/b", R"({"from": "b"})");
+      SyncOptions options;
+      options.key = keyed ? "secret" : "";
+      options.live = live;
+      for (int delivered = 0; delivered < 12; ++delivered) {
+        for (uint8_t kind : {0, 1, 2, 3, 4, 5, 6, 7, 8, 200}) {
+          auto end_a = a->NewSyncEndpoint(true, options);
+          auto end_b = b->NewSyncEndpoint(false, options);
+          ASSERT_TRUE(end_a.ok() && end_b.ok());
+          std::deque<std::string> to_a, to_b;
+          int count = 0;
+          Status injected;
+          bool done = false;
+          for (int round = 0; round < 100 && !done; ++round) {
+            for (std::string& frame : Frames((*end_a)->TakeOutput())) {
+              to_b.push_back(std::move(frame));
+            }
+            for (std::string& frame : Frames((*end_b)->TakeOutput())) {
+              to_a.push_back(std::move(frame));
+            }
+            if (to_a.empty() && to_b.empty()) break;
+            // Alternate sides, one frame at a time.
+            SyncEndpoint* target =
+                !to_b.empty() && (count % 2 == 0 || to_a.empty())
+                    ? end_b->get()
+                    : end_a->get();
+            auto& queue = target == end_b->get() ? to_b : to_a;
+            if (count++ == delivered) {
+              injected = target->Receive(BodylessFrame(kind));
+              done = true;
+              break;
+            }
+            ASSERT_TRUE(target->Receive(queue.front()).ok());
+            queue.pop_front();
+          }
+          if (!done) {  // the session ended first: inject after its end
+            injected = (*end_a)->Receive(BodylessFrame(kind));
+          }
+          ++cases;
+          EXPECT_FALSE(injected.ok())
+              << "kind " << int{kind} << " after " << delivered;
+        }
+      }
+      PumpResult after = SyncPair(a.get(), b.get(), options.key, options.key);
+      EXPECT_TRUE(after.a.ok() && after.b.ok());
+      EXPECT_EQ(a->Heads(), b->Heads());
+      ExpectVerified(*a);
+      ExpectVerified(*b);
+    }
+  }
+  EXPECT_EQ(cases, 2 * 2 * 12 * 10);
+}
+
 TEST(SyncTest, EquivocationIsReportedAndNotMerged) {
   TempDir dir;
   auto a = OpenOrDie(dir.Sub("a"));

@@ -12,8 +12,10 @@
 #include <random>
 #include <thread>
 
+#include "dag/change_codec.h"
 #include "engine/sync/batch.h"
 #include "tests/testutil/db.h"
+#include "tests/testutil/drafts.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/wire.h"
 #include "weft/database.h"
@@ -576,6 +578,80 @@ TEST_F(TcpSyncTest, BatchesThatCannotBeStoredWholeAreRefusedByTheServer) {
   // The same replica, honestly, is served afterwards.
   ASSERT_TRUE(Sync(source.get()).ok());
   EXPECT_EQ(server_db_->LogLength(), 2u);
+}
+
+// A change built by hand, as a hostile peer would: one map_set on `doc`.
+dag::EncodedChange HandMadeChange(const ActorId& actor, uint64_t seq,
+                                  uint64_t start_op,
+                                  std::vector<Hash> parents) {
+  Change change;
+  change.actor = actor;
+  change.seq = seq;
+  change.start_op = start_op;
+  change.parents = std::move(parents);
+  change.docs = {{"t", "poison"}};
+  Op op;
+  op.action = OpAction::kMapSet;
+  op.key = "x";
+  op.value = int64_t{1};
+  change.ops.push_back(op);
+  return dag::EncodeChange(change);
+}
+
+// Items 2 and 5 of the hostile-input issue: a change whose op counters
+// start near the top of the range (it left no room for any later commit
+// on every replica it reached), and a change under the server's own actor
+// (its next commit reused the seq). Both are refused with a reason, nothing
+// is stored, and the server's own commits go on.
+TEST_F(TcpSyncTest, ChangesThatWouldPoisonTheReplicaAreRefused) {
+  StartServer();
+  Put(server_db_.get(), "t/1", R"({"n": 1})");
+  ActorState own = server_db_->Actors()[0];
+  ActorId stranger = testing::ActorFromSeed(77);
+  auto poison = HandMadeChange(
+      stranger, 1, limits::kOpCounterMax - limits::kChangeBytesCeiling - 8,
+      server_db_->Heads());
+  auto forged = HandMadeChange(
+      own.actor, own.seq + 1, server_db_->NextOpCounter(), server_db_->Heads());
+  struct Case {
+    const char* name;
+    ActorState claimed;
+    dag::EncodedChange change;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {"counters near the top", ActorState{stranger, 1, poison.hash, 0}, poison,
+       "jump past the parents"},
+      {"the server's own actor",
+       ActorState{own.actor, own.seq + 1, forged.hash, 0}, forged, "own actor"},
+  };
+  uint64_t sessions = 0;
+  for (const Case& test : cases) {
+    SCOPED_TRACE(test.name);
+    std::string bytes = testing::HelloFrame(testing::ActorFromSeed(78)) +
+                        testing::SummaryFrame(test.claimed) +
+                        testing::ChangesFrame(
+                            engine::sync::EncodeBatch({test.change.bytes}), 1);
+    int fd = Connect(server_->port());
+    ASSERT_EQ(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+    ReadUntilClosed(fd);
+    close(fd);
+    WaitForSessions(++sessions);
+    ASSERT_FALSE(server_->failures().empty());
+    EXPECT_NE(server_->failures().back().find(test.reason), std::string::npos)
+        << server_->failures().back();
+    EXPECT_EQ(server_db_->LogLength(), 1u);
+    // Through the API too: the same bytes are refused the same way.
+    auto received = server_db_->Receive(test.change.bytes);
+    EXPECT_TRUE(received.status().IsInvalidArgument())
+        << received.status().ToString();
+  }
+  // The server still commits, under the next seq of its own actor.
+  Put(server_db_.get(), "t/2", R"({"n": 2})");
+  EXPECT_EQ(server_db_->Actors()[0].seq, own.seq + 1);
+  EXPECT_NE(server_db_->GetChangeAt(2)->hash, forged.hash);
+  ExpectVerified(*server_db_);
 }
 
 TEST_F(TcpSyncTest, KeysGuardTheServerAndNonLoopbackNeedsOne) {
