@@ -68,8 +68,12 @@ weft_options weft_options_default(void);
  * handle, closed with weft_close. `options` may be NULL (defaults). */
 int weft_open(const char* path, const weft_options* options, weft_db** db,
               char** error);
-/* Closes and frees the handle. NULL is fine. Open transactions and
- * iterators must be finished first. */
+/* Closes and frees the handle. NULL is fine. Transactions, iterators and
+ * servers made from it that are still open are ended first (a transaction
+ * aborts, a server stops): their handles stay valid, every call on them
+ * fails with WEFT_INVALID_ARGUMENT, and weft_txn_commit, weft_txn_abort,
+ * weft_iter_free and weft_server_stop still free them. A handle is used by
+ * one thread at a time. */
 void weft_close(weft_db* db);
 
 /* ---- Transactions: edits commit together or not at all ---- */

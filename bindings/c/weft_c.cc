@@ -3,24 +3,36 @@
 // crosses into C.
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "bindings/c/weft.h"
 #include "engine/txn/json_scalar.h"
 #include "weft/database.h"
 
+// A database knows the transactions, iterators and servers made from it:
+// weft_close ends them first (their handles stay valid and report "the
+// database is closed" until freed), so no order of close, commit, abort
+// and free touches freed memory.
+struct weft_child {
+  virtual ~weft_child() = default;
+  weft_db* owner = nullptr;  // null once the database is closed
+};
 struct weft_db {
   std::unique_ptr<weft::Database> db;
+  std::mutex mutex;  // guards children
+  std::set<weft_child*> children;
 };
-struct weft_txn {
+struct weft_txn : weft_child {
   std::unique_ptr<weft::Transaction> txn;
 };
-struct weft_iter {
+struct weft_iter : weft_child {
   std::unique_ptr<weft::FindCursor> cursor;
   bool started = false;
   std::string doc, json;
 };
-struct weft_server {
+struct weft_server : weft_child {
   std::unique_ptr<weft::SyncServer> server;
 };
 
@@ -34,6 +46,35 @@ char* Copy(const std::string& text) {
   char* out = static_cast<char*>(std::malloc(text.size() + 1));
   if (out != nullptr) std::memcpy(out, text.c_str(), text.size() + 1);
   return out;
+}
+
+// Makes `child` (a new handle) one of `db`'s, and returns it.
+template <typename Child>
+Child* Adopt(weft_db* db, Child* child) {
+  std::lock_guard<std::mutex> lock(db->mutex);
+  child->owner = db;
+  db->children.insert(child);
+  return child;
+}
+
+// Frees a handle, first taking it off its database's list.
+template <typename Child>
+void Release(Child* child) {
+  if (child == nullptr) return;
+  if (child->owner != nullptr) {
+    std::lock_guard<std::mutex> lock(child->owner->mutex);
+    child->owner->children.erase(child);
+  }
+  delete child;
+}
+
+// Ends what a handle holds of its database (weft_close, before the
+// database goes).
+void Orphan(weft_child* child) {
+  child->owner = nullptr;
+  if (auto* txn = dynamic_cast<weft_txn*>(child)) txn->txn.reset();
+  if (auto* iter = dynamic_cast<weft_iter*>(child)) iter->cursor.reset();
+  if (auto* server = dynamic_cast<weft_server*>(child)) server->server.reset();
 }
 
 int Report(const Status& status, char** error) {
@@ -126,19 +167,30 @@ int weft_open(const char* path, const weft_options* options, weft_db** db,
     }
     auto opened = weft::Database::Open(path, cpp);
     if (!opened.ok()) return opened.status();
-    *db = new weft_db{std::move(opened).value()};
+    *db = new weft_db;
+    (*db)->db = std::move(opened).value();
     return Status::OK();
   });
 }
 
-void weft_close(weft_db* db) { delete db; }
+void weft_close(weft_db* db) {
+  if (db == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(db->mutex);
+    for (weft_child* child : db->children) Orphan(child);
+    db->children.clear();
+  }
+  delete db;
+}
 
 int weft_begin(weft_db* db, weft_txn** txn, char** error) {
   return Guard(error, [&]() -> Status {
     if (!Open(db) || txn == nullptr) {
       return Status::InvalidArgument("weft_begin needs an open database");
     }
-    *txn = new weft_txn{db->db->Begin()};
+    auto* made = new weft_txn;
+    made->txn = db->db->Begin();
+    *txn = Adopt(db, made);
     return Status::OK();
   });
 }
@@ -224,19 +276,22 @@ int weft_txn_splice_text(weft_txn* txn, const char* doc, const char* path,
 int weft_txn_commit(weft_txn* txn, char** hash_hex, char** error) {
   if (hash_hex != nullptr) *hash_hex = nullptr;
   int code = Guard(error, [&]() -> Status {
-    if (!Open(txn)) return Status::InvalidArgument("no open transaction");
+    if (!Open(txn)) {
+      return Status::InvalidArgument(
+          "no open transaction (finished, or its database was closed)");
+    }
     auto hash = txn->txn->Commit();
     if (!hash.ok()) return hash.status();
     if (hash_hex != nullptr) *hash_hex = Copy(hash->ToHex());
     return Status::OK();
   });
-  delete txn;
+  Release(txn);
   return code;
 }
 
 void weft_txn_abort(weft_txn* txn) {
   if (Open(txn)) txn->txn->Abort();
-  delete txn;
+  Release(txn);
 }
 
 int weft_get_json(weft_db* db, const char* doc, const char* path, char** out,
@@ -277,8 +332,9 @@ int weft_find(weft_db* db, const char* collection, const char* predicate_json,
     options.limit = limit;
     auto cursor = db->db->Find(collection, predicate, options);
     if (!cursor.ok()) return cursor.status();
-    *iter = new weft_iter;
-    (*iter)->cursor = std::move(cursor).value();
+    auto* made = new weft_iter;
+    made->cursor = std::move(cursor).value();
+    *iter = Adopt(db, made);
     return Status::OK();
   });
 }
@@ -311,7 +367,8 @@ int weft_iter_next(weft_iter* iter, char** error) {
   bool has_row = false;
   int code = Guard(error, [&]() -> Status {
     if (iter == nullptr || iter->cursor == nullptr) {
-      return Status::InvalidArgument("no iterator");
+      return Status::InvalidArgument(
+          "no iterator (or its database was closed)");
     }
     if (iter->started && iter->cursor->Valid()) iter->cursor->Next();
     iter->started = true;
@@ -334,7 +391,7 @@ const char* weft_iter_json(const weft_iter* iter) {
   return iter == nullptr ? "" : iter->json.c_str();
 }
 
-void weft_iter_free(weft_iter* iter) { delete iter; }
+void weft_iter_free(weft_iter* iter) { Release(iter); }
 
 int weft_view_create(weft_db* db, const char* definition_json, char** error) {
   return Guard(error, [&]() -> Status {
@@ -578,15 +635,19 @@ int weft_serve(weft_db* db, const char* address, uint16_t port, const char* key,
     auto started =
         weft::SyncServer::Start(db->db.get(), address, port, options);
     if (!started.ok()) return started.status();
-    *server = new weft_server{std::move(started).value()};
+    auto* made = new weft_server;
+    made->server = std::move(started).value();
+    *server = Adopt(db, made);
     return Status::OK();
   });
 }
 
 uint16_t weft_server_port(const weft_server* server) {
-  return server == nullptr ? 0 : server->server->port();
+  return server == nullptr || server->server == nullptr
+             ? 0
+             : server->server->port();
 }
 
-void weft_server_stop(weft_server* server) { delete server; }
+void weft_server_stop(weft_server* server) { Release(server); }
 
 }  // extern "C"

@@ -281,6 +281,40 @@ int main(int argc, char** argv) {
   weft_close(copy);
   weft_close(db);
 
+  /* Handles that outlive their database: every call on them fails, and
+   * freeing them afterwards is safe (under ASan: no use after free). */
+  weft_db* closing = open_db(dir, "closing");
+  put(closing, "todo/1", "{\"n\": 1}");
+  weft_txn* open_txn = NULL;
+  weft_txn* aborted_txn = NULL;
+  weft_iter* open_iter = NULL;
+  weft_server* orphan_server = NULL;
+  EXPECT(weft_begin(closing, &open_txn, &error_), WEFT_OK);
+  EXPECT(weft_txn_set_json(open_txn, "todo/2", "n", "2", &error_), WEFT_OK);
+  EXPECT(weft_find(closing, "todo", NULL, NULL, 0, 0, &open_iter, &error_),
+         WEFT_OK);
+  EXPECT(weft_serve(closing, "127.0.0.1", 0, NULL, &orphan_server, &error_),
+         WEFT_OK);
+  weft_close(closing);
+  EXPECT(weft_txn_set_json(open_txn, "todo/2", "n", "3", &error_),
+         WEFT_INVALID_ARGUMENT);
+  EXPECT(weft_txn_commit(open_txn, NULL, &error_), WEFT_INVALID_ARGUMENT);
+  char* orphan_error = NULL;
+  CHECK(weft_iter_next(open_iter, &orphan_error) == -WEFT_INVALID_ARGUMENT);
+  CHECK(orphan_error != NULL && strstr(orphan_error, "closed") != NULL);
+  weft_free(orphan_error);
+  weft_iter_free(open_iter);
+  CHECK(weft_server_port(orphan_server) == 0);
+  weft_server_stop(orphan_server);
+  closing = open_db(dir, "closing"); /* reopens: nothing was committed */
+  EXPECT(weft_begin(closing, &aborted_txn, &error_), WEFT_OK);
+  weft_close(closing);
+  weft_txn_abort(aborted_txn);
+  closing = open_db(dir, "closing");
+  EXPECT(weft_get_json(closing, "todo/2", NULL, &json, &error_),
+         WEFT_NOT_FOUND);
+  weft_close(closing);
+
   if (failures > 0) {
     fprintf(stderr, "%d checks failed\n", failures);
     return 1;

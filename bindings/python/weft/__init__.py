@@ -216,8 +216,9 @@ class Transaction:
     """Edits that commit together or not at all. As a context manager it
     commits on a normal exit and aborts on an exception."""
 
-    def __init__(self, handle: ctypes.c_void_p):
+    def __init__(self, handle: ctypes.c_void_p, database: "Database"):
         self._handle = handle
+        self._database = database  # keeps the database open meanwhile
         self.hash: Optional[str] = None
 
     def _live(self) -> ctypes.c_void_p:
@@ -360,7 +361,7 @@ class Database:
         """Starts a transaction (it holds the write lock until it ends)."""
         handle = ctypes.c_void_p()
         _call(_lib.weft_begin, self._live(), ctypes.byref(handle))
-        return Transaction(handle)
+        return Transaction(handle, self)
 
     def put(self, doc: str, value: Dict[str, Any]) -> str:
         """put in a transaction of its own; returns the change's hash."""
