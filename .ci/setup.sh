@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ pkg-config ccache git clang-format
+  clang libclang-rt-14-dev    # libFuzzer targets (the fuzz preset)
   librocksdb-dev              # storage
   libflatbuffers-dev flatbuffers-compiler  # change encoding (flatc)
   libssl-dev                  # SHA-256, randomness

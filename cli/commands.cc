@@ -224,9 +224,13 @@ constexpr Command kCommands[] = {
     {"status", CmdStatus, 0, "status",
      "log length, heads, actors, pending changes, views, size", "status"},
     {"serve", CmdServe, 0,
-     "serve [--listen ADDRESS:PORT] [--key-file FILE] [--timeout MS]",
+     "serve [--listen ADDRESS:PORT] [--key-file FILE] [--timeout MS] "
+     "[--handshake-timeout MS] [--message-timeout MS] [--max-connections N] "
+     "[--max-connections-per-address N]",
      "serve sync to other replicas until Ctrl-C (default 127.0.0.1:7707; "
-     "without a key only loopback addresses)",
+     "without a key only loopback addresses). A peer's Hello must arrive "
+     "within 5 s and each message within 30 s of its first byte; at most "
+     "128 connections, 16 from one address",
      "serve --listen 127.0.0.1:7707"},
     {"sync", CmdSync, 0,
      "sync HOST:PORT [--live] [--key-file FILE] [--timeout MS]",

@@ -18,7 +18,9 @@ namespace {
 using nlohmann::json;
 
 constexpr char kServeForm[] =
-    "serve [--listen ADDRESS:PORT] [--key-file FILE] [--timeout MS]";
+    "serve [--listen ADDRESS:PORT] [--key-file FILE] [--timeout MS] "
+    "[--handshake-timeout MS] [--message-timeout MS] [--max-connections N] "
+    "[--max-connections-per-address N]";
 constexpr char kSyncForm[] =
     "sync HOST:PORT [--live] [--key-file FILE] [--timeout MS]";
 constexpr uint16_t kDefaultPort = 7707;
@@ -31,6 +33,18 @@ bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
   auto [end, error] =
       std::from_chars(digits.data(), digits.data() + digits.size(), *port);
   return error == std::errc() && end == digits.data() + digits.size();
+}
+
+// The option a numeric flag sets (all are positive), or null.
+uint32_t* NumberOption(const std::string& flag, SyncOptions* options) {
+  if (flag == "--timeout") return &options->timeout_ms;
+  if (flag == "--handshake-timeout") return &options->handshake_timeout_ms;
+  if (flag == "--message-timeout") return &options->message_timeout_ms;
+  if (flag == "--max-connections") return &options->max_connections;
+  if (flag == "--max-connections-per-address") {
+    return &options->max_connections_per_address;
+  }
+  return nullptr;
 }
 
 // Options shared by serve and sync; the rest of the arguments are left in
@@ -54,12 +68,13 @@ bool ParseOptions(const std::vector<std::string>& args, SyncOptions* options,
             Status::InvalidArgument("the key file is empty", args[arg_idx]);
       }
       options->key = key;
-    } else if (arg == "--timeout" && has_value) {
+    } else if (uint32_t* number = NumberOption(arg, options);
+               number != nullptr && has_value) {
       const std::string& text = args[++arg_idx];
-      auto [end, parse_error] = std::from_chars(
-          text.data(), text.data() + text.size(), options->timeout_ms);
+      auto [end, parse_error] =
+          std::from_chars(text.data(), text.data() + text.size(), *number);
       if (parse_error != std::errc() || end != text.data() + text.size() ||
-          options->timeout_ms == 0) {
+          *number == 0) {
         return false;
       }
     } else if (arg == "--live") {
@@ -99,6 +114,27 @@ std::string StatsText(const SyncStats& stats) {
          seconds + " s";
 }
 
+// A log line's text with every control byte (a newline, a terminal
+// escape) written as \xNN and at most 1 KiB of it: what a peer caused to
+// be said cannot forge or flood the log.
+std::string LogSafe(std::string_view text) {
+  constexpr size_t kBytesMax = 1024;
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t at = 0; at < text.size() && out.size() < kBytesMax; ++at) {
+    auto byte = static_cast<unsigned char>(text[at]);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 15]);
+    } else {
+      out.push_back(static_cast<char>(byte));
+    }
+  }
+  if (out.size() >= kBytesMax) out += "...";
+  return out;
+}
+
 }  // namespace
 
 int CmdServe(Database& db, const std::vector<std::string>& args,
@@ -126,12 +162,20 @@ int CmdServe(Database& db, const std::vector<std::string>& args,
       [&](const std::string& peer, const Status& outcome,
           const SyncStats& stats) {
         std::lock_guard<std::mutex> lock(log_mutex);
+        if (peer.empty()) {  // the server's own trouble, not a session's
+          output.err << "serve: " << LogSafe(outcome.ToString()) << std::endl;
+          return;
+        }
         if (outcome.ok()) {
           output.err << "sync with " << peer << ": " << StatsText(stats)
                      << std::endl;
         } else {
           output.err << "sync with " << peer
-                     << " closed: " << outcome.ToString() << std::endl;
+                     << " closed: " << LogSafe(outcome.ToString()) << std::endl;
+        }
+        for (const std::string& problem : stats.equivocations) {
+          output.err << "sync with " << peer
+                     << ": equivocation: " << LogSafe(problem) << std::endl;
         }
       });
   if (!server.ok()) return PrintError(output, server.status());

@@ -4,7 +4,9 @@
 #include <asio.hpp>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "weft/database.h"
@@ -52,10 +54,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // `progress` may be null (a server's connections report nothing).
   // `stop`: the initiator's stop flag (null on a server).
+  // `buffered` (a server's; may be null): the bytes all its sessions hold
+  // of messages not yet whole, bounded by options.buffered_bytes_max.
   Connection(tcp::socket socket, std::unique_ptr<SyncEndpoint> endpoint,
              Database* db, const SyncOptions& options,
              const std::atomic<bool>* stop,
-             std::function<void(const SyncStats&)> progress, Done done)
+             std::function<void(const SyncStats&)> progress, Done done,
+             std::atomic<size_t>* buffered = nullptr)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         write_timer_(socket_.get_executor()),
@@ -68,7 +73,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
         done_(std::move(done)),
         started_(Clock::now()),
         deadline_(started_ +
-                  std::chrono::milliseconds(options.session_timeout_ms)) {}
+                  std::chrono::milliseconds(options.session_timeout_ms)),
+        handshake_deadline_(
+            started_ + std::chrono::milliseconds(options.handshake_timeout_ms)),
+        message_timeout_(options.message_timeout_ms),
+        buffered_(buffered),
+        buffered_max_(options.buffered_bytes_max) {}
 
   ~Connection() { StopNews(); }
 
@@ -186,6 +196,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
           if (error) return self->Finish(self->ReadFailure(error));
           Status status =
               self->endpoint_->Receive(std::string_view(self->buffer_, size));
+          if (status.ok()) status = self->NoteBuffered();
           if (status.ok() && self->progress_) {
             self->progress_(self->StatsSoFar());
           }
@@ -209,18 +220,59 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return Status::IOError("sync: the server closed the live session");
   }
 
-  // The wait ends at the read/write timeout or the session's deadline
-  // (until the session is live), whichever comes first.
+  // After a Receive: when a message began (its deadline runs from its
+  // first byte), and what this session holds of the server's budget.
+  Status NoteBuffered() {
+    size_t held = endpoint_->buffered_bytes();
+    if (held == 0) {
+      message_started_.reset();
+    } else if (!message_started_) {
+      message_started_ = Clock::now();
+    }
+    if (buffered_ == nullptr) return Status::OK();
+    size_t total = (*buffered_ += held - held_);
+    held_ = held;
+    if (total > buffered_max_) {
+      return Status::Busy("sync: the server holds " + std::to_string(total) +
+                          " bytes of unfinished messages (the limit is " +
+                          std::to_string(buffered_max_) + ")");
+    }
+    return Status::OK();
+  }
+
+  // The wait ends at the first of: the read/write timeout; until the
+  // session is live, its deadline; until the peer's Hello (and proof)
+  // arrived, the handshake's; while a message is arriving, the message's.
   void ArmTimer(asio::steady_timer* timer, const char* what) {
     auto self = shared_from_this();
-    bool session_ends = !live_ && Clock::now() + timeout_ >= deadline_;
-    timer->expires_at(session_ends ? deadline_ : Clock::now() + timeout_);
-    timer->async_wait([self, what, session_ends](std::error_code error) {
+    Clock::time_point at = Clock::now() + timeout_;
+    std::string reason = std::string("sync: ") + what + " " +
+                         std::to_string(timeout_.count()) + " ms";
+    auto sooner = [&](Clock::time_point when, std::string why) {
+      if (when < at) {
+        at = when;
+        reason = std::move(why);
+      }
+    };
+    if (!live_) sooner(deadline_, "sync: the session took too long");
+    if (!endpoint_->past_handshake()) {
+      sooner(handshake_deadline_,
+             "sync: the handshake took too long (the limit is " +
+                 std::to_string(
+                     std::chrono::duration_cast<std::chrono::milliseconds>(
+                         handshake_deadline_ - started_)
+                         .count()) +
+                 " ms)");
+    }
+    if (message_started_) {
+      sooner(*message_started_ + message_timeout_,
+             "sync: a message took over " +
+                 std::to_string(message_timeout_.count()) + " ms to arrive");
+    }
+    timer->expires_at(at);
+    timer->async_wait([self, reason](std::error_code error) {
       if (error) return;  // cancelled
-      self->Finish(Status::IOError(
-          session_ends ? std::string("sync: the session took too long")
-                       : std::string("sync: ") + what + " " +
-                             std::to_string(self->timeout_.count()) + " ms"));
+      self->Finish(Status::IOError(reason));
     });
   }
 
@@ -232,6 +284,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     write_timer_.cancel();
     tick_timer_.cancel();
     StopNews();
+    if (buffered_ != nullptr) *buffered_ -= held_;
+    held_ = 0;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     socket_.close(ignored);
     done_(status, StatsSoFar());
@@ -256,6 +310,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Done done_;
   const Clock::time_point started_;
   const Clock::time_point deadline_;
+  const Clock::time_point handshake_deadline_;
+  const std::chrono::milliseconds message_timeout_;
+  std::optional<Clock::time_point> message_started_;
+  std::atomic<size_t>* const buffered_;
+  const size_t buffered_max_;
+  size_t held_ = 0;  // this session's part of *buffered_
   std::string pending_;
   char buffer_[64 << 10];
   bool finished_ = false;
@@ -282,7 +342,11 @@ Result<tcp::endpoint> Resolve(asio::io_context& io, const std::string& host,
 class TcpSyncServer : public SyncServer {
  public:
   TcpSyncServer(Database* db, const SyncOptions& options, SessionLog log)
-      : db_(db), options_(options), log_(std::move(log)), acceptor_(io_) {}
+      : db_(db),
+        options_(options),
+        log_(std::move(log)),
+        acceptor_(io_),
+        backoff_timer_(io_) {}
 
   ~TcpSyncServer() override { Stop(); }
 
@@ -329,31 +393,94 @@ class TcpSyncServer : public SyncServer {
  private:
   void Accept() {
     acceptor_.async_accept([this](std::error_code error, tcp::socket socket) {
-      if (error) {
-        if (error != asio::error::operation_aborted) Accept();
-        return;
-      }
+      if (error == asio::error::operation_aborted) return;
+      if (error) return BackOff(error);
+      backoff_ = std::chrono::milliseconds(0);
       std::string peer;
       std::error_code ignored;
       auto remote = socket.remote_endpoint(ignored);
       if (!ignored) peer = remote.address().to_string();
-      auto endpoint = db_->NewSyncEndpoint(false, options_);
-      if (endpoint.ok()) {
-        std::make_shared<Connection>(
-            std::move(socket), std::move(endpoint).value(), db_, options_,
-            nullptr, nullptr,
-            [this, peer](Status status, const SyncStats& stats) {
-              if (log_) log_(peer, status, stats);
-              std::lock_guard<std::mutex> lock(mutex_);
-              ++sessions_;
-              if (status.ok()) return;
-              failures_.push_back(peer + ": " + status.ToString());
-              if (failures_.size() > 100) failures_.pop_front();
-            })
-            ->Start();
+      if (Status refused = Admit(peer); !refused.ok()) {
+        socket.close(ignored);
+        Log(peer, refused, SyncStats());
+        return Accept();
       }
+      auto endpoint = db_->NewSyncEndpoint(false, options_);
+      if (!endpoint.ok()) {
+        Leave(peer);
+        Log(peer, endpoint.status(), SyncStats());
+        return Accept();
+      }
+      std::make_shared<Connection>(
+          std::move(socket), std::move(endpoint).value(), db_, options_,
+          nullptr, nullptr,
+          [this, peer](Status status, const SyncStats& stats) {
+            Leave(peer);
+            Log(peer, status, stats);
+          },
+          &buffered_)
+          ->Start();
       Accept();
     });
+  }
+
+  // Out of file descriptors (or another accept failure): a loop that
+  // retried at once would spin a core while nothing can be accepted; wait,
+  // longer each time (up to 1 s), and say so once.
+  void BackOff(std::error_code error) {
+    if (backoff_.count() == 0) {
+      if (log_) {
+        log_("",
+             Status::IOError("sync: cannot accept connections",
+                             error.message() + "; retrying"),
+             SyncStats());
+      }
+    }
+    backoff_ = std::min(std::chrono::milliseconds(1000),
+                        std::max(std::chrono::milliseconds(10), backoff_ * 2));
+    backoff_timer_.expires_after(backoff_);
+    backoff_timer_.async_wait([this](std::error_code wait_error) {
+      if (!wait_error) Accept();
+    });
+  }
+
+  // Counts a new connection from `peer`, or says which limit it is over.
+  Status Admit(const std::string& peer) {
+    if (open_ >= options_.max_connections) {
+      return Status::Busy("sync: refused: " + std::to_string(open_) +
+                          " connections open (the limit is " +
+                          std::to_string(options_.max_connections) + ")");
+    }
+    uint32_t& from_peer = open_per_address_[peer];
+    if (from_peer >= options_.max_connections_per_address) {
+      return Status::Busy("sync: refused: " + std::to_string(from_peer) +
+                          " connections open from this address (the limit "
+                          "is " +
+                          std::to_string(options_.max_connections_per_address) +
+                          ")");
+    }
+    ++from_peer;
+    ++open_;
+    return Status::OK();
+  }
+
+  void Leave(const std::string& peer) {
+    --open_;
+    auto it = open_per_address_.find(peer);
+    if (it != open_per_address_.end() && --it->second == 0) {
+      open_per_address_.erase(it);
+    }
+  }
+
+  // A session (or a refused connection) ended.
+  void Log(const std::string& peer, const Status& status,
+           const SyncStats& stats) {
+    if (log_) log_(peer, status, stats);
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++sessions_;
+    if (status.ok()) return;
+    failures_.push_back(peer + ": " + status.ToString());
+    if (failures_.size() > 100) failures_.pop_front();
   }
 
   Database* const db_;
@@ -361,6 +488,13 @@ class TcpSyncServer : public SyncServer {
   const SessionLog log_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer backoff_timer_;
+  std::chrono::milliseconds backoff_{0};
+  // Connections open, in all and per address; only the server's thread
+  // touches them.
+  uint32_t open_ = 0;
+  std::map<std::string, uint32_t> open_per_address_;
+  std::atomic<size_t> buffered_{0};
   std::thread thread_;
   uint16_t port_ = 0;
   mutable std::mutex mutex_;

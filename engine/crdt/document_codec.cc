@@ -317,7 +317,6 @@ Result<Document> Document::Deserialize(std::string_view bytes) {
   }
   std::vector<ActorId> actors(actor_count);
   for (ActorId& actor : actors) {
-    std::string_view raw;
     for (size_t byte_idx = 0; byte_idx < ActorId::kSize; ++byte_idx) {
       uint8_t byte;
       if (!reader.Byte(&byte)) {

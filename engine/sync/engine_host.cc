@@ -215,6 +215,8 @@ class EngineEndpoint : public SyncEndpoint {
   std::string TakeOutput() override { return session_.TakeOutput(); }
   bool finished() const override { return session_.finished(); }
   bool live() const override { return session_.live(); }
+  bool past_handshake() const override { return session_.past_handshake(); }
+  size_t buffered_bytes() const override { return session_.buffered_bytes(); }
   Status Push() override { return session_.Push(); }
   void Ping() override { session_.Ping(); }
   const SyncStats& stats() const override { return session_.stats(); }

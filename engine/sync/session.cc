@@ -58,6 +58,31 @@ const char* BodyName(wire::Body body) {
   }
 }
 
+// A peer's words go into logs: at most this many bytes of them, with every
+// byte outside printable ASCII written as \xNN, so that a reason can
+// neither forge log lines (newlines, terminal escapes) nor fill the disk.
+constexpr size_t kPeerReasonBytesMax = 256;
+
+std::string EscapedReason(std::string_view reason) {
+  std::string out;
+  static const char kHex[] = "0123456789abcdef";
+  for (size_t at = 0; at < reason.size(); ++at) {
+    if (out.size() >= kPeerReasonBytesMax) {
+      out += "... (" + std::to_string(reason.size()) + " bytes)";
+      break;
+    }
+    auto byte = static_cast<unsigned char>(reason[at]);
+    if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+      out.push_back(static_cast<char>(byte));
+    } else {
+      out += "\\x";
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 15]);
+    }
+  }
+  return out;
+}
+
 using ActorIndex = std::map<ActorId, const ActorState*>;
 
 ActorIndex Index(const Summary& summary) {
@@ -269,10 +294,12 @@ Status SyncSession::Receive(std::string_view bytes) {
     uint32_t size = (uint32_t{size_bytes[0]} << 24) |
                     (uint32_t{size_bytes[1]} << 16) |
                     (uint32_t{size_bytes[2]} << 8) | size_bytes[3];
-    if (size == 0 || size > kFrameBytesMax) {
+    size_t limit = past_handshake() ? kFrameBytesMax : kHandshakeFrameBytesMax;
+    if (size == 0 || size > limit) {
       return Fail(Status::Corruption(
           "sync: a frame of " + std::to_string(size) + " bytes (the limit is " +
-          std::to_string(kFrameBytesMax) + ")"));
+          std::to_string(limit) +
+          (past_handshake() ? "" : " before the handshake") + ")"));
     }
     if (input_.size() - consumed - 4 < size) break;  // wait for the rest
     if (sent_since_receive_) {
@@ -283,6 +310,10 @@ Status SyncSession::Receive(std::string_view bytes) {
     consumed += 4 + size;
   }
   input_.erase(0, consumed);
+  // A large frame's room is not kept once it is read.
+  if (input_.capacity() > (64u << 10) && input_.size() < (16u << 10)) {
+    input_.shrink_to_fit();
+  }
   return status;
 }
 
@@ -306,8 +337,9 @@ Status SyncSession::OnMessage(std::string_view frame) {
   if (body == wire::Body::Error) {
     const wire::Error* error = message->body_as_Error();
     state_ = State::kFailed;  // no Error in answer to an Error
-    return Status::IOError("the peer ended the session",
-                           error->reason() ? error->reason()->str() : "");
+    return Status::IOError(
+        "the peer ended the session",
+        error->reason() ? EscapedReason(error->reason()->string_view()) : "");
   }
   if (state_ == State::kLive) {
     return OnLiveMessage(static_cast<int>(body), message->body());

@@ -16,6 +16,10 @@ namespace weft::engine::sync {
 
 constexpr uint32_t kProtocolVersion = 2;
 constexpr size_t kFrameBytesMax = 16u << 20;
+// Until the peer's Hello is accepted (and, with a key, its Auth), a frame
+// is a Hello or an Auth: a few hundred bytes. A peer that has proved
+// nothing pins no more than this.
+constexpr size_t kHandshakeFrameBytesMax = 4096;
 constexpr size_t kNonceSize = 32;
 
 // What each side holds: per actor, the last seq and its hash.
@@ -78,6 +82,10 @@ class SyncSession : public SyncEndpoint {
   std::string TakeOutput() override;
   bool finished() const override { return state_ == State::kFinished; }
   bool live() const override { return state_ == State::kLive; }
+  bool past_handshake() const override {
+    return state_ != State::kHello && state_ != State::kAuth;
+  }
+  size_t buffered_bytes() const override { return input_.size(); }
   Status Push() override;
   void Ping() override;
   const SyncStats& stats() const override { return stats_; }

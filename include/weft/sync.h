@@ -31,6 +31,19 @@ struct SyncOptions {
   // A whole session ends by then: a peer trickling bytes (one per second
   // keeps every read alive) is dropped.
   uint32_t session_timeout_ms = 600000;
+  // The peer's Hello (and, with a key, its proof) must have arrived this
+  // long after the connection opened.
+  uint32_t handshake_timeout_ms = 5000;
+  // Once a message's first byte arrived, the whole message must arrive
+  // within this: a peer trickling bytes cannot stretch it.
+  uint32_t message_timeout_ms = 30000;
+  // Servers only: connections held at once, in all and from one address
+  // (a connection over either limit is closed at once, and the refusal
+  // logged), and the bytes all sessions together may hold of messages not
+  // yet whole (a session that would go over is ended as Busy).
+  uint32_t max_connections = 128;
+  uint32_t max_connections_per_address = 16;
+  size_t buffered_bytes_max = 256u << 20;
   // SyncWith only: after catching up, hold the connection open until
   // *stop becomes true (or the connection fails): each side pushes what it
   // commits or receives as soon as it is stored, and the peer acknowledges
@@ -73,6 +86,10 @@ class SyncEndpoint {
   virtual bool finished() const = 0;
   // A live session that caught up: it stays open, never finished().
   virtual bool live() const = 0;
+  // The peer's Hello (and, with a key, its proof) was accepted.
+  virtual bool past_handshake() const = 0;
+  // Bytes received and held for a frame not yet whole.
+  virtual size_t buffered_bytes() const = 0;
   // Live only: queue what this replica holds and the peer lacks (call it
   // when the database changed); after the peer acknowledged the previous
   // push, or at once. Outside the live phase, does nothing.

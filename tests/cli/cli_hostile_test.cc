@@ -4,7 +4,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "tests/cli/cli_fixture.h"
@@ -99,6 +102,189 @@ TEST_F(CliTest, ABodylessMessageDoesNotKillTheServer) {
     EXPECT_EQ(status, 0) << log;
     EXPECT_NE(log.find("without a body"), std::string::npos) << log;
   }
+}
+
+// The server's resident memory, from /proc (kB).
+long ResidentKb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+// CPU seconds the process has used, from /proc (user + system).
+double CpuSeconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)),
+                   std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  long ticks = 0;
+  for (int index = 3; fields >> field && index <= 15; ++index) {
+    if (index == 14 || index == 15) ticks += std::stol(field);
+  }
+  return static_cast<double>(ticks) / sysconf(_SC_CLK_TCK);
+}
+
+// True if the server closed `fd` within `seconds` (a read returns 0 or an
+// error other than a time-out).
+bool ClosedWithin(int fd, int seconds) {
+  timeval timeout{seconds, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  char chunk[4096];
+  while (true) {
+    ssize_t got = recv(fd, chunk, sizeof(chunk), 0);
+    if (got == 0) return true;
+    if (got < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
+  }
+}
+
+int ServePort(testing::WeftChild& hub) {
+  size_t at = hub.banner().find("127.0.0.1:");
+  return at == std::string::npos ? -1 : std::stoi(hub.banner().substr(at + 10));
+}
+
+// Item 8: before its Hello is valid a peer may send only a small frame; 40
+// connections announcing 16 MiB - 1 each are dropped at once, and the
+// server's memory does not grow with them (it grew to 718 MB).
+TEST_F(CliTest, UnauthenticatedPeersCannotPinMemory) {
+  testing::WeftChild hub(dir_.Sub("hub"), {"serve", "--listen", "127.0.0.1:0"},
+                         "serving on 127.0.0.1:");
+  int port = ServePort(hub);
+  ASSERT_GT(port, 0) << hub.banner();
+  long before = ResidentKb(hub.pid());
+  std::string announce("\x00\xff\xff\xff", 4);
+  std::string body(60000, 'x');
+  std::vector<int> fds;
+  for (int peer = 0; peer < 40; ++peer) {
+    int fd = Connect(port);
+    ASSERT_GE(fd, 0);
+    send(fd, announce.data(), announce.size(), MSG_NOSIGNAL);
+    send(fd, body.data(), body.size(), MSG_NOSIGNAL);
+    fds.push_back(fd);
+  }
+  int closed = 0;
+  for (int fd : fds) {
+    closed += ClosedWithin(fd, 5) ? 1 : 0;
+    close(fd);
+  }
+  EXPECT_EQ(closed, 40);
+  long after = ResidentKb(hub.pid());
+  EXPECT_LT(after - before, 50 * 1024) << before << " kB -> " << after;
+  RecordProperty("rss_growth_kb", std::to_string(after - before));
+  RunResult run =
+      Weft("--db " + db_path_ + " sync 127.0.0.1:" + std::to_string(port));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  std::string log = hub.Stop(nullptr);
+  EXPECT_NE(log.find("before the handshake"), std::string::npos) << log;
+}
+
+// Item 8: connections over the per-address cap are closed at once and the
+// refusal is logged; those under it, and a real sync after, are served.
+TEST_F(CliTest, ConnectionsOverTheCapAreRefusedAndLogged) {
+  testing::WeftChild hub(dir_.Sub("hub"),
+                         {"serve", "--listen", "127.0.0.1:0",
+                          "--max-connections-per-address", "4"},
+                         "serving on 127.0.0.1:");
+  int port = ServePort(hub);
+  ASSERT_GT(port, 0) << hub.banner();
+  std::vector<int> held;
+  for (int peer = 0; peer < 4; ++peer) held.push_back(Connect(port));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  int refused = 0;
+  for (int peer = 0; peer < 6; ++peer) {
+    int fd = Connect(port);
+    refused += ClosedWithin(fd, 2) ? 1 : 0;
+    close(fd);
+  }
+  EXPECT_EQ(refused, 6);
+  for (int fd : held) close(fd);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  RunResult run =
+      Weft("--db " + db_path_ + " sync 127.0.0.1:" + std::to_string(port));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  std::string log = hub.Stop(nullptr);
+  EXPECT_NE(log.find("connections open from this address (the limit is 4)"),
+            std::string::npos)
+      << log;
+}
+
+// Item 9: a handshake deadline and a per-message deadline that a trickle
+// cannot stretch (200 connections at one byte / 3 s were held 45 s+).
+TEST_F(CliTest, SlowAndSilentPeersAreDroppedByTheirDeadlines) {
+  testing::WeftChild hub(
+      dir_.Sub("hub"),
+      {"serve", "--listen", "127.0.0.1:0", "--handshake-timeout", "1000",
+       "--message-timeout", "1500", "--max-connections-per-address", "64"},
+      "serving on 127.0.0.1:");
+  int port = ServePort(hub);
+  ASSERT_GT(port, 0) << hub.banner();
+  auto start = std::chrono::steady_clock::now();
+  auto seconds_since = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  };
+  // Silent, and trickling a Hello one byte every 300 ms: both gone at the
+  // handshake deadline, long before the 10 s read timeout.
+  std::vector<int> silent;
+  for (int peer = 0; peer < 50; ++peer) silent.push_back(Connect(port));
+  int trickler = Connect(port);
+  bool trickler_dropped = false;
+  for (int step = 0; step < 20 && !trickler_dropped; ++step) {
+    char byte = kBodylessHello[step];
+    trickler_dropped = send(trickler, &byte, 1, MSG_NOSIGNAL) != 1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  EXPECT_TRUE(trickler_dropped || ClosedWithin(trickler, 1));
+  close(trickler);
+  int dropped = 0;
+  for (int fd : silent) {
+    dropped += ClosedWithin(fd, 3) ? 1 : 0;
+    close(fd);
+  }
+  EXPECT_EQ(dropped, 50);
+  EXPECT_LT(seconds_since(), 9.0);
+  std::string log = hub.Stop(nullptr);
+  EXPECT_NE(log.find("the handshake took too long (the limit is 1000 ms)"),
+            std::string::npos)
+      << log;
+}
+
+// Item 9: out of file descriptors, the accept loop backs off instead of
+// spinning a core (it used 0.8), and serves again once they are free.
+TEST_F(CliTest, RunningOutOfFileDescriptorsDoesNotSpinTheServer) {
+  testing::WeftChild hub(dir_.Sub("hub"),
+                         {"serve", "--listen", "127.0.0.1:0",
+                          "--max-connections-per-address", "1000"},
+                         "serving on 127.0.0.1:", /*open_files_max=*/64);
+  int port = ServePort(hub);
+  ASSERT_GT(port, 0) << hub.banner();
+  std::vector<int> fds;
+  for (int peer = 0; peer < 120; ++peer) {
+    int fd = Connect(port);
+    if (fd >= 0) fds.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  double cpu_before = CpuSeconds(hub.pid());
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  double cpu = CpuSeconds(hub.pid()) - cpu_before;
+  EXPECT_LT(cpu, 0.3) << "CPU seconds in 2 s while out of descriptors";
+  RecordProperty("cpu_seconds_in_2s", std::to_string(cpu));
+  for (int fd : fds) close(fd);
+  EXPECT_TRUE(hub.Running());
+  // The backlog drains (each is a silent peer, dropped at the handshake
+  // deadline); then a real sync is served.
+  RunResult run;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    run = Weft("--db " + db_path_ + " sync 127.0.0.1:" + std::to_string(port));
+    if (run.exit_code == 0) break;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  std::string log = hub.Stop(nullptr);
+  EXPECT_NE(log.find("cannot accept connections"), std::string::npos) << log;
 }
 
 // A listening socket on 127.0.0.1 that answers one connection with

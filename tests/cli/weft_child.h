@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,8 +21,9 @@ class WeftChild {
  public:
   // Runs `weft --db DB ARGS...` and waits (at most 10 s) for a whole line
   // holding `ready`.
+  // `open_files_max` (if not 0): the child's limit of file descriptors.
   WeftChild(const std::string& db_path, const std::vector<std::string>& args,
-            const std::string& ready) {
+            const std::string& ready, rlim_t open_files_max = 0) {
     int out_pipe[2];
     EXPECT_EQ(pipe(out_pipe), 0);
     pid_ = fork();
@@ -30,6 +32,10 @@ class WeftChild {
       dup2(out_pipe[1], STDERR_FILENO);
       close(out_pipe[0]);
       close(out_pipe[1]);
+      if (open_files_max != 0) {
+        rlimit limit{open_files_max, open_files_max};
+        setrlimit(RLIMIT_NOFILE, &limit);
+      }
       std::vector<const char*> argv = {"weft", "--db", db_path.c_str()};
       for (const std::string& arg : args) argv.push_back(arg.c_str());
       argv.push_back(nullptr);
@@ -85,6 +91,18 @@ class WeftChild {
       reaped_ = true;
     }
     return pid_ > 0 && !reaped_;
+  }
+  pid_t pid() const { return pid_; }
+  // Everything it printed so far (reads until 100 ms pass without output).
+  const std::string& OutputSoFar() {
+    pollfd poll_fd{out_, POLLIN, 0};
+    char chunk[4096];
+    while (poll(&poll_fd, 1, 100) > 0) {
+      ssize_t got = read(out_, chunk, sizeof(chunk));
+      if (got <= 0) break;
+      output_.append(chunk, got);
+    }
+    return output_;
   }
   // What it printed up to the ready line.
   const std::string& banner() const { return banner_; }

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -652,6 +653,40 @@ TEST_F(TcpSyncTest, ChangesThatWouldPoisonTheReplicaAreRefused) {
   EXPECT_EQ(server_db_->Actors()[0].seq, own.seq + 1);
   EXPECT_NE(server_db_->GetChangeAt(2)->hash, forged.hash);
   ExpectVerified(*server_db_);
+}
+
+// Item 11: a peer's Error reason reaches the server's log capped and with
+// its control bytes escaped, so it can neither forge log lines nor fill the
+// disk.
+TEST_F(TcpSyncTest, APeersReasonCannotForgeOrFloodTheLog) {
+  server_db_ = OpenOrDie(dir_.Sub("server"));
+  std::mutex mutex;
+  std::vector<std::string> logged;
+  auto server = SyncServer::Start(
+      server_db_.get(), "127.0.0.1", 0, SyncOptions(),
+      [&](const std::string&, const Status& status, const SyncStats&) {
+        std::lock_guard<std::mutex> lock(mutex);
+        logged.push_back(status.ToString());
+      });
+  ASSERT_TRUE(server.ok());
+  server_ = std::move(server).value();
+  std::string forged = "bye\nsync with 10.0.0.1: sent 9 changes\x1b[2J" +
+                       std::string(1 << 20, 'x');
+  std::string bytes = testing::HelloFrame(testing::ActorFromSeed(3)) +
+                      testing::ErrorFrame(forged);
+  int fd = Connect(server_->port());
+  ASSERT_EQ(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(bytes.size()));
+  ReadUntilClosed(fd);
+  close(fd);
+  WaitForSessions(1);
+  std::lock_guard<std::mutex> lock(mutex);
+  ASSERT_EQ(logged.size(), 1u);
+  const std::string& line = logged[0];
+  EXPECT_NE(line.find("bye\\x0async with"), std::string::npos) << line;
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_EQ(line.find('\x1b'), std::string::npos);
+  EXPECT_LT(line.size(), 1024u);
 }
 
 TEST_F(TcpSyncTest, KeysGuardTheServerAndNonLoopbackNeedsOne) {

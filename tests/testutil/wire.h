@@ -71,4 +71,15 @@ inline std::string ChangesFrame(std::string_view payload, uint32_t count) {
   return Frame(&builder);
 }
 
+// An Error message with `reason`.
+inline std::string ErrorFrame(std::string_view reason) {
+  flatbuffers::FlatBufferBuilder builder;
+  builder.Finish(wire::CreateMessage(
+      builder, wire::Body::Error,
+      wire::CreateError(builder,
+                        builder.CreateString(reason.data(), reason.size()))
+          .Union()));
+  return Frame(&builder);
+}
+
 }  // namespace weft::testing

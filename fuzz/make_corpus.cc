@@ -1,0 +1,196 @@
+// Writes the seed corpus of every fuzz target: valid inputs made by the
+// real code (changes, batches, bundles, document states, a recorded sync
+// session, view definitions, JSON, shell lines), one file each.
+//
+//   make_corpus OUT_DIR     (OUT_DIR/<target>/seed-<n>)
+#include <stdlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "engine/bundle/bundle.h"
+#include "engine/sync/batch.h"
+#include "engine/views/field.h"
+#include "weft/database.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using weft::Database;
+
+class Seeds {
+ public:
+  Seeds(const fs::path& root, const std::string& target) : dir_(root / target) {
+    fs::create_directories(dir_);
+  }
+  void Add(const std::string& bytes) {
+    std::ofstream(dir_ / ("seed-" + std::to_string(count_++)),
+                  std::ios::binary)
+        << bytes;
+  }
+
+ private:
+  fs::path dir_;
+  int count_ = 0;
+};
+
+void Check(const weft::Status& status) {
+  if (!status.ok()) {
+    std::fprintf(stderr, "make_corpus: %s\n", status.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+std::unique_ptr<Database> OpenAt(const fs::path& path) {
+  auto db = Database::Open(path.string(), weft::Options());
+  Check(db.status());
+  return std::move(db).value();
+}
+
+// Edits of every kind on a few documents.
+void Edit(Database* db, const std::string& tag) {
+  for (int doc = 0; doc < 3; ++doc) {
+    auto txn = db->Begin();
+    std::string name = "todos/" + tag + std::to_string(doc);
+    Check(txn->PutJson(name, R"({"title": "buy milk", "n": 2, "done": false,
+                                "address": {"city": "Oslo"}})"));
+    Check(txn->Increment(name, "votes", 3));
+    Check(txn->SetAdd(name, "tags", std::string("home")));
+    Check(txn->ListInsert(name, "steps", 0, std::string("go")));
+    Check(txn->SpliceText(name, "note", 0, 0, "oat milk ✓"));
+    Check(txn->Commit().status());
+  }
+}
+
+// Chunks for the session target: a length byte, then up to 255 bytes.
+std::string Chunked(const std::vector<std::string>& messages) {
+  std::string out;
+  for (const std::string& message : messages) {
+    for (size_t at = 0; at < message.size(); at += 255) {
+      std::string piece = message.substr(at, 255);
+      out.push_back(static_cast<char>(piece.size()));
+      out += piece;
+    }
+  }
+  return out;
+}
+
+// Runs a real session between two replicas; returns what each side
+// received, in order.
+void RecordSession(Database* a, Database* b, const weft::SyncOptions& options,
+                   std::vector<std::string>* to_a,
+                   std::vector<std::string>* to_b) {
+  auto end_a = a->NewSyncEndpoint(true, options);
+  auto end_b = b->NewSyncEndpoint(false, options);
+  Check(end_a.status());
+  Check(end_b.status());
+  for (int round = 0; round < 100; ++round) {
+    std::string for_b = (*end_a)->TakeOutput(), for_a = (*end_b)->TakeOutput();
+    if (for_a.empty() && for_b.empty()) break;
+    if (!for_b.empty()) {
+      to_b->push_back(for_b);
+      (*end_b)->Receive(for_b).PermitUncheckedError();
+    }
+    if (!for_a.empty()) {
+      to_a->push_back(for_a);
+      (*end_a)->Receive(for_a).PermitUncheckedError();
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: make_corpus OUT_DIR\n");
+    return 2;
+  }
+  fs::path out = argv[1];
+  char pattern[] = "/tmp/weft-corpus-XXXXXX";
+  fs::path scratch = mkdtemp(pattern);
+  {
+    auto a = OpenAt(scratch / "a");
+    auto b = OpenAt(scratch / "b");
+    Edit(a.get(), "a");
+    Edit(b.get(), "b");
+    auto view = weft::ViewDefinition::FromJson(
+        R"({"name": "by_n", "kind": "index", "collection": "todos",
+            "fields": ["n", "address.city"]})");
+    Check(view.status());
+    Check(a->CreateView(*view));
+
+    std::vector<std::string> changes;
+    for (uint64_t position = 1; position <= a->LogLength(); ++position) {
+      changes.push_back(a->GetChangeAt(position)->bytes);
+    }
+    Seeds change(out, "fuzz_change"), batch(out, "fuzz_sync_batch"),
+        bundle(out, "fuzz_bundle"), state(out, "fuzz_document_state"),
+        view_json(out, "fuzz_view_json"), session(out, "fuzz_sync_session"),
+        json_input(out, "fuzz_json_input"), shell(out, "fuzz_shell");
+    for (const std::string& bytes : changes) change.Add(bytes);
+    for (size_t count : {size_t{1}, changes.size()}) {
+      std::vector<std::string> some(changes.begin(), changes.begin() + count);
+      std::string prefix = {static_cast<char>(count >> 8),
+                            static_cast<char>(count)};
+      batch.Add(prefix + weft::engine::sync::EncodeBatch(some));
+    }
+    weft::engine::Bundle whole{changes, a->Heads(), {view->ToJson()}};
+    bundle.Add(weft::engine::EncodeBundle(whole));
+    bundle.Add(weft::engine::EncodeBundle(weft::engine::Bundle()));
+    for (int doc = 0; doc < 3; ++doc) {
+      state.Add(*a->EncodedState("todos/a" + std::to_string(doc)));
+    }
+
+    view_json.Add(std::string(1, '\0') + view->ToJson());
+    view_json.Add(
+        std::string(1, '\0') +
+        R"({"name": "totals", "kind": "aggregate", "collection": "todos",
+            "aggregate": "sum", "aggregate_field": "n", "group_by": "done"})");
+    view_json.Add(std::string(1, '\1') +
+                  R"({"address.city": "Oslo", "n": {"$gte": 1, "$lt": 9},
+                      "done": {"$exists": true}})");
+    view_json.Add(std::string(1, '\2') + R"({"$bytes": "01ff"})");
+    std::string fields = "\3";
+    weft::engine::EncodeField(weft::engine::FieldFromJson("2.5"), &fields);
+    weft::engine::EncodeField(weft::engine::FieldFromJson("\"Oslo\""), &fields);
+    view_json.Add(fields);
+
+    for (int keyed = 0; keyed < 2; ++keyed) {
+      for (int live = 0; live < 2; ++live) {
+        weft::SyncOptions options;
+        if (keyed) options.key = "a shared key of the replicas";
+        options.live = live != 0;
+        std::vector<std::string> to_a, to_b;
+        RecordSession(a.get(), b.get(), options, &to_a, &to_b);
+        char mode = static_cast<char>((keyed ? 2 : 0) | (live ? 4 : 0));
+        session.Add(std::string(1, mode) + Chunked(to_b));  // as responder
+        session.Add(std::string(1, mode | 1) + Chunked(to_a));  // initiator
+        Edit(a.get(), "a" + std::to_string(keyed * 2 + live));  // diverge
+      }
+    }
+
+    json_input.Add(std::string(2, '\0') +
+                   R"({"title": "milk", "tags": ["a", 1, null, 2.5],
+                       "address": {"city": "Oslo", "zip": {"$bytes": "00"}}})");
+    json_input.Add(std::string("\1\11address.city") + R"("Paris")");
+    json_input.Add(std::string("\2\0", 2) + "123456789012345678901234567890");
+
+    for (const char* line :
+         {"get todos/a0", "get todos/a0 address.city --conflicts",
+          "put todos/9 {\"title\": \"x\", \"n\": 3}",
+          "set todos/9 address.city \"Bergen\"", "incr todos/9 votes 2",
+          "splice todos/9 note 0 0 \"hi\"", "sadd todos/9 tags \"work\"",
+          "linsert todos/9 steps 0 1", "ldel todos/9 steps 0 1",
+          "find todos where n = 2 and done = false order by n desc limit 3",
+          "find todos {\"n\": {\"$gte\": 1}} --order n --limit 2",
+          "explain todos where address.city exists", "keys todos", "log -n 3",
+          "heads", "views", "help find"}) {
+      shell.Add(line);
+    }
+  }
+  std::filesystem::remove_all(scratch);
+  return 0;
+}
