@@ -12,8 +12,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const std::set<std::string> kRunnable = {
-      "get",  "put",     "set",  "del",  "incr", "splice", "sadd",
-      "srem", "linsert", "ldel", "find", "explain", "keys", "collections",
+      "get",  "put",     "set",  "del",   "incr",    "splice", "sadd",
+      "srem", "linsert", "ldel", "find",  "explain", "keys",   "collections",
       "log",  "heads",   "show", "views", "help"};
   std::string line(reinterpret_cast<const char*>(data), size);
   weft::cli::OpensMoreThanItCloses(line);

@@ -17,19 +17,18 @@
 namespace weft::fuzz {
 
 // The database of this process: a few documents and a view, so that
-// sessions and queries have something to read. Removed at exit.
-inline Database* SharedDatabase() {
-  static std::string dir = [] {
+// sessions and queries have something to read. Closed, then removed, when
+// the process exits.
+class SharedState {
+ public:
+  SharedState() {
     char pattern[] = "/tmp/weft-fuzz-XXXXXX";
-    std::string made = mkdtemp(pattern);
-    std::atexit([] { std::filesystem::remove_all(dir); });
-    return made;
-  }();
-  static std::unique_ptr<Database> db = [] {
-    auto opened = Database::Open(dir + "/db", Options());
+    dir_ = mkdtemp(pattern);
+    auto opened = Database::Open(dir_ + "/db", Options());
     if (!opened.ok()) abort();
+    db_ = std::move(opened).value();
     for (int doc = 0; doc < 4; ++doc) {
-      auto txn = (*opened)->Begin();
+      auto txn = db_->Begin();
       std::string name = "todos/" + std::to_string(doc);
       txn->PutJson(name, R"({"title": "t", "n": 1, "tags": ["a"]})")
           .PermitUncheckedError();
@@ -39,10 +38,23 @@ inline Database* SharedDatabase() {
     auto view = ViewDefinition::FromJson(
         R"({"name": "by_n", "kind": "index", "collection": "todos",
             "fields": ["n"]})");
-    if (!view.ok() || !(*opened)->CreateView(*view).ok()) abort();
-    return std::move(opened).value();
-  }();
-  return db.get();
+    if (!view.ok() || !db_->CreateView(*view).ok()) abort();
+  }
+  ~SharedState() {
+    db_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  Database* db() { return db_.get(); }
+
+ private:
+  std::string dir_;
+  std::unique_ptr<Database> db_;
+};
+
+inline Database* SharedDatabase() {
+  static SharedState state;
+  return state.db();
 }
 
 // Takes bytes from the front of the input; zeros once it is used up.

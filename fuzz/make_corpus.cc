@@ -27,8 +27,7 @@ class Seeds {
     fs::create_directories(dir_);
   }
   void Add(const std::string& bytes) {
-    std::ofstream(dir_ / ("seed-" + std::to_string(count_++)),
-                  std::ios::binary)
+    std::ofstream(dir_ / ("seed-" + std::to_string(count_++)), std::ios::binary)
         << bytes;
   }
 
@@ -166,7 +165,7 @@ int main(int argc, char** argv) {
         std::vector<std::string> to_a, to_b;
         RecordSession(a.get(), b.get(), options, &to_a, &to_b);
         char mode = static_cast<char>((keyed ? 2 : 0) | (live ? 4 : 0));
-        session.Add(std::string(1, mode) + Chunked(to_b));  // as responder
+        session.Add(std::string(1, mode) + Chunked(to_b));      // as responder
         session.Add(std::string(1, mode | 1) + Chunked(to_a));  // initiator
         Edit(a.get(), "a" + std::to_string(keyed * 2 + live));  // diverge
       }

@@ -81,6 +81,9 @@ class KvStore {
   virtual Status Checkpoint(const std::string& dir) = 0;
   // Bytes the store occupies on disk (0 for a memory store).
   virtual uint64_t ApproximateSizeBytes() = 0;
+  // Reads every stored block of every family and checks its checksum:
+  // Corruption naming the first damaged file.
+  virtual Status VerifyChecksums() = 0;
 };
 
 }  // namespace weft::storage

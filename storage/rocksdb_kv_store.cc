@@ -327,6 +327,11 @@ class RocksDbKvStore : public KvStore {
     std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
     return FromRocks(checkpoint->CreateCheckpoint(dir), "checkpoint " + dir);
   }
+  Status VerifyChecksums() override {
+    rocksdb::ReadOptions read;
+    read.fill_cache = false;  // a whole pass must not evict what is hot
+    return FromRocks(db_->VerifyChecksum(read), "checksums");
+  }
   uint64_t ApproximateSizeBytes() override {
     uint64_t total = 0;
     std::error_code error;
@@ -425,6 +430,19 @@ void RemoveEmptyOldLogs(rocksdb::DB* db, const std::string& path) {
   }
 }
 
+// True if `path` holds a MANIFEST or a table: what is left of a database
+// whose CURRENT file was lost.
+bool HoldsRocksDbFiles(const std::string& path) {
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(path, error)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("MANIFEST-", 0) == 0 || entry.path().extension() == ".sst") {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
@@ -432,6 +450,12 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   std::error_code error;
   bool exists =
       std::filesystem::exists(std::filesystem::path(path) / "CURRENT", error);
+  if (!exists && HoldsRocksDbFiles(path)) {
+    return Status::Corruption(
+        "the database's CURRENT file is missing (its MANIFEST or tables are "
+        "there): the database is damaged; restore a backup",
+        path);
+  }
   if (!exists &&
       (!store_options.create_if_missing || store_options.read_only)) {
     return Status::NotFound("no database at", path);

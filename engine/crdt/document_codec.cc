@@ -84,9 +84,15 @@ class StateReader {
     std::string_view key;
     if (!Bytes(&key)) return false;
     Result<Scalar> scalar = ScalarFromKey(key);
-    if (!scalar.ok()) return false;
+    if (!scalar.ok() || !IsValidScalar(*scalar)) return false;
     value->scalar = std::move(scalar).value();
     return true;
+  }
+  // Strings are UTF-8 everywhere a change can put them: stored bytes that
+  // say otherwise are damaged (and could not be rendered as JSON).
+  static bool IsValidScalar(const Scalar& scalar) {
+    const std::string* text = std::get_if<std::string>(&scalar);
+    return text == nullptr || dag::IsValidUtf8(*text);
   }
   bool done() const { return in_.empty(); }
 
@@ -250,7 +256,10 @@ bool ReadObject(StateReader* reader, const std::vector<ActorId>& actors,
       for (uint64_t key_idx = 0; key_idx < key_count; ++key_idx) {
         std::string_view key;
         uint64_t entry_count;
-        if (!reader->Bytes(&key) || !reader->Count(&entry_count)) return false;
+        if (!reader->Bytes(&key) || !dag::IsValidUtf8(key) ||
+            !reader->Count(&entry_count)) {
+          return false;
+        }
         auto& entries = object->map.keys[std::string(key)];
         for (uint64_t entry_idx = 0; entry_idx < entry_count; ++entry_idx) {
           MapEntry entry;
@@ -282,7 +291,11 @@ bool ReadObject(StateReader* reader, const std::vector<ActorId>& actors,
       for (uint64_t member = 0; member < member_count; ++member) {
         std::string_view key;
         uint64_t tag_count;
-        if (!reader->Bytes(&key) || !reader->Count(&tag_count)) return false;
+        if (!reader->Bytes(&key) || !ScalarFromKey(key).ok() ||
+            !StateReader::IsValidScalar(*ScalarFromKey(key)) ||
+            !reader->Count(&tag_count)) {
+          return false;
+        }
         auto& tags = object->set.members[std::string(key)];
         for (uint64_t tag_idx = 0; tag_idx < tag_count; ++tag_idx) {
           OpId tag;
@@ -500,21 +513,27 @@ class JsonRenderer {
   size_t depth_ = 0;
 };
 
+// Text that is not UTF-8 cannot come from a change (every decoder checks
+// it); should it be there anyway, it renders as U+FFFD rather than throw.
+std::string Dump(const nlohmann::json& json) {
+  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 std::string Document::ToJson() const {
-  return JsonRenderer(*this).OfObjects({&root()}).dump();
+  return Dump(JsonRenderer(*this).OfObjects({&root()}));
 }
 
 std::string Document::ValueToJson(const Value& value) const {
-  return JsonRenderer(*this).OfValue(value).dump();
+  return Dump(JsonRenderer(*this).OfValue(value));
 }
 
 Document::Rendered Document::KeyToJson(const Object& map,
                                        const std::string& key) const {
   std::vector<const MapEntry*> entries = Entries(map, key);
   if (entries.empty()) return Rendered{};
-  return Rendered{true, JsonRenderer(*this).OfEntries(entries).dump()};
+  return Rendered{true, Dump(JsonRenderer(*this).OfEntries(entries))};
 }
 
 }  // namespace weft::engine
