@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
@@ -399,6 +400,16 @@ bool CommandCreatesDatabase(const std::string& name) {
   return name == "put" || name == "set" || name == "incr" || name == "splice" ||
          name == "sadd" || name == "linsert" || name == "import" ||
          name == "sync" || name == "serve";
+}
+
+bool CommandOnlyReads(const std::vector<std::string>& args) {
+  static const char* const kReaders[] = {
+      "get",   "find",   "explain", "keys",  "collections", "log", "show",
+      "heads", "status", "verify",  "views", "export",      "help"};
+  if (args.empty()) return false;
+  if (args[0] == "view") return args.size() > 1 && args[1] == "rows";
+  return std::find(std::begin(kReaders), std::end(kReaders), args[0]) !=
+         std::end(kReaders);
 }
 
 std::vector<std::string> CommandNames() {

@@ -46,5 +46,9 @@ std::vector<std::string> CommandNames();
 // linsert, import, sync, serve): they create a missing database, as the
 // shell does; readers never do.
 bool CommandCreatesDatabase(const std::string& name);
+// True for a command line that only reads (get, find, status, verify,
+// export, view rows, ...): if the database cannot be opened for writing
+// (a full disk), it is opened read-only instead.
+bool CommandOnlyReads(const std::vector<std::string>& args);
 
 }  // namespace weft::cli

@@ -196,6 +196,17 @@ int main(int argc, char** argv) {
       invocation.command.empty() ||
       weft::cli::CommandCreatesDatabase(invocation.command[0]);
   auto db = weft::Database::Open(invocation.db_path, options);
+  // A reader still reads where a writable open cannot write (a full disk:
+  // RocksDB starts a new MANIFEST and log at every writable open).
+  if (!db.ok() && db.status().IsIOError() &&
+      weft::cli::CommandOnlyReads(invocation.command)) {
+    options.read_only = true;
+    auto read_only = weft::Database::Open(invocation.db_path, options);
+    if (read_only.ok()) {
+      std::cerr << "note: opened read-only: " << db.status().ToString() << "\n";
+      db = std::move(read_only);
+    }
+  }
   if (!db.ok()) {
     std::cerr << "error: cannot open weft database '" << invocation.db_path
               << "': " << db.status().ToString() << "\n";

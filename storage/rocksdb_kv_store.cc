@@ -2,9 +2,15 @@
 // rocksdb::Status into weft::Status. Tuning per family is explained inline.
 #include "storage/rocksdb_kv_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <cstdarg>
+#include <ctime>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -314,8 +320,9 @@ class RocksDbKvStore : public KvStore {
     }
     rocksdb::WriteOptions options;
     options.sync = sync;
-    return FromRocks(
-        db_->Write(options, static_cast<RocksBatch*>(batch)->rep()), "write");
+    rocksdb::Status status =
+        db_->Write(options, static_cast<RocksBatch*>(batch)->rep());
+    return FromRocks(status, "write");
   }
   std::unique_ptr<Iterator> NewIterator(Family family) override {
     return std::make_unique<RocksIterator>(db_, At(family));
@@ -430,6 +437,48 @@ void RemoveEmptyOldLogs(rocksdb::DB* db, const std::string& path) {
   }
 }
 
+// RocksDB's informational log (`LOG` in the database's folder), written so
+// that a failed write is not an error: RocksDB's own logger asserts when a
+// write to it had failed (a full disk), which aborted every open, readers'
+// included. A LOG over 1 MiB at open becomes LOG.old (one is kept).
+class TolerantLogger : public rocksdb::Logger {
+ public:
+  explicit TolerantLogger(const std::string& dir)
+      : rocksdb::Logger(rocksdb::WARN_LEVEL) {
+    std::string path = dir + "/LOG";
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);  // a new database
+    if (std::filesystem::file_size(path, error) > (1u << 20) && !error) {
+      std::filesystem::rename(path, path + ".old", error);
+    }
+    fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  }
+  ~TolerantLogger() override {
+    if (fd_ >= 0) close(fd_);
+  }
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list args) override {
+    if (fd_ < 0) return;
+    char line[2048];
+    time_t now = time(nullptr);
+    tm parts;
+    gmtime_r(&now, &parts);
+    size_t size = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ ", &parts);
+    int written = vsnprintf(line + size, sizeof(line) - size - 1, format, args);
+    if (written < 0) return;
+    size = std::min(sizeof(line) - 2, size + static_cast<size_t>(written));
+    line[size++] = '\n';
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (write(fd_, line, size) < 0) {
+      // Dropped, like any log line that cannot be written.
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  std::mutex mutex_;
+};
+
 // True if `path` holds a MANIFEST or a table: what is left of a database
 // whose CURRENT file was lost.
 bool HoldsRocksDbFiles(const std::string& path) {
@@ -485,7 +534,9 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   // Open table files when first read, not all at open: open cost then does
   // not grow with the number of files (history).
   options.max_open_files = 512;
-  options.keep_log_file_num = 4;
+  if (!store_options.read_only) {  // read-only opens log nothing
+    options.info_log = std::make_shared<TolerantLogger>(path);
+  }
   options.fail_if_options_file_error = false;  // see kNoOptionsFile
   // RocksDB's informational log rewrites every family's options on each
   // open (tens of KB, a measurable part of opening); warnings still go in.
