@@ -235,8 +235,21 @@ Result<Database::ImportStats> Database::Import(
   if (!std::filesystem::is_regular_file(path, error)) {
     return Status::IOError("cannot read", path + " (not a file)");
   }
+  // First pass: magic and checksum, 1 MiB at a time. Only a bundle that
+  // is whole is then read into memory (its changes go in one atomic write).
   std::ifstream in(path, std::ios::binary);
+  engine::BundleChecksum checksum;
+  std::string chunk(1u << 20, '\0');
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) ||
+         in.gcount() > 0) {
+    checksum.Update(std::string_view(chunk.data(), in.gcount()));
+    if (checksum.BadMagic()) break;
+  }
+  if (in.bad()) return Status::IOError("cannot read", path);
+  WEFT_RETURN_IF_ERROR(checksum.Finish());
   std::string bytes;
+  in.clear();
+  in.seekg(0);
   // (A read error may surface as an exception from the stream buffer.)
   try {
     bytes.assign(std::istreambuf_iterator<char>(in),

@@ -7,7 +7,7 @@
 namespace weft::engine {
 namespace {
 
-constexpr std::string_view kMagic = "WEFTBNDL";
+constexpr std::string_view kMagic = "WEFTBNDL";  // as in BadMagic
 // 1: changes and heads; 2: also the replica's view definitions.
 constexpr uint32_t kVersion = 2;
 constexpr uint64_t kViewsMax = 10000;
@@ -33,6 +33,31 @@ std::string EncodeBundle(const Bundle& bundle) {
   }
   out.append(dag::Sha256(out).AsStringView());
   return out;
+}
+
+void BundleChecksum::Update(std::string_view piece) {
+  size_ += piece.size();
+  if (head_.size() < kMagic.size()) {
+    head_.append(piece.substr(0, kMagic.size() - head_.size()));
+  }
+  // Everything but the last 32 bytes is hashed.
+  tail_.append(piece);
+  if (tail_.size() > Hash::kSize) {
+    size_t hashed = tail_.size() - Hash::kSize;
+    hash_.Update(std::string_view(tail_).substr(0, hashed));
+    tail_.erase(0, hashed);
+  }
+}
+
+Status BundleChecksum::Finish() {
+  if (head_ != kMagic || size_ < 12 + Hash::kSize) {
+    return Status::Corruption("not a weft bundle (bad size or magic)");
+  }
+  if (hash_.Finish() != Hash::FromBytes(tail_)) {
+    return Status::Corruption(
+        "bundle checksum mismatch: the file is damaged or truncated");
+  }
+  return Status::OK();
 }
 
 Result<Bundle> DecodeBundle(std::string_view bytes) {
