@@ -233,6 +233,10 @@ constexpr Command kCommands[] = {
      "within 5 s and each message within 30 s of its first byte; at most "
      "128 connections, 16 from one address",
      "serve --listen 127.0.0.1:7707"},
+    {"peers", CmdPeers, 0, "peers [forget REPLICA|all]",
+     "the replicas this one has synced with (at most 1024, none older than "
+     "180 days); forget drops one's record, or all",
+     "peers forget all"},
     {"sync", CmdSync, 0,
      "sync HOST:PORT [--live] [--key-file FILE] [--timeout MS]",
      "exchange what each side lacks with a serving replica, once; --live: "

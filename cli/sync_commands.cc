@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <ctime>
 #include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -251,6 +252,61 @@ int CmdSync(Database& db, const std::vector<std::string>& args,
     output.out << StatsText(*stats) << "\n";
     for (const std::string& problem : stats->equivocations) {
       output.err << "equivocation: " << problem << "\n";
+    }
+  }
+  return kExitOk;
+}
+
+int CmdPeers(Database& db, const std::vector<std::string>& args,
+             const Output& output) {
+  constexpr char kForm[] = "peers [forget REPLICA|all]";
+  if (args.size() == 3 && args[1] == "forget") {
+    Status status;
+    if (args[2] == "all") {
+      status = db.ForgetAllPeers();
+    } else {
+      Result<ActorId> replica = ActorId::FromHex(args[2]);
+      if (!replica.ok()) {
+        return PrintError(
+            output,
+            Status::InvalidArgument("a replica id is 32 hex digits", args[2]));
+      }
+      status = db.ForgetPeer(*replica);
+    }
+    if (!status.ok()) return PrintError(output, status);
+    if (output.json) {
+      output.out << JsonText(json{{"forgotten", args[2]}}) << "\n";
+    } else {
+      output.out << "forgot " << args[2] << "\n";
+    }
+    return kExitOk;
+  }
+  if (args.size() != 1) return PrintUsage(output, kForm);
+  Result<std::vector<PeerInfo>> peers = db.ListPeers();
+  if (!peers.ok()) return PrintError(output, peers.status());
+  for (const PeerInfo& peer : *peers) {
+    char when[32] = "never";
+    time_t seconds = static_cast<time_t>(peer.last_sync_ms / 1000);
+    tm parts;
+    if (peer.last_sync_ms > 0 && gmtime_r(&seconds, &parts) != nullptr) {
+      strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &parts);
+    }
+    std::string addresses;
+    for (const std::string& address : peer.addresses) {
+      addresses += (addresses.empty() ? "" : ",") + address;
+    }
+    if (output.json) {
+      output.out << JsonText(json{{"replica", peer.replica.ToHex()},
+                                  {"addresses", peer.addresses},
+                                  {"last_sync", when},
+                                  {"actors", peer.actors},
+                                  {"bytes", peer.bytes}})
+                 << "\n";
+    } else {
+      output.out << peer.replica.ToHex() << "  last sync " << when << "  "
+                 << peer.actors << (peer.actors == 1 ? " actor" : " actors")
+                 << "  " << peer.bytes << " bytes"
+                 << (addresses.empty() ? "" : "  at " + addresses) << "\n";
     }
   }
   return kExitOk;

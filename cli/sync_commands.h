@@ -10,6 +10,10 @@ namespace weft::cli {
 
 int CmdServe(Database& db, const std::vector<std::string>& args,
              const Output& output);
+// peers: the replicas this one remembers syncing with; peers forget
+// REPLICA|all drops their records (their next summary goes in full).
+int CmdPeers(Database& db, const std::vector<std::string>& args,
+             const Output& output);
 int CmdSync(Database& db, const std::vector<std::string>& args,
             const Output& output);
 

@@ -13,6 +13,7 @@
 
 #include "engine/bundle/bundle.h"
 #include "engine/engine.h"
+#include "engine/sync/peer_records.h"
 #include "storage/rocksdb_kv_store.h"
 
 namespace weft {
@@ -340,6 +341,18 @@ Status Database::Unsubscribe(uint64_t id) { return engine_->Unsubscribe(id); }
 
 Result<DatabaseStatus> Database::GetStatus() const {
   return engine_->GetStatus();
+}
+
+Result<std::vector<PeerInfo>> Database::ListPeers() const {
+  return engine::sync::ListPeers(store_.get());
+}
+
+Status Database::ForgetPeer(const ActorId& replica) {
+  return engine::sync::ForgetPeers(store_.get(), &replica);
+}
+
+Status Database::ForgetAllPeers() {
+  return engine::sync::ForgetPeers(store_.get(), nullptr);
 }
 
 Result<std::unique_ptr<SyncEndpoint>> Database::NewSyncEndpoint(

@@ -6,47 +6,19 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <nlohmann/json.hpp>
+#include <set>
 
 #include "dag/change_codec.h"
 #include "dag/sha256.h"
 #include "engine/engine.h"
 #include "engine/log/keys.h"
+#include "engine/sync/peer_records.h"
 #include "engine/sync/session.h"
 
 namespace weft::engine {
 namespace {
 
 using storage::Family;
-
-std::string AddressKey(std::string_view address) {
-  return "@" + std::string(address);
-}
-
-nlohmann::json VectorJson(const std::vector<ActorState>& vector) {
-  nlohmann::json entries = nlohmann::json::array();
-  for (const ActorState& state : vector) {
-    entries.push_back(
-        {state.actor.ToHex(), state.seq, state.last_hash.ToHex()});
-  }
-  return entries;
-}
-
-bool VectorFromJson(const nlohmann::json& entries,
-                    std::vector<ActorState>* vector) {
-  if (!entries.is_array()) return false;
-  for (const nlohmann::json& entry : entries) {
-    if (!entry.is_array() || entry.size() != 3 || !entry[0].is_string() ||
-        !entry[1].is_number_unsigned() || !entry[2].is_string()) {
-      return false;
-    }
-    Result<ActorId> actor = ActorId::FromHex(entry[0].get<std::string>());
-    Result<Hash> last = Hash::FromHex(entry[2].get<std::string>());
-    if (!actor.ok() || !last.ok()) return false;
-    vector->push_back(ActorState{*actor, entry[1].get<uint64_t>(), *last, 0});
-  }
-  return true;
-}
 
 class EngineHost : public sync::SyncHost {
  public:
@@ -136,55 +108,24 @@ class EngineHost : public sync::SyncHost {
     return stored;
   }
 
-  // peers family: replica id -> JSON {last_sync_ms, sent, received:
-  // [[actor, seq, last hash] ...]}; "@" + address -> the replica id (hex)
-  // that answered there. Written best effort: a record only shortens the
-  // next summary, it is never needed for safety.
   void Remember(const ActorId& peer, std::string_view address,
                 const sync::PeerRecord& record) override {
     int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    nlohmann::json state = {{"last_sync_ms", now_ms},
-                            {"sent", VectorJson(record.sent)},
-                            {"received", VectorJson(record.received)}};
-    auto writes = engine_->store()->NewBatch();
-    writes->Put(Family::kPeers, peer.AsStringView(), state.dump());
-    if (!address.empty()) {
-      writes->Put(Family::kPeers, AddressKey(address), peer.ToHex());
+    std::set<ActorId> held;
+    for (const ActorState& state : engine_->log().Actors()) {
+      held.insert(state.actor);
     }
-    engine_->store()->Write(writes.get(), false).PermitUncheckedError();
+    sync::RememberPeer(engine_->store(), peer, address, record, held, now_ms);
   }
 
   std::optional<sync::PeerRecord> Recall(const ActorId& peer) override {
-    std::string value;
-    if (!engine_->store()
-             ->Get(Family::kPeers, peer.AsStringView(), &value)
-             .ok()) {
-      return std::nullopt;
-    }
-    auto json = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/
-                                      false);
-    sync::PeerRecord record;
-    if (!json.is_object() ||
-        !VectorFromJson(json.value("sent", nlohmann::json()), &record.sent) ||
-        !VectorFromJson(json.value("received", nlohmann::json()),
-                        &record.received)) {
-      return std::nullopt;  // an older or damaged record: summarise in full
-    }
-    return record;
+    return sync::RecallPeer(engine_->store(), peer);
   }
 
   std::optional<ActorId> PeerAt(std::string_view address) override {
-    std::string hex;
-    if (!engine_->store()
-             ->Get(Family::kPeers, AddressKey(address), &hex)
-             .ok()) {
-      return std::nullopt;
-    }
-    Result<ActorId> peer = ActorId::FromHex(hex);
-    if (!peer.ok()) return std::nullopt;
-    return *peer;
+    return sync::PeerAtAddress(engine_->store(), address);
   }
 
  private:

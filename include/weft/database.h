@@ -76,6 +76,16 @@ struct DatabaseStatus {
   uint64_t size_bytes = 0;
 };
 
+// A replica this one has synced with, as the peers family remembers it
+// (what makes the next summary to it short).
+struct PeerInfo {
+  ActorId replica;
+  std::vector<std::string> addresses;  // where it answered (initiator side)
+  int64_t last_sync_ms = 0;            // end of the last good session
+  uint64_t actors = 0;                 // entries in the remembered vector
+  uint64_t bytes = 0;                  // what the record takes
+};
+
 class Database {
  public:
   // Opens the database in folder `path`. Busy if another process has it
@@ -249,6 +259,16 @@ class Database {
   Status Unsubscribe(uint64_t id);
 
   Result<DatabaseStatus> GetStatus() const;
+
+  // The peers remembered, most recently synced first. At most 1024 are
+  // kept (the least recently synced goes), none older than 180 days, and
+  // none whose summary claimed over 1024 actors this replica still lacks
+  // once the session ended (engine/sync/PROTOCOL.md).
+  Result<std::vector<PeerInfo>> ListPeers() const;
+  // Forgets one peer (its next session summarises in full); NotFound if
+  // unknown.
+  Status ForgetPeer(const ActorId& replica);
+  Status ForgetAllPeers();
 
   // One side of a sync session with another replica, over any transport
   // (weft/sync.h): the initiator is the side that connected.

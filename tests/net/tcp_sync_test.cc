@@ -689,6 +689,60 @@ TEST_F(TcpSyncTest, APeersReasonCannotForgeOrFloodTheLog) {
   EXPECT_LT(line.size(), 1024u);
 }
 
+// Item 10: five sessions under fresh replica ids, each claiming 150,000
+// actors that never come, grew the database by 86 MB of peer records (here
+// 30,000 each, to stay quick under the sanitizers). A record naming over
+// kUnheldActorsMax actors this replica lacks after the session is not kept.
+TEST_F(TcpSyncTest, SummariesOfFakeActorsLeaveNoPeerRecords) {
+  StartServer();
+  Put(server_db_.get(), "t/1", R"({"n": 1})");
+  uint64_t size_before = server_db_->ApproximateSizeBytes();
+  std::vector<ActorState> fakes;
+  for (uint64_t actor = 0; actor < 30000; ++actor) {
+    fakes.push_back(
+        ActorState{testing::ActorFromSeed(1000 + actor), 7, Hash(), 0});
+  }
+  std::string claim = testing::SummaryFrameOf(fakes);
+  for (int session = 0; session < 5; ++session) {
+    std::string bytes = testing::HelloFrame(testing::ActorFromSeed(session)) +
+                        claim + testing::ChangesFrame("", 0) +
+                        testing::AckFrame();
+    int fd = Connect(server_->port());
+    ASSERT_EQ(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+    ReadUntilClosed(fd);
+    close(fd);
+    WaitForSessions(session + 1);
+  }
+  EXPECT_TRUE(server_->failures().empty())
+      << server_->failures().front();  // the sessions themselves succeed
+  auto peers = server_db_->ListPeers();
+  ASSERT_TRUE(peers.ok());
+  EXPECT_TRUE(peers->empty()) << peers->size() << " peer records";
+  uint64_t growth = server_db_->ApproximateSizeBytes() - size_before;
+  EXPECT_LT(growth, 4u << 20) << growth << " bytes";
+  RecordProperty("growth_bytes", std::to_string(growth));
+  // An honest peer is remembered, listed, and can be forgotten.
+  auto client = OpenOrDie(dir_.Sub("client"));
+  Put(client.get(), "t/2", R"({"n": 2})");
+  ASSERT_TRUE(Sync(client.get()).ok());
+  peers = server_db_->ListPeers();
+  ASSERT_TRUE(peers.ok());
+  ASSERT_EQ(peers->size(), 1u);
+  EXPECT_EQ((*peers)[0].replica, client->local_actor());
+  EXPECT_EQ((*peers)[0].actors, 2u);
+  auto client_peers = client->ListPeers();
+  ASSERT_TRUE(client_peers.ok() && client_peers->size() == 1);
+  EXPECT_EQ(
+      (*client_peers)[0].addresses,
+      std::vector<std::string>{"127.0.0.1:" + std::to_string(server_->port())});
+  EXPECT_TRUE(server_db_->ForgetPeer(client->local_actor()).ok());
+  EXPECT_TRUE(server_db_->ForgetPeer(client->local_actor()).IsNotFound());
+  EXPECT_TRUE(client->ForgetAllPeers().ok());
+  EXPECT_TRUE(client->ListPeers()->empty());
+  ASSERT_TRUE(Sync(client.get()).ok());  // full summaries again: still fine
+}
+
 TEST_F(TcpSyncTest, KeysGuardTheServerAndNonLoopbackNeedsOne) {
   SyncOptions keyed;
   keyed.key = "correct horse battery staple";

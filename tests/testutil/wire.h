@@ -71,6 +71,28 @@ inline std::string ChangesFrame(std::string_view payload, uint32_t count) {
   return Frame(&builder);
 }
 
+// A full Summary claiming every actor of `claimed`.
+inline std::string SummaryFrameOf(const std::vector<ActorState>& claimed) {
+  flatbuffers::FlatBufferBuilder builder;
+  std::vector<flatbuffers::Offset<wire::ActorSeq>> actors;
+  for (const ActorState& state : claimed) {
+    actors.push_back(wire::CreateActorSeq(
+        builder, WireBytes(&builder, state.actor.AsStringView()), state.seq,
+        WireBytes(&builder, state.last_hash.AsStringView())));
+  }
+  builder.Finish(wire::CreateMessage(
+      builder, wire::Body::Summary,
+      wire::CreateSummary(builder, builder.CreateVector(actors)).Union()));
+  return Frame(&builder);
+}
+
+inline std::string AckFrame() {
+  flatbuffers::FlatBufferBuilder builder;
+  builder.Finish(wire::CreateMessage(builder, wire::Body::Ack,
+                                     wire::CreateAck(builder).Union()));
+  return Frame(&builder);
+}
+
 // An Error message with `reason`.
 inline std::string ErrorFrame(std::string_view reason) {
   flatbuffers::FlatBufferBuilder builder;
