@@ -104,6 +104,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void AfterWrite(Status status) {
     if (!status.ok()) return Finish(status);
+    if (endpoint_->has_more_output()) return WriteThen(status);
     if (endpoint_->finished()) return Finish(Status::OK());
     if (endpoint_->live()) return StartLive();
     Read();

@@ -32,12 +32,11 @@ class EngineHost : public sync::SyncHost {
     });
   }
 
-  Status MissingFor(const sync::Summary& peer,
-                    std::vector<std::string>* changes,
+  Status MissingFor(const sync::Summary& peer, std::vector<uint64_t>* missing,
                     std::vector<std::string>* equivocations,
                     std::vector<ActorState>* covered) override {
     storage::KvStore* store = engine_->store();
-    std::vector<uint64_t> positions;
+    std::vector<uint64_t>& positions = *missing;
     std::map<ActorId, const ActorState*> theirs;
     for (const ActorState& state : peer.actors) theirs[state.actor] = &state;
     for (const ActorState& mine : engine_->log().Actors()) {
@@ -74,10 +73,16 @@ class EngineHost : public sync::SyncHost {
       }
       WEFT_RETURN_IF_ERROR(it->status());
     }
-    // Log order is a causal order: parents always come first. One pass of
-    // an iterator (runs of positions are common: a clone is one run).
+    // Log order is a causal order: parents always come first.
     std::sort(positions.begin(), positions.end());
-    auto log = store->NewIterator(Family::kLog);
+    return Status::OK();
+  }
+
+  Status ReadChanges(const std::vector<uint64_t>& positions,
+                     std::vector<std::string>* changes) override {
+    // One pass of an iterator (runs of positions are common: a clone is
+    // one run).
+    auto log = engine_->store()->NewIterator(Family::kLog);
     for (uint64_t position : positions) {
       uint64_t at = 0;
       if (!log->Valid() || !DecodePosition(log->key(), &at) || at != position) {
@@ -156,6 +161,7 @@ class EngineEndpoint : public SyncEndpoint {
   std::string TakeOutput() override { return session_.TakeOutput(); }
   bool finished() const override { return session_.finished(); }
   bool live() const override { return session_.live(); }
+  bool has_more_output() const override { return session_.has_more_output(); }
   bool past_handshake() const override { return session_.past_handshake(); }
   size_t buffered_bytes() const override { return session_.buffered_bytes(); }
   Status Push() override { return session_.Push(); }

@@ -193,6 +193,7 @@ void SyncSession::Send(std::string message) {
 }
 
 std::string SyncSession::TakeOutput() {
+  if (output_.empty() && has_more_output()) SendNextBatch();
   std::string out;
   out.swap(output_);
   return out;
@@ -491,7 +492,7 @@ Status SyncSession::OnSummary(const void* body) {
   }
   expect_changes_ = HasMoreThan(theirs, mine);
   if (HasMoreThan(mine, theirs)) {
-    std::vector<std::string> missing;
+    std::vector<uint64_t> missing;
     std::vector<ActorState> covered;
     Status status = host_->MissingFor(peer_summary_, &missing,
                                       &stats_.equivocations, &covered);
@@ -507,31 +508,57 @@ Status SyncSession::OnSummary(const void* body) {
   return MaybeFinish();
 }
 
-// Sends `changes` as batches cut by count and size, the last one flagged
-// (an empty list still sends one, empty and last).
-void SyncSession::SendChanges(std::vector<std::string> changes) {
-  std::vector<std::string> batch;
-  size_t batch_bytes = 0;
-  auto flush = [&](bool last) {
-    flatbuffers::FlatBufferBuilder builder;
-    auto payload = batch.empty() ? MakeBytes(&builder, "")
-                                 : MakeBytes(&builder, EncodeBatch(batch));
-    auto message = wire::CreateChanges(
-        builder, payload, static_cast<uint32_t>(batch.size()), last);
-    Send(Finish(&builder, wire::Body::Changes, message.Union()));
-    stats_.changes_sent += batch.size();
-    batch.clear();
-    batch_bytes = 0;
-  };
-  for (std::string& change : changes) {
-    if (batch.size() == kBatchChangesMax ||
-        (batch_bytes > 0 && batch_bytes + change.size() > kBatchRawBytes)) {
-      flush(false);
-    }
-    batch_bytes += change.size();
-    batch.push_back(std::move(change));
+// Queues the changes at `positions` for batches cut by count and size, the
+// last one flagged (an empty list still sends one, empty and last). Only
+// one batch is read and encoded at a time, when the transport has sent the
+// one before: a peer that does not read pins one batch, and a long
+// transfer lets other sessions run between its batches.
+void SyncSession::SendChanges(std::vector<uint64_t> positions) {
+  outgoing_ = std::move(positions);
+  next_out_ = 0;
+  if (outgoing_.empty()) {
+    outgoing_.push_back(0);  // stands for the empty last batch
+    empty_last_ = true;
   }
-  flush(true);
+}
+
+void SyncSession::SendNextBatch() {
+  std::vector<std::string> batch;
+  if (!empty_last_) {
+    size_t end = std::min(outgoing_.size(), next_out_ + kBatchChangesMax);
+    std::vector<uint64_t> positions(outgoing_.begin() + next_out_,
+                                    outgoing_.begin() + end);
+    Status status = host_->ReadChanges(positions, &batch);
+    if (!status.ok()) {
+      outgoing_.clear();
+      next_out_ = 0;
+      Fail(status).PermitUncheckedError();  // the Error frame says why
+      return;
+    }
+    // Cut by size too: the changes past kBatchRawBytes go in the next one.
+    size_t batch_bytes = 0, kept = 0;
+    for (; kept < batch.size(); ++kept) {
+      if (kept > 0 && batch_bytes + batch[kept].size() > kBatchRawBytes) break;
+      batch_bytes += batch[kept].size();
+    }
+    batch.resize(kept);
+    next_out_ += kept;
+  } else {
+    next_out_ = outgoing_.size();
+  }
+  bool last = next_out_ == outgoing_.size();
+  if (last) {
+    outgoing_.clear();
+    next_out_ = 0;
+    empty_last_ = false;
+  }
+  flatbuffers::FlatBufferBuilder builder;
+  auto payload = batch.empty() ? MakeBytes(&builder, "")
+                               : MakeBytes(&builder, EncodeBatch(batch));
+  auto message = wire::CreateChanges(builder, payload,
+                                     static_cast<uint32_t>(batch.size()), last);
+  Send(Finish(&builder, wire::Body::Changes, message.Union()));
+  stats_.changes_sent += batch.size();
 }
 
 void SyncSession::SendAck() {
@@ -593,7 +620,8 @@ Status SyncSession::Push() {
   push_waiting_ = false;
   Summary peer;
   for (const auto& [actor, state] : peer_holds_) peer.actors.push_back(state);
-  std::vector<std::string> missing, equivocations;
+  std::vector<uint64_t> missing;
+  std::vector<std::string> equivocations;
   std::vector<ActorState> covered;
   Status status = host_->MissingFor(peer, &missing, &equivocations, &covered);
   if (!status.ok()) return Fail(status);

@@ -42,16 +42,20 @@ class SyncHost {
   virtual ~SyncHost() = default;
   virtual ActorId replica() = 0;
   virtual Result<Summary> GetSummary() = 0;
-  // The stored changes `peer` lacks, in log order (a causal order). An
+  // The log positions of the stored changes `peer` lacks, in log order (a
+  // causal order). An
   // actor whose change at the peer's last seq is not the one the peer
   // names is an equivocation: reported in *equivocations, nothing of that
   // actor sent.
   // *covered (may be null) gets, per actor, the last change the peer
   // holds once it has stored `changes`.
   virtual Status MissingFor(const Summary& peer,
-                            std::vector<std::string>* changes,
+                            std::vector<uint64_t>* positions,
                             std::vector<std::string>* equivocations,
                             std::vector<ActorState>* covered) = 0;
+  // The stored changes at `positions` (ascending), appended to *changes.
+  virtual Status ReadChanges(const std::vector<uint64_t>& positions,
+                             std::vector<std::string>* changes) = 0;
   // Stores a batch in causal order atomically (each change verified);
   // returns how many were new. *held (may be null) gets the actor, seq and
   // hash of every change of the batch.
@@ -82,6 +86,7 @@ class SyncSession : public SyncEndpoint {
   std::string TakeOutput() override;
   bool finished() const override { return state_ == State::kFinished; }
   bool live() const override { return state_ == State::kLive; }
+  bool has_more_output() const override { return next_out_ < outgoing_.size(); }
   bool past_handshake() const override {
     return state_ != State::kHello && state_ != State::kAuth;
   }
@@ -106,7 +111,10 @@ class SyncSession : public SyncEndpoint {
   Status OnSummary(const void* summary);
   Status OnChanges(const void* changes);
   Status OnLiveMessage(int body, const void* message);
-  void SendChanges(std::vector<std::string> changes);
+  // Queues the changes at `positions` (maybe none); TakeOutput reads and
+  // encodes them one batch at a time, as the transport asks for more.
+  void SendChanges(std::vector<uint64_t> positions);
+  void SendNextBatch();
   void SendAck();
   void SendHello();
   Status SendSummary(std::optional<std::string_view> peer_known);
@@ -124,6 +132,11 @@ class SyncSession : public SyncEndpoint {
   bool started_ = false;
   std::string input_;   // bytes of an incomplete frame
   std::string output_;  // frames not yet taken
+  // Changes queued by SendChanges: positions, the next one to send, and
+  // whether the last batch of the queue has gone.
+  std::vector<uint64_t> outgoing_;
+  size_t next_out_ = 0;
+  bool empty_last_ = false;  // outgoing_ holds only a stand-in: none to send
   bool sent_since_receive_ = false;
   ActorId peer_;
   std::string peer_nonce_;

@@ -86,6 +86,9 @@ class SyncEndpoint {
   virtual bool finished() const = 0;
   // A live session that caught up: it stays open, never finished().
   virtual bool live() const = 0;
+  // More output will follow TakeOutput's (a long transfer is encoded a
+  // batch at a time as the transport asks): send it before reading on.
+  virtual bool has_more_output() const = 0;
   // The peer's Hello (and, with a key, its proof) was accepted.
   virtual bool past_handshake() const = 0;
   // Bytes received and held for a frame not yet whole.

@@ -14,6 +14,7 @@
 
 #include "tests/cli/cli_fixture.h"
 #include "tests/cli/weft_child.h"
+#include "tests/testutil/wire.h"
 
 namespace weft {
 namespace {
@@ -525,6 +526,64 @@ TEST_F(CliTest, PeersAreListedAndForgotten) {
   ASSERT_EQ(Weft(db + " sync " + hub.address()).exit_code, 0);
   EXPECT_EQ(Weft(db + " peers forget all").exit_code, 0);
   EXPECT_EQ(Weft(db + " --json peers").out, "");
+}
+
+// Item 7: ten peers that ask for a full clone and never read made an
+// equal replica's sync fail after 10 s, and the server's memory grow from
+// 18 to 458 MB. A clone is now read and encoded a batch at a time, as the
+// peer takes it.
+TEST_F(CliTest, PeersThatNeverReadDoNotStallOthersOrPinMemory) {
+  std::string hub_path = dir_.Sub("hub");
+  {
+    auto hub = Database::Open(hub_path, Options());
+    ASSERT_TRUE(hub.ok());
+    std::mt19937_64 rng(7);
+    for (int commit = 0; commit < 20000; ++commit) {
+      std::string blob(1000, 'a');
+      for (char& c : blob) c = static_cast<char>('a' + rng() % 26);
+      auto txn = (*hub)->Begin();
+      ASSERT_TRUE(
+          txn->Set("blobs/" + std::to_string(commit % 1000), "b", blob).ok());
+      ASSERT_TRUE(txn->Commit().ok());
+    }
+  }
+  ServeChild hub(hub_path);
+  ASSERT_FALSE(hub.address().empty()) << hub.banner();
+  int port = std::stoi(hub.address().substr(10));
+  std::string equal = "--db " + dir_.Sub("equal");
+  ASSERT_EQ(Weft(equal + " sync " + hub.address()).exit_code, 0);  // a clone
+  long rss_before = ResidentKb(hub.pid());
+  std::string clone_request = testing::HelloFrame(testing::ActorFromSeed(90)) +
+                              testing::SummaryFrameOf({});
+  std::vector<int> stuck;
+  for (int peer = 0; peer < 10; ++peer) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;  // and it never reads: the server's writes block
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    sockaddr_in where{};
+    where.sin_family = AF_INET;
+    where.sin_port = htons(static_cast<uint16_t>(port));
+    where.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&where), sizeof(where)),
+              0);
+    send(fd, clone_request.data(), clone_request.size(), MSG_NOSIGNAL);
+    stuck.push_back(fd);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto started = std::chrono::steady_clock::now();
+  RunResult run = Weft(equal + " sync " + hub.address());
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  long rss_after = ResidentKb(hub.pid());
+  EXPECT_LT(rss_after - rss_before, 100 * 1024)
+      << rss_before << " kB -> " << rss_after << " kB";
+  RecordProperty("equal_sync_seconds_while_attacked", std::to_string(seconds));
+  RecordProperty("rss_before_kb", std::to_string(rss_before));
+  RecordProperty("rss_after_kb", std::to_string(rss_after));
+  for (int fd : stuck) close(fd);
+  EXPECT_TRUE(hub.Running());
 }
 
 // A listening socket on 127.0.0.1 that answers one connection with
