@@ -52,7 +52,14 @@ int64_t WallClockMs() {
 
 Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                  const Options& options) {
+  return OpenWithFaults(path, options, nullptr);
+}
+
+Result<std::unique_ptr<Database>> Database::OpenWithFaults(
+    const std::string& path, const Options& options,
+    std::shared_ptr<storage::FaultPlan> faults) {
   storage::RocksDbStoreOptions store_options;
+  store_options.faults = std::move(faults);
   store_options.create_if_missing = options.create_if_missing;
   store_options.error_if_exists = options.error_if_exists;
   store_options.read_only = options.read_only;

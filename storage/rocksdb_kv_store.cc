@@ -118,10 +118,54 @@ bool IsOptionsFile(std::string_view name) {
 // its mmap writer for other files and turns it off for logs; its log reader
 // still skips the zeros that a killed writer leaves after the last record
 // (the mapped but unwritten end of the file).
+// The error a FaultPlan injects.
+rocksdb::IOStatus Injected(const FaultPlan& plan) {
+  rocksdb::IOStatus status =
+      plan.error() == FaultPlan::Error::kNoSpace
+          ? rocksdb::IOStatus::NoSpace("injected: No space left on device")
+          : rocksdb::IOStatus::IOError("injected: Input/output error");
+  return status;
+}
+
+// A writable file whose writes and syncs consult a FaultPlan.
+class FaultyWritableFile : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  FaultyWritableFile(std::unique_ptr<rocksdb::FSWritableFile> file,
+                     std::shared_ptr<FaultPlan> plan)
+      : FSWritableFileOwnerWrapper(std::move(file)), plan_(std::move(plan)) {}
+  rocksdb::IOStatus Append(const rocksdb::Slice& data,
+                           const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* debug) override {
+    if (plan_->Fails()) return Injected(*plan_);
+    return target()->Append(data, options, debug);
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data,
+                           const rocksdb::IOOptions& options,
+                           const rocksdb::DataVerificationInfo& info,
+                           rocksdb::IODebugContext* debug) override {
+    if (plan_->Fails()) return Injected(*plan_);
+    return target()->Append(data, options, info, debug);
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
+                         rocksdb::IODebugContext* debug) override {
+    if (plan_->Fails()) return Injected(*plan_);
+    return target()->Sync(options, debug);
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                          rocksdb::IODebugContext* debug) override {
+    if (plan_->Fails()) return Injected(*plan_);
+    return target()->Fsync(options, debug);
+  }
+
+ private:
+  std::shared_ptr<FaultPlan> plan_;
+};
+
 class WeftFileSystem : public rocksdb::FileSystemWrapper {
  public:
-  explicit WeftFileSystem(std::shared_ptr<rocksdb::FileSystem> target)
-      : FileSystemWrapper(std::move(target)) {}
+  WeftFileSystem(std::shared_ptr<rocksdb::FileSystem> target,
+                 std::shared_ptr<FaultPlan> faults)
+      : FileSystemWrapper(std::move(target)), faults_(std::move(faults)) {}
   const char* Name() const override { return "WeftFileSystem"; }
 
   rocksdb::IOStatus NewWritableFile(
@@ -131,22 +175,43 @@ class WeftFileSystem : public rocksdb::FileSystemWrapper {
     if (IsOptionsFile(name)) {
       return rocksdb::IOStatus::NotSupported(kNoOptionsFile);
     }
-    return target()->NewWritableFile(name, ForLogs(name, options), file, debug);
+    if (faults_ && faults_->Fails()) return Injected(*faults_);
+    return Faulty(
+        target()->NewWritableFile(name, ForLogs(name, options), file, debug),
+        file);
   }
   rocksdb::IOStatus ReopenWritableFile(
       const std::string& name, const rocksdb::FileOptions& options,
       std::unique_ptr<rocksdb::FSWritableFile>* file,
       rocksdb::IODebugContext* debug) override {
-    return target()->ReopenWritableFile(name, ForLogs(name, options), file,
-                                        debug);
+    if (faults_ && faults_->Fails()) return Injected(*faults_);
+    return Faulty(
+        target()->ReopenWritableFile(name, ForLogs(name, options), file, debug),
+        file);
+  }
+  rocksdb::IOStatus RenameFile(const std::string& from, const std::string& to,
+                               const rocksdb::IOOptions& options,
+                               rocksdb::IODebugContext* debug) override {
+    if (faults_ && faults_->Fails()) return Injected(*faults_);
+    return target()->RenameFile(from, to, options, debug);
   }
 
  private:
+  // Wraps a file just made, when faults are planned.
+  rocksdb::IOStatus Faulty(rocksdb::IOStatus status,
+                           std::unique_ptr<rocksdb::FSWritableFile>* file) {
+    if (status.ok() && faults_) {
+      *file = std::make_unique<FaultyWritableFile>(std::move(*file), faults_);
+    }
+    return status;
+  }
   static rocksdb::FileOptions ForLogs(const std::string& name,
                                       rocksdb::FileOptions options) {
     if (EndsWith(name, ".log")) options.use_mmap_writes = true;
     return options;
   }
+
+  std::shared_ptr<FaultPlan> faults_;
 };
 
 // Storage layout 2 (engine/FORMAT.md): `log`, `index` and `seqs` have a
@@ -479,17 +544,63 @@ class TolerantLogger : public rocksdb::Logger {
   std::mutex mutex_;
 };
 
-// True if `path` holds a MANIFEST or a table: what is left of a database
-// whose CURRENT file was lost.
-bool HoldsRocksDbFiles(const std::string& path) {
+// What a folder without CURRENT holds: nothing; only what a creation
+// that failed leaves (the info log, the lock, the identity, a first
+// MANIFEST, a temporary file); or data (write-ahead logs, tables): what is
+// left of a database whose CURRENT file was lost.
+enum class Remains { kNothing, kFailedCreation, kData, kOther };
+
+Remains WithoutCurrent(const std::string& path) {
   std::error_code error;
+  Remains found = Remains::kNothing;
   for (const auto& entry : std::filesystem::directory_iterator(path, error)) {
     std::string name = entry.path().filename().string();
-    if (name.rfind("MANIFEST-", 0) == 0 || entry.path().extension() == ".sst") {
-      return true;
-    }
+    std::string extension = entry.path().extension().string();
+    if (extension == ".sst" || extension == ".log") return Remains::kData;
+    bool created = name == "LOG" || name.rfind("LOG.old", 0) == 0 ||
+                   name == "LOCK" || name == "IDENTITY" ||
+                   name.rfind("MANIFEST-", 0) == 0 || extension == ".dbtmp";
+    if (!created) found = Remains::kOther;
+    if (found == Remains::kNothing) found = Remains::kFailedCreation;
   }
-  return false;
+  return found;
+}
+
+// True for a RocksDB database whose every column family is one of weft's
+// (`weft_families`) and holds no key: what a creation that stopped midway
+// leaves.
+bool HoldsNothing(
+    const rocksdb::DBOptions& options, const std::string& path,
+    const std::vector<rocksdb::ColumnFamilyDescriptor>& weft_families) {
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(options, path, &names).ok()) {
+    return false;
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> present;
+  for (const std::string& name : names) {
+    auto known = std::find_if(weft_families.begin(), weft_families.end(),
+                              [&](const rocksdb::ColumnFamilyDescriptor& weft) {
+                                return weft.name == name;
+                              });
+    if (known == weft_families.end()) return false;
+    present.push_back(*known);
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::OpenForReadOnly(options, path, present, &handles, &raw)
+           .ok()) {
+    return false;
+  }
+  bool empty = true;
+  for (rocksdb::ColumnFamilyHandle* handle : handles) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        raw->NewIterator(rocksdb::ReadOptions(), handle));
+    it->SeekToFirst();
+    empty = empty && !it->Valid() && it->status().ok();
+    raw->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  delete raw;
+  return empty;
 }
 
 }  // namespace
@@ -499,9 +610,14 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   std::error_code error;
   bool exists =
       std::filesystem::exists(std::filesystem::path(path) / "CURRENT", error);
-  if (!exists && HoldsRocksDbFiles(path)) {
+  bool is_file = std::filesystem::exists(path, error) &&
+                 !std::filesystem::is_directory(path, error);
+  Remains remains = exists    ? Remains::kNothing
+                    : is_file ? Remains::kOther
+                              : WithoutCurrent(path);
+  if (remains == Remains::kData) {
     return Status::Corruption(
-        "the database's CURRENT file is missing (its MANIFEST or tables are "
+        "the database's CURRENT file is missing (its logs or tables are "
         "there): the database is damaged; restore a backup",
         path);
   }
@@ -511,13 +627,14 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   }
   // A new database goes in a new or empty folder only: never among other
   // files, which a user may have named by mistake.
-  if (!exists && std::filesystem::exists(path, error) &&
-      !std::filesystem::is_empty(path, error)) {
+  // (A creation that failed midway is made again.)
+  if (remains == Remains::kOther) {
     return Status::InvalidArgument(
         "not a weft database (a folder holding other files)", path);
   }
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(
-      std::make_shared<WeftFileSystem>(rocksdb::FileSystem::Default()));
+  std::unique_ptr<rocksdb::Env> env =
+      rocksdb::NewCompositeEnv(std::make_shared<WeftFileSystem>(
+          rocksdb::FileSystem::Default(), store_options.faults));
   rocksdb::DBOptions options;
   options.env = env.get();
   options.create_if_missing = store_options.create_if_missing;
@@ -599,6 +716,15 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   rocksdb::Status status = open();
   if (status.IsInvalidArgument() && !store_options.read_only) {
     name_the_others();
+    status = open();
+  }
+  // A creation that stopped after RocksDB's CURRENT but before weft's
+  // families (a full disk, a crash) leaves a database of one empty family:
+  // nothing to lose, so the creation goes on.
+  if (status.IsInvalidArgument() && !store_options.read_only &&
+      status.ToString().find("Column famil") != std::string::npos &&
+      HoldsNothing(options, path, families)) {
+    options.create_missing_column_families = true;
     status = open();
   }
   if (status.IsInvalidArgument() &&

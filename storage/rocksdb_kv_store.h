@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "storage/fault_plan.h"
 #include "storage/kv_store.h"
 #include "weft/status.h"
 
@@ -16,6 +17,9 @@ struct RocksDbStoreOptions {
   // Reads only: nothing is written to the folder (no log, no metadata),
   // no lock is taken, and Write returns NotSupported.
   bool read_only = false;
+  // Tests only: faults injected into every write, sync, rename and file
+  // creation (storage/fault_plan.h). Null: none.
+  std::shared_ptr<FaultPlan> faults;
 };
 
 // Opens (or creates) the store in folder `path` with every family of

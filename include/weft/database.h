@@ -25,8 +25,9 @@ namespace engine {
 class Engine;
 }
 namespace storage {
+class FaultPlan;
 class KvStore;
-}
+}  // namespace storage
 
 // A change as stored: its hash, its place in this replica's log, its exact
 // bytes (verified against the hash when read) and their decoded form.
@@ -93,6 +94,11 @@ class Database {
   // heads and the version vector, never the log.
   static Result<std::unique_ptr<Database>> Open(const std::string& path,
                                                 const Options& options);
+  // Tests only: Open, with the disk's faults injected as `faults` plans
+  // (storage/fault_plan.h).
+  static Result<std::unique_ptr<Database>> OpenWithFaults(
+      const std::string& path, const Options& options,
+      std::shared_ptr<storage::FaultPlan> faults);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
