@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <random>
 #include <set>
@@ -71,13 +73,23 @@ void DrainAfterKill(int fd, std::string* buffer) {
   while ((got = read(fd, chunk, sizeof(chunk))) > 0) buffer->append(chunk, got);
 }
 
+// Rounds: 24, or as many as fit in $WEFT_SOAK_SECONDS (tests/crash/soak.sh).
+bool AnotherRound(int done, std::chrono::steady_clock::time_point started) {
+  const char* soak = std::getenv("WEFT_SOAK_SECONDS");
+  if (soak == nullptr) return done < 24;
+  return std::chrono::steady_clock::now() - started <
+         std::chrono::seconds(std::atoi(soak));
+}
+
 TEST(CrashTest, EveryAcknowledgedCommitSurvivesSigkill) {
   testing::TempDir dir;
   std::string db_path = dir.Sub("db");
   std::mt19937_64 rng(20261123);
   std::set<std::string> acknowledged;
   constexpr int kKills = 24;
-  for (int kill_idx = 0; kill_idx < kKills; ++kill_idx) {
+  auto started = std::chrono::steady_clock::now();
+  int kill_idx = 0;
+  for (; AnotherRound(kill_idx, started); ++kill_idx) {
     Writer writer = StartWriter(db_path, rng());
     std::string output;
     size_t wait_for = 1 + rng() % 40;
@@ -117,6 +129,8 @@ TEST(CrashTest, EveryAcknowledgedCommitSurvivesSigkill) {
     }
   }
   EXPECT_GE(acknowledged.size(), static_cast<size_t>(kKills));
+  std::printf("soak: %d kills, %zu acknowledged commits, every one found\n",
+              kill_idx, acknowledged.size());
 
   // Documents after the kills (snapshot plus the tail since it) equal the
   // same log applied afresh.

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "engine/sync/batch.h"
+#include "storage/fault_plan.h"
 #include "tests/testutil/db.h"
 #include "tests/testutil/drafts.h"
 #include "tests/testutil/temp_dir.h"
@@ -458,7 +459,9 @@ class Simulation {
  public:
   explicit Simulation(uint64_t seed) : seed_(seed), rng_(seed) {
     for (size_t idx = 0; idx < kReplicas; ++idx) {
-      replicas_.push_back(OpenOrDie(dir_.Sub("r" + std::to_string(idx))));
+      plans_.push_back(std::make_shared<storage::FaultPlan>());
+      acknowledged_.emplace_back();
+      replicas_.push_back(Open(idx));
     }
   }
 
@@ -466,8 +469,12 @@ class Simulation {
     for (int step = 0; step < steps; ++step) Step();
   }
 
-  // The network heals: clean sessions between every pair until equal.
+  // The disks are repaired and the network heals: clean sessions between
+  // every pair until equal.
   void HealAndCheck() {
+    for (size_t idx = 0; idx < kReplicas; ++idx) {
+      if (faults_[idx]) Crash(idx);  // a restart on the repaired disk
+    }
     for (int round = 0; round < 3; ++round) {
       for (size_t a = 0; a < kReplicas; ++a) {
         for (size_t b = a + 1; b < kReplicas; ++b) {
@@ -488,11 +495,14 @@ class Simulation {
             << "seed " << seed_;
       }
     }
-    for (auto& replica : replicas_) {
+    for (size_t idx = 0; idx < kReplicas; ++idx) {
       SCOPED_TRACE("seed " + std::to_string(seed_));
-      ExpectVerified(*replica);
+      ExpectVerified(*replicas_[idx]);
+      ExpectAcknowledged(idx);
     }
   }
+
+  uint64_t disk_faults() const { return disk_faults_; }
 
   uint64_t sessions_failed() const { return sessions_failed_; }
   uint64_t sessions_finished() const { return sessions_finished_; }
@@ -509,6 +519,9 @@ class Simulation {
   };
 
   void Step() {
+    for (size_t idx = 0; idx < kReplicas; ++idx) {
+      if (faults_[idx] && rng_() % 256 == 0) Crash(idx);  // restarted
+    }
     switch (rng_() % 12) {
       case 0:
       case 1:
@@ -520,6 +533,10 @@ class Simulation {
         break;
       case 4:  // rarely: reopening RocksDB costs milliseconds
         if (rng_() % 16 == 0) Crash(rng_() % kReplicas);
+        break;
+      case 5:  // rarely: a disk starts failing a few operations from now,
+               // until the replica restarts
+        if (rng_() % 64 == 0) DiskFault(rng_() % kReplicas);
         break;
       default:
         Network();
@@ -534,9 +551,36 @@ class Simulation {
                         : txn->Set(doc, "k" + std::to_string(rng_() % 5),
                                    static_cast<int64_t>(rng_() % 100));
     if (status.ok()) {
-      (void)txn->Commit();
+      Result<Hash> hash = txn->Commit();  // fails on a failing disk
+      if (hash.ok()) acknowledged_[replica].push_back(*hash);
     } else {
       txn->Abort();
+    }
+  }
+
+  // From the N-th write, sync, rename or file creation on, the replica's
+  // disk fails (ENOSPC or EIO) until it restarts (Crash).
+  void DiskFault(size_t replica) {
+    plans_[replica]->FailFrom(1 + rng_() % 8,
+                              rng_() % 2 ? storage::FaultPlan::Error::kIo
+                                         : storage::FaultPlan::Error::kNoSpace);
+    faults_[replica] = true;
+    ++disk_faults_;
+  }
+
+  std::unique_ptr<Database> Open(size_t replica) {
+    auto db = Database::OpenWithFaults(dir_.Sub("r" + std::to_string(replica)),
+                                       Options(), plans_[replica]);
+    EXPECT_TRUE(db.ok()) << "seed " << seed_ << ": " << db.status().ToString();
+    return db.ok() ? std::move(db).value() : nullptr;
+  }
+
+  // Every commit the replica acknowledged is still there.
+  void ExpectAcknowledged(size_t replica) {
+    for (const Hash& hash : acknowledged_[replica]) {
+      EXPECT_TRUE(replicas_[replica]->GetChange(hash).ok())
+          << "seed " << seed_ << ": replica " << replica
+          << " lost acknowledged " << hash.Short();
     }
   }
 
@@ -566,8 +610,12 @@ class Simulation {
         ++idx;
       }
     }
-    replicas_[replica].reset();
-    replicas_[replica] = OpenOrDie(dir_.Sub("r" + std::to_string(replica)));
+    replicas_[replica].reset();  // its close may meet the fault too
+    plans_[replica]->Lift();     // the restart finds the disk repaired
+    faults_[replica] = false;
+    replicas_[replica] = Open(replica);
+    ASSERT_NE(replicas_[replica], nullptr);
+    ExpectAcknowledged(replica);
   }
 
   // One network event on a random link: move output into flight, deliver
@@ -622,26 +670,33 @@ class Simulation {
   uint64_t seed_;
   std::mt19937_64 rng_;
   TempDir dir_;
+  std::vector<std::shared_ptr<storage::FaultPlan>> plans_;
+  std::vector<std::vector<Hash>> acknowledged_;
+  bool faults_[kReplicas] = {};
   std::vector<std::unique_ptr<Database>> replicas_;
   std::vector<Link> links_;
-  uint64_t sessions_failed_ = 0, sessions_finished_ = 0;
+  uint64_t sessions_failed_ = 0, sessions_finished_ = 0, disk_faults_ = 0;
 };
 
 TEST(SyncSimulationTest, ConvergesOnceTheNetworkHealsForEverySeed) {
-  // 25 seeds x 4000 steps = 10^5 simulated steps. WEFT_SYNC_SEED=N
-  // replays one seed.
+  // 50 seeds x 4000 steps = 2 x 10^5 simulated steps, with crashes and
+  // failing disks. WEFT_SYNC_SEED=N replays one seed; WEFT_SYNC_SEEDS=N
+  // runs seeds 1..N (tests/engine/simulate.sh: 250 seeds, 10^6 steps).
   std::vector<uint64_t> seeds;
   if (const char* one = std::getenv("WEFT_SYNC_SEED")) {
     seeds.push_back(std::strtoull(one, nullptr, 10));
   } else {
 #ifdef __SANITIZE_ADDRESS__
-    constexpr uint64_t kSeeds = 5;  // the release run does all 25
+    uint64_t count = 5;  // the release run does all 50
 #else
-    constexpr uint64_t kSeeds = 25;
+    uint64_t count = 50;
 #endif
-    for (uint64_t seed = 1; seed <= kSeeds; ++seed) seeds.push_back(seed);
+    if (const char* many = std::getenv("WEFT_SYNC_SEEDS")) {
+      count = std::strtoull(many, nullptr, 10);
+    }
+    for (uint64_t seed = 1; seed <= count; ++seed) seeds.push_back(seed);
   }
-  uint64_t finished = 0, failed = 0;
+  uint64_t finished = 0, failed = 0, disk_faults = 0;
   for (uint64_t seed : seeds) {
     SCOPED_TRACE("replay with WEFT_SYNC_SEED=" + std::to_string(seed));
     Simulation simulation(seed);
@@ -649,11 +704,19 @@ TEST(SyncSimulationTest, ConvergesOnceTheNetworkHealsForEverySeed) {
     simulation.HealAndCheck();
     finished += simulation.sessions_finished();
     failed += simulation.sessions_failed();
+    disk_faults += simulation.disk_faults();
     if (HasFatalFailure()) return;
   }
   // Both kinds happened: the faults were real and sessions still got done.
   EXPECT_GT(finished, 0u);
   EXPECT_GT(failed, 0u);
+  EXPECT_GT(disk_faults, 0u);
+  std::printf(
+      "simulation: %zu seeds x 4000 steps, %llu sessions finished, "
+      "%llu failed, %llu disk faults\n",
+      seeds.size(), static_cast<unsigned long long>(finished),
+      static_cast<unsigned long long>(failed),
+      static_cast<unsigned long long>(disk_faults));
 }
 
 }  // namespace
