@@ -14,6 +14,7 @@
 
 #include "tests/cli/cli_fixture.h"
 #include "tests/cli/weft_child.h"
+#include "tests/testutil/loopback.h"
 #include "tests/testutil/wire.h"
 
 namespace weft {
@@ -37,40 +38,12 @@ std::string WithKind(uint8_t kind) {
   return frame;
 }
 
-// Connects to 127.0.0.1:port; -1 on failure.
 int Connect(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in where{};
-  where.sin_family = AF_INET;
-  where.sin_port = htons(static_cast<uint16_t>(port));
-  where.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&where), sizeof(where)) != 0) {
-    close(fd);
-    return -1;
-  }
-  timeval timeout{5, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  return fd;
+  return testing::ConnectLoopback(static_cast<uint16_t>(port));
 }
 
-// Reads until the peer closes (or 5 s pass); returns what it sent.
-std::string ReadToEnd(int fd) {
-  std::string got;
-  char chunk[4096];
-  ssize_t size;
-  while ((size = recv(fd, chunk, sizeof(chunk), 0)) > 0)
-    got.append(chunk, size);
-  return got;
-}
-
-// Sends `bytes` on a new connection and reads the answer to its end.
 std::string SendRaw(int port, const std::string& bytes) {
-  int fd = Connect(port);
-  if (fd < 0) return "";
-  send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-  std::string answer = ReadToEnd(fd);
-  close(fd);
-  return answer;
+  return testing::SendOnce(static_cast<uint16_t>(port), bytes);
 }
 
 // Item 1: the exact bytes, and every other message kind without its body,
@@ -613,7 +586,7 @@ class FakeServer {
       send(peer, bytes.data(), bytes.size(), MSG_NOSIGNAL);
       timeval timeout{5, 0};
       setsockopt(peer, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-      ReadToEnd(peer);
+      testing::ReadUntilClosed(peer);
       close(peer);
     });
   }

@@ -17,6 +17,7 @@
 #include "engine/sync/batch.h"
 #include "tests/testutil/db.h"
 #include "tests/testutil/drafts.h"
+#include "tests/testutil/loopback.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/wire.h"
 #include "weft/database.h"
@@ -67,26 +68,12 @@ void RandomEdit(Database* db, std::mt19937_64& rng) {
 
 // A raw client socket to 127.0.0.1:port.
 int Connect(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
-            0);
-  timeval timeout{5, 0};  // no read in these tests waits longer
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  int fd = testing::ConnectLoopback(port);
+  EXPECT_GE(fd, 0);
   return fd;
 }
 
-// Reads until the server closes (or 5 s pass); returns what arrived.
-std::string ReadUntilClosed(int fd) {
-  std::string all;
-  char chunk[4096];
-  ssize_t got;
-  while ((got = read(fd, chunk, sizeof(chunk))) > 0) all.append(chunk, got);
-  return all;
-}
+using testing::ReadUntilClosed;
 
 void ExpectSameState(Database& a, Database& b) {
   ASSERT_EQ(a.Heads(), b.Heads());
@@ -106,6 +93,19 @@ class TcpSyncTest : public ::testing::Test {
   }
   Result<SyncStats> Sync(Database* db, SyncOptions options = SyncOptions()) {
     return SyncWith(*db, "127.0.0.1", server_->port(), options);
+  }
+  // Plays a peer that sends `bytes` at once, then waits until the server
+  // closes and has counted the session (its `sessions()`-th); returns the
+  // server's last failure ("" if none).
+  std::string SendAsPeer(const std::string& bytes, uint64_t session) {
+    int fd = Connect(server_->port());
+    EXPECT_EQ(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+    ReadUntilClosed(fd);
+    close(fd);
+    WaitForSessions(session);
+    std::vector<std::string> failures = server_->failures();
+    return failures.empty() ? "" : failures.back();
   }
   void WaitForSessions(uint64_t count) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -563,16 +563,9 @@ TEST_F(TcpSyncTest, BatchesThatCannotBeStoredWholeAreRefusedByTheServer) {
   uint64_t sessions = 0;
   for (const Case& test : cases) {
     SCOPED_TRACE(test.name);
-    std::string bytes = handshake + testing::ChangesFrame(test.payload, 1);
-    int fd = Connect(server_->port());
-    ASSERT_EQ(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(bytes.size()));
-    ReadUntilClosed(fd);
-    close(fd);
-    WaitForSessions(++sessions);
-    ASSERT_FALSE(server_->failures().empty());
-    EXPECT_NE(server_->failures().back().find(test.reason), std::string::npos)
-        << server_->failures().back();
+    std::string failure = SendAsPeer(
+        handshake + testing::ChangesFrame(test.payload, 1), ++sessions);
+    EXPECT_NE(failure.find(test.reason), std::string::npos) << failure;
     EXPECT_EQ(server_db_->LogLength(), 0u);  // nothing half-stored
   }
   ExpectVerified(*server_db_);
@@ -629,19 +622,13 @@ TEST_F(TcpSyncTest, ChangesThatWouldPoisonTheReplicaAreRefused) {
   uint64_t sessions = 0;
   for (const Case& test : cases) {
     SCOPED_TRACE(test.name);
-    std::string bytes = testing::HelloFrame(testing::ActorFromSeed(78)) +
-                        testing::SummaryFrame(test.claimed) +
-                        testing::ChangesFrame(
-                            engine::sync::EncodeBatch({test.change.bytes}), 1);
-    int fd = Connect(server_->port());
-    ASSERT_EQ(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(bytes.size()));
-    ReadUntilClosed(fd);
-    close(fd);
-    WaitForSessions(++sessions);
-    ASSERT_FALSE(server_->failures().empty());
-    EXPECT_NE(server_->failures().back().find(test.reason), std::string::npos)
-        << server_->failures().back();
+    std::string failure =
+        SendAsPeer(testing::HelloFrame(testing::ActorFromSeed(78)) +
+                       testing::SummaryFrame(test.claimed) +
+                       testing::ChangesFrame(
+                           engine::sync::EncodeBatch({test.change.bytes}), 1),
+                   ++sessions);
+    EXPECT_NE(failure.find(test.reason), std::string::npos) << failure;
     EXPECT_EQ(server_db_->LogLength(), 1u);
     // Through the API too: the same bytes are refused the same way.
     auto received = server_db_->Receive(test.change.bytes);
@@ -704,15 +691,9 @@ TEST_F(TcpSyncTest, SummariesOfFakeActorsLeaveNoPeerRecords) {
   }
   std::string claim = testing::SummaryFrameOf(fakes);
   for (int session = 0; session < 5; ++session) {
-    std::string bytes = testing::HelloFrame(testing::ActorFromSeed(session)) +
-                        claim + testing::ChangesFrame("", 0) +
-                        testing::AckFrame();
-    int fd = Connect(server_->port());
-    ASSERT_EQ(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
-              static_cast<ssize_t>(bytes.size()));
-    ReadUntilClosed(fd);
-    close(fd);
-    WaitForSessions(session + 1);
+    SendAsPeer(testing::HelloFrame(testing::ActorFromSeed(session)) + claim +
+                   testing::ChangesFrame("", 0) + testing::AckFrame(),
+               session + 1);
   }
   EXPECT_TRUE(server_->failures().empty())
       << server_->failures().front();  // the sessions themselves succeed
