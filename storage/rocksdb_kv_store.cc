@@ -352,7 +352,7 @@ class RocksDbKvStore : public KvStore {
     // A clean close leaves no write-ahead log to replay: the next open then
     // costs the same whatever was written before it. (After a crash, the
     // replay is bounded by the memtable sizes.)
-    if (!read_only_) {
+    if (!read_only_ && failure_.ok()) {
       rocksdb::FlushOptions flush;
       flush.allow_write_stall = true;
       db_->Flush(flush, columns_).PermitUncheckedError();  // best effort
@@ -383,11 +383,22 @@ class RocksDbKvStore : public KvStore {
     if (read_only_) {
       return Status::NotSupported("the database is open read-only", path_);
     }
+    // After a failed write to the disk, every later one fails the same way
+    // until the database is opened again: RocksDB 7.8 cannot resume after a
+    // failed write-ahead log write, and (as Debian builds it, with its
+    // assertions) aborts the process if that log is written again.
+    std::lock_guard<std::mutex> lock(failure_mutex_);
+    if (!failure_.ok()) return failure_;
     rocksdb::WriteOptions options;
     options.sync = sync;
     rocksdb::Status status =
         db_->Write(options, static_cast<RocksBatch*>(batch)->rep());
-    return FromRocks(status, "write");
+    Status result = FromRocks(status, "write");
+    if (status.IsIOError() || status.IsCorruption()) {
+      failure_ = Status::IOError(
+          result.ToString(), "writes fail until the database is opened again");
+    }
+    return result;
   }
   std::unique_ptr<Iterator> NewIterator(Family family) override {
     return std::make_unique<RocksIterator>(db_, At(family));
@@ -424,6 +435,8 @@ class RocksDbKvStore : public KvStore {
   std::vector<rocksdb::ColumnFamilyHandle*> columns_;
   const Placements placements_;
   const bool read_only_;
+  std::mutex failure_mutex_;  // serialises writes: RocksDB's queue is one
+  Status failure_;            // the first failed write to the disk
 };
 
 // Moves layout 1's column families into the shared one, then drops them.
