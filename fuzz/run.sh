@@ -44,5 +44,10 @@ run_one() {
   fi
 }
 export -f run_one
+status=0
 printf '%s\n' "${targets[@]}" |
-  xargs -P 2 -I{} bash -c 'run_one "$@"' _ {} "$seconds" "$build"
+  xargs -P 2 -I{} bash -c 'run_one "$@"' _ {} "$seconds" "$build" |
+  tee "$build/logs/summary" || status=$?
+passed=$(grep -c 'no crash$' "$build/logs/summary" || true)
+echo "fuzz: $passed passed, $((${#targets[@]} - passed)) failed"
+exit "$status"
