@@ -12,6 +12,7 @@
 #include "cli/json_text.h"
 #include "cli/progress.h"
 #include "cli/stop_signals.h"
+#include "dag/base/hex.h"
 
 namespace weft::cli {
 namespace {
@@ -115,25 +116,10 @@ std::string StatsText(const SyncStats& stats) {
          seconds + " s";
 }
 
-// A log line's text with every control byte (a newline, a terminal
-// escape) written as \xNN and at most 1 KiB of it: what a peer caused to
-// be said cannot forge or flood the log.
+// A log line's text, escaped and capped (hex::EscapeForLog): what a peer
+// caused to be said cannot forge or flood the log.
 std::string LogSafe(std::string_view text) {
-  constexpr size_t kBytesMax = 1024;
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t at = 0; at < text.size() && out.size() < kBytesMax; ++at) {
-    auto byte = static_cast<unsigned char>(text[at]);
-    if (byte < 0x20 || byte == 0x7f) {
-      out += "\\x";
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 15]);
-    } else {
-      out.push_back(static_cast<char>(byte));
-    }
-  }
-  if (out.size() >= kBytesMax) out += "...";
-  return out;
+  return hex::EscapeForLog(text, 1024);
 }
 
 }  // namespace

@@ -3,15 +3,12 @@
 // input's bytes.
 #pragma once
 
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "tests/testutil/temp_dir.h"
 #include "weft/database.h"
 
 namespace weft::fuzz {
@@ -22,9 +19,7 @@ namespace weft::fuzz {
 class SharedState {
  public:
   SharedState() {
-    char pattern[] = "/tmp/weft-fuzz-XXXXXX";
-    dir_ = mkdtemp(pattern);
-    auto opened = Database::Open(dir_ + "/db", Options());
+    auto opened = Database::Open(dir_.Sub("db"), Options());
     if (!opened.ok()) abort();
     db_ = std::move(opened).value();
     for (int doc = 0; doc < 4; ++doc) {
@@ -40,15 +35,10 @@ class SharedState {
             "fields": ["n"]})");
     if (!view.ok() || !db_->CreateView(*view).ok()) abort();
   }
-  ~SharedState() {
-    db_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
   Database* db() { return db_.get(); }
 
  private:
-  std::string dir_;
+  testing::TempDir dir_;  // goes after the database (members go in reverse)
   std::unique_ptr<Database> db_;
 };
 

@@ -3,8 +3,6 @@
 // session, view definitions, JSON, shell lines), one file each.
 //
 //   make_corpus OUT_DIR     (OUT_DIR/<target>/seed-<n>)
-#include <stdlib.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +12,7 @@
 #include "engine/bundle/bundle.h"
 #include "engine/sync/batch.h"
 #include "engine/views/field.h"
+#include "tests/testutil/temp_dir.h"
 #include "weft/database.h"
 
 namespace {
@@ -108,8 +107,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   fs::path out = argv[1];
-  char pattern[] = "/tmp/weft-corpus-XXXXXX";
-  fs::path scratch = mkdtemp(pattern);
+  weft::testing::TempDir dir;
+  fs::path scratch = dir.path();
   {
     auto a = OpenAt(scratch / "a");
     auto b = OpenAt(scratch / "b");
@@ -190,6 +189,5 @@ int main(int argc, char** argv) {
       shell.Add(line);
     }
   }
-  std::filesystem::remove_all(scratch);
   return 0;
 }

@@ -74,8 +74,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         started_(Clock::now()),
         deadline_(started_ +
                   std::chrono::milliseconds(options.session_timeout_ms)),
-        handshake_deadline_(
-            started_ + std::chrono::milliseconds(options.handshake_timeout_ms)),
+        handshake_timeout_(options.handshake_timeout_ms),
         message_timeout_(options.message_timeout_ms),
         buffered_(buffered),
         buffered_max_(options.buffered_bytes_max) {}
@@ -197,7 +196,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
           if (error) return self->Finish(self->ReadFailure(error));
           Status status =
               self->endpoint_->Receive(std::string_view(self->buffer_, size));
-          if (status.ok()) status = self->NoteBuffered();
+          if (status.ok()) status = self->NoteBuffered(size);
           if (status.ok() && self->progress_) {
             self->progress_(self->StatsSoFar());
           }
@@ -221,18 +220,22 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return Status::IOError("sync: the server closed the live session");
   }
 
-  // After a Receive: when a message began (its deadline runs from its
-  // first byte), and what this session holds of the server's budget.
-  Status NoteBuffered() {
+  // After a Receive of `received` bytes: when the message still arriving
+  // began (its deadline runs from its first byte; a message that completed
+  // in this read starts the clock anew for the next one), and what this
+  // session holds of the server's budget.
+  Status NoteBuffered(size_t received) {
     size_t held = endpoint_->buffered_bytes();
+    bool completed = held < held_ + received;
     if (held == 0) {
       message_started_.reset();
-    } else if (!message_started_) {
+    } else if (!message_started_ || completed) {
       message_started_ = Clock::now();
     }
-    if (buffered_ == nullptr) return Status::OK();
-    size_t total = (*buffered_ += held - held_);
+    size_t before = held_;
     held_ = held;
+    if (buffered_ == nullptr) return Status::OK();
+    size_t total = (*buffered_ += held - before);
     if (total > buffered_max_) {
       return Status::Busy("sync: the server holds " + std::to_string(total) +
                           " bytes of unfinished messages (the limit is " +
@@ -257,13 +260,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     };
     if (!live_) sooner(deadline_, "sync: the session took too long");
     if (!endpoint_->past_handshake()) {
-      sooner(handshake_deadline_,
+      sooner(started_ + handshake_timeout_,
              "sync: the handshake took too long (the limit is " +
-                 std::to_string(
-                     std::chrono::duration_cast<std::chrono::milliseconds>(
-                         handshake_deadline_ - started_)
-                         .count()) +
-                 " ms)");
+                 std::to_string(handshake_timeout_.count()) + " ms)");
     }
     if (message_started_) {
       sooner(*message_started_ + message_timeout_,
@@ -311,12 +310,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Done done_;
   const Clock::time_point started_;
   const Clock::time_point deadline_;
-  const Clock::time_point handshake_deadline_;
+  const std::chrono::milliseconds handshake_timeout_;
   const std::chrono::milliseconds message_timeout_;
   std::optional<Clock::time_point> message_started_;
   std::atomic<size_t>* const buffered_;
   const size_t buffered_max_;
-  size_t held_ = 0;  // this session's part of *buffered_
+  size_t held_ = 0;  // bytes of an unfinished message (the part of *buffered_)
   std::string pending_;
   char buffer_[64 << 10];
   bool finished_ = false;

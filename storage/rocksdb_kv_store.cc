@@ -105,26 +105,11 @@ bool IsOptionsFile(std::string_view name) {
   return base.rfind("OPTIONS-", 0) == 0;
 }
 
-// The file system weft gives RocksDB: the default one, without the OPTIONS
-// file (above), and with the write-ahead log written through a shared
-// memory map instead of one write() per commit.
-//
-// A store into a MAP_SHARED page is in the page cache at once, exactly as a
-// write() is: a commit that returned survives the process being killed, and
-// only an fsync (`sync=true`, msync here) makes it survive the machine
-// stopping. Same guarantee, no system call per commit (about 1 us each on
-// the 2-core build machine): the editing trace with one commit per edit
-// went from 17.6-18.3 to 15.6-16.4 us per edit (doc_bench). RocksDB keeps
-// its mmap writer for other files and turns it off for logs; its log reader
-// still skips the zeros that a killed writer leaves after the last record
-// (the mapped but unwritten end of the file).
 // The error a FaultPlan injects.
 rocksdb::IOStatus Injected(const FaultPlan& plan) {
-  rocksdb::IOStatus status =
-      plan.error() == FaultPlan::Error::kNoSpace
-          ? rocksdb::IOStatus::NoSpace("injected: No space left on device")
-          : rocksdb::IOStatus::IOError("injected: Input/output error");
-  return status;
+  return plan.error() == FaultPlan::Error::kNoSpace
+             ? rocksdb::IOStatus::NoSpace("injected: No space left on device")
+             : rocksdb::IOStatus::IOError("injected: Input/output error");
 }
 
 // A writable file whose writes and syncs consult a FaultPlan.
@@ -161,6 +146,21 @@ class FaultyWritableFile : public rocksdb::FSWritableFileOwnerWrapper {
   std::shared_ptr<FaultPlan> plan_;
 };
 
+// The file system weft gives RocksDB: the default one, without the OPTIONS
+// file (above), and with the write-ahead log written through a shared
+// memory map instead of one write() per commit.
+//
+// A store into a MAP_SHARED page is in the page cache at once, exactly as a
+// write() is: a commit that returned survives the process being killed, and
+// only an fsync (`sync=true`, msync here) makes it survive the machine
+// stopping. Same guarantee, no system call per commit (about 1 us each on
+// the 2-core build machine): the editing trace with one commit per edit
+// went from 17.6-18.3 to 15.6-16.4 us per edit (doc_bench). RocksDB keeps
+// its mmap writer for other files and turns it off for logs; its log reader
+// still skips the zeros that a killed writer leaves after the last record
+// (the mapped but unwritten end of the file).
+// With a FaultPlan (tests only), every write, sync, rename and file
+// creation consults it first.
 class WeftFileSystem : public rocksdb::FileSystemWrapper {
  public:
   WeftFileSystem(std::shared_ptr<rocksdb::FileSystem> target,
@@ -435,8 +435,10 @@ class RocksDbKvStore : public KvStore {
   std::vector<rocksdb::ColumnFamilyHandle*> columns_;
   const Placements placements_;
   const bool read_only_;
-  std::mutex failure_mutex_;  // serialises writes: RocksDB's queue is one
-  Status failure_;            // the first failed write to the disk
+  // The first failed write to the disk. Its lock is taken by every write
+  // (the engine serialises commits anyway, so it is not contended).
+  std::mutex failure_mutex_;
+  Status failure_;
 };
 
 // Moves layout 1's column families into the shared one, then drops them.

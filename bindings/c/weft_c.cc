@@ -17,6 +17,8 @@
 // and free touches freed memory.
 struct weft_child {
   virtual ~weft_child() = default;
+  // Ends what the handle holds of its database, before the database goes.
+  virtual void Orphan() = 0;
   weft_db* owner = nullptr;  // null once the database is closed
 };
 struct weft_db {
@@ -25,14 +27,17 @@ struct weft_db {
   std::set<weft_child*> children;
 };
 struct weft_txn : weft_child {
+  void Orphan() override { txn.reset(); }  // aborts
   std::unique_ptr<weft::Transaction> txn;
 };
 struct weft_iter : weft_child {
+  void Orphan() override { cursor.reset(); }
   std::unique_ptr<weft::FindCursor> cursor;
   bool started = false;
   std::string doc, json;
 };
 struct weft_server : weft_child {
+  void Orphan() override { server.reset(); }  // stops
   std::unique_ptr<weft::SyncServer> server;
 };
 
@@ -66,15 +71,6 @@ void Release(Child* child) {
     child->owner->children.erase(child);
   }
   delete child;
-}
-
-// Ends what a handle holds of its database (weft_close, before the
-// database goes).
-void Orphan(weft_child* child) {
-  child->owner = nullptr;
-  if (auto* txn = dynamic_cast<weft_txn*>(child)) txn->txn.reset();
-  if (auto* iter = dynamic_cast<weft_iter*>(child)) iter->cursor.reset();
-  if (auto* server = dynamic_cast<weft_server*>(child)) server->server.reset();
 }
 
 int Report(const Status& status, char** error) {
@@ -177,7 +173,10 @@ void weft_close(weft_db* db) {
   if (db == nullptr) return;
   {
     std::lock_guard<std::mutex> lock(db->mutex);
-    for (weft_child* child : db->children) Orphan(child);
+    for (weft_child* child : db->children) {
+      child->Orphan();
+      child->owner = nullptr;
+    }
     db->children.clear();
   }
   delete db;

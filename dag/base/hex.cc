@@ -30,4 +30,22 @@ bool Decode(std::string_view text, uint8_t* out, size_t size) {
   return true;
 }
 
+std::string EscapeForLog(std::string_view text, size_t bytes_max) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char byte : text) {
+    if (out.size() >= bytes_max) {
+      return out + "... (" + std::to_string(text.size()) + " bytes)";
+    }
+    if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
+      out.push_back(static_cast<char>(byte));
+    } else {
+      out += "\\x";
+      out.push_back(kDigits[byte >> 4]);
+      out.push_back(kDigits[byte & 0xf]);
+    }
+  }
+  return out;
+}
+
 }  // namespace weft::hex

@@ -7,7 +7,7 @@
 namespace weft::engine {
 namespace {
 
-constexpr std::string_view kMagic = "WEFTBNDL";  // as in BadMagic
+constexpr std::string_view kMagic = "WEFTBNDL";
 // 1: changes and heads; 2: also the replica's view definitions.
 constexpr uint32_t kVersion = 2;
 constexpr uint64_t kViewsMax = 10000;
@@ -47,6 +47,10 @@ void BundleChecksum::Update(std::string_view piece) {
     hash_.Update(std::string_view(tail_).substr(0, hashed));
     tail_.erase(0, hashed);
   }
+}
+
+bool BundleChecksum::BadMagic() const {
+  return head_.size() == kMagic.size() && head_ != kMagic;
 }
 
 Status BundleChecksum::Finish() {

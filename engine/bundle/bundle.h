@@ -35,9 +35,7 @@ class BundleChecksum {
  public:
   void Update(std::string_view piece);
   // True once the first bytes show it is no bundle: reading on is useless.
-  bool BadMagic() const {
-    return head_.size() == 8 && head_ != std::string_view("WEFTBNDL");
-  }
+  bool BadMagic() const;
   // Corruption for a bad magic, a short file or a checksum mismatch.
   Status Finish();
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdint>
 #include <cstring>
 
 #include "dag/change_limits.h"
@@ -90,22 +91,23 @@ bool Document::Exists() const {
   return !creates_.empty() || !root().map.keys.empty();
 }
 
+// Stored changes are replayed as they are: no depth check (none can fail).
 void Document::ApplyChange(const Change& change, uint32_t doc_index) {
-  uint64_t counter = change.start_op;
-  for (const Op& op : change.ops) {
-    if (op.doc == doc_index) Apply(op, OpId{counter, change.actor});
-    counter += OpWidth(op);
-  }
+  ApplyOps(change, doc_index, /*depth_max=*/UINT32_MAX).PermitUncheckedError();
 }
 
 Status Document::ApplyReceivedChange(const Change& change, uint32_t doc_index) {
+  return ApplyOps(change, doc_index, limits::kDocumentDepthMax);
+}
+
+Status Document::ApplyOps(const Change& change, uint32_t doc_index,
+                          uint32_t depth_max) {
   uint64_t counter = change.start_op;
   for (const Op& op : change.ops) {
     if (op.doc == doc_index) {
-      if (DepthOfMake(op) > limits::kDocumentDepthMax) {
-        return Status::InvalidArgument(
-            "the change nests objects deeper than " +
-            std::to_string(limits::kDocumentDepthMax) + " levels");
+      if (depth_max != UINT32_MAX && DepthOfMake(op) > depth_max) {
+        return Status::InvalidArgument("the change nests objects deeper than " +
+                                       std::to_string(depth_max) + " levels");
       }
       Apply(op, OpId{counter, change.actor});
     }

@@ -114,8 +114,6 @@ class Document {
   // half-changed: the caller drops it) if an op would make an object
   // deeper than limits::kDocumentDepthMax.
   Status ApplyReceivedChange(const Change& change, uint32_t doc_index);
-  // How deep an object made by `op` would be; 0 if `op` makes none.
-  uint32_t DepthOfMake(const Op& op) const;
   // The deepest object (a state stored before the depth limit may be
   // deeper than limits::kDocumentDepthMax).
   uint32_t MaxDepth() const;
@@ -153,6 +151,11 @@ class Document {
   Object* FindKind(const OpId& object_id, ObjectKind kind);
   void ApplyToMap(Object* map, const Op& op, const OpId& id);
   void ApplyToList(Object* list, const Op& op, const OpId& id);
+  // Applies the ops of `change` for `doc_index`; InvalidArgument at the
+  // first that would make an object deeper than `depth_max`.
+  Status ApplyOps(const Change& change, uint32_t doc_index, uint32_t depth_max);
+  // How deep an object made by `op` would be; 0 if `op` makes none.
+  uint32_t DepthOfMake(const Op& op) const;
   void MakeObject(const Op& op, const OpId& id, const Object& container);
   // Sets every object's depth from the root's (after Deserialize).
   void ComputeDepths();

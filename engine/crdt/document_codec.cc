@@ -83,16 +83,18 @@ class StateReader {
     if (value->is_object) return Id(actors, &value->object);
     std::string_view key;
     if (!Bytes(&key)) return false;
-    Result<Scalar> scalar = ScalarFromKey(key);
-    if (!scalar.ok() || !IsValidScalar(*scalar)) return false;
-    value->scalar = std::move(scalar).value();
-    return true;
+    return ReadScalar(key, &value->scalar);
   }
-  // Strings are UTF-8 everywhere a change can put them: stored bytes that
-  // say otherwise are damaged (and could not be rendered as JSON).
-  static bool IsValidScalar(const Scalar& scalar) {
-    const std::string* text = std::get_if<std::string>(&scalar);
-    return text == nullptr || dag::IsValidUtf8(*text);
+  // Decodes `key`'s scalar. Strings are UTF-8 everywhere a change can put
+  // them: stored bytes that say otherwise are damaged (and could not be
+  // rendered as JSON).
+  static bool ReadScalar(std::string_view key, Scalar* scalar) {
+    Result<Scalar> decoded = ScalarFromKey(key);
+    if (!decoded.ok()) return false;
+    const std::string* text = std::get_if<std::string>(&*decoded);
+    if (text != nullptr && !dag::IsValidUtf8(*text)) return false;
+    *scalar = std::move(decoded).value();
+    return true;
   }
   bool done() const { return in_.empty(); }
 
@@ -291,8 +293,8 @@ bool ReadObject(StateReader* reader, const std::vector<ActorId>& actors,
       for (uint64_t member = 0; member < member_count; ++member) {
         std::string_view key;
         uint64_t tag_count;
-        if (!reader->Bytes(&key) || !ScalarFromKey(key).ok() ||
-            !StateReader::IsValidScalar(*ScalarFromKey(key)) ||
+        Scalar scalar;
+        if (!reader->Bytes(&key) || !StateReader::ReadScalar(key, &scalar) ||
             !reader->Count(&tag_count)) {
           return false;
         }

@@ -32,24 +32,21 @@ struct Derived : HeadsAndActors {
   // False once a change could not be read: heads and actors are then
   // unknown, and comparing them would only repeat that one problem.
   bool complete = true;
-  std::unordered_map<Hash, uint64_t, HashHasher> position_of;
-  std::unordered_map<Hash, uint64_t, HashHasher> end_op_of;
+  // Every change met: its log position and last op counter.
+  struct Seen {
+    uint64_t position = 0;
+    uint64_t end_op = 0;
+  };
+  std::unordered_map<Hash, Seen, HashHasher> seen;
   uint64_t max_op = 0;
 };
 
 // The op counters a received change claims are bounded by its parents'
 // (ChangeLog::CheckChange): a database stored before that bound may hold a
 // change that leaves no room for later commits.
-void CheckOpCounters(const std::string& at, const Hash& hash,
-                     const Change& change, Derived* derived,
+void CheckOpCounters(const std::string& at, const Change& change,
+                     uint64_t parents_end_op,
                      std::vector<std::string>* problems) {
-  uint64_t parents_end_op = 0;
-  for (const Hash& parent : change.parents) {
-    auto end_op = derived->end_op_of.find(parent);
-    if (end_op != derived->end_op_of.end()) {
-      parents_end_op = std::max(parents_end_op, end_op->second);
-    }
-  }
   if (change.start_op <= parents_end_op) {
     problems->push_back(at + "op counters do not follow its parents'");
   } else if (change.start_op - parents_end_op > limits::kOpCounterGapMax) {
@@ -58,8 +55,6 @@ void CheckOpCounters(const std::string& at, const Hash& hash,
                         " past its parents' (at most " +
                         std::to_string(limits::kOpCounterGapMax) + ")");
   }
-  derived->end_op_of[hash] = change.EndOp();
-  derived->max_op = std::max(derived->max_op, change.EndOp());
 }
 
 // `indexed` is the hash the index names for this position, if any.
@@ -70,9 +65,8 @@ void CheckEntry(uint64_t position, const Hash* indexed, std::string_view bytes,
   std::string at =
       "log position " + std::to_string(position) + " (" + hash.Short() + "): ";
   // Its children may name it even if its bytes are bad.
-  if (!derived->position_of.emplace(hash, position).second) {
-    problems->push_back(at + "change appears twice in the log");
-  }
+  auto [seen, first] = derived->seen.emplace(hash, Derived::Seen{position, 0});
+  if (!first) problems->push_back(at + "change appears twice in the log");
   Result<Change> change = Status::NotFound("");
   if (indexed == nullptr) {
     problems->push_back(at + "no index entry names this position");
@@ -85,17 +79,22 @@ void CheckEntry(uint64_t position, const Hash* indexed, std::string_view bytes,
     derived->complete = false;
     return;
   }
+  uint64_t parents_end_op = 0;
   for (const Hash& parent : change->parents) {
-    auto parent_position = derived->position_of.find(parent);
-    if (parent_position == derived->position_of.end() ||
-        parent_position->second >= position) {
+    auto earlier = derived->seen.find(parent);
+    if (earlier == derived->seen.end() ||
+        earlier->second.position >= position) {
       problems->push_back(at + "parent " + parent.Short() +
                           " is not earlier in the log (closure broken)");
+    } else {
+      parents_end_op = std::max(parents_end_op, earlier->second.end_op);
     }
     derived->heads.erase(parent);
   }
   derived->heads.insert(hash);
-  CheckOpCounters(at, hash, *change, derived, problems);
+  CheckOpCounters(at, *change, parents_end_op, problems);
+  seen->second.end_op = change->EndOp();
+  derived->max_op = std::max(derived->max_op, change->EndOp());
   ActorEntry& actor = derived->actors[change->actor];
   if (change->seq != actor.seq + 1) {
     problems->push_back(at + "seq " + std::to_string(change->seq) +
@@ -120,9 +119,9 @@ void CheckHeadsAndActors(storage::KvStore* store, const Derived& all,
   }
   for (const HeadEntry& head : heads) {
     stored_heads.insert(head.hash);
-    auto position = all.position_of.find(head.hash);
-    if (position == all.position_of.end() ||
-        position->second != head.entry.position) {
+    auto position = all.seen.find(head.hash);
+    if (position == all.seen.end() ||
+        position->second.position != head.entry.position) {
       problems->push_back("heads: " + head.hash.Short() +
                           " is stored with a wrong log position");
     }

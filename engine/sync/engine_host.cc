@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <span>
 
 #include "dag/change_codec.h"
 #include "dag/sha256.h"
@@ -78,11 +79,12 @@ class EngineHost : public sync::SyncHost {
     return Status::OK();
   }
 
-  Status ReadChanges(const std::vector<uint64_t>& positions,
+  Status ReadChanges(std::span<const uint64_t> positions, size_t bytes_max,
                      std::vector<std::string>* changes) override {
     // One pass of an iterator (runs of positions are common: a clone is
     // one run).
     auto log = engine_->store()->NewIterator(Family::kLog);
+    size_t bytes = 0;
     for (uint64_t position : positions) {
       uint64_t at = 0;
       if (!log->Valid() || !DecodePosition(log->key(), &at) || at != position) {
@@ -93,6 +95,8 @@ class EngineHost : public sync::SyncHost {
         return Status::Corruption("log position " + std::to_string(position) +
                                   " is missing");
       }
+      if (bytes > 0 && bytes + log->value().size() > bytes_max) break;
+      bytes += log->value().size();
       changes->emplace_back(log->value());
       log->Next();
     }

@@ -54,10 +54,11 @@ int64_t LastSyncMs(std::string_view value) {
   return ms;
 }
 
+// What pruning needs of a record, read without copying or parsing it.
 struct Stored {
   ActorId replica;
   int64_t last_sync_ms = 0;
-  std::string value;
+  uint64_t bytes = 0;
 };
 
 // Every record, and every address with the replica it names.
@@ -70,8 +71,7 @@ Status ReadAll(storage::KvStore* store, std::vector<Stored>* records,
       addresses->emplace_back(std::string(key), std::string(it->value()));
     } else if (key.size() == ActorId::kSize) {
       records->push_back(Stored{ActorId::FromBytes(key),
-                                LastSyncMs(it->value()),
-                                std::string(it->value())});
+                                LastSyncMs(it->value()), it->value().size()});
     }
   }
   return it->status();
@@ -174,11 +174,9 @@ Result<std::vector<PeerInfo>> ListPeers(storage::KvStore* store) {
     PeerInfo info;
     info.replica = record.replica;
     info.last_sync_ms = record.last_sync_ms;
-    info.bytes = record.value.size();
-    auto json = nlohmann::json::parse(record.value, nullptr, false);
-    if (json.is_object() &&
-        json.value("received", nlohmann::json()).is_array()) {
-      info.actors = json["received"].size();
+    info.bytes = record.bytes;
+    if (std::optional<PeerRecord> noted = RecallPeer(store, record.replica)) {
+      info.actors = noted->received.size();
     }
     std::string hex = record.replica.ToHex();
     for (const auto& [key, named] : addresses) {

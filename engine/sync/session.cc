@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 
+#include "dag/base/hex.h"
 #include "dag/sha256.h"
 #include "engine/sync/batch.h"
 #include "sync_generated.h"
@@ -58,30 +59,9 @@ const char* BodyName(wire::Body body) {
   }
 }
 
-// A peer's words go into logs: at most this many bytes of them, with every
-// byte outside printable ASCII written as \xNN, so that a reason can
-// neither forge log lines (newlines, terminal escapes) nor fill the disk.
+// A peer's words go into logs: at most this many bytes of them, escaped
+// (hex::EscapeForLog).
 constexpr size_t kPeerReasonBytesMax = 256;
-
-std::string EscapedReason(std::string_view reason) {
-  std::string out;
-  static const char kHex[] = "0123456789abcdef";
-  for (size_t at = 0; at < reason.size(); ++at) {
-    if (out.size() >= kPeerReasonBytesMax) {
-      out += "... (" + std::to_string(reason.size()) + " bytes)";
-      break;
-    }
-    auto byte = static_cast<unsigned char>(reason[at]);
-    if (byte >= 0x20 && byte < 0x7f && byte != '\\') {
-      out.push_back(static_cast<char>(byte));
-    } else {
-      out += "\\x";
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 15]);
-    }
-  }
-  return out;
-}
 
 using ActorIndex = std::map<ActorId, const ActorState*>;
 
@@ -193,7 +173,7 @@ void SyncSession::Send(std::string message) {
 }
 
 std::string SyncSession::TakeOutput() {
-  if (output_.empty() && has_more_output()) SendNextBatch();
+  if (output_.empty() && sending_) SendNextBatch();
   std::string out;
   out.swap(output_);
   return out;
@@ -340,7 +320,9 @@ Status SyncSession::OnMessage(std::string_view frame) {
     state_ = State::kFailed;  // no Error in answer to an Error
     return Status::IOError(
         "the peer ended the session",
-        error->reason() ? EscapedReason(error->reason()->string_view()) : "");
+        error->reason() ? hex::EscapeForLog(error->reason()->string_view(),
+                                            kPeerReasonBytesMax)
+                        : "");
   }
   if (state_ == State::kLive) {
     return OnLiveMessage(static_cast<int>(body), message->body());
@@ -516,41 +498,25 @@ Status SyncSession::OnSummary(const void* body) {
 void SyncSession::SendChanges(std::vector<uint64_t> positions) {
   outgoing_ = std::move(positions);
   next_out_ = 0;
-  if (outgoing_.empty()) {
-    outgoing_.push_back(0);  // stands for the empty last batch
-    empty_last_ = true;
-  }
+  sending_ = true;
 }
 
 void SyncSession::SendNextBatch() {
   std::vector<std::string> batch;
-  if (!empty_last_) {
-    size_t end = std::min(outgoing_.size(), next_out_ + kBatchChangesMax);
-    std::vector<uint64_t> positions(outgoing_.begin() + next_out_,
-                                    outgoing_.begin() + end);
-    Status status = host_->ReadChanges(positions, &batch);
-    if (!status.ok()) {
-      outgoing_.clear();
-      next_out_ = 0;
-      Fail(status).PermitUncheckedError();  // the Error frame says why
-      return;
-    }
-    // Cut by size too: the changes past kBatchRawBytes go in the next one.
-    size_t batch_bytes = 0, kept = 0;
-    for (; kept < batch.size(); ++kept) {
-      if (kept > 0 && batch_bytes + batch[kept].size() > kBatchRawBytes) break;
-      batch_bytes += batch[kept].size();
-    }
-    batch.resize(kept);
-    next_out_ += kept;
-  } else {
-    next_out_ = outgoing_.size();
+  size_t end = std::min(outgoing_.size(), next_out_ + kBatchChangesMax);
+  Status status = host_->ReadChanges(
+      std::span<const uint64_t>(outgoing_).subspan(next_out_, end - next_out_),
+      kBatchRawBytes, &batch);
+  if (!status.ok()) {
+    sending_ = false;
+    Fail(status).PermitUncheckedError();  // the Error frame says why
+    return;
   }
+  next_out_ += batch.size();
   bool last = next_out_ == outgoing_.size();
   if (last) {
+    sending_ = false;
     outgoing_.clear();
-    next_out_ = 0;
-    empty_last_ = false;
   }
   flatbuffers::FlatBufferBuilder builder;
   auto payload = batch.empty() ? MakeBytes(&builder, "")

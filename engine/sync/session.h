@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,18 +44,19 @@ class SyncHost {
   virtual ActorId replica() = 0;
   virtual Result<Summary> GetSummary() = 0;
   // The log positions of the stored changes `peer` lacks, in log order (a
-  // causal order). An
-  // actor whose change at the peer's last seq is not the one the peer
-  // names is an equivocation: reported in *equivocations, nothing of that
-  // actor sent.
+  // causal order). An actor whose change at the peer's last seq is not the
+  // one the peer names is an equivocation: reported in *equivocations,
+  // nothing of that actor sent.
   // *covered (may be null) gets, per actor, the last change the peer
   // holds once it has stored `changes`.
   virtual Status MissingFor(const Summary& peer,
                             std::vector<uint64_t>* positions,
                             std::vector<std::string>* equivocations,
                             std::vector<ActorState>* covered) = 0;
-  // The stored changes at `positions` (ascending), appended to *changes.
-  virtual Status ReadChanges(const std::vector<uint64_t>& positions,
+  // The stored changes at `positions` (ascending), appended to *changes,
+  // up to `bytes_max` of them in all (always at least the first).
+  virtual Status ReadChanges(std::span<const uint64_t> positions,
+                             size_t bytes_max,
                              std::vector<std::string>* changes) = 0;
   // Stores a batch in causal order atomically (each change verified);
   // returns how many were new. *held (may be null) gets the actor, seq and
@@ -86,7 +88,7 @@ class SyncSession : public SyncEndpoint {
   std::string TakeOutput() override;
   bool finished() const override { return state_ == State::kFinished; }
   bool live() const override { return state_ == State::kLive; }
-  bool has_more_output() const override { return next_out_ < outgoing_.size(); }
+  bool has_more_output() const override { return sending_; }
   bool past_handshake() const override {
     return state_ != State::kHello && state_ != State::kAuth;
   }
@@ -132,11 +134,11 @@ class SyncSession : public SyncEndpoint {
   bool started_ = false;
   std::string input_;   // bytes of an incomplete frame
   std::string output_;  // frames not yet taken
-  // Changes queued by SendChanges: positions, the next one to send, and
-  // whether the last batch of the queue has gone.
+  // Changes queued by SendChanges: their positions, the next one to send,
+  // and whether a batch (at least the last, maybe empty) is still to go.
   std::vector<uint64_t> outgoing_;
   size_t next_out_ = 0;
-  bool empty_last_ = false;  // outgoing_ holds only a stand-in: none to send
+  bool sending_ = false;
   bool sent_since_receive_ = false;
   ActorId peer_;
   std::string peer_nonce_;
