@@ -186,7 +186,7 @@ std::vector<ActorState> Database::Actors() const {
   return engine_->log().Actors();
 }
 size_t Database::PendingCount() const { return engine_->log().PendingCount(); }
-Result<VerifyReport> Database::Verify() const {
+Result<VerifyReport> Database::Verify(const VerifyOptions& options) const {
   // Every block of every family first: damage in a table that the log's
   // walk never reads (documents, views, history) shows only here.
   Status checksums = store_->VerifyChecksums();
@@ -202,6 +202,9 @@ Result<VerifyReport> Database::Verify() const {
     report.problems.insert(report.problems.begin(),
                            "storage: " + checksums.ToString());
   }
+  // A log that does not read whole cannot be replayed.
+  if (options.quick || !walked.ok()) return report;
+  WEFT_RETURN_IF_ERROR(engine_->VerifyDerived(&report));
   return report;
 }
 

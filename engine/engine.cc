@@ -51,6 +51,34 @@ Status Engine::Start() {
   return Status::OK();
 }
 
+Status Engine::VerifyDerived(VerifyReport* report) {
+  if (writer_owner_.load() == std::this_thread::get_id()) {
+    return Status::Busy("verify: a transaction is open on this thread");
+  }
+  std::lock_guard<std::mutex> lock(writer_);
+  uint64_t touches = 0;
+  Status step;
+  WEFT_RETURN_IF_ERROR(docs_.ForEachDocument([&](const DocRef& doc) {
+    step = docs_.VerifyDocument(doc, &touches, &report->problems);
+    ++report->documents_checked;
+    return step.ok();
+  }));
+  WEFT_RETURN_IF_ERROR(step);
+  // Each history entry named a change touching its document; as many as
+  // the log's changes name, none is missing either.
+  if (touches != report->document_touches) {
+    report->problems.push_back(
+        "history: " + std::to_string(touches) + " entries where the log's " +
+        "changes touch documents " + std::to_string(report->document_touches) +
+        " times");
+  }
+  for (const ViewDefinition& view : views_.Definitions()) {
+    WEFT_RETURN_IF_ERROR(views_.VerifyRows(
+        view.name, &report->view_rows_checked, &report->problems));
+  }
+  return Status::OK();
+}
+
 void Engine::DeliverEvents() {
   if (writer_owner_.load() == std::this_thread::get_id()) return;
   subscriptions_.Deliver();

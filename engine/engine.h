@@ -96,6 +96,10 @@ class Engine {
                              ChangeCallback callback);
   Status Unsubscribe(uint64_t id);
   Result<DatabaseStatus> GetStatus();
+  // Adds to *report what a replay of the log finds different in the stored
+  // documents and built views (see Database::Verify). Takes the write
+  // lock; Busy inside a transaction (whose edits are not in the log).
+  Status VerifyDerived(VerifyReport* report);
 
   // One side of a sync session over this database (engine/sync/). An
   // empty nonce: a random one. `live`: see SyncOptions::live. `address`:

@@ -130,16 +130,24 @@ uint32_t Document::MaxDepth() const {
   return deepest;
 }
 
-void Document::ComputeDepths() {
+bool Document::ComputeDepths() {
   // Breadth first from the root, without recursion: stored bytes may nest
-  // as deep as they like, or (damaged) even name an object twice.
+  // as deep as they like. Every object is made by one op and named by that
+  // op's entry alone, so a state naming an object twice (or the root) is
+  // damaged: rendering it would walk the shared object once per path, 2^n
+  // times for n levels of two keys naming the same map.
   std::vector<Object*> level = {FindMutable(OpId())};
   std::unordered_map<OpId, bool, OpIdHasher> seen = {{OpId(), true}};
+  bool each_named_once = true;
   for (auto& [id, object] : objects_) object->depth = 0;
   for (uint32_t depth = 1; !level.empty(); ++depth) {
     std::vector<Object*> next;
     auto visit = [&](const Value& value) {
-      if (!value.is_object || !seen.emplace(value.object, true).second) return;
+      if (!value.is_object) return;
+      if (!seen.emplace(value.object, true).second) {
+        each_named_once = false;
+        return;
+      }
       if (Object* child = FindMutable(value.object); child != nullptr) {
         child->depth = depth;
         next.push_back(child);
@@ -153,6 +161,7 @@ void Document::ComputeDepths() {
     }
     level = std::move(next);
   }
+  return each_named_once;
 }
 
 void Document::Apply(const Op& op, const OpId& id) {

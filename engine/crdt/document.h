@@ -157,8 +157,9 @@ class Document {
   // How deep an object made by `op` would be; 0 if `op` makes none.
   uint32_t DepthOfMake(const Op& op) const;
   void MakeObject(const Op& op, const OpId& id, const Object& container);
-  // Sets every object's depth from the root's (after Deserialize).
-  void ComputeDepths();
+  // Sets every object's depth from the root's (after Deserialize); false if
+  // an object reachable from the root is named twice, or the root named.
+  bool ComputeDepths();
   void ApplySet(Object* set, const Op& op, const OpId& id);
   void ApplyDocDelete(const Op& op);
 

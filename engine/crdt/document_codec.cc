@@ -378,7 +378,9 @@ Result<Document> Document::Deserialize(std::string_view bytes) {
   if (!reader.done() || root == nullptr || root->kind != ObjectKind::kMap) {
     return Status::Corruption("document state: trailing bytes or no root");
   }
-  document.ComputeDepths();
+  if (!document.ComputeDepths()) {
+    return Status::Corruption("document state: an object is named twice");
+  }
   return document;
 }
 
@@ -414,8 +416,9 @@ std::string ScalarToJson(const Scalar& value) {
 namespace {
 
 // Renders at most limits::kDocumentDepthMax levels: a state stored before
-// the limit (or damaged into a cycle) renders its deeper objects as null
-// instead of exhausting the stack.
+// the limit renders its deeper objects as null instead of exhausting the
+// stack. Each object is rendered once at most (Deserialize refuses a state
+// naming one twice).
 class JsonRenderer {
  public:
   explicit JsonRenderer(const Document& document) : document_(document) {}

@@ -174,6 +174,12 @@ Result<DocStore::Cached*> DocStore::LoadCached(const DocRef& doc) {
   std::string doc_key = DocKey(doc);
   if (auto it = cache_.find(doc_key); it != cache_.end()) return &it->second;
   EvictIfFull();
+  WEFT_ASSIGN_OR_RETURN(Cached cached, ReadStored(doc, doc_key));
+  return &cache_.emplace(doc_key, std::move(cached)).first->second;
+}
+
+Result<DocStore::Cached> DocStore::ReadStored(const DocRef& doc,
+                                              const std::string& doc_key) {
   Cached cached;
   uint64_t checkpoint = 0;
   std::string value;
@@ -191,7 +197,51 @@ Result<DocStore::Cached*> DocStore::LoadCached(const DocRef& doc) {
   // Replay the bounded tail: the changes since the snapshot.
   WEFT_RETURN_IF_ERROR(Replay(doc, checkpoint + 1, nullptr, &cached.document,
                               &cached.tail_changes, &cached.tail_bytes));
-  return &cache_.emplace(doc_key, std::move(cached)).first->second;
+  return cached;
+}
+
+Status DocStore::VerifyDocument(const DocRef& doc, uint64_t* touches,
+                                std::vector<std::string>* problems) {
+  std::string at = "document " + doc.collection + "/" + doc.key + ": ";
+  Document replayed;
+  uint64_t previous = 0;
+  WEFT_RETURN_IF_ERROR(ForEachTouch(doc, 1, [&](uint64_t position) {
+    ++*touches;
+    std::string entry =
+        "its history names log position " + std::to_string(position);
+    if (position <= previous) {
+      problems->push_back(at + entry + " out of order");
+    }
+    previous = position;
+    Result<std::shared_ptr<const DecodedChange>> read = ReadChange(position);
+    if (!read.ok()) {
+      problems->push_back(at + entry + ": " + read.status().ToString());
+      return true;
+    }
+    int doc_idx = DocIndex((*read)->change, doc);
+    if (doc_idx < 0) {
+      problems->push_back(at + entry + ", whose change does not touch it");
+      return true;
+    }
+    replayed.ApplyChange((*read)->change, doc_idx);
+    return true;
+  }));
+  // What the disk holds (snapshot and tail), and what this process holds.
+  std::string doc_key = DocKey(doc);
+  std::string expected = replayed.Serialize();
+  Result<Cached> stored = ReadStored(doc, doc_key);
+  if (!stored.ok()) {
+    problems->push_back(
+        at + "its stored state does not load: " + stored.status().ToString());
+  } else if (stored->document.Serialize() != expected) {
+    problems->push_back(at + "its stored state differs from the log's replay");
+  }
+  auto cached = cache_.find(doc_key);
+  if (cached != cache_.end() &&
+      cached->second.document.Serialize() != expected) {
+    problems->push_back(at + "its state in memory differs from the log's");
+  }
+  return Status::OK();
 }
 
 Result<Document*> DocStore::Load(const DocRef& doc) {

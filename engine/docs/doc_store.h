@@ -47,6 +47,12 @@ class DocStore : public ChangeObserver {
   // The current state of `doc` (an empty Document if never written).
   // REQUIRES: the caller holds the database's write lock.
   Result<Document*> Load(const DocRef& doc);
+  // Replays `doc`'s history from the log alone (no snapshot) and compares
+  // the result with its stored state and its state in memory; adds what
+  // differs to *problems and counts the history's entries in *touches.
+  // REQUIRES: the write lock, no transaction open.
+  Status VerifyDocument(const DocRef& doc, uint64_t* touches,
+                        std::vector<std::string>* problems);
   // Forgets the cached state (after a transaction that did not commit).
   void Invalidate(const DocRef& doc);
   // The state of `doc` made only of changes in `ancestors`, replayed from
@@ -104,6 +110,8 @@ class DocStore : public ChangeObserver {
     uint64_t snapshot_bytes = 0;
   };
   Result<Cached*> LoadCached(const DocRef& doc);
+  // The snapshot of `doc` and the changes since, read from the store.
+  Result<Cached> ReadStored(const DocRef& doc, const std::string& doc_key);
   void PutSnapshot(const std::string& doc_key, uint64_t checkpoint,
                    Cached* cached, storage::WriteBatch* writes);
   // Applies to `document` the changes that touched `doc` from

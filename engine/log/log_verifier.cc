@@ -39,6 +39,7 @@ struct Derived : HeadsAndActors {
   };
   std::unordered_map<Hash, Seen, HashHasher> seen;
   uint64_t max_op = 0;
+  uint64_t touches = 0;  // (change, document) pairs
 };
 
 // The op counters a received change claims are bounded by its parents'
@@ -95,6 +96,7 @@ void CheckEntry(uint64_t position, const Hash* indexed, std::string_view bytes,
   CheckOpCounters(at, *change, parents_end_op, problems);
   seen->second.end_op = change->EndOp();
   derived->max_op = std::max(derived->max_op, change->EndOp());
+  derived->touches += change->docs.size();
   ActorEntry& actor = derived->actors[change->actor];
   if (change->seq != actor.seq + 1) {
     problems->push_back(at + "seq " + std::to_string(change->seq) +
@@ -212,6 +214,7 @@ Result<VerifyReport> ChangeLog::Verify() const {
     if (position == heads_at) at_checkpoint = derived;
   }
   WEFT_RETURN_IF_ERROR(it->status());
+  report.document_touches = derived.touches;
   if (index_entries != report.changes_checked) {
     report.problems.push_back(
         "the log holds " + std::to_string(report.changes_checked) +

@@ -40,6 +40,14 @@ class ViewStore : public ChangeObserver {
   Status Reset(const std::string& name, uint64_t log_length);
   Status Drop(const std::string& name);
 
+  // Recomputes the rows of built view `name` from its documents' current
+  // states and compares them with the stored rows (each document's row,
+  // index and number rows, group totals, and that no other row is there);
+  // adds what differs to *problems and counts the rows in *rows_checked.
+  // A view still building is incomplete by design and not checked.
+  Status VerifyRows(const std::string& name, uint64_t* rows_checked,
+                    std::vector<std::string>* problems);
+
   std::vector<std::string> BuildingViews() const;
   std::vector<ViewDefinition> Definitions() const;
   // NotFound if there is no such view.
@@ -93,6 +101,7 @@ class ViewStore : public ChangeObserver {
     uint64_t non_integers = 0;
     __int128 integer_sum = 0;
     std::string json;
+    bool operator==(const Group&) const = default;
   };
   using Groups = std::map<std::string, Group>;  // by row key
 
@@ -106,6 +115,12 @@ class ViewStore : public ChangeObserver {
   static void WriteGroups(const Groups& groups, storage::WriteBatch* writes);
   void PutBuildState(const View& view, storage::WriteBatch* writes) const;
   void DeleteRows(const std::string& name, storage::WriteBatch* writes) const;
+  // How many rows of `kind` view `name` has.
+  Result<uint64_t> CountRows(char kind, const std::string& name) const;
+  // Adds a problem unless the row at `key` holds `value`.
+  Status ExpectRow(const std::string& key, const std::string& value,
+                   const std::string& what,
+                   std::vector<std::string>* problems) const;
   Status ScanAggregate(const std::string& name,
                        const std::function<bool(const ViewRow&)>& visit) const;
   Result<const View*> FindView(const std::string& name) const;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "engine/docs/doc_store.h"
 #include "engine/log/keys.h"
 #include "storage/rocksdb_kv_store.h"
 #include "tests/cli/cli_fixture.h"
@@ -104,6 +105,48 @@ TEST_F(CliTest, VerifyPassesThenReportsCorruption) {
   run = Weft("--db " + db_path_ + " show " + hashes_[2].ToHex());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("fails its hash"), std::string::npos) << run.err;
+}
+
+// A snapshot replaced by another document's (whole bytes, a valid state:
+// no checksum sees it) is found by the replay that --quick skips.
+TEST_F(CliTest, VerifyReplaysEachDocumentUnlessQuick) {
+  std::string db = "--db " + dir_.Sub("people");
+  ASSERT_EQ(Weft(db + " set people/ann age 31").exit_code, 0);
+  ASSERT_EQ(Weft(db + " set people/bob age 40").exit_code, 0);
+  RunResult run = Weft(db + " --json verify");
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  auto report = nlohmann::json::parse(run.out);
+  EXPECT_EQ(report["documents_checked"], 2);
+  EXPECT_EQ(report["quick"], false);
+  {
+    auto store = storage::OpenRocksDbKvStore(dir_.Sub("people"), {});
+    ASSERT_TRUE(store.ok());
+    std::string bob;
+    ASSERT_TRUE((*store)
+                    ->Get(storage::Family::kDocs,
+                          "s" + engine::DocKey({"people", "bob"}), &bob)
+                    .ok());
+    auto batch = (*store)->NewBatch();
+    batch->Put(storage::Family::kDocs, "s" + engine::DocKey({"people", "ann"}),
+               bob);
+    ASSERT_TRUE((*store)->Write(batch.get(), true).ok());
+  }
+  run = Weft(db + " verify");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("problem: document people/ann: its stored state "
+                         "differs from the log's replay"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.out.find("FAILED: 2 changes verified, 2 documents and 0 view "
+                         "rows checked against the log's replay, 1 problems"),
+            std::string::npos)
+      << run.out;
+  run = Weft(db + " verify --quick");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("ok: 2 changes verified, documents and views not "
+                         "replayed (--quick)"),
+            std::string::npos)
+      << run.out;
 }
 
 TEST_F(CliTest, ErrorsAndExitCodes) {

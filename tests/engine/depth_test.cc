@@ -3,6 +3,7 @@
 // renders and round-trips without exhausting the stack.
 #include <gtest/gtest.h>
 
+#include "dag/base/varint.h"
 #include "dag/change_codec.h"
 #include "engine/crdt/document.h"
 #include "tests/testutil/db.h"
@@ -70,6 +71,48 @@ TEST(DepthTest, AStateDeeperThanTheLimitStillRendersAndRoundTrips) {
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(loaded->MaxDepth(), 65000u);
   EXPECT_EQ(loaded->ToJson(), json);
+}
+
+// A stored state of `levels` nested maps, each naming the next under
+// `names` keys ("a", then "b"). Two is what no op can write: each object is
+// made by one op and named by that op's entry alone.
+std::string StateOfNestedMaps(size_t levels, size_t names) {
+  std::string state = "\1\1";         // version, one actor
+  state.append(ActorId::kSize, 'a');  // the actor table
+  state += '\0';                      // no creates
+  PutVarint(&state, levels + 1);      // objects, the root first
+  uint64_t entry_counter = levels + 1;
+  for (size_t level = 0; level <= levels; ++level) {
+    PutVarint(&state, level);       // id: counter (the root's is 0) ...
+    if (level != 0) state += '\0';  // ... and actor index
+    state += std::string(2, '\0');  // a map, default flavour
+    bool last = level == levels;
+    PutVarint(&state, last ? 0 : names);
+    for (size_t name = 0; name < names && !last; ++name) {
+      state += '\1';                           // the key's length
+      state += static_cast<char>('a' + name);  // and byte
+      state += '\1';                           // one entry:
+      PutVarint(&state, entry_counter++);      // its id,
+      state += std::string(3, '\0');           // actor 0, live, flavour 0,
+      state += '\1';                           // and a nested object:
+      PutVarint(&state, level + 1);            // the next map
+      state += '\0';
+    }
+  }
+  return state;
+}
+
+TEST(DepthTest, AStateNamingAnObjectTwiceIsRefused) {
+  auto once = engine::Document::Deserialize(StateOfNestedMaps(3, 1));
+  ASSERT_TRUE(once.ok()) << once.status().ToString();
+  EXPECT_EQ(once->ToJson(), R"({"a":{"a":{"a":{}}}})");
+  // Rendered as it stands, 40 levels named twice would be 2^40 maps.
+  for (size_t levels : {1, 40}) {
+    auto twice = engine::Document::Deserialize(StateOfNestedMaps(levels, 2));
+    ASSERT_FALSE(twice.ok()) << levels;
+    EXPECT_TRUE(twice.status().IsCorruption()) << twice.status().ToString();
+    EXPECT_NE(twice.status().ToString().find("named twice"), std::string::npos);
+  }
 }
 
 TEST(DepthTest, LocalJsonAndPathsDeeperThanTheLimitAreRefused) {
