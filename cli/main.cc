@@ -85,7 +85,11 @@ int RunLine(weft::Database& db, const std::string& line,
     *quit = true;
     return kExitOk;
   }
-  return RunGuarded(db, words, output);
+  int code = RunGuarded(db, words, output);
+  // A server that could not reopen the database after a failed write
+  // leaves nothing to run the next line on.
+  if (!db.is_open()) *quit = true;
+  return code;
 }
 
 std::string HistoryPath() {

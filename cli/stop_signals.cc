@@ -1,5 +1,6 @@
 #include "cli/stop_signals.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -39,6 +40,16 @@ void StopSignals::Wait() {
   char byte;
   while (read(stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
   }
+}
+
+bool StopSignals::WaitFor(int milliseconds) {
+  pollfd stop{stop_pipe[0], POLLIN, 0};
+  int ready;
+  while ((ready = poll(&stop, 1, milliseconds)) < 0 && errno == EINTR) {
+  }
+  if (ready <= 0) return false;
+  Wait();  // takes the byte
+  return true;
 }
 
 void StopSignals::Cancel() { OnStopSignal(0); }

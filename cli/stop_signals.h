@@ -18,6 +18,8 @@ class StopSignals {
 
   // Blocks until SIGINT, SIGTERM or Cancel().
   void Wait();
+  // Waits at most `milliseconds`: true if stopped meanwhile.
+  bool WaitFor(int milliseconds);
   // Wakes Wait (from another thread) without a signal.
   void Cancel();
 

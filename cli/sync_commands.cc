@@ -1,7 +1,12 @@
 #include "cli/sync_commands.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <ctime>
 #include <fstream>
 #include <mutex>
@@ -122,6 +127,72 @@ std::string LogSafe(std::string_view text) {
   return hex::EscapeForLog(text, 1024);
 }
 
+// Whether the folder's disk takes a write again: 1 MiB written, synced
+// and removed (before the database is reopened for a retry).
+bool DiskTakesWrites(const std::string& folder) {
+  std::string probe = folder + "/.weft-probe";
+  int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  std::string block(1 << 20, '\0');
+  bool ok = write(fd, block.data(), block.size()) ==
+                static_cast<ssize_t>(block.size()) &&
+            fsync(fd) == 0;
+  close(fd);
+  unlink(probe.c_str());
+  return ok;
+}
+
+// After a write fails on the disk the database refuses every write until
+// it is reopened. The server goes on serving reads meanwhile; once the
+// disk takes a probe write again (checked each second, then less often:
+// 1, 2, 4 ... 32 s between reopen attempts) it stops its sessions, reopens
+// the database and serves again on the same port, and says so.
+class WriteRecovery {
+ public:
+  WriteRecovery(Database* db,
+                const std::function<void(const std::string&)>& log)
+      : db_(db), log_(log) {}
+
+  // True when the server should be stopped for Reopen now.
+  bool Due() {
+    Status failure = db_->WriteFailure();
+    if (failure.ok()) {
+      if (failing_) log_("writes succeed again");
+      failing_ = false;
+      backoff_s_ = 1;
+      return false;
+    }
+    if (!failing_) {
+      log_(failure.ToString() +
+           "; reads go on, writes resume once the disk "
+           "takes them again");
+      failing_ = true;
+      next_try_ = Clock::now();
+    }
+    return Clock::now() >= next_try_ && DiskTakesWrites(db_->path());
+  }
+  // Reopens; false if the database cannot be used at all any more.
+  bool Reopen() {
+    Status reopened = db_->Reopen();
+    next_try_ = Clock::now() + std::chrono::seconds(backoff_s_);
+    backoff_s_ = std::min(backoff_s_ * 2, 32);
+    if (!reopened.ok()) log_("reopening failed: " + reopened.ToString());
+    if (db_->is_open()) {
+      log_("the database was reopened to write again");
+      Due();
+    }
+    return db_->is_open();
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  Database* db_;
+  std::function<void(const std::string&)> log_;
+  bool failing_ = false;
+  int backoff_s_ = 1;
+  Clock::time_point next_try_;
+};
+
 }  // namespace
 
 int CmdServe(Database& db, const std::vector<std::string>& args,
@@ -144,36 +215,54 @@ int CmdServe(Database& db, const std::vector<std::string>& args,
   }
   StopSignals stop_signals;  // SIGINT and SIGTERM end the server
   std::mutex log_mutex;
-  auto server = SyncServer::Start(
-      &db, host, port, options,
-      [&](const std::string& peer, const Status& outcome,
-          const SyncStats& stats) {
-        std::lock_guard<std::mutex> lock(log_mutex);
-        if (peer.empty()) {  // the server's own trouble, not a session's
-          output.err << "serve: " << LogSafe(outcome.ToString()) << std::endl;
-          return;
-        }
-        if (outcome.ok()) {
-          output.err << "sync with " << peer << ": " << StatsText(stats)
-                     << std::endl;
-        } else {
-          output.err << "sync with " << peer
-                     << " closed: " << LogSafe(outcome.ToString()) << std::endl;
-        }
-        for (const std::string& problem : stats.equivocations) {
-          output.err << "sync with " << peer
-                     << ": equivocation: " << LogSafe(problem) << std::endl;
-        }
-      });
+  auto say = [&](const std::string& text) {
+    std::lock_guard<std::mutex> lock(log_mutex);
+    output.err << "serve: " << LogSafe(text) << std::endl;
+  };
+  SessionLog session_log = [&](const std::string& peer, const Status& outcome,
+                               const SyncStats& stats) {
+    if (peer.empty()) {  // the server's own trouble, not a session's
+      say(outcome.ToString());
+      return;
+    }
+    std::lock_guard<std::mutex> lock(log_mutex);
+    if (outcome.ok()) {
+      output.err << "sync with " << peer << ": " << StatsText(stats)
+                 << std::endl;
+    } else {
+      output.err << "sync with " << peer
+                 << " closed: " << LogSafe(outcome.ToString()) << std::endl;
+    }
+    for (const std::string& problem : stats.equivocations) {
+      output.err << "sync with " << peer
+                 << ": equivocation: " << LogSafe(problem) << std::endl;
+    }
+  };
+  auto server = SyncServer::Start(&db, host, port, options, session_log);
   if (!server.ok()) return PrintError(output, server.status());
-  output.out << "serving on " << host << ":" << (*server)->port()
+  port = (*server)->port();  // the same again after a reopen
+  output.out << "serving on " << host << ":" << port
              << (options.key.empty() ? " (no key: loopback peers only)"
                                      : " (peers must hold the key)")
              << "; Ctrl-C stops" << std::endl;
-  stop_signals.Wait();
-  (*server)->Stop();
-  output.out << "stopped after " << (*server)->sessions() << " sessions, "
-             << (*server)->failures().size() << " of them failed" << std::endl;
+  uint64_t sessions = 0, failed = 0;
+  auto stop = [&] {
+    (*server)->Stop();
+    sessions += (*server)->sessions();
+    failed += (*server)->failures().size();
+    server->reset();  // closes its port
+  };
+  WriteRecovery recovery(&db, say);
+  while (!stop_signals.WaitFor(1000)) {
+    if (!recovery.Due()) continue;
+    stop();
+    if (!recovery.Reopen()) return kExitError;
+    server = SyncServer::Start(&db, host, port, options, session_log);
+    if (!server.ok()) return PrintError(output, server.status());
+  }
+  stop();
+  output.out << "stopped after " << sessions << " sessions, " << failed
+             << " of them failed" << std::endl;
   return kExitOk;
 }
 

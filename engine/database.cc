@@ -58,8 +58,19 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
 Result<std::unique_ptr<Database>> Database::OpenWithFaults(
     const std::string& path, const Options& options,
     std::shared_ptr<storage::FaultPlan> faults) {
+  std::unique_ptr<Database> db(new Database(path, options, std::move(faults)));
+  WEFT_RETURN_IF_ERROR(db->OpenParts(db->options_));
+  return db;
+}
+
+Database::Database(std::string path, const Options& options,
+                   std::shared_ptr<storage::FaultPlan> faults)
+    : path_(std::move(path)), options_(options), faults_(std::move(faults)) {}
+
+Status Database::OpenParts(const Options& options) {
+  const std::string& path = path_;
   storage::RocksDbStoreOptions store_options;
-  store_options.faults = std::move(faults);
+  store_options.faults = faults_;
   store_options.create_if_missing = options.create_if_missing;
   store_options.error_if_exists = options.error_if_exists;
   store_options.read_only = options.read_only;
@@ -72,13 +83,32 @@ Result<std::unique_ptr<Database>> Database::OpenWithFaults(
   auto engine =
       std::make_unique<engine::Engine>(store.get(), std::move(log), options);
   WEFT_RETURN_IF_ERROR(engine->Start());
-  return std::unique_ptr<Database>(
-      new Database(std::move(store), std::move(engine)));
+  store_ = std::move(store);
+  engine_ = std::move(engine);
+  return Status::OK();
 }
 
-Database::Database(std::unique_ptr<storage::KvStore> store,
-                   std::unique_ptr<engine::Engine> engine)
-    : store_(std::move(store)), engine_(std::move(engine)) {}
+Status Database::WriteFailure() const { return store_->WriteFailure(); }
+
+Status Database::Reopen() {
+  engine_.reset();
+  store_.reset();
+  Options again = options_;  // it exists now
+  again.create_if_missing = false;
+  again.error_if_exists = false;
+  Status writable = OpenParts(again);
+  if (writable.ok() || again.read_only) return writable;
+  Options read_only = again;
+  read_only.read_only = true;
+  Status readable = OpenParts(read_only);
+  if (!readable.ok()) {
+    return Status::IOError(writable.ToString(),
+                           "and read-only: " + readable.ToString());
+  }
+  return writable;
+}
+
+bool Database::is_open() const { return engine_ != nullptr; }
 
 // The engine goes first: it refers to the store.
 Database::~Database() { engine_.reset(); }

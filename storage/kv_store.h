@@ -84,6 +84,9 @@ class KvStore {
   // Reads every stored block of every family and checks its checksum:
   // Corruption naming the first damaged file.
   virtual Status VerifyChecksums() = 0;
+  // OK, or the failure every write returns since one failed on the disk
+  // (until the store is opened again).
+  virtual Status WriteFailure() = 0;
 };
 
 }  // namespace weft::storage

@@ -400,6 +400,10 @@ class RocksDbKvStore : public KvStore {
     }
     return result;
   }
+  Status WriteFailure() override {
+    std::lock_guard<std::mutex> lock(failure_mutex_);
+    return failure_;
+  }
   std::unique_ptr<Iterator> NewIterator(Family family) override {
     return std::make_unique<RocksIterator>(db_, At(family));
   }

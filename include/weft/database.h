@@ -112,6 +112,21 @@ class Database {
       std::shared_ptr<storage::FaultPlan> faults);
   ~Database();
   Database(const Database&) = delete;
+
+  // OK, or why every write now fails: after a write failed on the disk
+  // (full, or an I/O error) the store refuses the rest until reopened.
+  Status WriteFailure() const;
+  // Closes the database and opens it again in place, as it was opened
+  // (what a failed write needs before writing again: RocksDB 7.8 resumes
+  // only through a new open). Should that open fail, opens it read-only so
+  // that reads go on, and returns why; should both fail, the Database holds
+  // nothing (is_open() false) and may only be destroyed.
+  // REQUIRES: nothing uses the database meanwhile, and nothing made by it
+  // (transactions, cursors, subscriptions, sync endpoints, servers) is
+  // left.
+  Status Reopen();
+  bool is_open() const;
+  const std::string& path() const { return path_; }
   Database& operator=(const Database&) = delete;
 
   // This replica's actor id, chosen at random when the database was created.
@@ -308,8 +323,14 @@ class Database {
   uint64_t ApproximateSizeBytes() const;
 
  private:
-  Database(std::unique_ptr<storage::KvStore> store,
-           std::unique_ptr<engine::Engine> engine);
+  Database(std::string path, const Options& options,
+           std::shared_ptr<storage::FaultPlan> faults);
+  // Opens the store and the engine with `options`.
+  Status OpenParts(const Options& options);
+
+  const std::string path_;
+  const Options options_;
+  const std::shared_ptr<storage::FaultPlan> faults_;
   std::unique_ptr<storage::KvStore> store_;
   std::unique_ptr<engine::Engine> engine_;
 };

@@ -412,38 +412,40 @@ TEST_F(CliTest, AFullDiskStillReadsAndTheServerSurvivesIt) {
 
   // A server on that disk: a sync that brings changes fails with a reason
   // while it is full, the server keeps serving (an equal replica still
-  // syncs), and after a restart with room again the same sync succeeds.
-  // (Recovering without the restart is not done: RocksDB 7.8 cannot resume
-  // after a failed write-ahead log write.)
+  // syncs), and once there is room again it reopens the database by itself
+  // (RocksDB 7.8 resumes only through a new open), says so, and the same
+  // sync succeeds, without a restart.
   std::string other = "--db " + dir_.Sub("other");
   std::string big =
       "put t/3 {\"text\": \"" + std::string(200000, 'x') + "\"}\n";
   ASSERT_EQ(Weft(other, big).exit_code, 0);
   std::string equal = "--db " + dir_.Sub("equal");
-  {
-    testing::WeftChild hub(db, {"serve", "--listen", "127.0.0.1:0"},
-                           "serving on 127.0.0.1:");
-    int port = ServePort(hub);
-    ASSERT_GT(port, 0) << hub.banner();
-    std::string address = " sync 127.0.0.1:" + std::to_string(port);
-    ASSERT_EQ(Weft(equal + address).exit_code, 0);  // now holds t/1
-    disk.Fill();
-    RunResult full = Weft(other + address);
-    EXPECT_EQ(full.exit_code, 1) << full.err;
-    EXPECT_NE(full.err.find("No space left on device"), std::string::npos)
-        << full.err;
-    RunResult same = Weft(equal + address);
-    EXPECT_EQ(same.exit_code, 0) << same.err;
-    EXPECT_TRUE(hub.Running());
-    disk.Free();
-  }
   testing::WeftChild hub(db, {"serve", "--listen", "127.0.0.1:0"},
                          "serving on 127.0.0.1:");
   int port = ServePort(hub);
   ASSERT_GT(port, 0) << hub.banner();
-  RunResult again = Weft(other + " sync 127.0.0.1:" + std::to_string(port));
+  std::string address = " sync 127.0.0.1:" + std::to_string(port);
+  ASSERT_EQ(Weft(equal + address).exit_code, 0);  // now holds t/1
+  disk.Fill();
+  RunResult full = Weft(other + address);
+  EXPECT_EQ(full.exit_code, 1) << full.err;
+  EXPECT_NE(full.err.find("No space left on device"), std::string::npos)
+      << full.err;
+  EXPECT_TRUE(hub.WaitForLine("reads go on, writes resume once the disk"));
+  RunResult same = Weft(equal + address);
+  EXPECT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_TRUE(hub.Running());
+  disk.Free();
+  ASSERT_TRUE(hub.WaitForLine("serve: the database was reopened to write"))
+      << hub.OutputSoFar();
+  RunResult again = Weft(other + address);
   EXPECT_EQ(again.exit_code, 0) << again.err;
-  hub.Stop(nullptr);
+  int exit_status = -1;
+  std::string said = hub.Stop(&exit_status);
+  EXPECT_EQ(exit_status, 0) << said;
+  EXPECT_NE(said.find("stopped after 4 sessions, 1 of them failed"),
+            std::string::npos)
+      << said;
   EXPECT_EQ(Weft("--db " + db + " get t/3 text").exit_code, 0);
   EXPECT_EQ(Weft("--db " + db + " verify").exit_code, 0);
 }

@@ -6,6 +6,7 @@
 // every commit that was acknowledged before it.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 
 #include "storage/fault_plan.h"
@@ -25,8 +26,10 @@ struct Outcome {
 
 // Opens, commits 16 changes (documents, a text, a view made midway),
 // closes. Stops at the first error, after one more try that must not
-// crash either.
-Outcome Workload(const std::string& path, std::shared_ptr<FaultPlan> plan) {
+// crash either. `before_close` (if set) acts on the database last.
+Outcome Workload(
+    const std::string& path, std::shared_ptr<FaultPlan> plan,
+    const std::function<void(Database*, Outcome*)>& before_close = nullptr) {
   Outcome outcome;
   Options options;
   options.sync = true;  // every acknowledged commit is fsynced
@@ -68,6 +71,7 @@ Outcome Workload(const std::string& path, std::shared_ptr<FaultPlan> plan) {
     }
     outcome.acknowledged.push_back(*hash);
   }
+  if (before_close) before_close(db->get(), &outcome);
   return outcome;  // the database closes here (its flush may fail too)
 }
 
@@ -117,6 +121,47 @@ TEST(FaultWalkTest, EveryWriteSyncRenameAndCreateCanFail) {
   RecordProperty("failed_open", std::to_string(failed_open));
   RecordProperty("failed_commit", std::to_string(failed_commit));
   RecordProperty("failed_at_close", std::to_string(failed_at_close));
+}
+
+// What a server does after a failed write (cli serve): the fault lifted,
+// the database reopens in place and writes again, with every commit
+// acknowledged before the fault, at every third point of the walk.
+TEST(FaultWalkTest, AfterAFailedWriteTheDatabaseReopensInPlace) {
+  TempDir dir;
+  auto counting = std::make_shared<FaultPlan>();
+  ASSERT_TRUE(Workload(dir.Sub("count"), counting).first_error.ok());
+  int reopened = 0;
+  for (uint64_t point = 1; point <= counting->count(); point += 3) {
+    SCOPED_TRACE("fault at point " + std::to_string(point));
+    auto plan = std::make_shared<FaultPlan>();
+    plan->FailFrom(point, FaultPlan::Error::kNoSpace);
+    Workload(dir.Sub("walk" + std::to_string(point)), plan,
+             [&](Database* db, Outcome* outcome) {
+               if (outcome->first_error.ok()) return;  // met at close only
+               plan->Lift();
+               Status again = db->Reopen();
+               ASSERT_TRUE(again.ok()) << again.ToString();
+               EXPECT_TRUE(db->WriteFailure().ok());
+               auto txn = db->Begin();
+               ASSERT_TRUE(txn->Set("t/after", "n", int64_t{1}).ok());
+               Result<Hash> hash = txn->Commit();
+               ASSERT_TRUE(hash.ok()) << hash.status().ToString();
+               outcome->acknowledged.push_back(*hash);
+               for (const Hash& acknowledged : outcome->acknowledged) {
+                 EXPECT_TRUE(db->GetChange(acknowledged).ok())
+                     << "acknowledged commit " << acknowledged.Short()
+                     << " lost";
+               }
+               auto report = db->Verify();
+               ASSERT_TRUE(report.ok()) << report.status().ToString();
+               for (const std::string& problem : report->problems) {
+                 ADD_FAILURE() << problem;
+               }
+               ++reopened;
+             });
+  }
+  EXPECT_GT(reopened, 10);
+  RecordProperty("reopened", std::to_string(reopened));
 }
 
 }  // namespace
