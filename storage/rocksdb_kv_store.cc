@@ -112,38 +112,59 @@ rocksdb::IOStatus Injected(const FaultPlan& plan) {
              : rocksdb::IOStatus::IOError("injected: Input/output error");
 }
 
-// A writable file whose writes and syncs consult a FaultPlan.
+// A writable file whose writes and syncs consult a FaultPlan (and tell it
+// what was synced, for a power loss).
 class FaultyWritableFile : public rocksdb::FSWritableFileOwnerWrapper {
  public:
   FaultyWritableFile(std::unique_ptr<rocksdb::FSWritableFile> file,
-                     std::shared_ptr<FaultPlan> plan)
-      : FSWritableFileOwnerWrapper(std::move(file)), plan_(std::move(plan)) {}
+                     std::shared_ptr<FaultPlan> plan, std::string name)
+      : FSWritableFileOwnerWrapper(std::move(file)),
+        plan_(std::move(plan)),
+        name_(std::move(name)) {}
   rocksdb::IOStatus Append(const rocksdb::Slice& data,
                            const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* debug) override {
-    if (plan_->Fails()) return Injected(*plan_);
-    return target()->Append(data, options, debug);
+    return Consulted([&] { return target()->Append(data, options, debug); });
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data,
                            const rocksdb::IOOptions& options,
                            const rocksdb::DataVerificationInfo& info,
                            rocksdb::IODebugContext* debug) override {
-    if (plan_->Fails()) return Injected(*plan_);
-    return target()->Append(data, options, info, debug);
+    return Consulted(
+        [&] { return target()->Append(data, options, info, debug); });
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
                          rocksdb::IODebugContext* debug) override {
-    if (plan_->Fails()) return Injected(*plan_);
-    return target()->Sync(options, debug);
+    return Consulted([&] { return Synced(target()->Sync(options, debug)); });
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
                           rocksdb::IODebugContext* debug) override {
-    if (plan_->Fails()) return Injected(*plan_);
-    return target()->Fsync(options, debug);
+    return Consulted([&] { return Synced(target()->Fsync(options, debug)); });
   }
 
  private:
+  template <typename Operation>
+  rocksdb::IOStatus Consulted(const Operation& operation) {
+    switch (plan_->Consult()) {
+      case FaultPlan::Next::kFail:
+        return Injected(*plan_);
+      case FaultPlan::Next::kDrop:
+        return rocksdb::IOStatus::OK();  // the power is off
+      case FaultPlan::Next::kDo:
+        break;
+    }
+    return operation();
+  }
+  rocksdb::IOStatus Synced(rocksdb::IOStatus status) {
+    if (status.ok()) {
+      plan_->Synced(name_,
+                    target()->GetFileSize(rocksdb::IOOptions(), nullptr));
+    }
+    return status;
+  }
+
   std::shared_ptr<FaultPlan> plan_;
+  const std::string name_;
 };
 
 // The file system weft gives RocksDB: the default one, without the OPTIONS
@@ -175,33 +196,61 @@ class WeftFileSystem : public rocksdb::FileSystemWrapper {
     if (IsOptionsFile(name)) {
       return rocksdb::IOStatus::NotSupported(kNoOptionsFile);
     }
-    if (faults_ && faults_->Fails()) return Injected(*faults_);
-    return Faulty(
-        target()->NewWritableFile(name, ForLogs(name, options), file, debug),
-        file);
+    if (faults_ && faults_->Consult() == FaultPlan::Next::kFail) {
+      return Injected(*faults_);
+    }
+    // Made even with the power off (RocksDB goes on until it is closed);
+    // DropUnsynced removes it then.
+    rocksdb::IOStatus made =
+        target()->NewWritableFile(name, ForLogs(name, options), file, debug);
+    if (made.ok() && faults_) faults_->Opened(name, 0, true);
+    return Faulty(made, name, file);
   }
   rocksdb::IOStatus ReopenWritableFile(
       const std::string& name, const rocksdb::FileOptions& options,
       std::unique_ptr<rocksdb::FSWritableFile>* file,
       rocksdb::IODebugContext* debug) override {
-    if (faults_ && faults_->Fails()) return Injected(*faults_);
-    return Faulty(
-        target()->ReopenWritableFile(name, ForLogs(name, options), file, debug),
-        file);
+    if (faults_ && faults_->Consult() == FaultPlan::Next::kFail) {
+      return Injected(*faults_);
+    }
+    rocksdb::IOStatus opened =
+        target()->ReopenWritableFile(name, ForLogs(name, options), file, debug);
+    if (opened.ok() && faults_) {
+      faults_->Opened(name, (*file)->GetFileSize(rocksdb::IOOptions(), nullptr),
+                      false);
+    }
+    return Faulty(opened, name, file);
   }
   rocksdb::IOStatus RenameFile(const std::string& from, const std::string& to,
                                const rocksdb::IOOptions& options,
                                rocksdb::IODebugContext* debug) override {
-    if (faults_ && faults_->Fails()) return Injected(*faults_);
-    return target()->RenameFile(from, to, options, debug);
+    if (!faults_) return target()->RenameFile(from, to, options, debug);
+    switch (faults_->Consult()) {
+      case FaultPlan::Next::kFail:
+        return Injected(*faults_);
+      case FaultPlan::Next::kDrop:
+        return rocksdb::IOStatus::OK();
+      case FaultPlan::Next::kDo:
+        break;
+    }
+    rocksdb::IOStatus renamed = target()->RenameFile(from, to, options, debug);
+    if (renamed.ok()) faults_->Renamed(from, to);
+    return renamed;
+  }
+  rocksdb::IOStatus DeleteFile(const std::string& name,
+                               const rocksdb::IOOptions& options,
+                               rocksdb::IODebugContext* debug) override {
+    if (faults_ && faults_->PowerIsOff()) return rocksdb::IOStatus::OK();
+    return target()->DeleteFile(name, options, debug);
   }
 
  private:
   // Wraps a file just made, when faults are planned.
-  rocksdb::IOStatus Faulty(rocksdb::IOStatus status,
+  rocksdb::IOStatus Faulty(rocksdb::IOStatus status, const std::string& name,
                            std::unique_ptr<rocksdb::FSWritableFile>* file) {
     if (status.ok() && faults_) {
-      *file = std::make_unique<FaultyWritableFile>(std::move(*file), faults_);
+      *file =
+          std::make_unique<FaultyWritableFile>(std::move(*file), faults_, name);
     }
     return status;
   }
