@@ -10,13 +10,16 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <random>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "tests/testutil/temp_dir.h"
 #include "weft/database.h"
+#include "weft/sync.h"
 
 namespace weft {
 namespace {
@@ -26,9 +29,11 @@ struct Writer {
   int out_fd = -1;
 };
 
-// Runs `binary` with two arguments, its stdout into a pipe.
-Writer Start(const char* binary, const std::string& first,
-             const std::string& second) {
+// Runs `argv` (argv[0] the binary), its stdout into a pipe and, if
+// `stdin_path` is not empty, its stdin from that file; `quiet`: its stderr
+// to /dev/null.
+Writer Start(const std::vector<std::string>& argv,
+             const std::string& stdin_path = "", bool quiet = false) {
   int fds[2];
   EXPECT_EQ(pipe(fds), 0);
   pid_t pid = fork();
@@ -36,16 +41,59 @@ Writer Start(const char* binary, const std::string& first,
     dup2(fds[1], STDOUT_FILENO);
     close(fds[0]);
     close(fds[1]);
-    execl(binary, binary, first.c_str(), second.c_str(),
-          static_cast<char*>(nullptr));
+    if (quiet) {
+      int null = open("/dev/null", O_WRONLY);
+      dup2(null, STDERR_FILENO);
+      close(null);
+    }
+    if (!stdin_path.empty()) {
+      int in = open(stdin_path.c_str(), O_RDONLY);
+      dup2(in, STDIN_FILENO);
+      close(in);
+    }
+    std::vector<char*> args;
+    for (const std::string& arg : argv)
+      args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
     _exit(127);
   }
   close(fds[1]);
   return Writer{pid, fds[0]};
 }
 
-Writer StartWriter(const std::string& db_path, uint64_t seed) {
-  return Start(WEFT_CRASH_WRITER, db_path, std::to_string(seed));
+Writer Start(const char* binary, const std::string& first,
+             const std::string& second) {
+  return Start({binary, first, second});
+}
+
+// The writers killed: each prints the hash of every commit it has been
+// told succeeded, one per line, and commits until killed.
+enum class WriterKind { kCpp, kC, kCli };
+
+// The shell's script: `put` lines, each printing its change's hash.
+std::string CliScript(const std::string& dir, uint64_t seed) {
+  std::string path = dir + "/script" + std::to_string(seed % 2);
+  std::ofstream script(path);
+  std::mt19937_64 rng(seed);
+  for (int line = 0; line < 3000; ++line) {
+    script << "put items/" << rng() % 50 << " {\"n\": " << rng() % 1000
+           << "}\n";
+  }
+  return path;
+}
+
+Writer StartWriter(WriterKind kind, const std::string& db_path, uint64_t seed,
+                   const std::string& scratch) {
+  switch (kind) {
+    case WriterKind::kCpp:
+      return Start(WEFT_CRASH_WRITER, db_path, std::to_string(seed));
+    case WriterKind::kC:
+      return Start(WEFT_CRASH_WRITER_C, db_path, std::to_string(seed));
+    case WriterKind::kCli:
+      break;
+  }
+  return Start({WEFT_BINARY, "--db", db_path}, CliScript(scratch, seed));
 }
 
 // Reads what the writer printed; returns false on timeout or early exit.
@@ -81,16 +129,47 @@ bool AnotherRound(int done, std::chrono::steady_clock::time_point started) {
          std::chrono::seconds(std::atoi(soak));
 }
 
-TEST(CrashTest, EveryAcknowledgedCommitSurvivesSigkill) {
-  testing::TempDir dir;
-  std::string db_path = dir.Sub("db");
-  std::mt19937_64 rng(20261123);
-  std::set<std::string> acknowledged;
-  constexpr int kKills = 24;
+// Adds the whole lines of `output` (a torn last line is no
+// acknowledgement) to `acknowledged`.
+void AddLines(const std::string& output, std::set<std::string>* acknowledged) {
+  size_t end = output.rfind('\n');
+  if (end == std::string::npos) return;
+  for (size_t start = 0; start < end;) {
+    size_t newline = output.find('\n', start);
+    acknowledged->insert(output.substr(start, newline - start));
+    start = newline + 1;
+  }
+}
+
+// After a kill: the database opens, verifies clean (its documents replay
+// from the log to what is stored), and holds every acknowledged change.
+void ExpectIntact(const std::string& db_path,
+                  const std::set<std::string>& acknowledged, int kill_idx) {
+  auto db = Database::Open(db_path, Options());
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto report = (*db)->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  for (const std::string& problem : report->problems) {
+    ADD_FAILURE() << "after kill " << kill_idx << ": " << problem;
+  }
+  EXPECT_GE((*db)->LogLength(), acknowledged.size());
+  for (const std::string& hex : acknowledged) {
+    auto hash = Hash::FromHex(hex);
+    ASSERT_TRUE(hash.ok()) << hex;
+    EXPECT_TRUE((*db)->GetChange(*hash).ok())
+        << "acknowledged change lost after kill " << kill_idx << ": " << hex;
+  }
+}
+
+// Kills a writer of `kind` at random moments; returns the rounds.
+int SoakWriter(WriterKind kind, const std::string& db_path,
+               std::set<std::string>* acknowledged) {
+  testing::TempDir scratch;
+  std::mt19937_64 rng(20261123 + static_cast<int>(kind));
   auto started = std::chrono::steady_clock::now();
   int kill_idx = 0;
   for (; AnotherRound(kill_idx, started); ++kill_idx) {
-    Writer writer = StartWriter(db_path, rng());
+    Writer writer = StartWriter(kind, db_path, rng(), scratch.path());
     std::string output;
     size_t wait_for = 1 + rng() % 40;
     bool got =
@@ -102,32 +181,38 @@ TEST(CrashTest, EveryAcknowledgedCommitSurvivesSigkill) {
     waitpid(writer.pid, &wait_status, 0);
     DrainAfterKill(writer.out_fd, &output);
     close(writer.out_fd);
-    ASSERT_TRUE(got) << "writer printed fewer than " << wait_for
+    EXPECT_TRUE(got) << "writer printed fewer than " << wait_for
                      << " hashes within 60 s (kill " << kill_idx << ")";
-    ASSERT_TRUE(WIFSIGNALED(wait_status)) << "the writer exited by itself";
-    // Only whole lines are acknowledgements; a torn last line is not.
-    size_t end = output.rfind('\n');
-    for (size_t start = 0; start < end;) {
-      size_t newline = output.find('\n', start);
-      acknowledged.insert(output.substr(start, newline - start));
-      start = newline + 1;
-    }
-
-    auto db = Database::Open(db_path, Options());
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    auto report = (*db)->Verify();
-    ASSERT_TRUE(report.ok()) << report.status().ToString();
-    for (const std::string& problem : report->problems) {
-      ADD_FAILURE() << "after kill " << kill_idx << ": " << problem;
-    }
-    EXPECT_GE((*db)->LogLength(), acknowledged.size());
-    for (const std::string& hex : acknowledged) {
-      auto hash = Hash::FromHex(hex);
-      ASSERT_TRUE(hash.ok()) << hex;
-      EXPECT_TRUE((*db)->GetChange(*hash).ok())
-          << "acknowledged change lost after kill " << kill_idx << ": " << hex;
-    }
+    EXPECT_TRUE(WIFSIGNALED(wait_status)) << "the writer exited by itself";
+    if (!got || !WIFSIGNALED(wait_status)) break;
+    AddLines(output, acknowledged);
+    ExpectIntact(db_path, *acknowledged, kill_idx);
+    if (::testing::Test::HasFailure()) break;
   }
+  return kill_idx;
+}
+
+TEST(CrashTest, EveryAcknowledgedCommitOfTheCApiAndTheShellSurvivesSigkill) {
+  for (WriterKind kind : {WriterKind::kC, WriterKind::kCli}) {
+    const char* name = kind == WriterKind::kC ? "C API" : "shell";
+    SCOPED_TRACE(name);
+    testing::TempDir dir;
+    std::set<std::string> acknowledged;
+    int kills = SoakWriter(kind, dir.Sub("db"), &acknowledged);
+    EXPECT_GE(acknowledged.size(), static_cast<size_t>(kills));
+    std::printf(
+        "soak (%s): %d kills, %zu acknowledged commits, every one "
+        "found\n",
+        name, kills, acknowledged.size());
+  }
+}
+
+TEST(CrashTest, EveryAcknowledgedCommitSurvivesSigkill) {
+  testing::TempDir dir;
+  std::string db_path = dir.Sub("db");
+  std::set<std::string> acknowledged;
+  constexpr int kKills = 24;
+  int kill_idx = SoakWriter(WriterKind::kCpp, db_path, &acknowledged);
   EXPECT_GE(acknowledged.size(), static_cast<size_t>(kKills));
   std::printf("soak: %d kills, %zu acknowledged commits, every one found\n",
               kill_idx, acknowledged.size());
@@ -156,6 +241,78 @@ TEST(CrashTest, EveryAcknowledgedCommitSurvivesSigkill) {
       EXPECT_EQ(*got, *want) << doc;
     }
   }
+}
+
+// The port of a `weft serve` that printed "serving on 127.0.0.1:PORT",
+// or 0 if it did not within 10 s.
+int ServePort(const Writer& server) {
+  std::string banner;
+  if (!ReadLines(server.out_fd, 1, &banner, std::chrono::seconds(10))) return 0;
+  size_t at = banner.find("127.0.0.1:");
+  return at == std::string::npos ? 0 : std::atoi(banner.c_str() + at + 10);
+}
+
+// A `weft serve` receiving syncs is killed at random moments, often in
+// the middle of one: every change of a sync that ended well is there after
+// the restart, and the database verifies.
+TEST(CrashTest, AServerKilledWhileReceivingASyncKeepsWhatItAcknowledged) {
+  testing::TempDir dir;
+  std::string server_path = dir.Sub("server");
+  auto client = Database::Open(dir.Sub("client"), Options());
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  std::mt19937_64 rng(20261202);
+  std::set<std::string> acknowledged;
+  auto started = std::chrono::steady_clock::now();
+  int kill_idx = 0, cut_mid_sync = 0;
+  for (; AnotherRound(kill_idx, started); ++kill_idx) {
+    Writer server = Start(
+        {WEFT_BINARY, "--db", server_path, "serve", "--listen", "127.0.0.1:0"},
+        "", /*quiet=*/true);  // not each session's line
+    int port = ServePort(server);
+    ASSERT_GT(port, 0) << "no banner from serve (kill " << kill_idx << ")";
+    SyncOptions options;
+    options.timeout_ms = 5000;
+    // Each sync sends what the client committed since the last: a few
+    // changes of a few documents, one of them large now and then.
+    auto commit_and_sync = [&]() -> Status {
+      for (int change = 0, count = 1 + rng() % 5; change < count; ++change) {
+        auto txn = (*client)->Begin();
+        std::string doc = "items/" + std::to_string(rng() % 20);
+        std::string text(rng() % 8 == 0 ? 100000 : 10, 'x');
+        WEFT_RETURN_IF_ERROR(txn->Set(doc, "n", int64_t(rng() % 1000)));
+        WEFT_RETURN_IF_ERROR(txn->SpliceText(doc, "note", 0, 0, text));
+        WEFT_RETURN_IF_ERROR(txn->Commit().status());
+      }
+      uint64_t held = (*client)->LogLength();
+      Result<SyncStats> synced = SyncWith(**client, "127.0.0.1", port, options);
+      if (!synced.ok()) return synced.status();
+      for (uint64_t position = 1; position <= held; ++position) {
+        acknowledged.insert((*client)->GetChangeAt(position)->hash.ToHex());
+      }
+      return Status::OK();
+    };
+    for (int sync = 0, count = rng() % 3; sync < count; ++sync) {
+      Status status = commit_and_sync();
+      ASSERT_TRUE(status.ok()) << status.ToString();
+    }
+    // The last one races the kill.
+    Status last;
+    std::thread syncing([&] { last = commit_and_sync(); });
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 20000));
+    kill(server.pid, SIGKILL);
+    syncing.join();
+    if (!last.ok()) ++cut_mid_sync;
+    int wait_status = 0;
+    waitpid(server.pid, &wait_status, 0);
+    close(server.out_fd);
+    ExpectIntact(server_path, acknowledged, kill_idx);
+    if (HasFailure()) break;
+  }
+  EXPECT_GT(acknowledged.size(), 0u);
+  std::printf(
+      "soak (serve receiving syncs): %d kills (%d in a sync), %zu "
+      "acknowledged changes, every one found\n",
+      kill_idx, cut_mid_sync, acknowledged.size());
 }
 
 // 10^5 changes over 5000 documents of `items`: n (a number) and g (one
