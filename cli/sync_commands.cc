@@ -144,9 +144,11 @@ bool DiskTakesWrites(const std::string& folder) {
 
 // After a write fails on the disk the database refuses every write until
 // it is reopened. The server goes on serving reads meanwhile; once the
-// disk takes a probe write again (checked each second, then less often:
-// 1, 2, 4 ... 32 s between reopen attempts) it stops its sessions, reopens
-// the database and serves again on the same port, and says so.
+// disk takes a probe write again (checked each second) it stops its
+// sessions, reopens the database and serves again on the same port, and
+// says so. Reopen attempts back off (2, 4, 8 ... 32 s apart): a disk that
+// takes the probe but not the database's writes must not cut every
+// session each second. After five quiet minutes the backoff starts over.
 class WriteRecovery {
  public:
   WriteRecovery(Database* db,
@@ -157,30 +159,27 @@ class WriteRecovery {
   bool Due() {
     Status failure = db_->WriteFailure();
     if (failure.ok()) {
-      if (failing_) log_("writes succeed again");
       failing_ = false;
-      backoff_s_ = 1;
       return false;
     }
     if (!failing_) {
       log_(failure.ToString() +
-           "; reads go on, writes resume once the disk "
-           "takes them again");
+           "; reads go on, writes resume once the disk takes them again");
       failing_ = true;
-      next_try_ = Clock::now();
+      if (Clock::now() - last_reopen_ > std::chrono::minutes(5)) {
+        backoff_s_ = 1;
+      }
     }
-    return Clock::now() >= next_try_ && DiskTakesWrites(db_->path());
+    return Clock::now() >= last_reopen_ + std::chrono::seconds(backoff_s_) &&
+           DiskTakesWrites(db_->path());
   }
   // Reopens; false if the database cannot be used at all any more.
   bool Reopen() {
     Status reopened = db_->Reopen();
-    next_try_ = Clock::now() + std::chrono::seconds(backoff_s_);
+    last_reopen_ = Clock::now();
     backoff_s_ = std::min(backoff_s_ * 2, 32);
     if (!reopened.ok()) log_("reopening failed: " + reopened.ToString());
-    if (db_->is_open()) {
-      log_("the database was reopened to write again");
-      Due();
-    }
+    if (db_->is_open()) log_("the database was reopened to write again");
     return db_->is_open();
   }
 
@@ -189,8 +188,8 @@ class WriteRecovery {
   Database* db_;
   std::function<void(const std::string&)> log_;
   bool failing_ = false;
-  int backoff_s_ = 1;
-  Clock::time_point next_try_;
+  int backoff_s_ = 1;  // before the next reopen, counted from the last
+  Clock::time_point last_reopen_;
 };
 
 }  // namespace
