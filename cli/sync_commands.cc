@@ -158,7 +158,7 @@ class WriteRecovery {
   // True when the server should be stopped for Reopen now.
   bool Due() {
     Status failure = db_->WriteFailure();
-    if (failure.ok()) {
+    if (failure.ok() && writable_) {
       failing_ = false;
       return false;
     }
@@ -178,8 +178,13 @@ class WriteRecovery {
     Status reopened = db_->Reopen();
     last_reopen_ = Clock::now();
     backoff_s_ = std::min(backoff_s_ * 2, 32);
-    if (!reopened.ok()) log_("reopening failed: " + reopened.ToString());
-    if (db_->is_open()) log_("the database was reopened to write again");
+    writable_ = reopened.ok();
+    if (writable_) {
+      log_("the database was reopened to write again");
+    } else {
+      log_("reopening to write failed: " + reopened.ToString() +
+           (db_->is_open() ? "; open read-only meanwhile" : ""));
+    }
     return db_->is_open();
   }
 
@@ -188,7 +193,8 @@ class WriteRecovery {
   Database* db_;
   std::function<void(const std::string&)> log_;
   bool failing_ = false;
-  int backoff_s_ = 1;  // before the next reopen, counted from the last
+  bool writable_ = true;  // false: a reopen fell back to read-only
+  int backoff_s_ = 1;     // before the next reopen, counted from the last
   Clock::time_point last_reopen_;
 };
 

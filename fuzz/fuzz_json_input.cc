@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     default: {
       if (!weft::engine::CheckJsonDepth(text, 101).ok()) break;
       auto value = nlohmann::json::parse(text, nullptr, false);
-      if (!value.is_discarded()) weft::engine::ScalarFromJson(value);
+      if (!value.is_discarded()) (void)weft::engine::ScalarFromJson(value);
       break;
     }
   }

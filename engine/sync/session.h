@@ -131,7 +131,6 @@ class SyncSession : public SyncEndpoint {
   const std::string key_;
   const std::string nonce_;
   State state_ = State::kHello;
-  bool started_ = false;
   std::string input_;   // bytes of an incomplete frame
   std::string output_;  // frames not yet taken
   // Changes queued by SendChanges: their positions, the next one to send,

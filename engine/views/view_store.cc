@@ -494,9 +494,16 @@ Status ViewStore::VerifyRows(const std::string& name, uint64_t* rows_checked,
   Status step;
   auto check = [&](const DocRef& doc) -> Status {
     std::string doc_key = DocKey(doc);
-    WEFT_ASSIGN_OR_RETURN(Document * document, docs_->Load(doc));
-    Row expected = ComputeRow(*view, document), stored;
     std::string of = at + "the row of " + DocAddress(doc);
+    Result<Document*> document = docs_->Load(doc);
+    if (document.status().IsCorruption()) {  // reported with the document
+      problems->push_back(of +
+                          " cannot be checked: its document does not "
+                          "load");
+      return Status::OK();
+    }
+    WEFT_RETURN_IF_ERROR(document.status());
+    Row expected = ComputeRow(*view, *document), stored;
     Status read = ReadRow(*view, doc_key, &stored);
     if (read.IsCorruption()) {
       problems->push_back(of + ": " + read.ToString());

@@ -222,7 +222,9 @@ TEST(FaultWalkTest, APowerLossKeepsWhatWasSynced) {
     RecordProperty(name + "_points", std::to_string(points));
     RecordProperty(name + "_bytes_dropped", std::to_string(bytes_dropped));
     RecordProperty(name + "_commits_lost", std::to_string(commits_lost));
-    if (sync) EXPECT_GT(bytes_dropped, 0u);  // the cut did drop something
+    if (sync) {
+      EXPECT_GT(bytes_dropped, 0u);  // the cut did drop something
+    }
   }
 }
 

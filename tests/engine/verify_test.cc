@@ -119,6 +119,20 @@ TEST_F(VerifyTest, ASnapshotHoldingAnotherStateIsReported) {
   EXPECT_TRUE(Has(problems, "view by_age: the row of people/ann differs"));
 }
 
+TEST_F(VerifyTest, ASnapshotThatDoesNotDecodeIsReportedNotAnError) {
+  Damage([](storage::KvStore*, storage::WriteBatch* batch) {
+    batch->Put(storage::Family::kDocs, "s" + engine::DocKey({"people", "bob"}),
+               std::string("\x05junk", 5));  // checkpoint 5, then junk
+  });
+  std::vector<std::string> problems = Problems();
+  EXPECT_TRUE(Has(problems,
+                  "document people/bob: its stored state does not "
+                  "load: Corruption"));
+  EXPECT_TRUE(Has(problems,
+                  "view by_age: the row of people/bob cannot be "
+                  "checked: its document does not load"));
+}
+
 TEST_F(VerifyTest, AHistoryEntryLostIsReported) {
   Damage([](storage::KvStore* store, storage::WriteBatch* batch) {
     auto it = store->NewIterator(storage::Family::kDocs);
