@@ -12,8 +12,12 @@
 #include <sstream>
 #include <thread>
 
+#include "engine/crdt/document.h"
+#include "engine/docs/doc_store.h"
+#include "storage/rocksdb_kv_store.h"
 #include "tests/cli/cli_fixture.h"
 #include "tests/cli/weft_child.h"
+#include "tests/testutil/drafts.h"
 #include "tests/testutil/loopback.h"
 #include "tests/testutil/wire.h"
 
@@ -630,6 +634,57 @@ TEST_F(CliTest, DeepJsonAndLongPathsAreRefusedWithTheLimit) {
   EXPECT_NE(run.err.find("at most 101 segments"), std::string::npos)
       << run.err.substr(0, 300);
   EXPECT_EQ(Weft("--db " + db_path_ + " get t/deep").exit_code, 1);
+}
+
+// Item 3 on disk: a database already holding a 65,000-deep document (its
+// state written before the limit; put in place of a shallow one here),
+// with an index view on its collection, still opens: every command
+// renders it cut or reports it, none overflows the stack, the view drops.
+TEST_F(CliTest, ADatabaseHoldingADeepDocumentStillOpensAndDropsItsView) {
+  std::string db = "--db " + dir_.Sub("deep");
+  ASSERT_EQ(Weft(db + " put t/deep '{\"k\": 1}'").exit_code, 0);
+  ASSERT_EQ(Weft(db + " view create '{\"name\": \"by_k\", \"kind\": "
+                      "\"index\", \"collection\": \"t\", \"fields\": "
+                      "[\"k.k\"]}'")
+                .exit_code,
+            0);
+  {
+    engine::Document deep;
+    deep.ApplyChange(testing::NestedMaps(65000), 0);  // unchecked, as replay
+    std::string snapshot(1, '\x01');                  // checkpoint: position 1
+    snapshot += deep.Serialize();
+    auto store = storage::OpenRocksDbKvStore(dir_.Sub("deep"), {});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto batch = (*store)->NewBatch();
+    batch->Put(storage::Family::kDocs, "s" + engine::DocKey({"t", "deep"}),
+               snapshot);
+    ASSERT_TRUE((*store)->Write(batch.get(), true).ok());
+  }
+  RunResult get = Weft(db + " get t/deep");
+  EXPECT_EQ(get.exit_code, 0) << get.err;
+  EXPECT_EQ(get.out.rfind("{\"k\":{\"k\":", 0), 0u) << get.out.substr(0, 80);
+  EXPECT_NE(get.out.find("null"), std::string::npos);  // cut at depth 100
+  EXPECT_LT(get.out.size(), 2000u);
+  for (const char* command :
+       {" keys t", " status", " view rows by_k", " log", " export "}) {
+    std::string line = db + command;
+    if (std::string(command) == " export ") line += dir_.Sub("deep.bundle");
+    RunResult run = Weft(line);
+    EXPECT_EQ(run.exit_code, 0) << command << ": " << run.err;
+  }
+  // The state is not what its log makes: verify says so, and does not
+  // crash replaying or comparing it.
+  RunResult verify = Weft(db + " verify");
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_NE(verify.err.find("document t/deep: its stored state differs"),
+            std::string::npos)
+      << verify.err;
+  // A commit on it recomputes its view row from the deep state.
+  RunResult set = Weft(db + " set t/deep k 5");
+  EXPECT_EQ(set.exit_code, 0) << set.err;
+  RunResult drop = Weft(db + " view drop by_k");
+  EXPECT_EQ(drop.exit_code, 0) << drop.err;
+  EXPECT_EQ(Weft(db + " views").out.find("by_k"), std::string::npos);
 }
 
 }  // namespace

@@ -19,24 +19,7 @@ using testing::TempDir;
 
 constexpr size_t kMax = limits::kDocumentDepthMax;
 
-// `levels` maps, each at key "k" of the one before, in one change.
-Change NestedMaps(size_t levels, uint64_t seed = 5) {
-  Change change;
-  change.actor = testing::ActorFromSeed(seed);
-  change.seq = 1;
-  change.start_op = 1;
-  change.docs = {{"t", "deep"}};
-  OpId parent;  // the root
-  for (size_t level = 0; level < levels; ++level) {
-    Op op;
-    op.action = OpAction::kMakeMap;
-    op.obj = parent;
-    op.key = "k";
-    change.ops.push_back(op);
-    parent = OpId{change.start_op + level, change.actor};
-  }
-  return change;
-}
+using testing::NestedMaps;
 
 // JSON objects nested `levels` deep around the value 1.
 std::string NestedJson(size_t levels) {

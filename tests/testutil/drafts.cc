@@ -100,4 +100,22 @@ Change SampleChange() {
   return change;
 }
 
+Change NestedMaps(size_t levels, uint64_t seed) {
+  Change change;
+  change.actor = ActorFromSeed(seed);
+  change.seq = 1;
+  change.start_op = 1;
+  change.docs = {{"t", "deep"}};
+  OpId parent;  // the root
+  for (size_t level = 0; level < levels; ++level) {
+    Op op;
+    op.action = OpAction::kMakeMap;
+    op.obj = parent;
+    op.key = "k";
+    change.ops.push_back(op);
+    parent = OpId{change.start_op + level, change.actor};
+  }
+  return change;
+}
+
 }  // namespace weft::testing

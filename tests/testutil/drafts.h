@@ -24,4 +24,8 @@ Change SampleChange();
 
 ActorId ActorFromSeed(uint64_t seed);
 
+// One change of document t/deep making `levels` maps, each at key "k" of
+// the one before.
+Change NestedMaps(size_t levels, uint64_t seed = 5);
+
 }  // namespace weft::testing
