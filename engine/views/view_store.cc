@@ -66,6 +66,16 @@ std::string Int128ToString(__int128 value) {
   return {digits.rbegin(), digits.rend()};
 }
 
+// JSON read from a row on disk: Corruption if it does not parse (a damaged
+// row must not throw out of a scan).
+Status StoredJson(std::string_view text, nlohmann::json* json) {
+  *json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json->is_discarded()) {
+    return Status::Corruption("views: a row holds malformed JSON");
+  }
+  return Status::OK();
+}
+
 Status DocOfKey(std::string_view doc_key, DocRef* doc) {
   if (!ReadEscaped(&doc_key, &doc->collection) ||
       !ReadEscaped(&doc_key, &doc->key) || !doc_key.empty()) {
@@ -676,7 +686,7 @@ Status ViewStore::ScanAggregate(
                              {"max", nullptr}};
     numbers->Seek(number_prefix);
     if (numbers->Valid() && StartsWith(numbers->key(), number_prefix)) {
-      totals["min"] = nlohmann::json::parse(numbers->value());
+      WEFT_RETURN_IF_ERROR(StoredJson(numbers->value(), &totals["min"]));
       if (group->non_integers == 0) {
         totals["sum"] =
             nlohmann::json::parse(Int128ToString(group->integer_sum));
@@ -696,9 +706,11 @@ Status ViewStore::ScanAggregate(
       } else {
         numbers->SeekToLast();
       }
-      totals["max"] = nlohmann::json::parse(numbers->value());
+      WEFT_RETURN_IF_ERROR(StoredJson(numbers->value(), &totals["max"]));
     }
     WEFT_RETURN_IF_ERROR(numbers->status());
+    nlohmann::json group_json;  // checked: callers parse it as JSON
+    WEFT_RETURN_IF_ERROR(StoredJson(group->json, &group_json));
     if (!visit(ViewRow{"", group->json, totals.dump()})) return Status::OK();
   }
   return groups->status();

@@ -133,6 +133,25 @@ TEST_F(VerifyTest, ASnapshotThatDoesNotDecodeIsReportedNotAnError) {
                   "checked: its document does not load"));
 }
 
+// Stored bytes are not trusted by a scan either: a damaged number row is
+// Corruption from ScanView, never a throw.
+TEST_F(VerifyTest, ADamagedAggregateRowIsCorruptionFromAScan) {
+  Damage([](storage::KvStore* store, storage::WriteBatch* batch) {
+    auto it = store->NewIterator(storage::Family::kViews);
+    std::string numbers = std::string("aage_by_city") + '\0';
+    it->Seek(numbers);
+    ASSERT_TRUE(it->Valid());
+    batch->Put(storage::Family::kViews, it->key(), "{junk");
+  });
+  auto db = OpenOrDie(path_);
+  Status scan =
+      db->ScanView("age_by_city", [](const ViewRow&) { return true; });
+  EXPECT_TRUE(scan.IsCorruption()) << scan.ToString();
+  auto report = db->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(Has(report->problems, "view age_by_city: the number row of "));
+}
+
 TEST_F(VerifyTest, AHistoryEntryLostIsReported) {
   Damage([](storage::KvStore* store, storage::WriteBatch* batch) {
     auto it = store->NewIterator(storage::Family::kDocs);
