@@ -183,7 +183,10 @@ int SoakWriter(WriterKind kind, const std::string& db_path,
     close(writer.out_fd);
     EXPECT_TRUE(got) << "writer printed fewer than " << wait_for
                      << " hashes within 60 s (kill " << kill_idx << ")";
-    EXPECT_TRUE(WIFSIGNALED(wait_status)) << "the writer exited by itself";
+    EXPECT_TRUE(WIFSIGNALED(wait_status))
+        << "the writer exited by itself, status "
+        << (WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1)
+        << ", after printing: " << output.substr(0, 300);
     if (!got || !WIFSIGNALED(wait_status)) break;
     AddLines(output, acknowledged);
     ExpectIntact(db_path, *acknowledged, kill_idx);
