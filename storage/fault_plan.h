@@ -5,10 +5,11 @@
 // failing each in turn walks them all.
 //
 // It also cuts the power: from the N-th operation on nothing reaches the
-// disk (writes, syncs, renames and deletions report success and do
-// nothing), and once the database is closed DropUnsynced() leaves each
-// file as the disk would after the machine stopped: cut back to what was
-// synced, and gone if it was made after the cut.
+// disk for good (writes land in the files, as in a page cache that will be
+// lost; syncs, renames and deletions report success and do nothing), and
+// once the database is closed DropUnsynced() leaves each file as the disk
+// would after the machine stopped: cut back to what was synced, and gone
+// if it was made after the cut.
 #pragma once
 
 #include <atomic>

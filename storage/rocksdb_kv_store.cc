@@ -121,35 +121,42 @@ class FaultyWritableFile : public rocksdb::FSWritableFileOwnerWrapper {
       : FSWritableFileOwnerWrapper(std::move(file)),
         plan_(std::move(plan)),
         name_(std::move(name)) {}
+  // With the power off a write still reaches the file (the page cache:
+  // RocksDB may read it back) and DropUnsynced cuts it away; a sync does
+  // nothing.
   rocksdb::IOStatus Append(const rocksdb::Slice& data,
                            const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* debug) override {
-    return Consulted([&] { return target()->Append(data, options, debug); });
+    return Consulted(kWrite,
+                     [&] { return target()->Append(data, options, debug); });
   }
   rocksdb::IOStatus Append(const rocksdb::Slice& data,
                            const rocksdb::IOOptions& options,
                            const rocksdb::DataVerificationInfo& info,
                            rocksdb::IODebugContext* debug) override {
     return Consulted(
-        [&] { return target()->Append(data, options, info, debug); });
+        kWrite, [&] { return target()->Append(data, options, info, debug); });
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
                          rocksdb::IODebugContext* debug) override {
-    return Consulted([&] { return Synced(target()->Sync(options, debug)); });
+    return Consulted(kSync,
+                     [&] { return Synced(target()->Sync(options, debug)); });
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
                           rocksdb::IODebugContext* debug) override {
-    return Consulted([&] { return Synced(target()->Fsync(options, debug)); });
+    return Consulted(kSync,
+                     [&] { return Synced(target()->Fsync(options, debug)); });
   }
 
  private:
+  enum Kind { kWrite, kSync };
   template <typename Operation>
-  rocksdb::IOStatus Consulted(const Operation& operation) {
+  rocksdb::IOStatus Consulted(Kind kind, const Operation& operation) {
     switch (plan_->Consult()) {
       case FaultPlan::Next::kFail:
         return Injected(*plan_);
-      case FaultPlan::Next::kDrop:
-        return rocksdb::IOStatus::OK();  // the power is off
+      case FaultPlan::Next::kDrop:  // the power is off
+        return kind == kWrite ? operation() : rocksdb::IOStatus::OK();
       case FaultPlan::Next::kDo:
         break;
     }

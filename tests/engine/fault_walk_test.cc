@@ -6,7 +6,6 @@
 // every commit that was acknowledged before it.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <functional>
 #include <memory>
 
@@ -174,13 +173,7 @@ TEST(FaultWalkTest, AfterAFailedWriteTheDatabaseReopensInPlace) {
 // stopped, each file holds what was synced. With sync = true every
 // acknowledged commit is there; with sync = false what is there is a
 // prefix of them (no holes); either way the database opens and verifies.
-// The suite cuts at every fifth point (about 1 s a point on the build
-// machine); WEFT_POWER_LOSS_STEP=1 walks them all.
 TEST(FaultWalkTest, APowerLossKeepsWhatWasSynced) {
-  const char* step_text = std::getenv("WEFT_POWER_LOSS_STEP");
-  uint64_t step =
-      step_text != nullptr ? std::strtoull(step_text, nullptr, 10) : 5;
-  if (step == 0) step = 1;
   TempDir dir;
   for (bool sync : {true, false}) {
     auto counting = std::make_shared<FaultPlan>();
@@ -189,7 +182,7 @@ TEST(FaultWalkTest, APowerLossKeepsWhatWasSynced) {
         Workload(dir.Sub(name), counting, nullptr, sync).first_error.ok());
     uint64_t points = counting->count(), bytes_dropped = 0;
     size_t commits_lost = 0;
-    for (uint64_t point = 1; point <= points; point += step) {
+    for (uint64_t point = 1; point <= points; ++point) {
       SCOPED_TRACE(name + ": power lost at point " + std::to_string(point));
       std::string path = dir.Sub(name + std::to_string(point));
       auto plan = std::make_shared<FaultPlan>();
