@@ -163,6 +163,22 @@ void MeasureReopens(benchmark::State& state, const std::string& path,
   state.counters[prefix + "reopen_read_ms"] = Median(open_ms) + Median(read_ms);
 }
 
+// verify with and without replaying the documents (verify_ms against
+// verify_quick_ms: what the replay adds).
+void MeasureVerify(benchmark::State& state, const std::string& path) {
+  auto db = Database::Open(path, Options());
+  if (!db.ok()) return state.SkipWithError(db.status().ToString().c_str());
+  VerifyOptions quick;
+  quick.quick = true;
+  for (const auto& [options, counter] :
+       {std::pair{quick, "verify_quick_ms"}, {VerifyOptions(), "verify_ms"}}) {
+    auto start = std::chrono::steady_clock::now();
+    auto report = (*db)->Verify(options);
+    state.counters[counter] = Ms(std::chrono::steady_clock::now() - start);
+    if (!report.ok() || !report->ok()) state.SkipWithError("verify failed");
+  }
+}
+
 // (b) and (c): `edits_per_change` edits per committed transaction.
 void BM_TraceCommit(benchmark::State& state) {
   const testing::Trace* trace = LoadedTrace();
@@ -202,6 +218,7 @@ void BM_TraceCommit(benchmark::State& state) {
     Options read_only;
     read_only.read_only = true;
     MeasureReopens(state, dir.Sub("db"), text, read_only, "ro_");
+    MeasureVerify(state, dir.Sub("db"));
     state.ResumeTiming();
   }
   state.counters["us_per_edit"] = benchmark::Counter(
