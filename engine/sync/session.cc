@@ -299,6 +299,14 @@ Status SyncSession::Receive(std::string_view bytes) {
 }
 
 Status SyncSession::OnMessage(std::string_view frame) {
+  // FlatBuffers reads scalars in place, and a frame sits at any offset of
+  // what the peer sent: read it from an 8-byte aligned copy when it is not
+  // aligned (the frames after the first of a read usually are not).
+  std::string aligned;
+  if (reinterpret_cast<uintptr_t>(frame.data()) % 8 != 0) {
+    aligned.assign(frame);
+    frame = aligned;
+  }
   flatbuffers::Verifier verifier(
       reinterpret_cast<const uint8_t*>(frame.data()), frame.size(),
       /*max_depth=*/16, /*max_tables=*/2 * kActorsMax + 16);
