@@ -66,6 +66,14 @@ std::string Int128ToString(__int128 value) {
   return {digits.rbegin(), digits.rend()};
 }
 
+// An aggregate's row of one document's number: group, number, document.
+std::string NumberRowKey(const std::string& name, const std::string& group,
+                         const FieldValue& number, const std::string& doc_key) {
+  std::string key = RowPrefix(kNumberRow, name) + group;
+  EncodeField(number, &key);
+  return key + doc_key;
+}
+
 // JSON read from a row on disk: Corruption if it does not parse (a damaged
 // row must not throw out of a scan).
 Status StoredJson(std::string_view text, nlohmann::json* json) {
@@ -359,9 +367,8 @@ Status ViewStore::UpdateDocument(const View& view, const std::string& doc_key,
         group->json = contribution.group;
         if (contribution.value.empty()) continue;
         FieldValue number = FieldFromJson(contribution.value);
-        std::string key = RowPrefix(kNumberRow, name) + contribution.sort;
-        EncodeField(number, &key);
-        key += doc_key;
+        std::string key =
+            NumberRowKey(name, contribution.sort, number, doc_key);
         if (sign > 0) {
           writes->Put(Family::kViews, key, contribution.value);
         } else {
@@ -544,10 +551,9 @@ Status ViewStore::VerifyRows(const std::string& name, uint64_t* rows_checked,
     } else {
       ++group.non_integers;
     }
-    std::string key = RowPrefix(kNumberRow, name) + expected.sort;
-    EncodeField(number, &key);
     ++keyed_rows;
-    return ExpectRow(key + doc_key, expected.value,
+    return ExpectRow(NumberRowKey(name, expected.sort, number, doc_key),
+                     expected.value,
                      at + "the number row of " + DocAddress(doc), problems);
   };
   WEFT_RETURN_IF_ERROR(docs_->ForEachDocument(
