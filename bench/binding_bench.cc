@@ -9,8 +9,8 @@
 
 #include <string>
 
-#include "bindings/c/weft.h"
 #include "tests/testutil/temp_dir.h"
+#include "weft.h"
 #include "weft/database.h"
 
 namespace weft {

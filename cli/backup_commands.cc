@@ -1,9 +1,9 @@
-#include "cli/backup_commands.h"
+#include "backup_commands.h"
 
 #include <nlohmann/json.hpp>
 
-#include "cli/json_text.h"
-#include "cli/progress.h"
+#include "json_text.h"
+#include "progress.h"
 
 namespace weft::cli {
 

@@ -1,8 +1,8 @@
-#include "cli/change_format.h"
+#include "change_format.h"
 
 #include <nlohmann/json.hpp>
 
-#include "cli/json_text.h"
+#include "json_text.h"
 
 namespace weft::cli {
 namespace {

@@ -1,16 +1,16 @@
-#include "cli/commands.h"
+#include "commands.h"
 
 #include <algorithm>
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "cli/backup_commands.h"
-#include "cli/change_format.h"
-#include "cli/doc_commands.h"
-#include "cli/json_text.h"
-#include "cli/sync_commands.h"
-#include "cli/view_commands.h"
-#include "cli/where_clause.h"
+#include "backup_commands.h"
+#include "change_format.h"
+#include "doc_commands.h"
+#include "json_text.h"
+#include "sync_commands.h"
+#include "view_commands.h"
+#include "where_clause.h"
 
 namespace weft::cli {
 namespace {

@@ -1,10 +1,10 @@
-#include "cli/doc_commands.h"
+#include "doc_commands.h"
 
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "cli/json_text.h"
-#include "engine/txn/json_scalar.h"
+#include "json_text.h"
+#include "weft/json.h"
 
 namespace weft::cli {
 namespace {
@@ -40,12 +40,7 @@ int CommitEdit(Database& db, const Output& output, Edit&& edit) {
 // A member or element given as JSON: a scalar (sets and lists hold
 // scalars here; {"$bytes": hex} is a byte string).
 Result<Scalar> ParseScalarArg(const std::string& text) {
-  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) {
-    return Status::InvalidArgument("not valid JSON (strings need quotes)",
-                                   text);
-  }
-  return engine::ScalarFromJson(value);
+  return ScalarFromJsonText(text);
 }
 
 }  // namespace

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/commands.h"
-#include "cli/line_reader.h"
+#include "commands.h"
+#include "line_reader.h"
 #include "weft/database.h"
 
 namespace {

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <string>
 
-#include "cli/commands.h"
+#include "commands.h"
 
 namespace weft::cli {
 

@@ -1,4 +1,4 @@
-#include "cli/stop_signals.h"
+#include "stop_signals.h"
 
 #include <poll.h>
 #include <unistd.h>

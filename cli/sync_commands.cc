@@ -1,4 +1,4 @@
-#include "cli/sync_commands.h"
+#include "sync_commands.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,10 +14,9 @@
 #include <optional>
 #include <thread>
 
-#include "cli/json_text.h"
-#include "cli/progress.h"
-#include "cli/stop_signals.h"
-#include "dag/base/hex.h"
+#include "json_text.h"
+#include "progress.h"
+#include "stop_signals.h"
 
 namespace weft::cli {
 namespace {
@@ -121,11 +120,9 @@ std::string StatsText(const SyncStats& stats) {
          seconds + " s";
 }
 
-// A log line's text, escaped and capped (hex::EscapeForLog): what a peer
+// A log line's text, escaped and capped (EscapeForLog): what a peer
 // caused to be said cannot forge or flood the log.
-std::string LogSafe(std::string_view text) {
-  return hex::EscapeForLog(text, 1024);
-}
+std::string LogSafe(std::string_view text) { return EscapeForLog(text, 1024); }
 
 // Whether the folder's disk takes a write again: 1 MiB written, synced
 // and removed (before the database is reopened for a retry).

@@ -1,11 +1,11 @@
-#include "cli/view_commands.h"
+#include "view_commands.h"
 
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "cli/json_text.h"
-#include "cli/progress.h"
-#include "cli/where_clause.h"
+#include "json_text.h"
+#include "progress.h"
+#include "where_clause.h"
 
 namespace weft::cli {
 namespace {

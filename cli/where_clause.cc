@@ -1,4 +1,4 @@
-#include "cli/where_clause.h"
+#include "where_clause.h"
 
 #include <charconv>
 #include <nlohmann/json.hpp>

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dag/dag.h"
+#include "engine/txn/begin.h"
 
 namespace weft::engine {
 namespace {
@@ -38,6 +39,8 @@ Engine::Engine(storage::KvStore* store, std::unique_ptr<ChangeLog> log,
       options_(options) {
   log_->set_observer(&observers_);
 }
+
+std::unique_ptr<Transaction> Engine::Begin() { return BeginTransaction(this); }
 
 Status Engine::Start() {
   WEFT_RETURN_IF_ERROR(Locked(

@@ -9,13 +9,17 @@
 #include <thread>
 
 #include "engine/crdt/path.h"
-#include "engine/docs/doc_store.h"
 #include "engine/log/change_log.h"
-#include "engine/views/subscriptions.h"
+#include "engine/state/doc_store.h"
+#include "engine/subscriptions/subscriptions.h"
 #include "engine/views/view_store.h"
+#include "weft/options.h"
 #include "weft/sync.h"
+#include "weft/transaction.h"
 
 namespace weft::engine {
+
+struct QuerySources;
 
 class Engine {
  public:
@@ -111,6 +115,8 @@ class Engine {
  private:
   // REQUIRES: the write lock. NotFound if the document does not exist.
   Result<Document*> LoadExisting(const DocRef& doc, std::string_view address);
+  // The stores a query reads, with this engine's lock (engine_query.cc).
+  QuerySources QueryStores();
   // Builds a view in chunks, taking the write lock for each.
   Status BuildView(const std::string& name,
                    const ViewProgressCallback& progress);

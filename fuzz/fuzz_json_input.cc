@@ -1,7 +1,7 @@
 // JSON from a caller (put, set, a scalar argument) into a real
 // transaction, which is then aborted: any text is an edit or a clear
 // error, never a crash, a hang or deep recursion.
-#include "engine/txn/json_scalar.h"
+#include "engine/json/json_value.h"
 #include "fuzz/fuzz_util.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,6 +1,6 @@
 // What views and queries read from outside or from disk: definitions and
 // predicates as JSON, field values as JSON, encoded index fields.
-#include "engine/txn/json_scalar.h"
+#include "engine/json/json_value.h"
 #include "engine/views/field.h"
 #include "fuzz/fuzz_util.h"
 #include "weft/view.h"

@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "bindings/c/weft.h"
-#include "engine/txn/json_scalar.h"
+#include "weft.h"
 #include "weft/database.h"
+#include "weft/json.h"
 
 // A database knows the transactions, iterators and servers made from it:
 // weft_close ends them first (their handles stay valid and report "the
@@ -97,11 +97,7 @@ int Guard(char** error, Body&& body) {
 
 Result<weft::Scalar> ParseScalar(const char* text) {
   if (text == nullptr) return Status::InvalidArgument("no JSON value given");
-  json value = json::parse(text, nullptr, false);
-  if (value.is_discarded()) {
-    return Status::InvalidArgument("not valid JSON", text);
-  }
-  return weft::engine::ScalarFromJson(value);
+  return weft::ScalarFromJsonText(text);
 }
 
 bool Open(const weft_db* db) { return db != nullptr && db->db != nullptr; }

@@ -1,6 +1,6 @@
 #include "engine/bundle/bundle.h"
 
-#include "dag/base/varint.h"
+#include "base/varint.h"
 #include "dag/change_limits.h"
 #include "dag/sha256.h"
 

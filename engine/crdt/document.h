@@ -35,7 +35,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "dag/base/utf.h"
+#include "base/utf.h"
 #include "engine/crdt/sequence.h"
 #include "weft/change.h"
 #include "weft/status.h"
@@ -170,7 +170,5 @@ class Document {
 // Canonical bytes of a scalar: a type tag, then the value (set keys).
 std::string ScalarKey(const Scalar& value);
 Result<Scalar> ScalarFromKey(std::string_view key);
-// A scalar as the documents' JSON shows it (bytes as {"$bytes": hex}).
-std::string ScalarToJson(const Scalar& value);
 
 }  // namespace weft::engine

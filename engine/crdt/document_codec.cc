@@ -3,10 +3,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "dag/base/hex.h"
-#include "dag/base/varint.h"
+#include "base/hex.h"
+#include "base/varint.h"
 #include "dag/change_codec.h"
 #include "engine/crdt/document.h"
+#include "engine/json/json_value.h"
 
 namespace weft::engine {
 namespace {
@@ -382,35 +383,6 @@ Result<Document> Document::Deserialize(std::string_view bytes) {
     return Status::Corruption("document state: an object is named twice");
   }
   return document;
-}
-
-namespace {
-
-nlohmann::json ScalarJson(const Scalar& value) {
-  switch (value.index()) {
-    case 0:
-      return nullptr;
-    case 1:
-      return std::get<bool>(value);
-    case 2:
-      return std::get<int64_t>(value);
-    case 3:
-      return std::get<double>(value);
-    case 4:
-      return std::get<std::string>(value);
-    default: {
-      const std::string& bytes = std::get<Bytes>(value).data;
-      return nlohmann::json{
-          {"$bytes", hex::Encode(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                 bytes.size())}};
-    }
-  }
-}
-
-}  // namespace
-
-std::string ScalarToJson(const Scalar& value) {
-  return ScalarJson(value).dump();
 }
 
 namespace {

@@ -18,8 +18,8 @@
 #include "engine/log/keys.h"
 #include "engine/log/pending_area.h"
 #include "storage/kv_store.h"
-#include "weft/database.h"
 #include "weft/options.h"
+#include "weft/records.h"
 
 namespace weft::engine {
 

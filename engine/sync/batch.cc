@@ -4,7 +4,7 @@
 
 #include <unordered_map>
 
-#include "dag/base/varint.h"
+#include "base/varint.h"
 #include "dag/sha256.h"
 #include "weft/hash.h"
 

@@ -15,7 +15,7 @@
 
 #include "engine/sync/session.h"
 #include "storage/kv_store.h"
-#include "weft/database.h"
+#include "weft/records.h"
 
 namespace weft::engine::sync {
 

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <map>
 
-#include "dag/base/hex.h"
 #include "dag/sha256.h"
 #include "engine/sync/batch.h"
 #include "sync_generated.h"
@@ -60,7 +59,7 @@ const char* BodyName(wire::Body body) {
 }
 
 // A peer's words go into logs: at most this many bytes of them, escaped
-// (hex::EscapeForLog).
+// (EscapeForLog).
 constexpr size_t kPeerReasonBytesMax = 256;
 
 using ActorIndex = std::map<ActorId, const ActorState*>;
@@ -328,9 +327,9 @@ Status SyncSession::OnMessage(std::string_view frame) {
     state_ = State::kFailed;  // no Error in answer to an Error
     return Status::IOError(
         "the peer ended the session",
-        error->reason() ? hex::EscapeForLog(error->reason()->string_view(),
-                                            kPeerReasonBytesMax)
-                        : "");
+        error->reason()
+            ? EscapeForLog(error->reason()->string_view(), kPeerReasonBytesMax)
+            : "");
   }
   if (state_ == State::kLive) {
     return OnLiveMessage(static_cast<int>(body), message->body());

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "weft/change.h"
-#include "weft/database.h"
+#include "weft/records.h"
 #include "weft/sync.h"
 
 namespace weft::engine::sync {

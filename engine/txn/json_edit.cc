@@ -2,7 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dag/change_limits.h"
-#include "engine/txn/json_scalar.h"
+#include "engine/json/json_value.h"
 #include "weft/transaction.h"
 
 namespace weft {
@@ -10,20 +10,10 @@ namespace {
 
 using nlohmann::json;
 
-// nlohmann reports the column only through its exception: caught here, at
-// the edge, so none leaves this function. A document's root is the
-// top-level object, so its JSON may nest one level more than the document.
+// A document's root is the top-level object, so its JSON may nest one level
+// more than the document.
 Result<json> ParseJson(std::string_view text) {
-  WEFT_RETURN_IF_ERROR(
-      engine::CheckJsonDepth(text, limits::kDocumentDepthMax + 1));
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& error) {
-    return Status::InvalidArgument(
-        "malformed JSON at column " + std::to_string(error.byte), error.what());
-  } catch (const json::exception& error) {  // a number out of range
-    return Status::InvalidArgument("unusable JSON", error.what());
-  }
+  return engine::ParseJsonInput(text, limits::kDocumentDepthMax + 1);
 }
 
 Status CheckKey(const std::string& key) {

@@ -9,6 +9,7 @@
 
 #include "dag/change_codec.h"
 #include "engine/engine.h"
+#include "engine/txn/begin.h"
 
 namespace weft::engine {
 
@@ -34,6 +35,9 @@ struct TransactionState {
   // InvalidArgument if an object made in `container` would nest deeper
   // than limits::kDocumentDepthMax.
   static Status CheckMakeDepth(const Object& container);
+  // A transaction on `engine`, holding its write lock (the one caller of
+  // Transaction's private constructor).
+  static std::unique_ptr<Transaction> Start(Engine* engine);
   Status Fail(Status status) {
     if (error.ok()) error = status;
     return status;
@@ -510,13 +514,17 @@ Result<Hash> Transaction::Commit() {
 
 namespace weft::engine {
 
-std::unique_ptr<Transaction> Engine::Begin() {
+std::unique_ptr<Transaction> TransactionState::Start(Engine* engine) {
   auto state = std::make_unique<TransactionState>();
-  state->engine = this;
-  LockWriter();
-  state->start_op = log_->NextOpCounter();
+  state->engine = engine;
+  engine->LockWriter();
+  state->start_op = engine->log().NextOpCounter();
   state->next_counter = state->start_op;
   return std::unique_ptr<Transaction>(new Transaction(std::move(state)));
+}
+
+std::unique_ptr<Transaction> BeginTransaction(Engine* engine) {
+  return TransactionState::Start(engine);
 }
 
 }  // namespace weft::engine

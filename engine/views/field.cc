@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/crdt/path.h"
+#include "engine/json/json_value.h"
 #include "engine/log/keys.h"
 
 namespace weft::engine {

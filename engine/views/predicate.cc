@@ -4,7 +4,7 @@
 
 #include "dag/change_codec.h"
 #include "engine/crdt/path.h"
-#include "engine/txn/json_scalar.h"
+#include "engine/json/json_value.h"
 #include "engine/views/field.h"
 
 namespace weft {
@@ -121,27 +121,23 @@ Result<Predicate> FromJsonObject(const json& object, size_t depth) {
                            : Predicate::And(std::move(parts));
 }
 
-json ScalarJsonValue(const Scalar& scalar) {
-  return json::parse(engine::ScalarToJson(scalar));
-}
-
 json PredicateJson(const Predicate& predicate) {
   switch (predicate.kind()) {
     case Kind::kAll:
       return json::object();
     case Kind::kEquals:
-      return {{predicate.path(), ScalarJsonValue(predicate.value())}};
+      return {{predicate.path(), engine::ScalarJson(predicate.value())}};
     case Kind::kExists:
       return {{predicate.path(), {{"$exists", predicate.exists()}}}};
     case Kind::kRange: {
       json bounds = json::object();
       if (predicate.has_lower()) {
         bounds[predicate.lower_inclusive() ? "$gte" : "$gt"] =
-            ScalarJsonValue(predicate.lower());
+            engine::ScalarJson(predicate.lower());
       }
       if (predicate.has_upper()) {
         bounds[predicate.upper_inclusive() ? "$lte" : "$lt"] =
-            ScalarJsonValue(predicate.upper());
+            engine::ScalarJson(predicate.upper());
       }
       return {{predicate.path(), bounds}};
     }

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "dag/base/varint.h"
+#include "base/varint.h"
 #include "dag/sha256.h"
 #include "engine/crdt/path.h"
 #include "engine/log/keys.h"

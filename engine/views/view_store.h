@@ -12,8 +12,8 @@
 #include <map>
 #include <string>
 
-#include "engine/docs/doc_store.h"
 #include "engine/log/change_observer.h"
+#include "engine/state/doc_store.h"
 #include "storage/kv_store.h"
 #include "weft/view.h"
 

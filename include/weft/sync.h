@@ -61,6 +61,12 @@ struct SyncOptions {
 using SessionLog = std::function<void(
     const std::string& peer, const Status& outcome, const SyncStats& stats)>;
 
+// `text` fit for one log line: every byte outside printable ASCII (a
+// newline, a terminal escape), and the backslash, written as \xNN, and at
+// most about `bytes_max` bytes of it, then "... (N bytes)". What a peer
+// says can then neither forge log lines nor fill the disk.
+std::string EscapeForLog(std::string_view text, size_t bytes_max);
+
 struct SyncStats {
   uint64_t round_trips = 0;  // waits for the peer after sending
   uint64_t bytes_sent = 0;

@@ -100,7 +100,7 @@ class Transaction {
   void Abort();
 
  private:
-  friend class engine::Engine;
+  friend struct engine::TransactionState;
   explicit Transaction(std::unique_ptr<engine::TransactionState> state);
   // Records the first failed edit (Commit then fails with it); returns it.
   Status Fail(Status status);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bindings/c/weft.h"
+#include "weft.h"
 
 static int failures = 0;
 

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "engine/crdt/document.h"
-#include "engine/docs/doc_store.h"
+#include "engine/state/doc_store.h"
 #include "storage/rocksdb_kv_store.h"
 #include "tests/cli/cli_fixture.h"
 #include "tests/cli/weft_child.h"

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "engine/docs/doc_store.h"
 #include "engine/log/keys.h"
+#include "engine/state/doc_store.h"
 #include "storage/rocksdb_kv_store.h"
 #include "tests/cli/cli_fixture.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bindings/c/weft.h"
+#include "weft.h"
 
 static int Fail(const char* what, char* error) {
   fprintf(stderr, "%s: %s\n", what, error != NULL ? error : "?");

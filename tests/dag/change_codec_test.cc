@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "dag/base/utf.h"
+#include "base/utf.h"
 #include "dag/sha256.h"
 #include "tests/testutil/drafts.h"
 

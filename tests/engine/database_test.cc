@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <random>
 
-#include "dag/base/varint.h"
-#include "engine/docs/doc_store.h"
+#include "base/varint.h"
+#include "engine/state/doc_store.h"
 #include "storage/rocksdb_kv_store.h"
 #include "tests/testutil/db.h"
 #include "tests/testutil/drafts.h"

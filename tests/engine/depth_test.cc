@@ -3,7 +3,7 @@
 // renders and round-trips without exhausting the stack.
 #include <gtest/gtest.h>
 
-#include "dag/base/varint.h"
+#include "base/varint.h"
 #include "dag/change_codec.h"
 #include "engine/crdt/document.h"
 #include "tests/testutil/db.h"

@@ -6,7 +6,7 @@
 
 #include <functional>
 
-#include "engine/docs/doc_store.h"
+#include "engine/state/doc_store.h"
 #include "storage/rocksdb_kv_store.h"
 #include "tests/testutil/db.h"
 #include "tests/testutil/temp_dir.h"

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "dag/base/utf.h"
+#include "base/utf.h"
 
 namespace weft::testing {
 

@@ -1,6 +1,6 @@
-#include "engine/docs/doc_store.h"
+#include "engine/state/doc_store.h"
 
-#include "dag/base/varint.h"
+#include "base/varint.h"
 #include "dag/change_codec.h"
 #include "engine/log/change_log.h"
 #include "engine/log/keys.h"

@@ -11,8 +11,8 @@
 #include <mutex>
 #include <thread>
 
-#include "engine/docs/doc_store.h"
 #include "engine/log/change_observer.h"
+#include "engine/state/doc_store.h"
 #include "engine/views/view_store.h"
 #include "weft/view.h"
 

@@ -1,4 +1,4 @@
-#include "dag/base/utf.h"
+#include "base/utf.h"
 
 namespace weft {
 

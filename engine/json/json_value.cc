@@ -1,6 +1,8 @@
-#include "engine/txn/json_scalar.h"
+#include "engine/json/json_value.h"
 
-#include "dag/base/hex.h"
+#include "base/hex.h"
+#include "weft/json.h"
+#include "weft/sync.h"
 
 namespace weft::engine {
 
@@ -48,6 +50,56 @@ Result<Scalar> ScalarFromJson(const nlohmann::json& value) {
   }
 }
 
+nlohmann::json ScalarJson(const Scalar& value) {
+  switch (value.index()) {
+    case 0:
+      return nullptr;
+    case 1:
+      return std::get<bool>(value);
+    case 2:
+      return std::get<int64_t>(value);
+    case 3:
+      return std::get<double>(value);
+    case 4:
+      return std::get<std::string>(value);
+    default: {
+      const std::string& bytes = std::get<Bytes>(value).data;
+      return nlohmann::json{
+          {"$bytes", hex::Encode(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                 bytes.size())}};
+    }
+  }
+}
+
+std::string ScalarToJson(const Scalar& value) {
+  return ScalarJson(value).dump();
+}
+
+Result<nlohmann::json> ParseStoredJson(std::string_view bytes,
+                                       std::string_view what) {
+  nlohmann::json value =
+      nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) {
+    return Status::Corruption(std::string(what) + " is not JSON",
+                              EscapeForLog(bytes, 64));
+  }
+  return value;
+}
+
+// nlohmann reports the column only through its exception: caught here, at
+// the edge, so none leaves this function.
+Result<nlohmann::json> ParseJsonInput(std::string_view text, size_t levels) {
+  WEFT_RETURN_IF_ERROR(CheckJsonDepth(text, levels));
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    return Status::InvalidArgument(
+        "malformed JSON at column " + std::to_string(error.byte), error.what());
+  } catch (const nlohmann::json::exception& error) {  // a number out of range
+    return Status::InvalidArgument("unusable JSON", error.what());
+  }
+}
+
 Status CheckJsonDepth(std::string_view text, size_t levels) {
   size_t depth = 0;
   bool in_string = false;
@@ -75,3 +127,21 @@ Status CheckJsonDepth(std::string_view text, size_t levels) {
 }
 
 }  // namespace weft::engine
+
+namespace weft {
+
+Result<Scalar> ScalarFromJsonText(std::string_view text) {
+  // A scalar nests nothing but {"$bytes": ...}: one level.
+  Result<nlohmann::json> value = engine::ParseJsonInput(text, 1);
+  if (!value.ok()) {
+    return Status::InvalidArgument("not valid JSON (strings need quotes)",
+                                   EscapeForLog(text, 100));
+  }
+  return engine::ScalarFromJson(*value);
+}
+
+std::string ScalarToJsonText(const Scalar& value) {
+  return engine::ScalarToJson(value);
+}
+
+}  // namespace weft

@@ -1,7 +1,7 @@
 // Out-of-line parts of the public value types (Hash, ActorId, OpAction).
 #include <cassert>
 
-#include "dag/base/hex.h"
+#include "base/hex.h"
 #include "weft/change.h"
 #include "weft/hash.h"
 

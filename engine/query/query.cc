@@ -1,11 +1,15 @@
-// Engine::Find and Engine::Explain: queries over a collection, served by an
-// index view when one matches, else by a scan of the collection's
-// documents. Either way each candidate document is loaded and checked
-// against the whole predicate, so an index only narrows the candidates.
+// Queries over a collection, served by an index view when one matches, else
+// by a scan of the collection's documents. Either way each candidate
+// document is loaded and checked against the whole predicate, so an index
+// only narrows the candidates.
+#include "engine/query/query.h"
+
 #include <algorithm>
 #include <map>
+#include <optional>
 
-#include "engine/engine.h"
+#include "engine/crdt/path.h"
+#include "engine/json/json_value.h"
 #include "engine/views/field.h"
 #include "engine/views/predicate.h"
 
@@ -169,14 +173,14 @@ class Candidates {
 // kept across steps would miss one written in between.
 class ScanCandidates : public Candidates {
  public:
-  ScanCandidates(Engine* engine, std::string_view collection)
-      : engine_(engine),
+  ScanCandidates(QuerySources sources, std::string_view collection)
+      : sources_(std::move(sources)),
         collection_(collection),
         next_(DocStore::CollectionStart(collection)) {}
   Status Next(DocRef* doc, bool* found) override {
-    WEFT_RETURN_IF_ERROR(engine_->Locked([&] {
-      auto it = engine_->store()->NewIterator(storage::Family::kDocs);
-      return engine_->docs().SeekDocument(it.get(), next_, doc, found);
+    WEFT_RETURN_IF_ERROR(sources_.locked([&] {
+      auto it = sources_.store->NewIterator(storage::Family::kDocs);
+      return sources_.docs->SeekDocument(it.get(), next_, doc, found);
     }));
     if (*found && doc->collection != collection_) *found = false;
     if (*found) next_ = DocStore::KeyAfter(DocKey(*doc));
@@ -184,7 +188,7 @@ class ScanCandidates : public Candidates {
   }
 
  private:
-  Engine* const engine_;
+  const QuerySources sources_;
   std::string collection_;
   std::string next_;
 };
@@ -228,11 +232,11 @@ class IndexCandidates : public Candidates {
 };
 
 // Loads a candidate and checks it: *json is set when it matches.
-Status CheckCandidate(Engine* engine, const DocRef& doc,
+Status CheckCandidate(const QuerySources& sources, const DocRef& doc,
                       const Predicate& predicate, const std::string& order_by,
                       std::optional<std::string>* json, FieldValue* order) {
-  return engine->Locked([&]() -> Status {
-    WEFT_ASSIGN_OR_RETURN(Document * document, engine->docs().Load(doc));
+  return sources.locked([&]() -> Status {
+    WEFT_ASSIGN_OR_RETURN(Document * document, sources.docs->Load(doc));
     if (document->Exists() && Matches(predicate, *document)) {
       *json = document->ToJson();
       if (!order_by.empty()) *order = FieldAt(*document, order_by);
@@ -248,9 +252,9 @@ std::string Address(const DocRef& doc) {
 // Streams matching candidates in the order they come.
 class StreamingCursor : public FindCursor {
  public:
-  StreamingCursor(Engine* engine, std::unique_ptr<Candidates> candidates,
+  StreamingCursor(QuerySources sources, std::unique_ptr<Candidates> candidates,
                   Predicate predicate, uint64_t limit)
-      : engine_(engine),
+      : sources_(std::move(sources)),
         candidates_(std::move(candidates)),
         predicate_(std::move(predicate)),
         remaining_(limit == 0 ? UINT64_MAX : limit) {
@@ -266,7 +270,7 @@ class StreamingCursor : public FindCursor {
       if (!status_.ok() || !found) return;
       std::optional<std::string> json;
       FieldValue unused;
-      status_ = CheckCandidate(engine_, doc, predicate_, "", &json, &unused);
+      status_ = CheckCandidate(sources_, doc, predicate_, "", &json, &unused);
       if (status_.ok() && json) {
         doc_ = Address(doc);
         json_ = std::move(*json);
@@ -281,7 +285,7 @@ class StreamingCursor : public FindCursor {
   Status status() const override { return status_; }
 
  private:
-  Engine* const engine_;
+  const QuerySources sources_;
   std::unique_ptr<Candidates> candidates_;
   const Predicate predicate_;
   uint64_t remaining_;
@@ -298,7 +302,7 @@ class SortedCursor : public FindCursor {
     FieldValue order;
     std::string doc, json;
   };
-  SortedCursor(Engine* engine, Candidates* candidates,
+  SortedCursor(const QuerySources& sources, Candidates* candidates,
                const Predicate& predicate, const FindOptions& options) {
     // Ties go by document, reversed when descending: the order an index
     // gives.
@@ -315,7 +319,7 @@ class SortedCursor : public FindCursor {
       if (!status_.ok() || !found) break;
       std::optional<std::string> json;
       Match match;
-      status_ = CheckCandidate(engine, doc, predicate, options.order_by, &json,
+      status_ = CheckCandidate(sources, doc, predicate, options.order_by, &json,
                                &match.order);
       if (!status_.ok() || !json) continue;
       match.doc = Address(doc);
@@ -343,37 +347,51 @@ class SortedCursor : public FindCursor {
   Status status_;
 };
 
-}  // namespace
-
-Result<QueryPlan> Engine::Explain(std::string_view collection,
-                                  const Predicate& predicate,
-                                  const FindOptions& options) {
-  return Locked([&]() -> Result<QueryPlan> {
-    WEFT_ASSIGN_OR_RETURN(Plan plan,
-                          MakePlan(views_, collection, predicate, options));
-    return plan.summary;
-  });
+// MakePlan under the lock (the view catalog is shared with writers).
+Result<Plan> PlanLocked(const QuerySources& sources,
+                        std::string_view collection, const Predicate& predicate,
+                        const FindOptions& options) {
+  std::optional<Plan> plan;
+  WEFT_RETURN_IF_ERROR(sources.locked([&]() -> Status {
+    WEFT_ASSIGN_OR_RETURN(
+        Plan made, MakePlan(*sources.views, collection, predicate, options));
+    plan = std::move(made);
+    return Status::OK();
+  }));
+  return std::move(*plan);
 }
 
-Result<std::unique_ptr<FindCursor>> Engine::Find(std::string_view collection,
-                                                 const Predicate& predicate,
-                                                 const FindOptions& options) {
-  WEFT_ASSIGN_OR_RETURN(
-      Plan plan,
-      Locked([&] { return MakePlan(views_, collection, predicate, options); }));
+}  // namespace
+
+Result<QueryPlan> ExplainQuery(const QuerySources& sources,
+                               std::string_view collection,
+                               const Predicate& predicate,
+                               const FindOptions& options) {
+  WEFT_ASSIGN_OR_RETURN(Plan plan,
+                        PlanLocked(sources, collection, predicate, options));
+  return plan.summary;
+}
+
+Result<std::unique_ptr<FindCursor>> RunQuery(const QuerySources& sources,
+                                             std::string_view collection,
+                                             const Predicate& predicate,
+                                             const FindOptions& options) {
+  WEFT_ASSIGN_OR_RETURN(Plan plan,
+                        PlanLocked(sources, collection, predicate, options));
   std::unique_ptr<Candidates> candidates;
   if (plan.summary.uses_index) {
     candidates = std::make_unique<IndexCandidates>(
-        store_, plan, options.descending && !plan.summary.sorts_in_memory);
+        sources.store, plan,
+        options.descending && !plan.summary.sorts_in_memory);
   } else {
-    candidates = std::make_unique<ScanCandidates>(this, collection);
+    candidates = std::make_unique<ScanCandidates>(sources, collection);
   }
   if (plan.summary.sorts_in_memory) {
     return std::unique_ptr<FindCursor>(
-        new SortedCursor(this, candidates.get(), predicate, options));
+        new SortedCursor(sources, candidates.get(), predicate, options));
   }
   return std::unique_ptr<FindCursor>(new StreamingCursor(
-      this, std::move(candidates), predicate, options.limit));
+      sources, std::move(candidates), predicate, options.limit));
 }
 
 }  // namespace weft::engine

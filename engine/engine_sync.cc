@@ -1,6 +1,6 @@
-// The sync protocol's view of a database: summaries from the version
-// vector, what a peer lacks from the seqs family, batches stored through
-// the same atomic path as any received change.
+// Engine::NewSyncEndpoint, and the sync protocol's view of a database (its
+// SyncHost): summaries from the version vector, what a peer lacks from the seqs
+// family, batches stored through the same atomic path as any received change.
 #include <openssl/rand.h>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-#include "dag/base/hex.h"
+#include "base/hex.h"
 
 namespace weft::hex {
 
@@ -30,6 +30,10 @@ bool Decode(std::string_view text, uint8_t* out, size_t size) {
   return true;
 }
 
+}  // namespace weft::hex
+
+namespace weft {
+
 std::string EscapeForLog(std::string_view text, size_t bytes_max) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;
@@ -48,4 +52,4 @@ std::string EscapeForLog(std::string_view text, size_t bytes_max) {
   return out;
 }
 
-}  // namespace weft::hex
+}  // namespace weft

@@ -1,4 +1,4 @@
-#include "engine/views/subscriptions.h"
+#include "engine/subscriptions/subscriptions.h"
 
 namespace weft::engine {
 

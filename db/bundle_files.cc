@@ -1,0 +1,114 @@
+// Database::Export and Database::Import: a bundle file (engine/bundle/) to
+// and from disk, written to a temporary name and renamed, read back only
+// once its checksum holds.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/bundle/bundle.h"
+#include "engine/engine.h"
+#include "weft/database.h"
+
+namespace weft {
+namespace {
+
+// Changes between two progress reports of an export.
+constexpr uint64_t kProgressEvery = 4096;
+
+}  // namespace
+
+Result<Database::ExportStats> Database::Export(
+    const std::string& path, const ChangeProgressCallback& progress) const {
+  engine::Bundle bundle;
+  for (const ViewDefinition& view : ListViews()) {
+    bundle.views.push_back(view.ToJson());
+  }
+  WEFT_RETURN_IF_ERROR(engine_->Locked([&] {  // log and heads agree
+    bundle.heads = engine_->log().Heads();
+    uint64_t total = engine_->log().LogLength();
+    return engine_->log().ForEachLogged(
+        [&](uint64_t position, const Hash&, std::string_view bytes) {
+          bundle.changes.emplace_back(bytes);
+          if (progress && (position % kProgressEvery == 0 || position == total))
+            progress(position, total);
+          return true;
+        });
+  }));
+  std::string bytes = engine::EncodeBundle(bundle);
+  std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) return Status::IOError("cannot write", temporary);
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error)
+    return Status::IOError("cannot rename to " + path, error.message());
+  return ExportStats{bundle.changes.size(), bytes.size()};
+}
+
+Result<Database::ImportStats> Database::Import(
+    const std::string& path, const ChangeProgressCallback& progress) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    return Status::IOError("cannot read", path + " (not a file)");
+  }
+  // First pass: magic and checksum, 1 MiB at a time. Only a bundle that
+  // is whole is then read into memory (its changes go in one atomic write).
+  std::ifstream in(path, std::ios::binary);
+  engine::BundleChecksum checksum;
+  std::string chunk(1u << 20, '\0');
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) ||
+         in.gcount() > 0) {
+    checksum.Update(std::string_view(chunk.data(), in.gcount()));
+    if (checksum.BadMagic()) break;
+  }
+  if (in.bad()) return Status::IOError("cannot read", path);
+  WEFT_RETURN_IF_ERROR(checksum.Finish());
+  std::string bytes;
+  in.clear();
+  in.seekg(0);
+  // (A read error may surface as an exception from the stream buffer.)
+  try {
+    bytes.assign(std::istreambuf_iterator<char>(in),
+                 std::istreambuf_iterator<char>());
+  } catch (const std::exception& failure) {
+    return Status::IOError("cannot read " + path, failure.what());
+  }
+  if (!in && !in.eof()) return Status::IOError("cannot read", path);
+  WEFT_ASSIGN_OR_RETURN(engine::Bundle bundle, engine::DecodeBundle(bytes));
+  // Every view definition must be valid before anything is stored.
+  std::vector<ViewDefinition> views;
+  for (size_t view_idx = 0; view_idx < bundle.views.size(); ++view_idx) {
+    Result<ViewDefinition> view =
+        ViewDefinition::FromJson(bundle.views[view_idx]);
+    if (!view.ok()) {
+      return Status::Corruption(
+          "bundle: view definition " + std::to_string(view_idx + 1),
+          view.status().ToString());
+    }
+    views.push_back(std::move(view).value());
+  }
+  ImportStats stats;
+  stats.changes_in_bundle = bundle.changes.size();
+  WEFT_ASSIGN_OR_RETURN(stats.stored, engine_->Writing([&] {
+    return engine_->log().ReceiveAll(bundle.changes, bundle.heads, progress);
+  }));
+  std::vector<ViewDefinition> existing = ListViews();
+  for (const ViewDefinition& view : views) {
+    auto same_name = std::find_if(
+        existing.begin(), existing.end(),
+        [&](const ViewDefinition& mine) { return mine.name == view.name; });
+    if (same_name == existing.end()) {
+      WEFT_RETURN_IF_ERROR(CreateView(view));
+      stats.views_created.push_back(view.name);
+    } else if (same_name->ToJson() != view.ToJson()) {
+      stats.views_kept.push_back(view.name);
+    }
+  }
+  return stats;
+}
+
+}  // namespace weft

@@ -1,0 +1,33 @@
+#!/bin/sh
+# The layers' include rules (README "Layout"), checked on the source tree:
+# the core (base/, dag/, engine/) and the public headers never include the
+# front end, an adapter, RocksDB, sockets, HTTP, TLS or NATS; the shell and
+# the bindings see the public API only, never the core's internals.
+#
+#   tests/architecture_test.sh [SOURCE_DIR]   exits 1, naming each breach
+cd "${1:-.}" || exit 2
+status=0
+
+breach() {  # breach RULE FOLDERS... : grep pattern in FOLDERS' sources
+  rule=$1 pattern=$2
+  shift 2
+  found=$(grep -rnE "^#include *[<\"]($pattern)" "$@" \
+            --include='*.h' --include='*.cc' --include='*.c' 2>/dev/null)
+  if [ -n "$found" ]; then
+    echo "architecture: $rule:"
+    echo "$found" | sed 's/^/  /'
+    status=1
+  fi
+}
+
+core="base dag engine include"
+breach "the core includes RocksDB, sockets, HTTP, TLS or NATS" \
+  'rocksdb/|asio|sys/socket|netinet/|arpa/|httplib|nats|openssl/ssl' $core
+breach "the core includes the front end or an adapter" \
+  'weft/database\.h|db/|net/|cli/|bindings/|storage/rocksdb|storage/memory' \
+  $core
+breach "the shell or a binding includes the core's internals" \
+  'base/|dag/|engine/|storage/|db/|net/' cli bindings
+breach "the storage port or an adapter includes the engine" \
+  'engine/|db/' storage
+exit $status
