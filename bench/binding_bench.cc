@@ -34,7 +34,7 @@ void BM_PutGetCpp(benchmark::State& state) {
   for (auto _ : state) {
     std::string doc = "bench/" + std::to_string(i % kKeys);
     auto txn = (*db)->Begin();
-    Status put = txn->PutJson(doc, Body(i));
+    Status put = txn->PutJson(doc, Body(i)).status();
     auto hash = put.ok() ? txn->Commit() : Result<Hash>(put);
     auto read = (*db)->GetJson(doc);
     if (!hash.ok() || !read.ok()) return state.SkipWithError("put/get failed");

@@ -198,7 +198,8 @@ void BM_TraceCommit(benchmark::State& state) {
         const testing::TracePatch& patch = trace->patches[idx];
         Status status = txn->SpliceText("paper/1", "text", patch.position,
                                         patch.delete_count,
-                                        testing::Utf32ToUtf8(patch.insert));
+                                        testing::Utf32ToUtf8(patch.insert))
+                            .status();
         if (!status.ok()) return state.SkipWithError(status.ToString().c_str());
       }
       auto hash = txn->Commit();

@@ -212,6 +212,7 @@ void BM_CloneTrace(benchmark::State& state) {
     auto txn = hub.db->Begin();
     if (!txn->SpliceText("paper/1", "text", patch.position, patch.delete_count,
                          testing::Utf32ToUtf8(patch.insert))
+             .status()
              .ok() ||
         !txn->Commit().ok()) {
       return state.SkipWithError("trace replay failed");

@@ -200,9 +200,9 @@ void BM_CommitWithViews(benchmark::State& state) {
     auto txn = db->Begin();
     std::string doc = "people/d" + std::to_string(commit % 10000);
     int64_t value = static_cast<int64_t>(commit * 7919 % 100003);
-    if (!txn->Set(doc, "n", value).ok() ||
-        !txn->Set(doc, "g", value % 100).ok() ||
-        !txn->Set(doc, "name", "user" + std::to_string(value)).ok() ||
+    if (!txn->Set(doc, "n", value).status().ok() ||
+        !txn->Set(doc, "g", value % 100).status().ok() ||
+        !txn->Set(doc, "name", "user" + std::to_string(value)).status().ok() ||
         !txn->Commit().ok()) {
       state.SkipWithError("commit failed");
       break;

@@ -49,7 +49,7 @@ int CmdPut(Database& db, const std::vector<std::string>& args,
            const Output& output) {
   if (args.size() != 3) return PrintUsage(output, "put COLL/KEY JSON");
   return CommitEdit(db, output, [&](Transaction& txn) {
-    return txn.PutJson(args[1], args[2]);
+    return txn.PutJson(args[1], args[2]).status();
   });
 }
 
@@ -93,7 +93,7 @@ int CmdSet(Database& db, const std::vector<std::string>& args,
            const Output& output) {
   if (args.size() != 4) return PrintUsage(output, "set COLL/KEY PATH JSON");
   return CommitEdit(db, output, [&](Transaction& txn) {
-    return txn.SetJson(args[1], args[2], args[3]);
+    return txn.SetJson(args[1], args[2], args[3]).status();
   });
 }
 
@@ -104,8 +104,8 @@ int CmdDel(Database& db, const std::vector<std::string>& args,
                       "del COLL/KEY [PATH]  (no PATH: the whole document)");
   }
   return CommitEdit(db, output, [&](Transaction& txn) {
-    return args.size() == 2 ? txn.DeleteDocument(args[1])
-                            : txn.Delete(args[1], args[2]);
+    return args.size() == 2 ? txn.DeleteDocument(args[1]).status()
+                            : txn.Delete(args[1], args[2]).status();
   });
 }
 
@@ -117,7 +117,7 @@ int CmdIncr(Database& db, const std::vector<std::string>& args,
     return PrintUsage(output, "incr COLL/KEY PATH [DELTA]  (DELTA an integer)");
   }
   return CommitEdit(db, output, [&](Transaction& txn) {
-    return txn.Increment(args[1], args[2], delta);
+    return txn.Increment(args[1], args[2], delta).status();
   });
 }
 
@@ -137,8 +137,10 @@ int CmdSplice(Database& db, const std::vector<std::string>& args,
                           "TEXT must be a JSON string, like \"hello\\n\""));
   }
   return CommitEdit(db, output, [&](Transaction& txn) {
-    return txn.SpliceText(args[1], args[2], position, delete_count,
-                          text.get<std::string>());
+    return txn
+        .SpliceText(args[1], args[2], position, delete_count,
+                    text.get<std::string>())
+        .status();
   });
 }
 
@@ -154,8 +156,8 @@ int EditSet(Database& db, const std::vector<std::string>& args,
   Result<Scalar> member = ParseScalarArg(args[3]);
   if (!member.ok()) return PrintError(output, member.status());
   return CommitEdit(db, output, [&](Transaction& txn) {
-    return add ? txn.SetAdd(args[1], args[2], *member)
-               : txn.SetRemove(args[1], args[2], *member);
+    return add ? txn.SetAdd(args[1], args[2], *member).status()
+               : txn.SetRemove(args[1], args[2], *member).status();
   });
 }
 
@@ -180,7 +182,7 @@ int CmdListInsert(Database& db, const std::vector<std::string>& args,
   Result<Scalar> element = ParseScalarArg(args[4]);
   if (!element.ok()) return PrintError(output, element.status());
   return CommitEdit(db, output, [&](Transaction& txn) {
-    return txn.ListInsert(args[1], args[2], index, *element);
+    return txn.ListInsert(args[1], args[2], index, *element).status();
   });
 }
 
@@ -192,7 +194,7 @@ int CmdListDelete(Database& db, const std::vector<std::string>& args,
     return PrintUsage(output, "ldel COLL/KEY PATH INDEX [COUNT]");
   }
   return CommitEdit(db, output, [&](Transaction& txn) {
-    return txn.ListDelete(args[1], args[2], index, count);
+    return txn.ListDelete(args[1], args[2], index, count).status();
   });
 }
 

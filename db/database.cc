@@ -115,6 +115,11 @@ Result<std::string> Database::GetJson(std::string_view doc) const {
   return engine_->GetJson(doc);
 }
 
+Result<Scalar> Database::Get(std::string_view doc,
+                             std::string_view path) const {
+  return engine_->GetScalar(doc, path);
+}
+
 Result<std::string> Database::GetPathJson(std::string_view doc,
                                           std::string_view path) const {
   return engine_->GetPathJson(doc, path);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "dag/dag.h"
+#include "engine/json/json_value.h"
 #include "engine/txn/begin.h"
 
 namespace weft::engine {
@@ -130,6 +131,23 @@ Result<std::string> Engine::GetJson(std::string_view address) {
   });
 }
 
+Result<Scalar> Engine::GetScalar(std::string_view address,
+                                 std::string_view path) {
+  WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
+  return Locked([&]() -> Result<Scalar> {
+    WEFT_ASSIGN_OR_RETURN(Document * document, LoadExisting(doc, address));
+    WEFT_ASSIGN_OR_RETURN(Location location, Locate(*document, path));
+    const Value* value = ValueAt(*document, location);
+    if (value == nullptr) return Status::NotFound("no value at", path);
+    if (value->is_object) {
+      return Status::InvalidArgument(
+          "not a scalar (a map, list, text, counter or set; read it as JSON)",
+          path);
+    }
+    return value->scalar;
+  });
+}
+
 Result<std::string> Engine::GetPathJson(std::string_view address,
                                         std::string_view path) {
   WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
@@ -157,10 +175,9 @@ Result<std::string> Engine::GetConflictsJson(std::string_view address,
     nlohmann::json all = nlohmann::json::array();
     for (const MapEntry* entry : entries) {
       all.push_back({{"id", IdText(entry->id)},
-                     {"value", nlohmann::json::parse(
-                                   document->ValueToJson(entry->value))}});
+                     {"value", document->ValueJson(entry->value)}});
     }
-    return all.dump();
+    return DumpJson(all);
   });
 }
 

@@ -66,6 +66,7 @@ class Engine {
   // Reads (see weft::Database).
   Result<std::string> GetJson(std::string_view doc);
   Result<std::string> GetPathJson(std::string_view doc, std::string_view path);
+  Result<Scalar> GetScalar(std::string_view doc, std::string_view path);
   Result<std::string> GetConflictsJson(std::string_view doc,
                                        std::string_view path);
   Result<std::string> ReadText(std::string_view doc, std::string_view path,

@@ -13,10 +13,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto txn = db->Begin();
   switch (which % 3) {
     case 0:
-      txn->PutJson("fuzz/doc", text).PermitUncheckedError();
+      txn->PutJson("fuzz/doc", text).status().PermitUncheckedError();
       break;
     case 1:
       txn->SetJson("todos/1", path.empty() ? "x" : path, text)
+          .status()
           .PermitUncheckedError();
       break;
     default: {

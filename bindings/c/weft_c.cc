@@ -194,7 +194,7 @@ int weft_txn_put_json(weft_txn* txn, const char* doc, const char* text,
                       char** error) {
   return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) {
     return text == nullptr ? Status::InvalidArgument("no JSON given")
-                           : edit.PutJson(doc, text);
+                           : edit.PutJson(doc, text).status();
   });
 }
 
@@ -203,14 +203,15 @@ int weft_txn_set_json(weft_txn* txn, const char* doc, const char* path,
   return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) {
     return path == nullptr || text == nullptr
                ? Status::InvalidArgument("no path or JSON given")
-               : edit.SetJson(doc, path, text);
+               : edit.SetJson(doc, path, text).status();
   });
 }
 
 int weft_txn_delete(weft_txn* txn, const char* doc, const char* path,
                     char** error) {
   return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) {
-    return path == nullptr ? edit.DeleteDocument(doc) : edit.Delete(doc, path);
+    return path == nullptr ? edit.DeleteDocument(doc).status()
+                           : edit.Delete(doc, path).status();
   });
 }
 
@@ -218,7 +219,7 @@ int weft_txn_increment(weft_txn* txn, const char* doc, const char* path,
                        int64_t delta, char** error) {
   return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) {
     return path == nullptr ? Status::InvalidArgument("no path given")
-                           : edit.Increment(doc, path, delta);
+                           : edit.Increment(doc, path, delta).status();
   });
 }
 
@@ -227,7 +228,7 @@ int weft_txn_set_add(weft_txn* txn, const char* doc, const char* path,
   return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) -> Status {
     if (path == nullptr) return Status::InvalidArgument("no path given");
     WEFT_ASSIGN_OR_RETURN(weft::Scalar value, ParseScalar(json_scalar));
-    return edit.SetAdd(doc, path, value);
+    return edit.SetAdd(doc, path, value).status();
   });
 }
 
@@ -236,7 +237,7 @@ int weft_txn_set_remove(weft_txn* txn, const char* doc, const char* path,
   return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) -> Status {
     if (path == nullptr) return Status::InvalidArgument("no path given");
     WEFT_ASSIGN_OR_RETURN(weft::Scalar value, ParseScalar(json_scalar));
-    return edit.SetRemove(doc, path, value);
+    return edit.SetRemove(doc, path, value).status();
   });
 }
 
@@ -246,7 +247,7 @@ int weft_txn_list_insert(weft_txn* txn, const char* doc, const char* path,
   return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) -> Status {
     if (path == nullptr) return Status::InvalidArgument("no path given");
     WEFT_ASSIGN_OR_RETURN(weft::Scalar value, ParseScalar(json_scalar));
-    return edit.ListInsert(doc, path, index, value);
+    return edit.ListInsert(doc, path, index, value).status();
   });
 }
 
@@ -254,7 +255,7 @@ int weft_txn_list_delete(weft_txn* txn, const char* doc, const char* path,
                          uint64_t index, uint64_t count, char** error) {
   return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) {
     return path == nullptr ? Status::InvalidArgument("no path given")
-                           : edit.ListDelete(doc, path, index, count);
+                           : edit.ListDelete(doc, path, index, count).status();
   });
 }
 
@@ -264,7 +265,8 @@ int weft_txn_splice_text(weft_txn* txn, const char* doc, const char* path,
   return TxnEdit(txn, doc, error, [&](weft::Transaction& edit) {
     return path == nullptr || insert == nullptr
                ? Status::InvalidArgument("no path or text given")
-               : edit.SpliceText(doc, path, position, delete_count, insert);
+               : edit.SpliceText(doc, path, position, delete_count, insert)
+                     .status();
   });
 }
 

@@ -31,6 +31,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -135,11 +137,15 @@ class Document {
   std::string Serialize() const;
   static Result<Document> Deserialize(std::string_view bytes);
 
-  // JSON text of the whole document, or of one value.
+  // The whole document, one value, or a map key as a reader sees it
+  // (concurrent values rendered together: merged maps, summed counters,
+  // multi_value arrays), as JSON values (engine/json/) and as JSON text.
+  nlohmann::json ToJsonValue() const;
+  nlohmann::json ValueJson(const Value& value) const;
+  std::optional<nlohmann::json> KeyJson(const Object& map,
+                                        const std::string& key) const;
   std::string ToJson() const;
   std::string ValueToJson(const Value& value) const;
-  // A map key as a reader sees it: concurrent values rendered together
-  // (merged maps, summed counters, multi_value arrays), or not found.
   struct Rendered {
     bool found = false;
     std::string json;

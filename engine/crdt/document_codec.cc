@@ -490,27 +490,34 @@ class JsonRenderer {
   size_t depth_ = 0;
 };
 
-// Text that is not UTF-8 cannot come from a change (every decoder checks
-// it); should it be there anyway, it renders as U+FFFD rather than throw.
-std::string Dump(const nlohmann::json& json) {
-  return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 }  // namespace
 
-std::string Document::ToJson() const {
-  return Dump(JsonRenderer(*this).OfObjects({&root()}));
+nlohmann::json Document::ToJsonValue() const {
+  return JsonRenderer(*this).OfObjects({&root()});
 }
 
+nlohmann::json Document::ValueJson(const Value& value) const {
+  return JsonRenderer(*this).OfValue(value);
+}
+
+std::optional<nlohmann::json> Document::KeyJson(const Object& map,
+                                                const std::string& key) const {
+  std::vector<const MapEntry*> entries = Entries(map, key);
+  if (entries.empty()) return std::nullopt;
+  return JsonRenderer(*this).OfEntries(entries);
+}
+
+std::string Document::ToJson() const { return DumpJson(ToJsonValue()); }
+
 std::string Document::ValueToJson(const Value& value) const {
-  return Dump(JsonRenderer(*this).OfValue(value));
+  return DumpJson(ValueJson(value));
 }
 
 Document::Rendered Document::KeyToJson(const Object& map,
                                        const std::string& key) const {
-  std::vector<const MapEntry*> entries = Entries(map, key);
-  if (entries.empty()) return Rendered{};
-  return Rendered{true, Dump(JsonRenderer(*this).OfEntries(entries))};
+  std::optional<nlohmann::json> json = KeyJson(map, key);
+  if (!json) return Rendered{};
+  return Rendered{true, DumpJson(*json)};
 }
 
 }  // namespace weft::engine

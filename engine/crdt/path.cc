@@ -1,8 +1,10 @@
 #include "engine/crdt/path.h"
 
 #include <charconv>
+#include <nlohmann/json.hpp>
 
 #include "dag/change_limits.h"
+#include "engine/json/json_value.h"
 
 namespace weft::engine {
 namespace {
@@ -83,20 +85,24 @@ Result<Location> Locate(const Document& document, std::string_view path) {
   return location;
 }
 
-std::optional<std::string> RenderAt(const Document& document,
-                                    std::string_view path) {
+std::optional<nlohmann::json> JsonAt(const Document& document,
+                                     std::string_view path) {
   Result<Location> location = Locate(document, path);
   if (!location.ok()) return std::nullopt;
   if (location->parent->kind == ObjectKind::kMap) {
     // Concurrent values render together (merged maps, summed counters).
-    Document::Rendered rendered =
-        document.KeyToJson(*location->parent, location->key);
-    if (!rendered.found) return std::nullopt;
-    return std::move(rendered.json);
+    return document.KeyJson(*location->parent, location->key);
   }
   const Value* value = ValueAt(document, *location);
   if (value == nullptr) return std::nullopt;
-  return document.ValueToJson(*value);
+  return document.ValueJson(*value);
+}
+
+std::optional<std::string> RenderAt(const Document& document,
+                                    std::string_view path) {
+  std::optional<nlohmann::json> json = JsonAt(document, path);
+  if (!json) return std::nullopt;
+  return DumpJson(*json);
 }
 
 }  // namespace weft::engine

@@ -27,7 +27,9 @@ Result<Location> Locate(const Document& document, std::string_view path);
 const Value* ValueAt(const Document& document, const Location& location);
 
 // The JSON a reader sees at `path` (concurrent values rendered together),
-// or nullopt when there is no value there.
+// as a value and as text, or nullopt when there is no value there.
+std::optional<nlohmann::json> JsonAt(const Document& document,
+                                     std::string_view path);
 std::optional<std::string> RenderAt(const Document& document,
                                     std::string_view path);
 

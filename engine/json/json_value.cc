@@ -72,7 +72,11 @@ nlohmann::json ScalarJson(const Scalar& value) {
 }
 
 std::string ScalarToJson(const Scalar& value) {
-  return ScalarJson(value).dump();
+  return DumpJson(ScalarJson(value));
+}
+
+std::string DumpJson(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 Result<nlohmann::json> ParseStoredJson(std::string_view bytes,
@@ -84,6 +88,14 @@ Result<nlohmann::json> ParseStoredJson(std::string_view bytes,
                               EscapeForLog(bytes, 64));
   }
   return value;
+}
+
+Status CheckStoredJson(std::string_view bytes, std::string_view what) {
+  if (!nlohmann::json::accept(bytes)) {
+    return Status::Corruption(std::string(what) + " is not JSON",
+                              EscapeForLog(bytes, 64));
+  }
+  return Status::OK();
 }
 
 // nlohmann reports the column only through its exception: caught here, at

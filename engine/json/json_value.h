@@ -24,10 +24,18 @@ Result<Scalar> ScalarFromJson(const nlohmann::json& value);
 nlohmann::json ScalarJson(const Scalar& value);
 std::string ScalarToJson(const Scalar& value);
 
+// JSON text of a value, the one way the engine writes it. Text that is not
+// UTF-8 cannot come from a change (every decoder checks it); should it be
+// there anyway, it renders as U+FFFD rather than throw.
+std::string DumpJson(const nlohmann::json& value);
+
 // JSON the engine stored itself (a view row, a peer record): Corruption,
 // naming `what`, when the bytes are not JSON. Never throws.
 Result<nlohmann::json> ParseStoredJson(std::string_view bytes,
                                        std::string_view what);
+
+// ParseStoredJson without building the value (a scan passes the bytes on).
+Status CheckStoredJson(std::string_view bytes, std::string_view what);
 
 // JSON given by a user (an edit, a query): InvalidArgument naming the
 // column of the first error, or the depth over `levels`. Never throws.

@@ -27,7 +27,7 @@ Status CheckKey(const std::string& key) {
 Status SetValue(Transaction* txn, std::string_view doc, const std::string& path,
                 const json& value) {
   if (value.is_object() && !engine::IsBytesJson(value)) {
-    WEFT_RETURN_IF_ERROR(txn->Make(doc, path, ObjectType::kMap));
+    WEFT_RETURN_IF_ERROR(txn->Make(doc, path, ObjectType::kMap).status());
     for (const auto& [key, child] : value.items()) {
       WEFT_RETURN_IF_ERROR(CheckKey(key));
       WEFT_RETURN_IF_ERROR(SetValue(txn, doc, path + "." + key, child));
@@ -35,7 +35,7 @@ Status SetValue(Transaction* txn, std::string_view doc, const std::string& path,
     return Status::OK();
   }
   if (value.is_array()) {
-    WEFT_RETURN_IF_ERROR(txn->Make(doc, path, ObjectType::kList));
+    WEFT_RETURN_IF_ERROR(txn->Make(doc, path, ObjectType::kList).status());
     uint64_t index = 0;
     for (const json& element : value) {
       if (element.is_structured() && !engine::IsBytesJson(element)) {
@@ -43,12 +43,13 @@ Status SetValue(Transaction* txn, std::string_view doc, const std::string& path,
             "objects and arrays inside arrays are not supported yet");
       }
       WEFT_ASSIGN_OR_RETURN(Scalar scalar, engine::ScalarFromJson(element));
-      WEFT_RETURN_IF_ERROR(txn->ListInsert(doc, path, index++, scalar));
+      WEFT_RETURN_IF_ERROR(
+          txn->ListInsert(doc, path, index++, scalar).status());
     }
     return Status::OK();
   }
   WEFT_ASSIGN_OR_RETURN(Scalar scalar, engine::ScalarFromJson(value));
-  return txn->Set(doc, path, scalar);
+  return txn->Set(doc, path, scalar).status();
 }
 
 Status PutDocument(Transaction* txn, std::string_view doc,
@@ -60,14 +61,16 @@ Status PutDocument(Transaction* txn, std::string_view doc,
   // Keys the new content lacks go; the rest is set anew.
   Result<std::string> current = txn->GetJson(doc);
   if (current.ok()) {
-    json before = json::parse(*current);  // outlives the loop over it
+    WEFT_ASSIGN_OR_RETURN(json before,  // outlives the loop over it
+                          engine::ParseStoredJson(*current, "the document"));
     for (const auto& [key, old] : before.items()) {
-      if (!value.contains(key)) WEFT_RETURN_IF_ERROR(txn->Delete(doc, key));
+      if (!value.contains(key))
+        WEFT_RETURN_IF_ERROR(txn->Delete(doc, key).status());
     }
   } else if (!current.status().IsNotFound()) {
     return current.status();
   } else {
-    WEFT_RETURN_IF_ERROR(txn->CreateDocument(doc));
+    WEFT_RETURN_IF_ERROR(txn->CreateDocument(doc).status());
   }
   for (const auto& [key, child] : value.items()) {
     WEFT_RETURN_IF_ERROR(CheckKey(key));
@@ -80,17 +83,23 @@ Status PutDocument(Transaction* txn, std::string_view doc,
 
 // Any failure, even one found before an edit was made, poisons the
 // transaction: a half-put document never commits.
-Status Transaction::PutJson(std::string_view doc, std::string_view text) {
-  Status status = PutDocument(this, doc, text);
-  return status.ok() ? status : Fail(status);
+Transaction& Transaction::PutJson(std::string_view doc, std::string_view text) {
+  Record([&]() -> Status {
+    Status status = PutDocument(this, doc, text);
+    return status.ok() ? status : Fail(status);
+  });
+  return *this;
 }
 
-Status Transaction::SetJson(std::string_view doc, std::string_view path,
-                            std::string_view text) {
-  Result<json> value = ParseJson(text);
-  Status status = value.ok() ? SetValue(this, doc, std::string(path), *value)
-                             : value.status();
-  return status.ok() ? status : Fail(status);
+Transaction& Transaction::SetJson(std::string_view doc, std::string_view path,
+                                  std::string_view text) {
+  Record([&]() -> Status {
+    Result<json> value = ParseJson(text);
+    Status status = value.ok() ? SetValue(this, doc, std::string(path), *value)
+                               : value.status();
+    return status.ok() ? status : Fail(status);
+  });
+  return *this;
 }
 
 }  // namespace weft

@@ -185,6 +185,8 @@ Transaction::~Transaction() { Abort(); }
 
 Status Transaction::Fail(Status status) { return state_->Fail(status); }
 
+const Status& Transaction::status() const { return state_->error; }
+
 void Transaction::Abort() {
   if (!state_->open) return;
   // Forget the uncommitted edits applied to cached documents.
@@ -209,176 +211,205 @@ void Transaction::Abort() {
     }                                         \
   } while (0)
 
-Status Transaction::CreateDocument(std::string_view doc) {
-  WEFT_TXN_TARGET(target, doc);
-  Op op;
-  op.action = OpAction::kDocCreate;
-  state_->Emit(target, std::move(op));
-  return Status::OK();
+Transaction& Transaction::CreateDocument(std::string_view doc) {
+  Record([&]() -> Status {
+    WEFT_TXN_TARGET(target, doc);
+    Op op;
+    op.action = OpAction::kDocCreate;
+    state_->Emit(target, std::move(op));
+    return Status::OK();
+  });
+  return *this;
 }
 
-Status Transaction::DeleteDocument(std::string_view doc) {
-  WEFT_TXN_TARGET(target, doc);
-  if (!target.document->Exists()) {
-    return state_->Fail(Status::NotFound("no document", doc));
-  }
-  Op op;
-  op.action = OpAction::kDocDelete;
-  op.pred = target.document->RootObservation();
-  state_->Emit(target, std::move(op));
-  return Status::OK();
+Transaction& Transaction::DeleteDocument(std::string_view doc) {
+  Record([&]() -> Status {
+    WEFT_TXN_TARGET(target, doc);
+    if (!target.document->Exists()) {
+      return state_->Fail(Status::NotFound("no document", doc));
+    }
+    Op op;
+    op.action = OpAction::kDocDelete;
+    op.pred = target.document->RootObservation();
+    state_->Emit(target, std::move(op));
+    return Status::OK();
+  });
+  return *this;
 }
 
-Status Transaction::Set(std::string_view doc, std::string_view path,
-                        const Scalar& value, Flavour flavour) {
-  WEFT_TXN_TARGET(target, doc);
-  WEFT_TXN_CHECK(state_->CheckScalar(value));
-  if (flavour != Flavour::kDefault && flavour != Flavour::kMultiValue) {
-    WEFT_TXN_CHECK(
-        Status::InvalidArgument("a register is default or "
-                                "multi_value"));
-  }
-  auto location = state_->LocateForWrite(target, path);
-  WEFT_TXN_CHECK(location.status());
-  if (location->parent->kind != ObjectKind::kMap) {
-    WEFT_TXN_CHECK(Status::InvalidArgument(
-        "list elements are inserted and deleted, not set", path));
-  }
-  Op op;
-  op.action = OpAction::kMapSet;
-  op.obj = location->parent->id;
-  op.key = location->key;
-  op.value = value;
-  op.flavour = flavour;
-  op.pred = SeenAt(*target.document, *location);
-  state_->Emit(target, std::move(op));
-  return Status::OK();
+Transaction& Transaction::Set(std::string_view doc, std::string_view path,
+                              const Scalar& value, Flavour flavour) {
+  Record([&]() -> Status {
+    WEFT_TXN_TARGET(target, doc);
+    WEFT_TXN_CHECK(state_->CheckScalar(value));
+    if (flavour != Flavour::kDefault && flavour != Flavour::kMultiValue) {
+      WEFT_TXN_CHECK(
+          Status::InvalidArgument("a register is default or "
+                                  "multi_value"));
+    }
+    auto location = state_->LocateForWrite(target, path);
+    WEFT_TXN_CHECK(location.status());
+    if (location->parent->kind != ObjectKind::kMap) {
+      WEFT_TXN_CHECK(Status::InvalidArgument(
+          "list elements are inserted and deleted, not set", path));
+    }
+    Op op;
+    op.action = OpAction::kMapSet;
+    op.obj = location->parent->id;
+    op.key = location->key;
+    op.value = value;
+    op.flavour = flavour;
+    op.pred = SeenAt(*target.document, *location);
+    state_->Emit(target, std::move(op));
+    return Status::OK();
+  });
+  return *this;
 }
 
-Status Transaction::Make(std::string_view doc, std::string_view path,
-                         ObjectType type, Flavour flavour) {
-  WEFT_TXN_TARGET(target, doc);
-  Op op;
-  op.action = static_cast<OpAction>(static_cast<uint8_t>(OpAction::kMakeMap) +
-                                    static_cast<uint8_t>(type));
-  op.flavour = flavour;
-  if (!dag::FlavourFits(op.action, flavour)) {
-    WEFT_TXN_CHECK(Status::InvalidArgument(
-        std::string("flavour ") + FlavourName(flavour) + " does not fit a " +
-        ObjectKindName(static_cast<ObjectKind>(type))));
-  }
-  auto location = state_->LocateForWrite(target, path);
-  WEFT_TXN_CHECK(location.status());
-  if (location->parent->kind != ObjectKind::kMap) {
-    WEFT_TXN_CHECK(Status::InvalidArgument("objects are made at map keys"));
-  }
-  WEFT_TXN_CHECK(TransactionState::CheckMakeDepth(*location->parent));
-  op.obj = location->parent->id;
-  op.key = location->key;
-  op.pred = SeenAt(*target.document, *location);
-  state_->Emit(target, std::move(op));
-  return Status::OK();
-}
-
-Status Transaction::Delete(std::string_view doc, std::string_view path) {
-  WEFT_TXN_TARGET(target, doc);
-  auto location = engine::Locate(*target.document, path);
-  WEFT_TXN_CHECK(location.status());
-  if (engine::ValueAt(*target.document, *location) == nullptr) {
-    WEFT_TXN_CHECK(Status::NotFound("no value at", path));
-  }
-  Op op;
-  op.obj = location->parent->id;
-  if (location->parent->kind == ObjectKind::kMap) {
-    op.action = OpAction::kMapDelete;
+Transaction& Transaction::Make(std::string_view doc, std::string_view path,
+                               ObjectType type, Flavour flavour) {
+  Record([&]() -> Status {
+    WEFT_TXN_TARGET(target, doc);
+    Op op;
+    op.action = static_cast<OpAction>(static_cast<uint8_t>(OpAction::kMakeMap) +
+                                      static_cast<uint8_t>(type));
+    op.flavour = flavour;
+    if (!dag::FlavourFits(op.action, flavour)) {
+      WEFT_TXN_CHECK(Status::InvalidArgument(
+          std::string("flavour ") + FlavourName(flavour) + " does not fit a " +
+          ObjectKindName(static_cast<ObjectKind>(type))));
+    }
+    auto location = state_->LocateForWrite(target, path);
+    WEFT_TXN_CHECK(location.status());
+    if (location->parent->kind != ObjectKind::kMap) {
+      WEFT_TXN_CHECK(Status::InvalidArgument("objects are made at map keys"));
+    }
+    WEFT_TXN_CHECK(TransactionState::CheckMakeDepth(*location->parent));
+    op.obj = location->parent->id;
     op.key = location->key;
     op.pred = SeenAt(*target.document, *location);
-  } else {
-    op.action = OpAction::kListDelete;
-    op.elem = location->parent->list.elements.IdAt(location->index);
-    op.count = 1;
-  }
-  state_->Emit(target, std::move(op));
-  return Status::OK();
+    state_->Emit(target, std::move(op));
+    return Status::OK();
+  });
+  return *this;
 }
 
-Status Transaction::Increment(std::string_view doc, std::string_view path,
-                              int64_t delta) {
-  WEFT_TXN_TARGET(target, doc);
-  auto counter = state_->TargetObject(target, path, ObjectKind::kCounter, true);
-  WEFT_TXN_CHECK(counter.status());
-  if ((*counter)->flavour == Flavour::kGrowOnly && delta < 0) {
-    WEFT_TXN_CHECK(
-        Status::InvalidArgument("a grow-only counter cannot decrease", path));
-  }
-  Op op;
-  op.action = OpAction::kCounterAdd;
-  op.obj = (*counter)->id;
-  op.delta = delta;
-  state_->Emit(target, std::move(op));
-  return Status::OK();
+Transaction& Transaction::Delete(std::string_view doc, std::string_view path) {
+  Record([&]() -> Status {
+    WEFT_TXN_TARGET(target, doc);
+    auto location = engine::Locate(*target.document, path);
+    WEFT_TXN_CHECK(location.status());
+    if (engine::ValueAt(*target.document, *location) == nullptr) {
+      WEFT_TXN_CHECK(Status::NotFound("no value at", path));
+    }
+    Op op;
+    op.obj = location->parent->id;
+    if (location->parent->kind == ObjectKind::kMap) {
+      op.action = OpAction::kMapDelete;
+      op.key = location->key;
+      op.pred = SeenAt(*target.document, *location);
+    } else {
+      op.action = OpAction::kListDelete;
+      op.elem = location->parent->list.elements.IdAt(location->index);
+      op.count = 1;
+    }
+    state_->Emit(target, std::move(op));
+    return Status::OK();
+  });
+  return *this;
 }
 
-Status Transaction::SetAdd(std::string_view doc, std::string_view path,
-                           const Scalar& member) {
-  WEFT_TXN_TARGET(target, doc);
-  WEFT_TXN_CHECK(state_->CheckScalar(member));
-  auto set = state_->TargetObject(target, path, ObjectKind::kSet, true);
-  WEFT_TXN_CHECK(set.status());
-  if ((*set)->flavour == Flavour::kTwoPhase &&
-      (*set)->set.removed.count(engine::ScalarKey(member))) {
-    WEFT_TXN_CHECK(Status::InvalidArgument(
-        "a two-phase set never takes back a removed member", path));
-  }
-  Op op;
-  op.action = OpAction::kSetAdd;
-  op.obj = (*set)->id;
-  op.value = member;
-  state_->Emit(target, std::move(op));
-  return Status::OK();
+Transaction& Transaction::Increment(std::string_view doc, std::string_view path,
+                                    int64_t delta) {
+  Record([&]() -> Status {
+    WEFT_TXN_TARGET(target, doc);
+    auto counter =
+        state_->TargetObject(target, path, ObjectKind::kCounter, true);
+    WEFT_TXN_CHECK(counter.status());
+    if ((*counter)->flavour == Flavour::kGrowOnly && delta < 0) {
+      WEFT_TXN_CHECK(
+          Status::InvalidArgument("a grow-only counter cannot decrease", path));
+    }
+    Op op;
+    op.action = OpAction::kCounterAdd;
+    op.obj = (*counter)->id;
+    op.delta = delta;
+    state_->Emit(target, std::move(op));
+    return Status::OK();
+  });
+  return *this;
 }
 
-Status Transaction::SetRemove(std::string_view doc, std::string_view path,
-                              const Scalar& member) {
-  WEFT_TXN_TARGET(target, doc);
-  WEFT_TXN_CHECK(state_->CheckScalar(member));
-  auto set = state_->TargetObject(target, path, ObjectKind::kSet, false);
-  WEFT_TXN_CHECK(set.status());
-  if ((*set)->flavour == Flavour::kGrowOnly) {
-    WEFT_TXN_CHECK(
-        Status::InvalidArgument("a grow-only set cannot remove members", path));
-  }
-  auto member_tags = (*set)->set.members.find(engine::ScalarKey(member));
-  if (member_tags == (*set)->set.members.end()) return Status::OK();
-  Op op;
-  op.action = OpAction::kSetRemove;
-  op.obj = (*set)->id;
-  op.value = member;
-  op.pred = member_tags->second;  // the adds this replica saw
-  state_->Emit(target, std::move(op));
-  return Status::OK();
+Transaction& Transaction::SetAdd(std::string_view doc, std::string_view path,
+                                 const Scalar& member) {
+  Record([&]() -> Status {
+    WEFT_TXN_TARGET(target, doc);
+    WEFT_TXN_CHECK(state_->CheckScalar(member));
+    auto set = state_->TargetObject(target, path, ObjectKind::kSet, true);
+    WEFT_TXN_CHECK(set.status());
+    if ((*set)->flavour == Flavour::kTwoPhase &&
+        (*set)->set.removed.count(engine::ScalarKey(member))) {
+      WEFT_TXN_CHECK(Status::InvalidArgument(
+          "a two-phase set never takes back a removed member", path));
+    }
+    Op op;
+    op.action = OpAction::kSetAdd;
+    op.obj = (*set)->id;
+    op.value = member;
+    state_->Emit(target, std::move(op));
+    return Status::OK();
+  });
+  return *this;
 }
 
-Status Transaction::ListInsert(std::string_view doc, std::string_view path,
-                               uint64_t index, const Scalar& value) {
-  WEFT_TXN_TARGET(target, doc);
-  WEFT_TXN_CHECK(state_->CheckScalar(value));
-  auto list = state_->TargetObject(target, path, ObjectKind::kList, true);
-  WEFT_TXN_CHECK(list.status());
-  const engine::Sequence& elements = (*list)->list.elements;
-  if (index > elements.size()) {
-    WEFT_TXN_CHECK(Status::InvalidArgument(
-        "index " + std::to_string(index) + " is out of range: '" +
-        std::string(path) + "' has " + std::to_string(elements.size()) +
-        " elements"));
-  }
-  Op op;
-  op.action = OpAction::kListInsert;
-  op.obj = (*list)->id;
-  op.elem = index == 0 ? OpId() : elements.IdAt(index - 1);
-  op.value = value;
-  state_->Emit(target, std::move(op));
-  return Status::OK();
+Transaction& Transaction::SetRemove(std::string_view doc, std::string_view path,
+                                    const Scalar& member) {
+  Record([&]() -> Status {
+    WEFT_TXN_TARGET(target, doc);
+    WEFT_TXN_CHECK(state_->CheckScalar(member));
+    auto set = state_->TargetObject(target, path, ObjectKind::kSet, false);
+    WEFT_TXN_CHECK(set.status());
+    if ((*set)->flavour == Flavour::kGrowOnly) {
+      WEFT_TXN_CHECK(Status::InvalidArgument(
+          "a grow-only set cannot remove members", path));
+    }
+    auto member_tags = (*set)->set.members.find(engine::ScalarKey(member));
+    if (member_tags == (*set)->set.members.end()) return Status::OK();
+    Op op;
+    op.action = OpAction::kSetRemove;
+    op.obj = (*set)->id;
+    op.value = member;
+    op.pred = member_tags->second;  // the adds this replica saw
+    state_->Emit(target, std::move(op));
+    return Status::OK();
+  });
+  return *this;
+}
+
+Transaction& Transaction::ListInsert(std::string_view doc,
+                                     std::string_view path, uint64_t index,
+                                     const Scalar& value) {
+  Record([&]() -> Status {
+    WEFT_TXN_TARGET(target, doc);
+    WEFT_TXN_CHECK(state_->CheckScalar(value));
+    auto list = state_->TargetObject(target, path, ObjectKind::kList, true);
+    WEFT_TXN_CHECK(list.status());
+    const engine::Sequence& elements = (*list)->list.elements;
+    if (index > elements.size()) {
+      WEFT_TXN_CHECK(Status::InvalidArgument(
+          "index " + std::to_string(index) + " is out of range: '" +
+          std::string(path) + "' has " + std::to_string(elements.size()) +
+          " elements"));
+    }
+    Op op;
+    op.action = OpAction::kListInsert;
+    op.obj = (*list)->id;
+    op.elem = index == 0 ? OpId() : elements.IdAt(index - 1);
+    op.value = value;
+    state_->Emit(target, std::move(op));
+    return Status::OK();
+  });
+  return *this;
 }
 
 namespace {
@@ -415,43 +446,51 @@ Status CheckRange(uint64_t position, uint64_t count, uint64_t size,
 
 }  // namespace
 
-Status Transaction::ListDelete(std::string_view doc, std::string_view path,
-                               uint64_t index, uint64_t count) {
-  WEFT_TXN_TARGET(target, doc);
-  auto list = state_->TargetObject(target, path, ObjectKind::kList, false);
-  WEFT_TXN_CHECK(list.status());
-  const engine::Sequence& elements = (*list)->list.elements;
-  WEFT_TXN_CHECK(CheckRange(index, count, elements.size(), path));
-  EmitDeletes(state_.get(), target, **list, OpAction::kListDelete,
-              elements.IdRunsAt(index, count));
-  return Status::OK();
+Transaction& Transaction::ListDelete(std::string_view doc,
+                                     std::string_view path, uint64_t index,
+                                     uint64_t count) {
+  Record([&]() -> Status {
+    WEFT_TXN_TARGET(target, doc);
+    auto list = state_->TargetObject(target, path, ObjectKind::kList, false);
+    WEFT_TXN_CHECK(list.status());
+    const engine::Sequence& elements = (*list)->list.elements;
+    WEFT_TXN_CHECK(CheckRange(index, count, elements.size(), path));
+    EmitDeletes(state_.get(), target, **list, OpAction::kListDelete,
+                elements.IdRunsAt(index, count));
+    return Status::OK();
+  });
+  return *this;
 }
 
-Status Transaction::SpliceText(std::string_view doc, std::string_view path,
-                               uint64_t position, uint64_t delete_count,
-                               std::string_view text) {
-  WEFT_TXN_TARGET(target, doc);
-  if (!dag::IsValidUtf8(text)) {
-    WEFT_TXN_CHECK(Status::InvalidArgument("text is not valid UTF-8"));
-  }
-  if (text.size() > state_->engine->options().value_bytes_max) {
-    WEFT_TXN_CHECK(Status::InvalidArgument("inserted text over the limit"));
-  }
-  auto object = state_->TargetObject(target, path, ObjectKind::kText, true);
-  WEFT_TXN_CHECK(object.status());
-  const engine::Sequence& characters = (*object)->text.text;
-  WEFT_TXN_CHECK(CheckRange(position, delete_count, characters.size(), path));
-  EmitDeletes(state_.get(), target, **object, OpAction::kTextDelete,
-              characters.IdRunsAt(position, delete_count));
-  if (!text.empty()) {
-    Op op;
-    op.action = OpAction::kTextInsert;
-    op.obj = (*object)->id;
-    op.elem = position == 0 ? OpId() : characters.IdAt(position - 1);
-    op.text.assign(text);
-    state_->Emit(target, std::move(op));
-  }
-  return Status::OK();
+Transaction& Transaction::SpliceText(std::string_view doc,
+                                     std::string_view path, uint64_t position,
+                                     uint64_t delete_count,
+                                     std::string_view text) {
+  Record([&]() -> Status {
+    WEFT_TXN_TARGET(target, doc);
+    if (!dag::IsValidUtf8(text)) {
+      WEFT_TXN_CHECK(Status::InvalidArgument("text is not valid UTF-8"));
+    }
+    if (text.size() > state_->engine->options().value_bytes_max) {
+      WEFT_TXN_CHECK(Status::InvalidArgument("inserted text over the limit"));
+    }
+    auto object = state_->TargetObject(target, path, ObjectKind::kText, true);
+    WEFT_TXN_CHECK(object.status());
+    const engine::Sequence& characters = (*object)->text.text;
+    WEFT_TXN_CHECK(CheckRange(position, delete_count, characters.size(), path));
+    EmitDeletes(state_.get(), target, **object, OpAction::kTextDelete,
+                characters.IdRunsAt(position, delete_count));
+    if (!text.empty()) {
+      Op op;
+      op.action = OpAction::kTextInsert;
+      op.obj = (*object)->id;
+      op.elem = position == 0 ? OpId() : characters.IdAt(position - 1);
+      op.text.assign(text);
+      state_->Emit(target, std::move(op));
+    }
+    return Status::OK();
+  });
+  return *this;
 }
 
 void Transaction::ExpectHeads(std::vector<Hash> heads) {

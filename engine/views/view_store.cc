@@ -5,6 +5,7 @@
 #include "base/varint.h"
 #include "dag/sha256.h"
 #include "engine/crdt/path.h"
+#include "engine/json/json_value.h"
 #include "engine/log/keys.h"
 #include "engine/views/field.h"
 #include "engine/views/predicate.h"
@@ -77,10 +78,7 @@ std::string NumberRowKey(const std::string& name, const std::string& group,
 // JSON read from a row on disk: Corruption if it does not parse (a damaged
 // row must not throw out of a scan).
 Status StoredJson(std::string_view text, nlohmann::json* json) {
-  *json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json->is_discarded()) {
-    return Status::Corruption("views: a row holds malformed JSON");
-  }
+  WEFT_ASSIGN_OR_RETURN(*json, ParseStoredJson(text, "views: a row"));
   return Status::OK();
 }
 
@@ -237,11 +235,11 @@ ViewStore::Row ViewStore::ComputeRow(const View& view,
       } else {
         nlohmann::json kept = nlohmann::json::object();
         for (const std::string& path : definition.fields) {
-          if (std::optional<std::string> json = RenderAt(*document, path)) {
-            kept[path] = nlohmann::json::parse(*json);
+          if (std::optional<nlohmann::json> json = JsonAt(*document, path)) {
+            kept[path] = std::move(*json);
           }
         }
-        row.value = kept.dump();
+        row.value = DumpJson(kept);
       }
       row.present = true;
       break;
@@ -657,12 +655,16 @@ Status ViewStore::ScanRows(
        it->Next()) {
     ViewRow row;
     DocRef doc;
+    // The stored JSON is checked before a caller parses it: damaged bytes
+    // are Corruption here, not an exception or garbage there.
     if (index) {
       WEFT_RETURN_IF_ERROR(DocOfIndexRow(it->key(), prefix.size(),
                                          definition.fields.size(), &doc));
+      WEFT_RETURN_IF_ERROR(CheckStoredJson(it->value(), "an index row"));
       row.key = std::string(it->value());
     } else {
       WEFT_RETURN_IF_ERROR(DocOfKey(it->key().substr(prefix.size()), &doc));
+      WEFT_RETURN_IF_ERROR(CheckStoredJson(it->value(), "a projection row"));
       row.value = std::string(it->value());
     }
     row.doc = DocAddress(doc);

@@ -70,6 +70,10 @@ class Database {
   // A document as JSON text. NotFound if it does not exist (never written,
   // or deleted).
   Result<std::string> GetJson(std::string_view doc) const;
+  // The scalar at `path` (the winning value of a map key): NotFound if there
+  // is none, InvalidArgument if it is an object (a map, list, text, counter
+  // or set: read those as JSON).
+  Result<Scalar> Get(std::string_view doc, std::string_view path) const;
   // The value at `path` as JSON text. NotFound if there is none.
   Result<std::string> GetPathJson(std::string_view doc,
                                   std::string_view path) const;

@@ -5,6 +5,12 @@
 // exist yet are created. Each edit is checked when it is made; the first
 // one that fails (bad path, wrong type, index out of range, invalid UTF-8,
 // value over the limit) makes Commit fail too, and nothing is committed.
+// Edits return the transaction, so they chain, and need no check of their
+// own: status() tells the first failure so far, Commit() returns it.
+//
+//   txn->Set("todos/1", "title", std::string("milk")).Increment("todos/1",
+//                                                               "votes", 1);
+//   Result<Hash> hash = txn->Commit();
 //
 // A transaction holds the database's write lock from Begin until Commit or
 // Abort (or its destruction, which aborts): other writers, and readers on
@@ -37,50 +43,51 @@ class Transaction {
   Transaction& operator=(const Transaction&) = delete;
 
   // Documents are addressed "collection/key".
-  Status CreateDocument(std::string_view doc);
+  Transaction& CreateDocument(std::string_view doc);
   // Deletes what this replica sees of the document (observed-remove).
-  Status DeleteDocument(std::string_view doc);
+  Transaction& DeleteDocument(std::string_view doc);
 
   // Sets a register (a map key) to a scalar. kMultiValue keeps every
   // concurrent value as the value.
-  Status Set(std::string_view doc, std::string_view path, const Scalar& value,
-             Flavour flavour = Flavour::kDefault);
+  Transaction& Set(std::string_view doc, std::string_view path,
+                   const Scalar& value, Flavour flavour = Flavour::kDefault);
   // Deletes a map key, or the list element a path ends at.
-  Status Delete(std::string_view doc, std::string_view path);
+  Transaction& Delete(std::string_view doc, std::string_view path);
   // Makes a new empty object at a map key, replacing what this replica
   // sees there. Flavours: counter kGrowOnly; set kGrowOnly or kTwoPhase;
   // map kLastWriterWins.
-  Status Make(std::string_view doc, std::string_view path, ObjectType type,
-              Flavour flavour = Flavour::kDefault);
+  Transaction& Make(std::string_view doc, std::string_view path,
+                    ObjectType type, Flavour flavour = Flavour::kDefault);
 
   // Adds `delta` to a counter (made if missing).
-  Status Increment(std::string_view doc, std::string_view path, int64_t delta);
+  Transaction& Increment(std::string_view doc, std::string_view path,
+                         int64_t delta);
   // Adds to / removes from a set (made if missing).
-  Status SetAdd(std::string_view doc, std::string_view path,
-                const Scalar& member);
-  Status SetRemove(std::string_view doc, std::string_view path,
-                   const Scalar& member);
+  Transaction& SetAdd(std::string_view doc, std::string_view path,
+                      const Scalar& member);
+  Transaction& SetRemove(std::string_view doc, std::string_view path,
+                         const Scalar& member);
   // Inserts before position `index` of a list (made if missing);
   // index == length appends.
-  Status ListInsert(std::string_view doc, std::string_view path, uint64_t index,
-                    const Scalar& value);
-  Status ListDelete(std::string_view doc, std::string_view path, uint64_t index,
-                    uint64_t count);
+  Transaction& ListInsert(std::string_view doc, std::string_view path,
+                          uint64_t index, const Scalar& value);
+  Transaction& ListDelete(std::string_view doc, std::string_view path,
+                          uint64_t index, uint64_t count);
   // Replaces `delete_count` code points at `position` of a text (made if
   // missing) with `text` (UTF-8).
-  Status SpliceText(std::string_view doc, std::string_view path,
-                    uint64_t position, uint64_t delete_count,
-                    std::string_view text);
+  Transaction& SpliceText(std::string_view doc, std::string_view path,
+                          uint64_t position, uint64_t delete_count,
+                          std::string_view text);
 
   // Replaces the whole document with a JSON object: root keys it lacks are
   // deleted; objects become maps, arrays lists, strings/numbers/booleans/
   // null registers. InvalidArgument on malformed JSON (naming the column),
   // on keys that paths cannot address ("" or containing '.'), and on
   // objects or arrays inside arrays (not supported yet).
-  Status PutJson(std::string_view doc, std::string_view json);
+  Transaction& PutJson(std::string_view doc, std::string_view json);
   // Sets the value at `path` from JSON, as PutJson does for each key.
-  Status SetJson(std::string_view doc, std::string_view path,
-                 std::string_view json);
+  Transaction& SetJson(std::string_view doc, std::string_view path,
+                       std::string_view json);
 
   // Optimistic concurrency: Commit fails with Conflict, committing nothing,
   // unless the heads are exactly these when it runs.
@@ -89,6 +96,10 @@ class Transaction {
   // and writes nothing. The key -> hash record is written with the change.
   void SetIdempotencyKey(std::string key);
   void SetMessage(std::string message);
+
+  // OK while every edit so far succeeded; else the first failure, with
+  // which Commit will fail.
+  const Status& status() const;
 
   // Reads that see this transaction's edits (JSON text).
   Result<std::string> GetJson(std::string_view doc);
@@ -104,6 +115,12 @@ class Transaction {
   explicit Transaction(std::unique_ptr<engine::TransactionState> state);
   // Records the first failed edit (Commit then fails with it); returns it.
   Status Fail(Status status);
+  // Runs one edit, recording its failure.
+  template <typename Edit>
+  void Record(Edit&& edit) {
+    Status status = edit();
+    if (!status.ok()) static_cast<void>(Fail(std::move(status)));
+  }
   std::unique_ptr<engine::TransactionState> state_;
 };
 

@@ -308,8 +308,8 @@ TEST_F(CliTest, VerifyFindsEveryFlippedBitInTheTables) {
     for (int commit = 0; commit < 3000; ++commit) {
       auto txn = (*db)->Begin();
       std::string doc = "items/" + std::to_string(commit % 300);
-      ASSERT_TRUE(txn->Set(doc, "n", int64_t{commit}).ok());
-      ASSERT_TRUE(txn->SpliceText(doc, "log", 0, 0, "some text").ok());
+      ASSERT_TRUE(txn->Set(doc, "n", int64_t{commit}).status().ok());
+      ASSERT_TRUE(txn->SpliceText(doc, "log", 0, 0, "some text").status().ok());
       ASSERT_TRUE(txn->Commit().ok());
     }
   }  // closed: everything is flushed into tables
@@ -521,8 +521,9 @@ TEST_F(CliTest, PeersThatNeverReadDoNotStallOthersOrPinMemory) {
       std::string blob(1000, 'a');
       for (char& c : blob) c = static_cast<char>('a' + rng() % 26);
       auto txn = (*hub)->Begin();
-      ASSERT_TRUE(
-          txn->Set("blobs/" + std::to_string(commit % 1000), "b", blob).ok());
+      ASSERT_TRUE(txn->Set("blobs/" + std::to_string(commit % 1000), "b", blob)
+                      .status()
+                      .ok());
       ASSERT_TRUE(txn->Commit().ok());
     }
   }

@@ -70,8 +70,8 @@ TEST_F(CliTest, ReplicaKilledMidCloneCatchesUpAfterRestart) {
     for (int commit = 0; commit < 20000; ++commit) {
       auto txn = (*hub)->Begin();
       std::string doc = "items/" + std::to_string(commit % 500);
-      ASSERT_TRUE(txn->Set(doc, "n", int64_t{commit}).ok());
-      ASSERT_TRUE(txn->SpliceText(doc, "log", 0, 0, "x").ok());
+      ASSERT_TRUE(txn->Set(doc, "n", int64_t{commit}).status().ok());
+      ASSERT_TRUE(txn->SpliceText(doc, "log", 0, 0, "x").status().ok());
       ASSERT_TRUE(txn->Commit().ok());
     }
   }

@@ -282,8 +282,9 @@ TEST(CrashTest, AServerKilledWhileReceivingASyncKeepsWhatItAcknowledged) {
         auto txn = (*client)->Begin();
         std::string doc = "items/" + std::to_string(rng() % 20);
         std::string text(rng() % 8 == 0 ? 100000 : 10, 'x');
-        WEFT_RETURN_IF_ERROR(txn->Set(doc, "n", int64_t(rng() % 1000)));
-        WEFT_RETURN_IF_ERROR(txn->SpliceText(doc, "note", 0, 0, text));
+        WEFT_RETURN_IF_ERROR(
+            txn->Set(doc, "n", int64_t(rng() % 1000)).status());
+        WEFT_RETURN_IF_ERROR(txn->SpliceText(doc, "note", 0, 0, text).status());
         WEFT_RETURN_IF_ERROR(txn->Commit().status());
       }
       uint64_t held = (*client)->LogLength();

@@ -37,8 +37,9 @@ class BundleTest : public ::testing::Test {
       auto txn = source_->Begin();
       ASSERT_TRUE(txn->Set("notes/" + std::to_string(commit % 4), "n",
                            static_cast<int64_t>(commit))
+                      .status()
                       .ok());
-      ASSERT_TRUE(txn->SpliceText("notes/0", "text", 0, 0, "ab").ok());
+      ASSERT_TRUE(txn->SpliceText("notes/0", "text", 0, 0, "ab").status().ok());
       ASSERT_TRUE(txn->Commit().ok());
     }
     bundle_ = dir_.Sub("all.weftbundle");
@@ -77,7 +78,7 @@ TEST_F(BundleTest, ExportImportRestoresAReplicaAndIsIdempotent) {
 
 TEST_F(BundleTest, ImportMergesWithLocalWork) {
   auto txn = target_->Begin();
-  ASSERT_TRUE(txn->Set("notes/9", "mine", true).ok());
+  ASSERT_TRUE(txn->Set("notes/9", "mine", true).status().ok());
   ASSERT_TRUE(txn->Commit().ok());
   ASSERT_TRUE(source_->Export(bundle_).ok());
   auto imported = target_->Import(bundle_);

@@ -102,7 +102,7 @@ class ConvergenceRun {
     if (json_text.ok() && json::parse(*json_text).contains(path)) {
       return Status::OK();
     }
-    return txn->Make(doc, path, type, flavour);
+    return txn->Make(doc, path, type, flavour).status();
   }
 
   void CheckModels(Database& db, const std::string& doc, uint64_t seed) {
@@ -147,7 +147,7 @@ class ConvergenceRun {
     std::optional<int64_t> register_value;
     if (rng_() % 3 == 0) {
       register_value = static_cast<int64_t>(rng_() % 1000);
-      ASSERT_TRUE(txn->Set(doc, "r", *register_value).ok());
+      ASSERT_TRUE(txn->Set(doc, "r", *register_value).status().ok());
     }
     int64_t increments = 0;
     bool deleted_doc = false;
@@ -158,7 +158,7 @@ class ConvergenceRun {
       switch (rng_() % 11) {
         case 0: {
           int64_t delta = static_cast<int64_t>(rng_() % 11) - 5;
-          ASSERT_TRUE(txn->Increment(doc, "c", delta).ok());
+          ASSERT_TRUE(txn->Increment(doc, "c", delta).status().ok());
           increments += delta;
           break;
         }
@@ -167,10 +167,10 @@ class ConvergenceRun {
           touched_set = true;
           int64_t member = static_cast<int64_t>(rng_() % 6);
           if (rng_() % 2) {
-            ASSERT_TRUE(txn->SetAdd(doc, "s", member).ok());
+            ASSERT_TRUE(txn->SetAdd(doc, "s", member).status().ok());
             add = Model::Add{doc, member, Hash(), next_tag_++};
           } else {
-            Status status = txn->SetRemove(doc, "s", member);
+            Status status = txn->SetRemove(doc, "s", member).status();
             if (status.IsNotFound()) {  // no set yet: nothing to remove
               txn->Abort();
               return;
@@ -194,7 +194,8 @@ class ConvergenceRun {
                              : 0;
           std::string insert(rng_() % 3, static_cast<char>('a' + rng_() % 26));
           if (del == 0 && insert.empty()) insert = "é";
-          ASSERT_TRUE(txn->SpliceText(doc, "t", pos, del, insert).ok());
+          ASSERT_TRUE(
+              txn->SpliceText(doc, "t", pos, del, insert).status().ok());
           break;
         }
         case 3: {
@@ -207,10 +208,12 @@ class ConvergenceRun {
             }
           }
           if (length > 0 && rng_() % 3 == 0) {
-            ASSERT_TRUE(txn->ListDelete(doc, "l", rng_() % length, 1).ok());
+            ASSERT_TRUE(
+                txn->ListDelete(doc, "l", rng_() % length, 1).status().ok());
           } else {
             ASSERT_TRUE(txn->ListInsert(doc, "l", rng_() % (length + 1),
                                         static_cast<int64_t>(rng_() % 100))
+                            .status()
                             .ok());
           }
           break;
@@ -218,10 +221,12 @@ class ConvergenceRun {
         case 4:
           ASSERT_TRUE(txn->Set(doc, "m.k" + std::to_string(rng_() % 4),
                                std::string("v") + std::to_string(rng_() % 9))
+                          .status()
                           .ok());
           break;
         case 5: {
-          Status status = txn->Delete(doc, "m.k" + std::to_string(rng_() % 4));
+          Status status =
+              txn->Delete(doc, "m.k" + std::to_string(rng_() % 4)).status();
           ASSERT_TRUE(status.ok() || status.IsNotFound()) << status.ToString();
           if (status.IsNotFound()) {
             txn->Abort();
@@ -232,6 +237,7 @@ class ConvergenceRun {
         case 6:
           ASSERT_TRUE(txn->Set(doc, "mv", static_cast<int64_t>(rng_() % 50),
                                Flavour::kMultiValue)
+                          .status()
                           .ok());
           break;
         case 7: {  // the flavours: grow-only counter, two-phase set, LWW map
@@ -241,26 +247,31 @@ class ConvergenceRun {
             case 0:
               status = Ensure(txn.get(), doc, "g", ObjectType::kCounter,
                               Flavour::kGrowOnly);
-              if (status.ok()) status = txn->Increment(doc, "g", rng_() % 5);
+              if (status.ok())
+                status = txn->Increment(doc, "g", rng_() % 5).status();
               break;
             case 1:
               status = Ensure(txn.get(), doc, "two", ObjectType::kSet,
                               Flavour::kTwoPhase);
-              if (status.ok()) status = txn->SetAdd(doc, "two", member);
+              if (status.ok())
+                status = txn->SetAdd(doc, "two", member).status();
               break;
             case 2:
               status = Ensure(txn.get(), doc, "two", ObjectType::kSet,
                               Flavour::kTwoPhase);
-              if (status.ok()) status = txn->SetRemove(doc, "two", member);
+              if (status.ok())
+                status = txn->SetRemove(doc, "two", member).status();
               break;
             default:
               status = Ensure(txn.get(), doc, "lww", ObjectType::kMap,
                               Flavour::kLastWriterWins);
               if (status.ok() && rng_() % 3 == 0) {
-                status = txn->Delete(doc, "lww.k" + std::to_string(member));
+                status =
+                    txn->Delete(doc, "lww.k" + std::to_string(member)).status();
               } else if (status.ok()) {
                 status = txn->Set(doc, "lww.k" + std::to_string(member),
-                                  static_cast<int64_t>(rng_() % 100));
+                                  static_cast<int64_t>(rng_() % 100))
+                             .status();
               }
               break;
           }
@@ -274,7 +285,7 @@ class ConvergenceRun {
         }
         case 8:
           if (rng_() % 10 == 0) {  // rarely: delete what this replica sees
-            Status status = txn->DeleteDocument(doc);
+            Status status = txn->DeleteDocument(doc).status();
             if (status.IsNotFound()) {
               txn->Abort();
               return;
@@ -286,6 +297,7 @@ class ConvergenceRun {
         default:
           ASSERT_TRUE(txn->Set(doc, "n." + std::to_string(rng_() % 3) + ".x",
                                static_cast<bool>(rng_() % 2))
+                          .status()
                           .ok());
           break;
       }

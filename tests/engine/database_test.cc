@@ -68,6 +68,40 @@ TEST(DatabaseTest, CommitReopenReadBack) {
   ExpectVerified(*db);
 }
 
+// Edits chain without a check each; the first failure is status() and what
+// Commit returns, and nothing of the transaction commits. Get reads typed.
+TEST(DatabaseTest, ChainedEditsFailTogetherAndGetReadsTypedScalars) {
+  TempDir dir;
+  auto db = OpenOrDie(dir.Sub("db"));
+  auto txn = db->Begin();
+  txn->Set("todos/1", "title", std::string("milk"))
+      .Set("todos/1", "done", false)
+      .Set("todos/1", "n", int64_t{3})
+      .Set("todos/1", "blob", Bytes{std::string("\x00\xff", 2)})
+      .Increment("todos/1", "votes", 2);
+  ASSERT_TRUE(txn->status().ok()) << txn->status().ToString();
+  ASSERT_TRUE(txn->Commit().ok());
+  EXPECT_EQ(*db->Get("todos/1", "title"), Scalar(std::string("milk")));
+  EXPECT_EQ(*db->Get("todos/1", "done"), Scalar(false));
+  EXPECT_EQ(*db->Get("todos/1", "n"), Scalar(int64_t{3}));
+  EXPECT_EQ(std::get<Bytes>(*db->Get("todos/1", "blob")).data,
+            std::string("\x00\xff", 2));
+  EXPECT_TRUE(db->Get("todos/1", "votes").status().IsInvalidArgument());
+  EXPECT_TRUE(db->Get("todos/1", "absent").status().IsNotFound());
+  EXPECT_TRUE(db->Get("todos/2", "title").status().IsNotFound());
+
+  txn = db->Begin();
+  txn->Set("todos/1", "title", std::string("bread"))
+      .ListInsert("todos/1", "title", 5, std::string("x"))  // not a list
+      .Set("todos/1", "n", int64_t{4});
+  Status first = txn->status();
+  EXPECT_TRUE(first.IsInvalidArgument()) << first.ToString();
+  Result<Hash> commit = txn->Commit();
+  EXPECT_EQ(commit.status().ToString(), first.ToString());
+  EXPECT_EQ(*db->Get("todos/1", "title"), Scalar(std::string("milk")));
+  EXPECT_EQ(*db->Get("todos/1", "n"), Scalar(int64_t{3}));
+}
+
 TEST(DatabaseTest, RemoteChangesInRandomOrderMatchInOrderDelivery) {
   TempDir dir;
   std::mt19937_64 rng(7);
@@ -127,7 +161,9 @@ TEST(DatabaseTest, ClosingSnapshotsEveryChangedDocument) {
     auto db = OpenOrDie(dir.Sub("db"));
     for (int edit = 0; edit < 50; ++edit) {
       auto txn = db->Begin();
-      ASSERT_TRUE(txn->SpliceText("notes/a", "body", text.size(), 0, "x").ok());
+      ASSERT_TRUE(txn->SpliceText("notes/a", "body", text.size(), 0, "x")
+                      .status()
+                      .ok());
       ASSERT_TRUE(txn->Commit().ok());
       text += "x";
     }
@@ -165,7 +201,7 @@ TEST(DatabaseTest, HistoryNotYetWrittenIsFoundAgainAfterACrash) {
   for (int edit = 0; edit < 300; ++edit) {
     const std::string& doc = docs[edit < 280 ? edit % 2 : edit % 3];
     auto txn = db->Begin();
-    ASSERT_TRUE(txn->SpliceText(doc, "body", 0, 0, "x").ok());
+    ASSERT_TRUE(txn->SpliceText(doc, "body", 0, 0, "x").status().ok());
     auto hash = txn->Commit();
     ASSERT_TRUE(hash.ok()) << hash.status().ToString();
     if (edit == 290) midway = *hash;
@@ -268,7 +304,7 @@ TEST(DatabaseTest, ReadOnlyOpenReadsEverythingAndWritesNothing) {
                     .ok());
     EXPECT_EQ(rows, 1u);
     auto txn = (*db)->Begin();
-    ASSERT_TRUE(txn->Set("todo/1", "title", "bread").ok());
+    ASSERT_TRUE(txn->Set("todo/1", "title", "bread").status().ok());
     auto hash = txn->Commit();
     ASSERT_FALSE(hash.ok());
     EXPECT_TRUE(hash.status().IsNotSupported()) << hash.status().ToString();

@@ -103,12 +103,12 @@ TEST(DepthTest, LocalJsonAndPathsDeeperThanTheLimitAreRefused) {
   auto db = OpenOrDie(dir.Sub("db"));
   {
     auto txn = db->Begin();  // the root object plus kMax levels
-    ASSERT_TRUE(txn->PutJson("t/ok", NestedJson(kMax + 1)).ok());
+    ASSERT_TRUE(txn->PutJson("t/ok", NestedJson(kMax + 1)).status().ok());
     ASSERT_TRUE(txn->Commit().ok());
   }
   for (size_t levels : {kMax + 2, size_t{100000}}) {
     auto txn = db->Begin();
-    Status status = txn->PutJson("t/deep", NestedJson(levels));
+    Status status = txn->PutJson("t/deep", NestedJson(levels)).status();
     EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();
     EXPECT_NE(status.ToString().find("deeper than"), std::string::npos)
         << status.ToString();
@@ -119,12 +119,12 @@ TEST(DepthTest, LocalJsonAndPathsDeeperThanTheLimitAreRefused) {
   for (size_t part = 0; part < kMax; ++part) path += ".a";
   {
     auto txn = db->Begin();
-    ASSERT_TRUE(txn->Set("t/path", path, int64_t{1}).ok());
+    ASSERT_TRUE(txn->Set("t/path", path, int64_t{1}).status().ok());
     ASSERT_TRUE(txn->Commit().ok());
   }
   {
     auto txn = db->Begin();  // an object there would be one level too deep
-    Status status = txn->Make("t/path", path, ObjectType::kMap);
+    Status status = txn->Make("t/path", path, ObjectType::kMap).status();
     EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();
     EXPECT_NE(status.ToString().find("at most 100 levels"), std::string::npos)
         << status.ToString();
@@ -133,7 +133,7 @@ TEST(DepthTest, LocalJsonAndPathsDeeperThanTheLimitAreRefused) {
   for (size_t part = 1; part < 100000; ++part) long_path += ".a";
   for (const std::string& too_long : {path + ".a", long_path}) {
     auto txn = db->Begin();
-    Status status = txn->Set("t/path", too_long, int64_t{1});
+    Status status = txn->Set("t/path", too_long, int64_t{1}).status();
     EXPECT_TRUE(status.IsInvalidArgument()) << status.ToString();
     EXPECT_NE(status.ToString().find("at most 101 segments"),
               std::string::npos);

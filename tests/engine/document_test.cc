@@ -41,24 +41,34 @@ class DocumentTest : public ::testing::Test {
 
 TEST_F(DocumentTest, EveryTypeRoundTripsAndSurvivesReopen) {
   auto hash = Commit([](Transaction& txn) {
-    ASSERT_TRUE(txn.Set("todos/1", "title", std::string("buy milk")).ok());
-    ASSERT_TRUE(txn.Set("todos/1", "done", false).ok());
-    ASSERT_TRUE(txn.Set("todos/1", "address.city", std::string("Paris")).ok());
-    ASSERT_TRUE(txn.Set("todos/1", "priority", int64_t{3}).ok());
-    ASSERT_TRUE(txn.Set("todos/1", "ratio", 0.5).ok());
-    ASSERT_TRUE(txn.Set("todos/1", "nothing", std::monostate()).ok());
-    ASSERT_TRUE(txn.Set("todos/1", "blob", Bytes{"\x01\xff"}).ok());
-    ASSERT_TRUE(txn.Increment("todos/1", "views", 5).ok());
-    ASSERT_TRUE(txn.Increment("todos/1", "views", -2).ok());
-    ASSERT_TRUE(txn.SetAdd("todos/1", "tags", std::string("home")).ok());
-    ASSERT_TRUE(txn.SetAdd("todos/1", "tags", std::string("urgent")).ok());
-    ASSERT_TRUE(txn.SetRemove("todos/1", "tags", std::string("home")).ok());
-    ASSERT_TRUE(txn.ListInsert("todos/1", "steps", 0, std::string("b")).ok());
-    ASSERT_TRUE(txn.ListInsert("todos/1", "steps", 0, std::string("a")).ok());
-    ASSERT_TRUE(txn.ListInsert("todos/1", "steps", 2, std::string("c")).ok());
-    ASSERT_TRUE(txn.ListDelete("todos/1", "steps", 1, 1).ok());
-    ASSERT_TRUE(txn.SpliceText("todos/1", "note", 0, 0, "héllo world").ok());
-    ASSERT_TRUE(txn.SpliceText("todos/1", "note", 6, 5, "wörld!").ok());
+    ASSERT_TRUE(
+        txn.Set("todos/1", "title", std::string("buy milk")).status().ok());
+    ASSERT_TRUE(txn.Set("todos/1", "done", false).status().ok());
+    ASSERT_TRUE(
+        txn.Set("todos/1", "address.city", std::string("Paris")).status().ok());
+    ASSERT_TRUE(txn.Set("todos/1", "priority", int64_t{3}).status().ok());
+    ASSERT_TRUE(txn.Set("todos/1", "ratio", 0.5).status().ok());
+    ASSERT_TRUE(txn.Set("todos/1", "nothing", std::monostate()).status().ok());
+    ASSERT_TRUE(txn.Set("todos/1", "blob", Bytes{"\x01\xff"}).status().ok());
+    ASSERT_TRUE(txn.Increment("todos/1", "views", 5).status().ok());
+    ASSERT_TRUE(txn.Increment("todos/1", "views", -2).status().ok());
+    ASSERT_TRUE(
+        txn.SetAdd("todos/1", "tags", std::string("home")).status().ok());
+    ASSERT_TRUE(
+        txn.SetAdd("todos/1", "tags", std::string("urgent")).status().ok());
+    ASSERT_TRUE(
+        txn.SetRemove("todos/1", "tags", std::string("home")).status().ok());
+    ASSERT_TRUE(
+        txn.ListInsert("todos/1", "steps", 0, std::string("b")).status().ok());
+    ASSERT_TRUE(
+        txn.ListInsert("todos/1", "steps", 0, std::string("a")).status().ok());
+    ASSERT_TRUE(
+        txn.ListInsert("todos/1", "steps", 2, std::string("c")).status().ok());
+    ASSERT_TRUE(txn.ListDelete("todos/1", "steps", 1, 1).status().ok());
+    ASSERT_TRUE(
+        txn.SpliceText("todos/1", "note", 0, 0, "héllo world").status().ok());
+    ASSERT_TRUE(
+        txn.SpliceText("todos/1", "note", 6, 5, "wörld!").status().ok());
   });
   ASSERT_TRUE(hash.ok()) << hash.status().ToString();
   json expected = {{"title", "buy milk"},
@@ -94,17 +104,22 @@ TEST_F(DocumentTest, EveryTypeRoundTripsAndSurvivesReopen) {
 TEST_F(DocumentTest, ABadEditCommitsNothing) {
   ASSERT_TRUE(
       Commit([](Transaction& txn) {
-        ASSERT_TRUE(txn.Set("a/1", "name", std::string("x")).ok());
-        ASSERT_TRUE(txn.ListInsert("a/1", "list", 0, int64_t{1}).ok());
+        ASSERT_TRUE(txn.Set("a/1", "name", std::string("x")).status().ok());
+        ASSERT_TRUE(txn.ListInsert("a/1", "list", 0, int64_t{1}).status().ok());
         ASSERT_TRUE(
             txn.Make("a/1", "g", ObjectType::kCounter, Flavour::kGrowOnly)
+                .status()
                 .ok());
         ASSERT_TRUE(
-            txn.Make("a/1", "once", ObjectType::kSet, Flavour::kTwoPhase).ok());
-        ASSERT_TRUE(txn.SetAdd("a/1", "once", int64_t{7}).ok());
-        ASSERT_TRUE(txn.SetRemove("a/1", "once", int64_t{7}).ok());
+            txn.Make("a/1", "once", ObjectType::kSet, Flavour::kTwoPhase)
+                .status()
+                .ok());
+        ASSERT_TRUE(txn.SetAdd("a/1", "once", int64_t{7}).status().ok());
+        ASSERT_TRUE(txn.SetRemove("a/1", "once", int64_t{7}).status().ok());
         ASSERT_TRUE(
-            txn.Make("a/1", "grow", ObjectType::kSet, Flavour::kGrowOnly).ok());
+            txn.Make("a/1", "grow", ObjectType::kSet, Flavour::kGrowOnly)
+                .status()
+                .ok());
       }).ok());
   json before = Doc("a/1");
   uint64_t length = db_->LogLength();
@@ -117,56 +132,69 @@ TEST_F(DocumentTest, ABadEditCommitsNothing) {
   Options options;
   const Case cases[] = {
       {"increment a string",
-       [](Transaction& t) { return t.Increment("a/1", "name", 1); },
+       [](Transaction& t) { return t.Increment("a/1", "name", 1).status(); },
        Status::Code::kInvalidArgument, "holds a scalar, not a counter"},
       {"list index out of range",
        [](Transaction& t) {
-         return t.ListInsert("a/1", "list", 5, int64_t{1});
+         return t.ListInsert("a/1", "list", 5, int64_t{1}).status();
        },
        Status::Code::kInvalidArgument, "out of range"},
       {"delete missing key",
-       [](Transaction& t) { return t.Delete("a/1", "missing"); },
+       [](Transaction& t) { return t.Delete("a/1", "missing").status(); },
        Status::Code::kNotFound, "no value at"},
       {"path through a scalar",
-       [](Transaction& t) { return t.Set("a/1", "name.first", int64_t{1}); },
+       [](Transaction& t) {
+         return t.Set("a/1", "name.first", int64_t{1}).status();
+       },
        Status::Code::kInvalidArgument, "holds no map or list"},
       {"invalid UTF-8 value",
-       [](Transaction& t) { return t.Set("a/1", "x", std::string("\xff")); },
+       [](Transaction& t) {
+         return t.Set("a/1", "x", std::string("\xff")).status();
+       },
        Status::Code::kInvalidArgument, "UTF-8"},
       {"invalid UTF-8 text",
-       [](Transaction& t) { return t.SpliceText("a/1", "t", 0, 0, "\xc3"); },
+       [](Transaction& t) {
+         return t.SpliceText("a/1", "t", 0, 0, "\xc3").status();
+       },
        Status::Code::kInvalidArgument, "UTF-8"},
       {"value too large",
        [&](Transaction& t) {
-         return t.Set("a/1", "big",
-                      std::string(options.value_bytes_max + 1, 'x'));
+         return t
+             .Set("a/1", "big", std::string(options.value_bytes_max + 1, 'x'))
+             .status();
        },
        Status::Code::kInvalidArgument, "over the limit"},
       {"grow-only counter decrement",
-       [](Transaction& t) { return t.Increment("a/1", "g", -1); },
+       [](Transaction& t) { return t.Increment("a/1", "g", -1).status(); },
        Status::Code::kInvalidArgument, "cannot decrease"},
       {"grow-only set remove",
-       [](Transaction& t) { return t.SetRemove("a/1", "grow", int64_t{1}); },
+       [](Transaction& t) {
+         return t.SetRemove("a/1", "grow", int64_t{1}).status();
+       },
        Status::Code::kInvalidArgument, "cannot remove"},
       {"two-phase set re-add",
-       [](Transaction& t) { return t.SetAdd("a/1", "once", int64_t{7}); },
+       [](Transaction& t) {
+         return t.SetAdd("a/1", "once", int64_t{7}).status();
+       },
        Status::Code::kInvalidArgument, "never takes back"},
       {"bad document address",
-       [](Transaction& t) { return t.Set("nokey", "x", int64_t{1}); },
+       [](Transaction& t) { return t.Set("nokey", "x", int64_t{1}).status(); },
        Status::Code::kInvalidArgument, "collection/key"},
       {"empty path segment",
-       [](Transaction& t) { return t.Set("a/1", "x..y", int64_t{1}); },
+       [](Transaction& t) { return t.Set("a/1", "x..y", int64_t{1}).status(); },
        Status::Code::kInvalidArgument, "empty segment"},
   };
   for (const Case& bad : cases) {
     auto txn = db_->Begin();
-    ASSERT_TRUE(txn->Set("a/1", "before", int64_t{1}).ok());  // rolled back
+    ASSERT_TRUE(
+        txn->Set("a/1", "before", int64_t{1}).status().ok());  // rolled back
     Status status = bad.edit(*txn);
     EXPECT_EQ(status.code(), bad.code) << bad.name << ": " << status.ToString();
     EXPECT_NE(status.message().find(bad.message_part), std::string::npos)
         << bad.name << ": " << status.ToString();
     // Later edits fail too, and so does Commit.
-    EXPECT_FALSE(txn->Set("a/1", "after", int64_t{1}).ok()) << bad.name;
+    EXPECT_FALSE(txn->Set("a/1", "after", int64_t{1}).status().ok())
+        << bad.name;
     auto committed = txn->Commit();
     EXPECT_EQ(committed.status().code(), bad.code) << bad.name;
     EXPECT_EQ(db_->LogLength(), length) << bad.name;
@@ -177,12 +205,12 @@ TEST_F(DocumentTest, ABadEditCommitsNothing) {
 TEST_F(DocumentTest, AbortAndDestructionDropTheEdits) {
   {
     auto txn = db_->Begin();
-    ASSERT_TRUE(txn->Set("b/1", "x", int64_t{1}).ok());
+    ASSERT_TRUE(txn->Set("b/1", "x", int64_t{1}).status().ok());
     EXPECT_EQ(json::parse(*txn->GetJson("b/1")), json({{"x", 1}}));
   }  // destroyed: aborted
   EXPECT_TRUE(db_->GetJson("b/1").status().IsNotFound());
   auto txn = db_->Begin();
-  ASSERT_TRUE(txn->Set("b/1", "x", int64_t{2}).ok());
+  ASSERT_TRUE(txn->Set("b/1", "x", int64_t{2}).status().ok());
   txn->Abort();
   EXPECT_TRUE(txn->Commit().status().IsInvalidArgument());
   EXPECT_TRUE(db_->GetJson("b/1").status().IsNotFound());
@@ -201,21 +229,21 @@ TEST_F(DocumentTest, ExpectedHeadsAndIdempotencyKeys) {
 
   auto txn = db_->Begin();
   txn->ExpectHeads(heads);  // stale
-  ASSERT_TRUE(txn->Set("c/1", "n", int64_t{3}).ok());
+  ASSERT_TRUE(txn->Set("c/1", "n", int64_t{3}).status().ok());
   auto conflict = txn->Commit();
   EXPECT_TRUE(conflict.status().IsConflict()) << conflict.status().ToString();
   EXPECT_EQ(Doc("c/1"), json({{"n", 2}}));
 
   txn = db_->Begin();
   txn->ExpectHeads(db_->Heads().empty() ? heads : std::vector<Hash>{*second});
-  ASSERT_TRUE(txn->Set("c/1", "n", int64_t{3}).ok());
+  ASSERT_TRUE(txn->Set("c/1", "n", int64_t{3}).status().ok());
   txn->SetIdempotencyKey("order-17");
   auto keyed = txn->Commit();
   ASSERT_TRUE(keyed.ok()) << keyed.status().ToString();
   uint64_t length = db_->LogLength();
 
   txn = db_->Begin();
-  ASSERT_TRUE(txn->Set("c/1", "n", int64_t{4}).ok());
+  ASSERT_TRUE(txn->Set("c/1", "n", int64_t{4}).status().ok());
   txn->SetIdempotencyKey("order-17");
   auto again = txn->Commit();
   ASSERT_TRUE(again.ok());
@@ -224,7 +252,7 @@ TEST_F(DocumentTest, ExpectedHeadsAndIdempotencyKeys) {
   EXPECT_EQ(Doc("c/1"), json({{"n", 3}}));
   Reopen();  // the key -> hash record is durable
   txn = db_->Begin();
-  ASSERT_TRUE(txn->Set("c/1", "n", int64_t{5}).ok());
+  ASSERT_TRUE(txn->Set("c/1", "n", int64_t{5}).status().ok());
   txn->SetIdempotencyKey("order-17");
   EXPECT_EQ(*txn->Commit(), *keyed);
 }
@@ -315,7 +343,9 @@ TEST_F(ConcurrentTest, MultiValueRegisterShowsEveryConcurrentValue) {
 TEST_F(ConcurrentTest, DocumentDeleteIsObservedRemove) {
   Edit(*a_, [](Transaction& t) { (void)t.Set("d/1", "x", int64_t{1}); });
   Exchange();
-  Edit(*a_, [](Transaction& t) { ASSERT_TRUE(t.DeleteDocument("d/1").ok()); });
+  Edit(*a_, [](Transaction& t) {
+    ASSERT_TRUE(t.DeleteDocument("d/1").status().ok());
+  });
   Edit(*b_, [](Transaction& t) { (void)t.Set("d/1", "y", int64_t{2}); });
   Exchange();
   EXPECT_EQ(Doc(*a_), json({{"y", 2}}));  // the concurrent set survives
@@ -350,7 +380,7 @@ TEST_F(ConcurrentTest, SetsAreAddWinsAndLwwMapsLetTheLaterDeleteWin) {
     (void)t.SetRemove("d/1", "tags", std::string("a"));
     (void)t.Set("d/1", "pad", int64_t{0});  // push a's counter ahead
     (void)t.Set("d/1", "pad2", int64_t{0});
-    ASSERT_TRUE(t.Delete("d/1", "lww.k").ok());  // the higher op id
+    ASSERT_TRUE(t.Delete("d/1", "lww.k").status().ok());  // the higher op id
   });
   Exchange();
   EXPECT_EQ(Doc(*a_)["tags"], json({"a"}));

@@ -55,9 +55,9 @@ Outcome Workload(
     }
     auto txn = (*db)->Begin();
     std::string doc = "t/" + std::to_string(commit % 5);
-    Status edit = txn->Set(doc, "n", int64_t{commit});
+    Status edit = txn->Set(doc, "n", int64_t{commit}).status();
     if (edit.ok() && commit % 3 == 0) {
-      edit = txn->SpliceText(doc, "note", 0, 0, "text ");
+      edit = txn->SpliceText(doc, "note", 0, 0, "text ").status();
     }
     if (!edit.ok()) {
       outcome.first_error = edit;
@@ -67,7 +67,7 @@ Outcome Workload(
     if (!hash.ok()) {
       outcome.first_error = hash.status();
       auto retry = (*db)->Begin();
-      retry->Set("t/retry", "n", int64_t{1}).PermitUncheckedError();
+      retry->Set("t/retry", "n", int64_t{1});
       Result<Hash> again = retry->Commit();
       if (again.ok() && !plan->PowerIsOff()) {
         outcome.acknowledged.push_back(*again);
@@ -148,7 +148,7 @@ TEST(FaultWalkTest, AfterAFailedWriteTheDatabaseReopensInPlace) {
                ASSERT_TRUE(again.ok()) << again.ToString();
                EXPECT_TRUE(db->WriteFailure().ok());
                auto txn = db->Begin();
-               ASSERT_TRUE(txn->Set("t/after", "n", int64_t{1}).ok());
+               ASSERT_TRUE(txn->Set("t/after", "n", int64_t{1}).status().ok());
                Result<Hash> hash = txn->Commit();
                ASSERT_TRUE(hash.ok()) << hash.status().ToString();
                outcome->acknowledged.push_back(*hash);

@@ -580,9 +580,10 @@ class Simulation {
     auto txn = replicas_[replica]->Begin();
     std::string doc = "d/" + std::to_string(rng_() % kDocs);
     Status status = rng_() % 3 == 0
-                        ? txn->Increment(doc, "c", 1)
+                        ? txn->Increment(doc, "c", 1).status()
                         : txn->Set(doc, "k" + std::to_string(rng_() % 5),
-                                   static_cast<int64_t>(rng_() % 100));
+                                   static_cast<int64_t>(rng_() % 100))
+                              .status();
     if (status.ok()) {
       Result<Hash> hash = txn->Commit();  // fails on a failing disk
       if (hash.ok()) acknowledged_[replica].push_back(*hash);

@@ -86,7 +86,8 @@ TEST(TraceReplayTest, OneCommittedChangePerEditOnRocksDb) {
       auto txn = (*db)->Begin();
       Status status =
           txn->SpliceText("paper/1", "text", patch.position, patch.delete_count,
-                          testing::Utf32ToUtf8(patch.insert));
+                          testing::Utf32ToUtf8(patch.insert))
+              .status();
       ASSERT_TRUE(status.ok()) << status.ToString();
       auto hash = txn->Commit();
       ASSERT_TRUE(hash.ok()) << hash.status().ToString();

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "engine/state/doc_store.h"
+#include "engine/views/field.h"
 #include "storage/rocksdb_kv_store.h"
 #include "tests/testutil/db.h"
 #include "tests/testutil/temp_dir.h"
@@ -150,6 +151,46 @@ TEST_F(VerifyTest, ADamagedAggregateRowIsCorruptionFromAScan) {
   auto report = db->Verify();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(Has(report->problems, "view age_by_city: the number row of "));
+}
+
+// A projection or index row whose bytes are damaged is Corruption from
+// ScanView, and an index row whose key is damaged is Corruption from the
+// Find that reads it: never a throw, never garbage handed on.
+TEST_F(VerifyTest, DamagedProjectionAndIndexRowsAreCorruptionFromScanAndFind) {
+  Damage([](storage::KvStore* store, storage::WriteBatch* batch) {
+    auto it = store->NewIterator(storage::Family::kViews);
+    it->Seek(std::string("poslo") + '\0');
+    ASSERT_TRUE(it->Valid());
+    batch->Put(storage::Family::kViews, it->key(), "{\"age\": 3");
+    it->Seek(std::string("iby_age") + '\0');
+    ASSERT_TRUE(it->Valid());
+    batch->Put(storage::Family::kViews, it->key(), "[junk");
+  });
+  auto db = OpenOrDie(path_);
+  auto all = [](const ViewRow&) { return true; };
+  Status projection = db->ScanView("oslo", all);
+  EXPECT_TRUE(projection.IsCorruption()) << projection.ToString();
+  EXPECT_NE(projection.ToString().find("a projection row is not JSON"),
+            std::string::npos)
+      << projection.ToString();
+  Status index = db->ScanView("by_age", all);
+  EXPECT_TRUE(index.IsCorruption()) << index.ToString();
+  db.reset();
+
+  // An index row for age 1 whose key names no document.
+  Damage([](storage::KvStore*, storage::WriteBatch* batch) {
+    std::string key = std::string("iby_age") + '\0';
+    engine::EncodeField(engine::FieldFromScalar(Scalar(int64_t{1})), &key);
+    batch->Put(storage::Family::kViews, key + "\x01", "[1]");
+  });
+  db = OpenOrDie(path_);
+  auto plan = db->Explain("people", *Predicate::FromJson(R"({"age": 1})"));
+  ASSERT_TRUE(plan.ok() && plan->uses_index) << plan.status().ToString();
+  auto cursor = db->Find("people", *Predicate::FromJson(R"({"age": 1})"));
+  ASSERT_TRUE(cursor.ok()) << cursor.status().ToString();
+  while ((*cursor)->Valid()) (*cursor)->Next();
+  EXPECT_TRUE((*cursor)->status().IsCorruption())
+      << (*cursor)->status().ToString();
 }
 
 TEST_F(VerifyTest, AHistoryEntryLostIsReported) {

@@ -316,37 +316,38 @@ class ViewRun {
         if (rng_() % 4) body["n"] = RandomNumberOrNot();
         if (rng_() % 2) body["g"] = std::string(1, "xyz"[rng_() % 3]);
         if (rng_() % 3 == 0) body["a"] = {{"b", rng_() % 5}};
-        status = txn->PutJson(doc, body.dump());
+        status = txn->PutJson(doc, body.dump()).status();
         break;
       }
       case 2:
       case 3: {
         json value = RandomNumberOrNot();
-        status = txn->SetJson(doc, "n", value.dump());
+        status = txn->SetJson(doc, "n", value.dump()).status();
         break;
       }
       case 4:
-        status = txn->Set(doc, "g", std::string(1, "xyz"[rng_() % 3]));
+        status = txn->Set(doc, "g", std::string(1, "xyz"[rng_() % 3])).status();
         break;
       case 5: {
         auto current = txn->GetJson(doc);
         if (!current.ok() || !json::parse(*current).contains("c")) {
-          status = txn->Make(doc, "c", ObjectType::kCounter);
+          status = txn->Make(doc, "c", ObjectType::kCounter).status();
         }
         if (status.ok()) {
           status =
-              txn->Increment(doc, "c", static_cast<int64_t>(rng_() % 9) - 4);
+              txn->Increment(doc, "c", static_cast<int64_t>(rng_() % 9) - 4)
+                  .status();
         }
         break;
       }
       case 6:
-        status = txn->DeleteDocument(doc);
+        status = txn->DeleteDocument(doc).status();
         break;
       case 7:
-        status = txn->Delete(doc, "n");
+        status = txn->Delete(doc, "n").status();
         break;
       default:
-        status = txn->SetJson(doc, "a.b", std::to_string(rng_() % 5));
+        status = txn->SetJson(doc, "a.b", std::to_string(rng_() % 5)).status();
     }
     if (status.ok()) {
       auto committed = txn->Commit();

@@ -21,7 +21,7 @@ using testing::ViewRows;
 
 void DeleteDoc(Database* db, const std::string& doc) {
   auto txn = db->Begin();
-  ASSERT_TRUE(txn->DeleteDocument(doc).ok());
+  ASSERT_TRUE(txn->DeleteDocument(doc).status().ok());
   ASSERT_TRUE(txn->Commit().ok());
 }
 
@@ -106,7 +106,7 @@ TEST_F(ViewTest, BytesInJsonDocumentsAndPredicates) {
   for (const char* bad :
        {R"({"$bytes": "abc"})", R"({"$bytes": "zz"})", R"({"$bytes": 12})"}) {
     auto txn = db_->Begin();
-    Status status = txn->SetJson("people/eve", "key", bad);
+    Status status = txn->SetJson("people/eve", "key", bad).status();
     EXPECT_TRUE(status.IsInvalidArgument()) << bad << status.ToString();
     EXPECT_NE(status.ToString().find("hex digit pairs"), std::string::npos)
         << status.ToString();
@@ -418,8 +418,8 @@ TEST(SubscriptionTest, DeliversInLogOrderWithStateAfterEachChange) {
   Put(db.get(), "other/1", R"({"title": "c"})");
   {
     auto txn = db->Begin();
-    ASSERT_TRUE(txn->Set("todo/1", "done", true).ok());
-    ASSERT_TRUE(txn->Set("todo/2", "done", false).ok());
+    ASSERT_TRUE(txn->Set("todo/1", "done", true).status().ok());
+    ASSERT_TRUE(txn->Set("todo/2", "done", false).status().ok());
     ASSERT_TRUE(txn->Commit().ok());
   }
   DeleteDoc(db.get(), "todo/1");
@@ -475,7 +475,7 @@ TEST(SubscriptionTest, RemoteChangesFailedCommitsAndUnsubscribeInside) {
   {
     auto txn = b->Begin();
     txn->ExpectHeads({Hash()});
-    ASSERT_TRUE(txn->Set("todo/3", "title", "never").ok());
+    ASSERT_TRUE(txn->Set("todo/3", "title", "never").status().ok());
     EXPECT_TRUE(txn->Commit().status().IsConflict());
   }
   EXPECT_EQ(view_events.size(), 2u);

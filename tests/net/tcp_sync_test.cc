@@ -37,27 +37,31 @@ void RandomEdit(Database* db, std::mt19937_64& rng) {
   Status status;
   switch (rng() % 6) {
     case 0:
-      status = txn->Set(doc, "title", "t" + std::to_string(rng() % 100));
+      status =
+          txn->Set(doc, "title", "t" + std::to_string(rng() % 100)).status();
       break;
     case 1:
-      status = txn->Increment(doc, "votes", 1);
+      status = txn->Increment(doc, "votes", 1).status();
       break;
     case 2:
-      status = txn->SetAdd(doc, "tags", static_cast<int64_t>(rng() % 4));
+      status =
+          txn->SetAdd(doc, "tags", static_cast<int64_t>(rng() % 4)).status();
       break;
     case 3:
-      status = txn->SpliceText(doc, "note", 0, 0, "ab");
+      status = txn->SpliceText(doc, "note", 0, 0, "ab").status();
       break;
     case 4:
-      status = txn->ListInsert(doc, "steps", 0, static_cast<int64_t>(rng()));
+      status = txn->ListInsert(doc, "steps", 0, static_cast<int64_t>(rng()))
+                   .status();
       if (status.IsInvalidArgument()) {  // no list yet
         txn->Abort();
         txn = db->Begin();
-        status = txn->Make(doc, "steps", ObjectType::kList);
+        status = txn->Make(doc, "steps", ObjectType::kList).status();
       }
       break;
     default:
-      status = txn->Set(doc, "address.city", "c" + std::to_string(rng() % 3));
+      status = txn->Set(doc, "address.city", "c" + std::to_string(rng() % 3))
+                   .status();
   }
   if (status.ok()) {
     ASSERT_TRUE(txn->Commit().ok());

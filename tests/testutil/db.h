@@ -22,7 +22,7 @@ inline std::unique_ptr<Database> OpenOrDie(const std::string& path,
 // Replaces document `doc` with the JSON object `body` in one commit.
 inline void Put(Database* db, const std::string& doc, const std::string& body) {
   auto txn = db->Begin();
-  ASSERT_TRUE(txn->PutJson(doc, body).ok()) << doc << " " << body;
+  ASSERT_TRUE(txn->PutJson(doc, body).status().ok()) << doc << " " << body;
   ASSERT_TRUE(txn->Commit().ok());
 }
 

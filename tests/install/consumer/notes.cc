@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto txn = (*db)->Begin();
-  weft::Status status = txn->PutJson("notes/1", R"({"text": "installed"})");
+  weft::Status status =
+      txn->PutJson("notes/1", R"({"text": "installed"})").status();
   auto hash = status.ok() ? txn->Commit() : weft::Result<weft::Hash>(status);
   if (!hash.ok()) {
     std::cerr << hash.status().ToString() << "\n";
