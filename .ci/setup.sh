@@ -15,7 +15,7 @@ packages=(
   libasio-dev                 # TCP transport of sync (standalone Asio)
   libzstd-dev                 # compression of sync batches
   libgtest-dev libgmock-dev   # tests
-  python3                     # the Python binding and its tests
+  python3 python3-venv        # the Python binding, its tests, its pip install
   libbenchmark-dev            # benchmarks
 )
 

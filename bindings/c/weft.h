@@ -13,6 +13,11 @@
  *
  * Thread safety: a weft_db may be used from several threads; a weft_txn,
  * weft_iter or weft_server from one at a time.
+ *
+ * ABI rule: within a major version, functions are only added, and no
+ * struct a caller allocates ever grows. Options are therefore opaque
+ * (weft_opts, set one by one); the weft_options struct and weft_open are
+ * kept, frozen as they are, for programs built against 0.1.
  */
 #ifndef WEFT_H_
 #define WEFT_H_
@@ -61,8 +66,25 @@ typedef struct weft_options {
   int sync;              /* fsync every commit; default 0 */
 } weft_options;
 
-/* The defaults, to change before weft_open. */
+/* The defaults, to change before weft_open. Frozen: new options are set
+ * through weft_opts. */
 weft_options weft_options_default(void);
+
+/* Opaque options, which may grow without breaking the ABI. weft_opts_new
+ * returns the defaults (NULL only when out of memory); free with
+ * weft_opts_free (NULL is fine). Each setter returns WEFT_OK, or
+ * WEFT_INVALID_ARGUMENT for a NULL handle. */
+typedef struct weft_opts weft_opts;
+weft_opts* weft_opts_new(void);
+void weft_opts_free(weft_opts* opts);
+int weft_opts_set_create_if_missing(weft_opts* opts, int create_if_missing);
+int weft_opts_set_error_if_exists(weft_opts* opts, int error_if_exists);
+int weft_opts_set_sync(weft_opts* opts, int sync);
+/* Opens for reading only: every write fails with WEFT_NOT_SUPPORTED. */
+int weft_opts_set_read_only(weft_opts* opts, int read_only);
+/* weft_open with opaque options (`opts` may be NULL: the defaults). */
+int weft_open_with(const char* path, const weft_opts* opts, weft_db** db,
+                   char** error);
 
 /* Opens (or creates) the database in folder `path`; *db receives the
  * handle, closed with weft_close. `options` may be NULL (defaults). */
@@ -123,6 +145,18 @@ int weft_get_json(weft_db* db, const char* doc, const char* path, char** json,
 
 /* The documents of `collection` matching `predicate_json` (NULL: all),
  * streamed: see weft_iter_*. `order_by` may be NULL; `limit` 0 = none. */
+/* Every concurrent value at the map key `path`, winner last, as a JSON
+ * array of {"id": "counter@actor", "value": ...}. */
+int weft_conflicts_json(weft_db* db, const char* doc, const char* path,
+                        char** json, char** error);
+/* The document as it was once change `hash_hex` (a full hash) and its
+ * ancestors were applied. */
+int weft_get_json_as_of(weft_db* db, const char* doc, const char* hash_hex,
+                        char** json, char** error);
+/* The collections (collection NULL) or the keys of one collection, sorted,
+ * as a JSON array of strings. */
+int weft_list(weft_db* db, const char* collection, char** json, char** error);
+
 int weft_find(weft_db* db, const char* collection, const char* predicate_json,
               const char* order_by, int descending, uint64_t limit,
               weft_iter** iter, char** error);

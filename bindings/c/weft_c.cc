@@ -21,6 +21,11 @@ struct weft_child {
   virtual void Orphan() = 0;
   weft_db* owner = nullptr;  // null once the database is closed
 };
+// Opaque options: weft::Options itself, so new fields need no new ABI.
+struct weft_opts {
+  weft::Options options;
+};
+
 struct weft_db {
   std::unique_ptr<weft::Database> db;
   std::mutex mutex;  // guards children
@@ -130,6 +135,30 @@ int TxnEdit(weft_txn* txn, const char* doc, char** error, Edit&& edit) {
   });
 }
 
+// Reads text into *out with the checks every read needs (`doc` may be ""
+// for reads of no document).
+template <typename Read>
+int ReadText(weft_db* db, const char* doc, char** out, char** error,
+             Read&& read) {
+  if (out != nullptr) *out = nullptr;
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || doc == nullptr || out == nullptr) {
+      return Status::InvalidArgument(
+          "a read needs a database, a document and an output");
+    }
+    WEFT_ASSIGN_OR_RETURN(std::string text, read());
+    *out = Copy(text);
+    return Status::OK();
+  });
+}
+
+// Sets one boolean option of an opaque weft_opts.
+int SetOption(weft_opts* opts, bool weft::Options::*field, int value) {
+  if (opts == nullptr) return WEFT_INVALID_ARGUMENT;
+  opts->options.*field = value != 0;
+  return WEFT_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -146,18 +175,40 @@ weft_options weft_options_default(void) {
 
 int weft_open(const char* path, const weft_options* options, weft_db** db,
               char** error) {
+  weft_opts opts;
+  if (options != nullptr) {
+    opts.options.create_if_missing = options->create_if_missing != 0;
+    opts.options.error_if_exists = options->error_if_exists != 0;
+    opts.options.sync = options->sync != 0;
+  }
+  return weft_open_with(path, &opts, db, error);
+}
+
+weft_opts* weft_opts_new(void) { return new (std::nothrow) weft_opts; }
+void weft_opts_free(weft_opts* opts) { delete opts; }
+
+int weft_opts_set_create_if_missing(weft_opts* opts, int create_if_missing) {
+  return SetOption(opts, &weft::Options::create_if_missing, create_if_missing);
+}
+int weft_opts_set_error_if_exists(weft_opts* opts, int error_if_exists) {
+  return SetOption(opts, &weft::Options::error_if_exists, error_if_exists);
+}
+int weft_opts_set_sync(weft_opts* opts, int sync) {
+  return SetOption(opts, &weft::Options::sync, sync);
+}
+int weft_opts_set_read_only(weft_opts* opts, int read_only) {
+  return SetOption(opts, &weft::Options::read_only, read_only);
+}
+
+int weft_open_with(const char* path, const weft_opts* opts, weft_db** db,
+                   char** error) {
   return Guard(error, [&]() -> Status {
     if (path == nullptr || db == nullptr) {
       return Status::InvalidArgument("weft_open needs a path and a handle");
     }
     *db = nullptr;
-    weft::Options cpp;
-    if (options != nullptr) {
-      cpp.create_if_missing = options->create_if_missing != 0;
-      cpp.error_if_exists = options->error_if_exists != 0;
-      cpp.sync = options->sync != 0;
-    }
-    auto opened = weft::Database::Open(path, cpp);
+    auto opened = weft::Database::Open(
+        path, opts == nullptr ? weft::Options() : opts->options);
     if (!opened.ok()) return opened.status();
     *db = new weft_db;
     (*db)->db = std::move(opened).value();
@@ -305,6 +356,32 @@ int weft_get_json(weft_db* db, const char* doc, const char* path, char** out,
     if (!text.ok()) return text.status();
     *out = Copy(*text);
     return Status::OK();
+  });
+}
+
+int weft_conflicts_json(weft_db* db, const char* doc, const char* path,
+                        char** out, char** error) {
+  return ReadText(db, doc, out, error, [&]() -> Result<std::string> {
+    if (path == nullptr) return Status::InvalidArgument("no path given");
+    return db->db->GetConflictsJson(doc, path);
+  });
+}
+
+int weft_get_json_as_of(weft_db* db, const char* doc, const char* hash_hex,
+                        char** out, char** error) {
+  return ReadText(db, doc, out, error, [&]() -> Result<std::string> {
+    if (hash_hex == nullptr) return Status::InvalidArgument("no hash given");
+    WEFT_ASSIGN_OR_RETURN(weft::Hash hash, weft::Hash::FromHex(hash_hex));
+    return db->db->GetJsonAsOf(doc, hash);
+  });
+}
+
+int weft_list(weft_db* db, const char* collection, char** out, char** error) {
+  return ReadText(db, "", out, error, [&]() -> Result<std::string> {
+    auto names = collection == nullptr ? db->db->ListCollections()
+                                       : db->db->ListKeys(collection);
+    if (!names.ok()) return names.status();
+    return json(*names).dump();
   });
 }
 

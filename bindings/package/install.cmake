@@ -13,6 +13,11 @@ install(TARGETS weft_shared weft_static EXPORT weftTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS weft_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The Python package, where Debian's python3 looks (set PYTHONPATH for
+# another prefix); it finds PREFIX/lib/libweft.so from its own place.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/bindings/python/weft
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/python3/dist-packages
+        FILES_MATCHING PATTERN "*.py" PATTERN "*.pyi" PATTERN "py.typed")
 
 set(WEFT_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/weft)
 install(EXPORT weftTargets NAMESPACE weft:: DESTINATION ${WEFT_CMAKE_DIR})

@@ -65,6 +65,60 @@ static void put(weft_db* db, const char* doc, const char* json) {
   EXPECT(weft_txn_commit(txn, NULL, &error_), WEFT_OK);
 }
 
+/* Opaque options (read-only among them) and the reads of conflicts, a
+ * document as of a change, collections and keys. */
+static void test_opts_and_reads(const char* dir) {
+  char path[1024];
+  snprintf(path, sizeof(path), "%s/opts", dir);
+  weft_opts* opts = weft_opts_new();
+  CHECK(opts != NULL);
+  CHECK(weft_opts_set_create_if_missing(opts, 0) == WEFT_OK);
+  weft_db* db = NULL;
+  EXPECT(weft_open_with(path, opts, &db, &error_), WEFT_NOT_FOUND);
+  CHECK(weft_opts_set_create_if_missing(opts, 1) == WEFT_OK);
+  CHECK(weft_opts_set_sync(NULL, 1) == WEFT_INVALID_ARGUMENT);
+  EXPECT(weft_open_with(path, opts, &db, &error_), WEFT_OK);
+  put(db, "todo/1", "{\"title\": \"milk\"}");
+  char* heads = NULL;
+  EXPECT(weft_heads(db, &heads, &error_), WEFT_OK);
+  char first[65] = {0};
+  CHECK(heads != NULL && strlen(heads) >= 67);
+  if (heads != NULL && strlen(heads) >= 67) memcpy(first, heads + 2, 64);
+  weft_free(heads);
+  put(db, "todo/1", "{\"title\": \"bread\"}");
+  put(db, "note/x", "{}");
+  char* json = NULL;
+  EXPECT(weft_get_json_as_of(db, "todo/1", first, &json, &error_), WEFT_OK);
+  CHECK(json != NULL && strcmp(json, "{\"title\":\"milk\"}") == 0);
+  weft_free(json);
+  EXPECT(weft_get_json_as_of(db, "todo/1", "zz", &json, &error_),
+         WEFT_INVALID_ARGUMENT);
+  EXPECT(weft_conflicts_json(db, "todo/1", "title", &json, &error_), WEFT_OK);
+  CHECK(json != NULL && strstr(json, "\"value\":\"bread\"") != NULL);
+  weft_free(json);
+  EXPECT(weft_conflicts_json(db, "todo/1", "none", &json, &error_),
+         WEFT_NOT_FOUND);
+  EXPECT(weft_list(db, NULL, &json, &error_), WEFT_OK);
+  CHECK(json != NULL && strcmp(json, "[\"note\",\"todo\"]") == 0);
+  weft_free(json);
+  EXPECT(weft_list(db, "todo", &json, &error_), WEFT_OK);
+  CHECK(json != NULL && strcmp(json, "[\"1\"]") == 0);
+  weft_free(json);
+  weft_close(db);
+
+  CHECK(weft_opts_set_read_only(opts, 1) == WEFT_OK);
+  EXPECT(weft_open_with(path, opts, &db, &error_), WEFT_OK);
+  EXPECT(weft_get_json(db, "todo/1", "title", &json, &error_), WEFT_OK);
+  weft_free(json);
+  weft_txn* txn = NULL;
+  EXPECT(weft_begin(db, &txn, &error_), WEFT_OK);
+  EXPECT(weft_txn_put_json(txn, "todo/2", "{}", &error_), WEFT_OK);
+  EXPECT(weft_txn_commit(txn, NULL, &error_), WEFT_NOT_SUPPORTED);
+  weft_close(db);
+  weft_opts_free(opts);
+  weft_opts_free(NULL);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: weft_c_test TEMP_DIR\n");
@@ -72,6 +126,7 @@ int main(int argc, char** argv) {
   }
   const char* dir = argv[1];
   CHECK(strcmp(weft_version(), WEFT_VERSION_STRING) == 0);
+  test_opts_and_reads(dir);
 
   /* Opening: options, errors. */
   weft_options options = weft_options_default();

@@ -17,7 +17,8 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 for file in include/weft/database.h include/weft/sync.h include/weft.h \
             bin/weft lib/libweft.so lib/libweft.a \
             lib/cmake/weft/weftConfig.cmake lib/pkgconfig/weft.pc \
-            lib/pkgconfig/weft-static.pc; do
+            lib/pkgconfig/weft-static.pc \
+            lib/python3/dist-packages/weft/__init__.py; do
   [ -e "$prefix/$file" ] || { echo "not installed: $file"; exit 1; }
 done
 
@@ -25,6 +26,14 @@ step "the installed shell"
 "$prefix/bin/weft" --db "$work/shell.db" put notes/1 '{"text": "hi"}' >/dev/null
 shown=$("$prefix/bin/weft" --db "$work/shell.db" get notes/1)
 grep -q '"hi"' <<<"$shown"
+
+step "the installed Python package, found from the prefix alone"
+(cd "$work" && env -u WEFT_LIB PYTHONPATH="$prefix/lib/python3/dist-packages" \
+  python3 -c 'import weft, sys
+with weft.open(sys.argv[1]) as db:
+    assert db.get("notes/1", "text") == "hi"
+assert weft._lib._name.startswith(sys.argv[2]), weft._lib._name' \
+  "$work/shell.db" "$prefix/lib/python3/dist-packages/weft/../../../libweft.so")
 
 step "C++ consumer through find_package(weft)"
 cmake -S "$source/tests/install/consumer" -B "$work/consumer" -G Ninja \

@@ -1,5 +1,6 @@
 """The Python binding, on real databases in temporary folders."""
 import os
+import pathlib
 import shutil
 import subprocess
 import tempfile
@@ -38,6 +39,71 @@ class WeftTest(unittest.TestCase):
         self.assertEqual(self.db.get("todo/1", "address.city"), "Oslo")
         self.assertEqual(self.db.heads(), [txn.hash])
         self.assertEqual(next(self.db.log())["hash"], txn.hash)
+
+    def test_exceptions_fit_python(self):
+        with self.assertRaises(KeyError):
+            self.db.get("todo/none")
+        with self.assertRaises(ValueError):
+            self.db.get("no-slash")
+        for kind in (weft.NotFound, weft.Corruption, weft.NotSupported,
+                     weft.InvalidArgument, weft.IOError_, weft.AlreadyExists,
+                     weft.Conflict, weft.Busy, weft.Internal):
+            self.assertTrue(issubclass(kind, weft.Error), kind)
+        self.assertTrue(issubclass(weft.IOError_, OSError))
+        try:
+            self.db.get("todo/none")
+        except weft.NotFound as error:
+            self.assertIn("todo/none", str(error))
+            self.assertEqual(error.code, 1)
+        with self.assertRaises(OSError):
+            self.db.import_(pathlib.Path(self.dir) / "no-such-bundle")
+
+    def test_paths_reads_and_deletes(self):
+        root = pathlib.Path(self.dir)
+        with weft.open(root / "other") as other:
+            first = other.put("todo/1", {"title": "milk"})
+            other.put("todo/1", {"title": "bread"})
+            other.put("note/x", {})
+            self.assertEqual(other.get_as_of("todo/1", first),
+                             {"title": "milk"})
+            self.assertEqual(other.conflicts("todo/1", "title")[-1]["value"],
+                             "bread")
+            self.assertEqual(other.collections(), ["note", "todo"])
+            self.assertEqual(other.keys("todo"), ["1"])
+            self.assertEqual(len(other.delete("note/x")), 64)
+            self.assertEqual(other.keys("note"), [])
+            other.export(root / "bundle")
+        self.db.import_(root / "bundle")
+        self.assertEqual(self.db.get("todo/1", "title"), "bread")
+        with self.db.transaction():   # no edit: commits nothing, no error
+            pass
+        self.assertEqual(self.db.status()["log_length"], 4)
+
+    def test_read_only_open_reads_and_refuses_writes(self):
+        self.db.put("todo/1", {"title": "milk"})
+        self.db.close()
+        with weft.open(os.path.join(self.dir, "db"), read_only=True) as db:
+            self.assertEqual(db.get("todo/1", "title"), "milk")
+            with self.assertRaises(weft.NotSupported):
+                db.put("todo/2", {})
+        self.db = weft.open(os.path.join(self.dir, "db"))
+
+    def test_sync_keys_as_text_bytes_or_a_key_file(self):
+        key_file = pathlib.Path(self.dir) / "key"
+        key_file.write_text("a shared secret\n")
+        self.db.put("todo/1", {"title": "milk"})
+        with weft.open(pathlib.Path(self.dir) / "peer") as peer:
+            with self.db.serve(key=key_file) as server:
+                stats = peer.sync("127.0.0.1", server.port,
+                                  key=b"a shared secret")
+                self.assertGreaterEqual(stats["changes_received"], 1)
+                with self.assertRaises(weft.Error):
+                    peer.sync("127.0.0.1", server.port, key="wrong")
+            self.assertEqual(peer.get("todo/1", "title"), "milk")
+        empty = pathlib.Path(self.dir) / "empty"
+        empty.write_text("")
+        with self.assertRaises(weft.InvalidArgument):
+            self.db.serve(key=empty)
 
     def test_bytes_values(self):
         blob = bytes([0, 1, 254, 255])

@@ -11,13 +11,15 @@
 
 Values are what JSON holds — dict, list, str, int, float, bool, None — and
 bytes (stored as a byte string; in JSON, {"$bytes": "hex"}).
-Errors raise weft.Error (or a subclass: NotFound, InvalidArgument,
-AlreadyExists, Conflict, Busy, Corruption, IOError_) with the library's
-message. The shared library (libweft.so) is found through $WEFT_LIB, else
+Errors raise weft.Error (or a subclass, one per status kind: NotFound,
+also a KeyError; InvalidArgument, also a ValueError; IOError_, also an
+OSError; AlreadyExists, Conflict, Busy, Corruption, NotSupported, Internal)
+with the library's message. Paths may be str or os.PathLike (pathlib.Path). The shared library (libweft.so) is found through $WEFT_LIB, else
 next to the package, else in the build tree, else where the system's loader
 finds it (after `cmake --install`).
 """
 
+import builtins
 import ctypes
 import ctypes.util
 import json
@@ -28,7 +30,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 __all__ = [
     "open", "Database", "Transaction", "Server", "Error", "NotFound",
     "InvalidArgument", "AlreadyExists", "Conflict", "Busy", "Corruption",
-    "IOError_", "version",
+    "NotSupported", "IOError_", "Internal", "version",
 ]
 
 
@@ -39,43 +41,56 @@ class Error(Exception):
         super().__init__(message)
         self.code = code
 
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
-class NotFound(Error):
-    pass
+
+class NotFound(Error, KeyError):
+    """No such document, value, view or change (also a KeyError)."""
 
 
 class Corruption(Error):
-    pass
+    """Stored or received bytes fail their checks."""
 
 
-class InvalidArgument(Error):
-    pass
+class NotSupported(Error):
+    """A format version or feature this build does not know."""
 
 
-class IOError_(Error):
-    pass
+class InvalidArgument(Error, ValueError):
+    """A malformed argument: path, JSON, definition (also a ValueError)."""
+
+
+class IOError_(Error, OSError):
+    """The disk or the network failed (also an OSError)."""
 
 
 class AlreadyExists(Error):
-    pass
+    """A view, change or database that already exists."""
 
 
 class Conflict(Error):
-    pass
+    """The heads moved since ExpectHeads (optimistic concurrency)."""
 
 
 class Busy(Error):
-    pass
+    """Another holder has the database, or a view is still building."""
 
 
-_ERRORS = {1: NotFound, 2: Corruption, 4: InvalidArgument, 5: IOError_,
-           6: AlreadyExists, 7: Conflict, 8: Busy}
+class Internal(Error):
+    """A bug in weft: please report it with the message."""
+
+
+_ERRORS = {1: NotFound, 2: Corruption, 3: NotSupported, 4: InvalidArgument,
+           5: IOError_, 6: AlreadyExists, 7: Conflict, 8: Busy, 9: Internal}
 
 
 def _load() -> ctypes.CDLL:
     here = os.path.dirname(os.path.abspath(__file__))
     candidates = [os.environ.get("WEFT_LIB", ""),
                   os.path.join(here, "libweft.so"),
+                  # cmake --install: PREFIX/lib/python3/dist-packages/weft
+                  os.path.join(here, "..", "..", "..", "libweft.so"),
                   os.path.join(here, "..", "..", "..", "build", "release",
                                "lib", "libweft.so")]
     for path in candidates:
@@ -96,18 +111,19 @@ _out = ctypes.POINTER(ctypes.c_void_p)
 _CALLBACK = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 
 
-class _Options(ctypes.Structure):
-    _fields_ = [("create_if_missing", ctypes.c_int),
-                ("error_if_exists", ctypes.c_int), ("sync", ctypes.c_int)]
-
-
 def _declare(name: str, *args) -> None:
     function = getattr(_lib, name)
     function.argtypes = list(args)
     function.restype = ctypes.c_int
 
 
-_declare("weft_open", _c, ctypes.POINTER(_Options), _out, _out)
+_declare("weft_open_with", _c, _p, _out, _out)
+_declare("weft_opts_set_create_if_missing", _p, ctypes.c_int)
+_declare("weft_opts_set_sync", _p, ctypes.c_int)
+_declare("weft_opts_set_read_only", _p, ctypes.c_int)
+_declare("weft_conflicts_json", _p, _c, _c, _out, _out)
+_declare("weft_get_json_as_of", _p, _c, _c, _out, _out)
+_declare("weft_list", _p, _c, _out, _out)
 _declare("weft_begin", _p, _out, _out)
 _declare("weft_txn_put_json", _p, _c, _c, _out)
 _declare("weft_txn_set_json", _p, _c, _c, _c, _out)
@@ -145,10 +161,12 @@ for _name, _res in [("weft_close", None), ("weft_txn_abort", None),
                     ("weft_iter_free", None), ("weft_server_stop", None),
                     ("weft_free", None), ("weft_iter_doc", _c),
                     ("weft_iter_json", _c), ("weft_version", _c),
-                    ("weft_server_port", ctypes.c_uint16)]:
+                    ("weft_server_port", ctypes.c_uint16),
+                    ("weft_opts_free", None), ("weft_opts_new", _p)]:
     getattr(_lib, _name).argtypes = [_p]
     getattr(_lib, _name).restype = _res
 _lib.weft_version.argtypes = []
+_lib.weft_opts_new.argtypes = []
 
 
 def version() -> str:
@@ -162,6 +180,34 @@ def _text(value: Optional[str]) -> Optional[bytes]:
     if not isinstance(value, str):
         raise TypeError(f"expected str, got {type(value).__name__}")
     return value.encode("utf-8", "surrogatepass")
+
+
+def _path(value: Any) -> bytes:
+    """A path given as str or os.PathLike (pathlib.Path)."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"expected a path, got {type(value).__name__}")
+    return os.fsencode(value)
+
+
+def _key(key: Any) -> Optional[bytes]:
+    """A sync key as the CLI takes it: the key itself (str or bytes), or a
+    key file (os.PathLike: its text, trailing newlines stripped)."""
+    if key is None:
+        return None
+    if isinstance(key, os.PathLike):
+        try:
+            with builtins.open(key, "rb") as file:
+                key = file.read().rstrip(b"\r\n")
+        except OSError as error:
+            raise IOError_(5, f"cannot read key file: {error}") from error
+        if not key:
+            raise InvalidArgument(4, f"the key file is empty: {key}")
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    if not isinstance(key, bytes) or not key or b"\0" in key:
+        raise InvalidArgument(4, "a key is non-empty str or bytes without "
+                                 "NUL, or a key file's path")
+    return key
 
 
 def _bytes_to_json(value: Any) -> Dict[str, str]:
@@ -219,6 +265,7 @@ class Transaction:
     def __init__(self, handle: ctypes.c_void_p, database: "Database"):
         self._handle = handle
         self._database = database  # keeps the database open meanwhile
+        self._edited = False
         self.hash: Optional[str] = None
 
     def _live(self) -> ctypes.c_void_p:
@@ -226,56 +273,61 @@ class Transaction:
             raise InvalidArgument(4, "the transaction is finished")
         return self._handle
 
+    def _edit(self) -> ctypes.c_void_p:
+        handle = self._live()
+        self._edited = True
+        return handle
+
     def put(self, doc: str, value: Dict[str, Any]) -> None:
         """Replaces document "collection/key" with a dict."""
         if not isinstance(value, dict):
             raise TypeError("a document is a dict")
-        _call(_lib.weft_txn_put_json, self._live(), _text(doc), _json(value))
+        _call(_lib.weft_txn_put_json, self._edit(), _text(doc), _json(value))
 
     def set(self, doc: str, path: str, value: Any) -> None:
         """Sets the value at a dotted path ("address.city"); maps on the
         way are made. A dict or list value becomes a map or list."""
-        _call(_lib.weft_txn_set_json, self._live(), _text(doc), _text(path),
+        _call(_lib.weft_txn_set_json, self._edit(), _text(doc), _text(path),
               _json(value))
 
     def delete(self, doc: str, path: Optional[str] = None) -> None:
         """Deletes the value at path, or the whole document."""
-        _call(_lib.weft_txn_delete, self._live(), _text(doc), _text(path))
+        _call(_lib.weft_txn_delete, self._edit(), _text(doc), _text(path))
 
     def increment(self, doc: str, path: str, delta: int = 1) -> None:
         """Adds delta to the counter at path (made if missing)."""
         if not isinstance(delta, int):
             raise TypeError("delta is an int")
-        _call(_lib.weft_txn_increment, self._live(), _text(doc), _text(path),
+        _call(_lib.weft_txn_increment, self._edit(), _text(doc), _text(path),
               delta)
 
     def set_add(self, doc: str, path: str, member: Any) -> None:
         """Adds a member to the set at path (add-wins on concurrent
         removes)."""
-        _call(_lib.weft_txn_set_add, self._live(), _text(doc), _text(path),
+        _call(_lib.weft_txn_set_add, self._edit(), _text(doc), _text(path),
               _json(member))
 
     def set_remove(self, doc: str, path: str, member: Any) -> None:
         """Removes a member from the set at path."""
-        _call(_lib.weft_txn_set_remove, self._live(), _text(doc), _text(path),
+        _call(_lib.weft_txn_set_remove, self._edit(), _text(doc), _text(path),
               _json(member))
 
     def list_insert(self, doc: str, path: str, index: int, value: Any) -> None:
         """Inserts value before position index of the list at path."""
-        _call(_lib.weft_txn_list_insert, self._live(), _text(doc), _text(path),
+        _call(_lib.weft_txn_list_insert, self._edit(), _text(doc), _text(path),
               index, _json(value))
 
     def list_delete(self, doc: str, path: str, index: int,
                     count: int = 1) -> None:
         """Deletes count elements of the list at path from index on."""
-        _call(_lib.weft_txn_list_delete, self._live(), _text(doc), _text(path),
+        _call(_lib.weft_txn_list_delete, self._edit(), _text(doc), _text(path),
               index, count)
 
     def splice_text(self, doc: str, path: str, position: int,
                     delete_count: int, insert: str) -> None:
         """Edits the text at path: deletes delete_count characters at
         position (in code points), then inserts insert there."""
-        _call(_lib.weft_txn_splice_text, self._live(), _text(doc), _text(path),
+        _call(_lib.weft_txn_splice_text, self._edit(), _text(doc), _text(path),
               position, delete_count, _text(insert))
 
     def commit(self) -> str:
@@ -295,7 +347,8 @@ class Transaction:
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
-        if kind is None and self._handle:
+        # A block that edited nothing commits nothing, and is no error.
+        if kind is None and self._handle and self._edited:
             self.commit()
         else:
             self.abort()
@@ -373,6 +426,34 @@ class Database:
         """The document (or the value at path). NotFound if absent."""
         return _loads(_call_out(_lib.weft_get_json, self._live(),
                                 _text(doc), _text(path)))
+
+    def conflicts(self, doc: str, path: str) -> List[Dict[str, Any]]:
+        """Every concurrent value at a map key, winner last, as
+        {"id": "counter@actor", "value": ...}. NotFound if unset."""
+        return _loads(_call_out(_lib.weft_conflicts_json, self._live(),
+                                _text(doc), _text(path)))
+
+    def get_as_of(self, doc: str, change: str) -> Any:
+        """The document as it was once change `change` (a full hex hash)
+        and its ancestors were applied."""
+        return _loads(_call_out(_lib.weft_get_json_as_of, self._live(),
+                                _text(doc), _text(change)))
+
+    def collections(self) -> List[str]:
+        """The collections that hold documents, sorted."""
+        return _loads(_call_out(_lib.weft_list, self._live(), None))
+
+    def keys(self, collection: str) -> List[str]:
+        """The keys of the existing documents of a collection, sorted."""
+        return _loads(_call_out(_lib.weft_list, self._live(),
+                                _text(collection)))
+
+    def delete(self, doc: str, path: Optional[str] = None) -> str:
+        """Deletes a document (or the value at path) in a transaction of
+        its own; returns the change's hash."""
+        with self.transaction() as txn:
+            txn.delete(doc, path)
+        return txn.hash
 
     def find(self, collection: str, where: Optional[Dict[str, Any]] = None,
              order_by: Optional[str] = None, descending: bool = False,
@@ -460,34 +541,43 @@ class Database:
 
     def export(self, path: str) -> None:
         """Writes a self-verifying bundle of the whole log to path."""
-        _call(_lib.weft_export, self._live(), _text(path))
+        _call(_lib.weft_export, self._live(), _path(path))
 
     def import_(self, path: str) -> None:
         """Merges a bundle (verified first; importing twice changes
         nothing)."""
-        _call(_lib.weft_import, self._live(), _text(path))
+        _call(_lib.weft_import, self._live(), _path(path))
 
     def sync(self, host: str, port: int,
-             key: Optional[str] = None) -> Dict[str, Any]:
+             key: Any = None) -> Dict[str, Any]:
         """Syncs once with a server; returns the exchange's figures."""
         return _loads(_call_out(_lib.weft_sync, self._live(), _text(host),
-                                port, _text(key)))
+                                port, _key(key)))
 
     def serve(self, address: str = "127.0.0.1", port: int = 0,
-              key: Optional[str] = None) -> Server:
+              key: Any = None) -> Server:
         """Serves sync on address:port (port 0: any free one). Without a
         key only loopback addresses are allowed."""
         handle = ctypes.c_void_p()
-        _call(_lib.weft_serve, self._live(), _text(address), port, _text(key),
+        _call(_lib.weft_serve, self._live(), _text(address), port, _key(key),
               ctypes.byref(handle))
         return Server(handle, self)
 
 
-def open(path: str, create_if_missing: bool = True,
-         sync: bool = False) -> Database:
-    """Opens (or creates) the database in folder `path`."""
-    options = _Options(1 if create_if_missing else 0, 0, 1 if sync else 0)
-    handle = ctypes.c_void_p()
-    _call(_lib.weft_open, _text(path), ctypes.byref(options),
-          ctypes.byref(handle))
+def open(path: Any, create_if_missing: bool = True, sync: bool = False,
+         read_only: bool = False) -> Database:
+    """Opens (or creates) the database in folder `path` (str or
+    pathlib.Path). read_only: reads only, beside a process that writes;
+    every write raises NotSupported."""
+    options = _lib.weft_opts_new()
+    if not options:
+        raise MemoryError("weft_opts_new")
+    try:
+        _lib.weft_opts_set_create_if_missing(options, int(create_if_missing))
+        _lib.weft_opts_set_sync(options, int(sync))
+        _lib.weft_opts_set_read_only(options, int(read_only))
+        handle = ctypes.c_void_p()
+        _call(_lib.weft_open_with, _path(path), options, ctypes.byref(handle))
+    finally:
+        _lib.weft_opts_free(options)
     return Database(handle)
