@@ -8,6 +8,7 @@
 #include <random>
 #include <sstream>
 
+#include "base/varint.h"
 #include "dag/sha256.h"
 #include "tests/testutil/drafts.h"
 #include "tests/testutil/temp_dir.h"
@@ -191,15 +192,29 @@ TEST_F(BundleTest, ABundleWithABadViewDefinitionStoresNothing) {
 }
 
 // Bundles written before views travelled (version 1) still import.
+// A version-1 bundle (changes and heads, no views), written here byte by
+// byte as version 1 wrote it, with the source's 30 changes: it imports whole.
 TEST_F(BundleTest, VersionOneBundlesStillImport) {
   std::string bytes = "WEFTBNDL";
   bytes += std::string("\x01\x00\x00\x00", 4);
-  bytes += std::string("\x00\x00", 2);  // no changes, no heads
+  PutVarint(&bytes, source_->LogLength());
+  for (uint64_t position = 1; position <= source_->LogLength(); ++position) {
+    auto change = source_->GetChangeAt(position);
+    ASSERT_TRUE(change.ok()) << change.status().ToString();
+    PutVarint(&bytes, change->bytes.size());
+    bytes += change->bytes;
+  }
+  std::vector<Hash> heads = source_->Heads();
+  PutVarint(&bytes, heads.size());
+  for (const Hash& head : heads) bytes += head.AsStringView();
   bytes += dag::Sha256(bytes).AsStringView();
   WriteAll(bundle_, bytes);
   auto imported = target_->Import(bundle_);
   ASSERT_TRUE(imported.ok()) << imported.status().ToString();
-  EXPECT_EQ(imported->changes_in_bundle, 0u);
+  EXPECT_EQ(imported->changes_in_bundle, 30u);
+  EXPECT_EQ(imported->stored, 30u);
+  EXPECT_TRUE(imported->views_created.empty());
+  ExpectSameAs(*target_);
 }
 
 }  // namespace

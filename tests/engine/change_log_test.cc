@@ -11,6 +11,7 @@
 #include "dag/change_codec.h"
 #include "engine/log/keys.h"
 #include "storage/memory_kv_store.h"
+#include "tests/testutil/counting_kv_store.h"
 #include "tests/testutil/drafts.h"
 
 namespace weft::engine {
@@ -325,6 +326,16 @@ TEST(ChangeLogTest, VerifyReportsOpCountersLeftWithoutRoom) {
       << problems;
 }
 
+// Reads of the log family that opening `store` makes (a clean close before:
+// no tail past the checkpoint to replay).
+uint64_t LogReadsOfOpen(storage::KvStore* store, const ActorId& actor) {
+  testing::CountingKvStore counting(store);
+  auto log =
+      ChangeLog::Open(&counting, Options(), actor, [] { return int64_t{0}; });
+  EXPECT_TRUE(log.ok());
+  return counting.reads(storage::Family::kLog);
+}
+
 TEST(ChangeLogTest, ReopenRestoresStateWithoutTheLog) {
   auto store = storage::NewMemoryKvStore();
   std::mt19937_64 rng(3);
@@ -337,10 +348,16 @@ TEST(ChangeLogTest, ReopenRestoresStateWithoutTheLog) {
     ASSERT_TRUE(hashes.ok());
     last = (*hashes)[1];
   }
-  // A different would-be actor: the stored one must win.
-  auto log = ChangeLog::Open(store.get(), Options(), ActorFromSeed(2),
+  // A different would-be actor: the stored one must win. The open is
+  // watched: it reads heads and the version vector, and of the log only its
+  // last key (the length) and the empty tail past the checkpoint.
+  testing::CountingKvStore counting(store.get());
+  auto log = ChangeLog::Open(&counting, Options(), ActorFromSeed(2),
                              [] { return int64_t{0}; });
   ASSERT_TRUE(log.ok());
+  uint64_t log_reads = counting.reads(storage::Family::kLog);
+  EXPECT_LE(log_reads, 2u);
+  EXPECT_GT(counting.reads(storage::Family::kMeta), 0u);
   EXPECT_EQ((*log)->local_actor(), ActorFromSeed(1));
   EXPECT_EQ((*log)->LogLength(), 2u);
   EXPECT_EQ((*log)->Heads(), std::vector<Hash>{last});
@@ -348,6 +365,17 @@ TEST(ChangeLogTest, ReopenRestoresStateWithoutTheLog) {
   auto next = (*log)->Commit({RandomDraft(rng, 1)});
   ASSERT_TRUE(next.ok());
   EXPECT_EQ((*log)->GetChange((*next)[0])->change.seq, 3u);
+  // The counter sees a read of the log when there is one.
+  EXPECT_GT(counting.reads(storage::Family::kLog), log_reads);
+
+  // 100 more changes: opening reads the log no more than before.
+  std::vector<ChangeDraft> drafts;
+  for (int draft = 0; draft < 100; ++draft) {
+    drafts.push_back(RandomDraft(rng, 1));
+  }
+  ASSERT_TRUE((*log)->Commit(drafts).ok());
+  log->reset();
+  EXPECT_EQ(LogReadsOfOpen(store.get(), ActorFromSeed(2)), log_reads);
 }
 
 std::string HeadsAt(storage::KvStore* store) {
