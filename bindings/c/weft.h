@@ -37,6 +37,8 @@ extern "C" {
 /* The library's version, as "MAJOR.MINOR.PATCH" (static, do not free). */
 const char* weft_version(void);
 
+/* What a function returns: OK, or the kind of failure (the numbers of
+ * weft::Status::Code, plus WEFT_INTERNAL for a bug). */
 typedef enum weft_code {
   WEFT_OK = 0,
   WEFT_NOT_FOUND = 1,
@@ -60,6 +62,7 @@ void weft_free(void* pointer);
 
 /* ---- Databases ---- */
 
+/* Options of weft_open (frozen since 0.1: see weft_opts). */
 typedef struct weft_options {
   int create_if_missing; /* default 1 */
   int error_if_exists;   /* default 0 */

@@ -63,6 +63,7 @@ struct Bytes {
 using Scalar =
     std::variant<std::monostate, bool, int64_t, double, std::string, Bytes>;
 
+// What an op does (dag/FORMAT.md gives each one's fields).
 enum class OpAction : uint8_t {
   kDocCreate = 0,  // create document docs[doc]
   kDocDelete = 1,  // delete document docs[doc] (observed-remove)
@@ -83,9 +84,11 @@ enum class OpAction : uint8_t {
   kTextDelete =
       15,  // delete characters (elem.counter + i, elem.actor), i < count
 };
+// The largest OpAction, and each one's name ("map_set") for output.
 constexpr uint8_t kOpActionMax = 15;
 const char* OpActionName(OpAction action);
 
+// One operation of a change, on one object of one document.
 struct Op {
   OpAction action = OpAction::kMapSet;
   uint32_t doc = 0;        // index into Change::docs

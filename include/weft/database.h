@@ -231,6 +231,7 @@ class Database {
   // called again (except by a delivery already running on another thread).
   Status Unsubscribe(uint64_t id);
 
+  // How the database stands now (weft/records.h DatabaseStatus).
   Result<DatabaseStatus> GetStatus() const;
 
   // The peers remembered, most recently synced first. At most 1024 are

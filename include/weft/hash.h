@@ -12,8 +12,9 @@
 
 namespace weft {
 
+// A SHA-256 digest: the identity of a change (content addressing).
 struct Hash {
-  static constexpr size_t kSize = 32;
+  static constexpr size_t kSize = 32;  // bytes
   std::array<uint8_t, kSize> bytes{};
 
   // Lower-case hex, 64 characters.
@@ -38,6 +39,7 @@ struct Hash {
 Status ParseHexPrefix(std::string_view hex, std::string* bytes,
                       int* trailing_nibble);
 
+// std::hash for Hash keys in unordered containers.
 struct HashHasher {
   size_t operator()(const Hash& hash) const {
     size_t value;  // SHA-256 output is uniform: any 8 bytes hash well.

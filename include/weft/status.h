@@ -15,8 +15,11 @@
 
 namespace weft {
 
+// The outcome of an operation: OK, or a code and a message. Every function
+// that can fail across a module boundary returns one (never throws).
 class [[nodiscard]] Status {
  public:
+  // What kind of failure (the C API's weft_code has the same numbers).
   enum class Code : unsigned char {
     kOk = 0,
     kNotFound = 1,
@@ -35,6 +38,7 @@ class [[nodiscard]] Status {
   Status(Status&&) noexcept = default;
   Status& operator=(Status&&) noexcept = default;
 
+  // A status of each code; the message is `msg`, then ": `msg2`" if given.
   static Status OK() { return Status(); }
   static Status NotFound(std::string_view msg, std::string_view msg2 = {}) {
     return Status(Code::kNotFound, msg, msg2);
@@ -63,6 +67,7 @@ class [[nodiscard]] Status {
     return Status(Code::kBusy, msg, msg2);
   }
 
+  // The code, and one test for each.
   bool ok() const { return state_ == nullptr; }
   Code code() const { return state_ ? state_->code : Code::kOk; }
   bool IsNotFound() const { return code() == Code::kNotFound; }
@@ -93,6 +98,7 @@ class [[nodiscard]] Status {
   std::unique_ptr<State> state_;
 };
 
+// The code's name as ToString writes it ("NotFound").
 const char* StatusCodeName(Status::Code code);
 
 // Either a value of type T or a non-OK Status, like absl::StatusOr<T>.

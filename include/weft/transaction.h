@@ -34,8 +34,11 @@ class Engine;
 struct TransactionState;
 }  // namespace engine
 
+// The kinds of object Make creates.
 enum class ObjectType : uint8_t { kMap, kList, kText, kCounter, kSet };
 
+// Edits that commit as one change (see the top of this file); made by
+// Database::Begin.
 class Transaction {
  public:
   ~Transaction();  // aborts if neither committed nor aborted

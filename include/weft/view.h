@@ -18,6 +18,7 @@
 
 namespace weft {
 
+// The kinds of view, and each one's name ("index") as definitions spell it.
 enum class ViewKind : uint8_t {
   kIndex,       // documents of a collection ordered by one or more fields
   kAggregate,   // count / sum / min / max of a field, grouped by another
@@ -50,6 +51,7 @@ class Predicate {
   static Result<Predicate> FromJson(std::string_view json);
   std::string ToJson() const;
 
+  // The parts of the condition; each holds for the kinds its comment names.
   Kind kind() const { return kind_; }
   const std::string& path() const { return path_; }
   const Scalar& value() const { return value_; }  // kEquals
@@ -112,6 +114,7 @@ struct ViewBuildProgress {
 };
 using ViewProgressCallback = std::function<void(const ViewBuildProgress&)>;
 
+// A view and how current it is (DatabaseStatus::views).
 struct ViewStatus {
   ViewDefinition definition;
   bool building = false;        // false: current with the log
@@ -120,6 +123,7 @@ struct ViewStatus {
   uint64_t documents_done = 0;  // while building
 };
 
+// The order and number of Database::Find's results.
 struct FindOptions {
   std::string order_by;  // a field path; empty: by document key
   bool descending = false;
