@@ -9,6 +9,7 @@
 
 #include "dag/sha256.h"
 #include "engine/sync/batch.h"
+#include "engine/sync/vectors.h"
 #include "sync_generated.h"
 
 namespace weft::engine::sync {
@@ -62,84 +63,21 @@ const char* BodyName(wire::Body body) {
 // (EscapeForLog).
 constexpr size_t kPeerReasonBytesMax = 256;
 
-using ActorIndex = std::map<ActorId, const ActorState*>;
-
-ActorIndex Index(const Summary& summary) {
-  ActorIndex index;
-  for (const ActorState& state : summary.actors) index[state.actor] = &state;
-  return index;
-}
-
-// True if `holder` has changes of some actor beyond what `other` holds:
-// then `holder` sends a final Changes message (maybe empty), and `other`
-// waits for it. Both sides compute this from the same two summaries.
-bool HasMoreThan(const ActorIndex& holder, const ActorIndex& other) {
-  for (const auto& [actor, state] : holder) {
-    auto found = other.find(actor);
-    if (state->seq > (found == other.end() ? 0 : found->second->seq)) {
-      return true;
+// The actors of a Summary, checked: Corruption for a malformed entry.
+Status DecodeActors(const wire::Summary& summary,
+                    std::vector<ActorState>* actors) {
+  if (summary.actors() == nullptr) return Status::OK();
+  for (const wire::ActorSeq* entry : *summary.actors()) {
+    std::string_view actor = Bytes(entry->actor());
+    std::string_view last = Bytes(entry->last_hash());
+    if (actor.size() != ActorId::kSize || last.size() != Hash::kSize ||
+        entry->seq() == 0) {
+      return Status::Corruption("sync: malformed Summary entry");
     }
+    actors->push_back(ActorState{ActorId::FromBytes(actor), entry->seq(),
+                                 Hash::FromBytes(last), 0});
   }
-  return false;
-}
-
-// Names a vector: SHA-256 of its entries in actor order.
-std::string VectorDigest(std::vector<ActorState> vector) {
-  std::sort(vector.begin(), vector.end(),
-            [](const ActorState& a, const ActorState& b) {
-              return a.actor < b.actor;
-            });
-  std::string bytes;
-  for (const ActorState& state : vector) {
-    bytes += state.actor.AsStringView();
-    for (int shift = 56; shift >= 0; shift -= 8) {
-      bytes.push_back(static_cast<char>(state.seq >> shift));
-    }
-    bytes += state.last_hash.AsStringView();
-  }
-  return std::string(dag::Sha256(bytes).AsStringView());
-}
-
-// The entries of `now` that differ from `base`; false if `base` has an
-// actor that `now` lacks (a replica restored from an older backup), which
-// a delta cannot say: then the summary goes in full.
-bool Delta(const std::vector<ActorState>& base,
-           const std::vector<ActorState>& now,
-           std::vector<const ActorState*>* changed) {
-  ActorIndex before;
-  for (const ActorState& state : base) before[state.actor] = &state;
-  size_t kept = 0;
-  for (const ActorState& state : now) {
-    auto found = before.find(state.actor);
-    if (found != before.end()) {
-      ++kept;
-      if (found->second->seq == state.seq &&
-          found->second->last_hash == state.last_hash) {
-        continue;
-      }
-    }
-    changed->push_back(&state);
-  }
-  return kept == before.size();
-}
-
-// Records that the peer holds `state`'s actor up to its seq.
-void NoteHeld(std::map<ActorId, ActorState>* holds, const ActorState& state) {
-  auto [it, inserted] = holds->emplace(state.actor, state);
-  if (!inserted && it->second.seq < state.seq) it->second = state;
-}
-
-// Per actor, the entry of the higher seq; `first`'s on a tie (equal
-// unless the two replicas equivocate). Deterministic, so both sides of a
-// session compute the same record of it.
-std::vector<ActorState> Union(const std::vector<ActorState>& first,
-                              const std::vector<ActorState>& second) {
-  std::map<ActorId, ActorState> merged;
-  for (const ActorState& state : first) NoteHeld(&merged, state);
-  for (const ActorState& state : second) NoteHeld(&merged, state);
-  std::vector<ActorState> vector;
-  for (auto& [actor, state] : merged) vector.push_back(state);
-  return vector;
+  return Status::OK();
 }
 
 }  // namespace
@@ -437,45 +375,22 @@ Status SyncSession::OnSummary(const void* body) {
     // and sends it in full next.
     if (!record_ || base != record_received_digest_) return Status::OK();
   }
-  if (summary->actors() != nullptr) {
-    for (const wire::ActorSeq* entry : *summary->actors()) {
-      std::string_view actor = Bytes(entry->actor());
-      std::string_view last = Bytes(entry->last_hash());
-      if (actor.size() != ActorId::kSize || last.size() != Hash::kSize ||
-          entry->seq() == 0) {
-        return Fail(Status::Corruption("sync: malformed Summary entry"));
-      }
-      peer_summary_.actors.push_back(ActorState{
-          ActorId::FromBytes(actor), entry->seq(), Hash::FromBytes(last), 0});
-    }
-  }
+  Status decoded = DecodeActors(*summary, &peer_summary_.actors);
+  if (!decoded.ok()) return Fail(decoded);
   if (Index(peer_summary_).size() != peer_summary_.actors.size()) {
     return Fail(Status::Corruption("sync: an actor twice in a Summary"));
   }
   if (!base.empty()) {  // a delta: the rest is as the peer had it
-    std::map<ActorId, ActorState> whole;
-    for (const ActorState& state : record_->received) {
-      whole[state.actor] = state;
-    }
-    for (const ActorState& state : peer_summary_.actors) {
-      whole[state.actor] = state;
-    }
-    peer_summary_.actors.clear();
-    for (auto& [actor, state] : whole) peer_summary_.actors.push_back(state);
+    peer_summary_.actors = ApplyDelta(record_->received, peer_summary_.actors);
   }
-  // Same last seq, different change: both sides see it here. (When the
-  // seqs differ, the side holding more finds it in MissingFor.)
+  return SendWhatThePeerLacks();
+}
+
+// Both summaries known: notes equivocations and what the peer holds, sends
+// the changes it lacks (if any), and waits for its own if it has more.
+Status SyncSession::SendWhatThePeerLacks() {
   ActorIndex mine = Index(my_summary_), theirs = Index(peer_summary_);
-  for (const auto& [actor, state] : theirs) {
-    auto found = mine.find(actor);
-    if (found != mine.end() && found->second->seq == state->seq &&
-        found->second->last_hash != state->last_hash) {
-      stats_.equivocations.push_back(
-          "actor " + actor.ToHex() + " seq " + std::to_string(state->seq) +
-          ": " + found->second->last_hash.Short() + " here, " +
-          state->last_hash.Short() + " on the peer");
-    }
-  }
+  Equivocations(mine, theirs, &stats_.equivocations);
   for (const ActorState& state : peer_summary_.actors) {
     NoteHeld(&peer_holds_, state);
   }

@@ -111,6 +111,7 @@ class SyncSession : public SyncEndpoint {
   Status OnHello(const void* hello);
   Status OnAuth(const void* auth);
   Status OnSummary(const void* summary);
+  Status SendWhatThePeerLacks();
   Status OnChanges(const void* changes);
   Status OnLiveMessage(int body, const void* message);
   // Queues the changes at `positions` (maybe none); TakeOutput reads and
