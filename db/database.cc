@@ -20,18 +20,26 @@ namespace {
 // call in a process sets up its own generator, about 3 ms on the 2-core
 // build machine, which every open paid (the id is used if the database is
 // new).
-Result<ActorId> RandomActor() {
-  ActorId actor;
+// The engine's randomness port (actor ids, sync nonces).
+Status RandomBytes(uint8_t* out, size_t size) {
   size_t filled = 0;
-  while (filled < ActorId::kSize) {
-    ssize_t got =
-        getrandom(actor.bytes.data() + filled, ActorId::kSize - filled, 0);
+  while (filled < size) {
+    ssize_t got = getrandom(out + filled, size - filled, 0);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
-      return Status::IOError("no randomness for a new actor id",
-                             std::strerror(errno));
+      return Status::IOError("no randomness", std::strerror(errno));
     }
     filled += static_cast<size_t>(got);
+  }
+  return Status::OK();
+}
+
+Result<ActorId> RandomActor() {
+  ActorId actor;
+  Status status = RandomBytes(actor.bytes.data(), ActorId::kSize);
+  if (!status.ok()) {
+    return Status::IOError("no randomness for a new actor id",
+                           status.message());
   }
   return actor;
 }
@@ -75,7 +83,8 @@ Status Database::OpenParts(const Options& options) {
       std::unique_ptr<engine::ChangeLog> log,
       engine::ChangeLog::Open(store.get(), options, new_actor, WallClockMs));
   auto engine =
-      std::make_unique<engine::Engine>(store.get(), std::move(log), options);
+      std::make_unique<engine::Engine>(store.get(), std::move(log), options,
+                                       engine::World{WallClockMs, RandomBytes});
   WEFT_RETURN_IF_ERROR(engine->Start());
   store_ = std::move(store);
   engine_ = std::move(engine);

@@ -30,14 +30,15 @@ std::string IdText(const OpId& id) {
 }  // namespace
 
 Engine::Engine(storage::KvStore* store, std::unique_ptr<ChangeLog> log,
-               const Options& options)
+               const Options& options, World world)
     : store_(store),
       log_(std::move(log)),
       docs_(store),
       views_(store, &docs_, options.sync),
       subscriptions_(&docs_, &views_, log_->local_actor()),
       observers_({&docs_, &views_, &subscriptions_}),
-      options_(options) {
+      options_(options),
+      world_(std::move(world)) {
   log_->set_observer(&observers_);
 }
 

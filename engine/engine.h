@@ -13,6 +13,7 @@
 #include "engine/state/doc_store.h"
 #include "engine/subscriptions/subscriptions.h"
 #include "engine/views/view_store.h"
+#include "engine/world.h"
 #include "weft/options.h"
 #include "weft/sync.h"
 #include "weft/transaction.h"
@@ -24,7 +25,7 @@ struct QuerySources;
 class Engine {
  public:
   Engine(storage::KvStore* store, std::unique_ptr<ChangeLog> log,
-         const Options& options);
+         const Options& options, World world);
   ~Engine();
   // Loads the views and finishes any build a crash cut short.
   Status Start();
@@ -35,6 +36,7 @@ class Engine {
   ViewStore& views() { return views_; }
   storage::KvStore* store() { return store_; }
   const Options& options() const { return options_; }
+  const World& world() const { return world_; }
 
   std::unique_ptr<Transaction> Begin();
 
@@ -129,6 +131,7 @@ class Engine {
   SubscriptionHub subscriptions_;
   ObserverChain observers_;
   const Options options_;
+  const World world_;
   std::mutex writer_;
   std::atomic<std::thread::id> writer_owner_;
 };

@@ -1,10 +1,7 @@
 // Engine::NewSyncEndpoint, and the sync protocol's view of a database (its
 // SyncHost): summaries from the version vector, what a peer lacks from the seqs
 // family, batches stored through the same atomic path as any received change.
-#include <openssl/rand.h>
-
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <set>
 #include <span>
@@ -119,9 +116,7 @@ class EngineHost : public sync::SyncHost {
 
   void Remember(const ActorId& peer, std::string_view address,
                 const sync::PeerRecord& record) override {
-    int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    int64_t now_ms = engine_->world().wall_clock_ms();
     std::set<ActorId> held;
     for (const ActorState& state : engine_->log().Actors()) {
       held.insert(state.actor);
@@ -184,10 +179,8 @@ Result<std::unique_ptr<SyncEndpoint>> Engine::NewSyncEndpoint(
     std::string address) {
   if (nonce.empty()) {
     nonce.resize(sync::kNonceSize);
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(nonce.data()),
-                   static_cast<int>(nonce.size())) != 1) {
-      return Status::IOError("no randomness for a sync nonce");
-    }
+    WEFT_RETURN_IF_ERROR(world_.random_bytes(
+        reinterpret_cast<uint8_t*>(nonce.data()), nonce.size()));
   }
   if (nonce.size() != sync::kNonceSize) {
     return Status::InvalidArgument("a sync nonce is 32 bytes");

@@ -23,7 +23,10 @@ fi
 # FILE INCLUDE: one line added to a copy must make the check fail.
 while read -r file include; do
   copy
-  echo "#include $include" >> "$work/tree/$file"
+  case $include in
+    \<*|\"*) echo "#include $include" >> "$work/tree/$file" ;;
+    *) echo "$include" >> "$work/tree/$file" ;;
+  esac
   if sh "$check" "$work/tree" >/dev/null; then
     echo "FAIL: $file including $include passed"; failures=1
   else
@@ -41,5 +44,7 @@ cli/main.cc "engine/json/json_value.h"
 bindings/c/weft_c.cc "engine/engine.h"
 cli/commands.cc "storage/kv_store.h"
 storage/kv_store.h "engine/engine.h"
+engine/engine.cc auto now=std::chrono::system_clock::now();
+engine/engine_sync.cc RAND_bytes(nonce,32);
 BREACHES
 exit $failures
