@@ -263,8 +263,8 @@ TEST_F(CliTest, RunningOutOfFileDescriptorsDoesNotSpinTheServer) {
     if (run.exit_code == 0) break;
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
-  EXPECT_EQ(run.exit_code, 0) << run.err;
   std::string log = hub.Stop(nullptr);
+  EXPECT_EQ(run.exit_code, 0) << run.err << "\nthe server's log:\n" << log;
   EXPECT_NE(log.find("cannot accept connections"), std::string::npos) << log;
 }
 
