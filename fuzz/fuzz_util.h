@@ -26,8 +26,7 @@ class SharedState {
       auto txn = db_->Begin();
       std::string name = "todos/" + std::to_string(doc);
       txn->PutJson(name, R"({"title": "t", "n": 1, "tags": ["a"]})")
-          .PermitUncheckedError();
-      txn->SpliceText(name, "note", 0, 0, "hello").PermitUncheckedError();
+          .SpliceText(name, "note", 0, 0, "hello");
       if (!txn->Commit().ok()) abort();
     }
     auto view = ViewDefinition::FromJson(

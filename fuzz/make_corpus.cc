@@ -54,11 +54,12 @@ void Edit(Database* db, const std::string& tag) {
     auto txn = db->Begin();
     std::string name = "todos/" + tag + std::to_string(doc);
     Check(txn->PutJson(name, R"({"title": "buy milk", "n": 2, "done": false,
-                                "address": {"city": "Oslo"}})"));
-    Check(txn->Increment(name, "votes", 3));
-    Check(txn->SetAdd(name, "tags", std::string("home")));
-    Check(txn->ListInsert(name, "steps", 0, std::string("go")));
-    Check(txn->SpliceText(name, "note", 0, 0, "oat milk ✓"));
+                                "address": {"city": "Oslo"}})")
+              .status());
+    Check(txn->Increment(name, "votes", 3).status());
+    Check(txn->SetAdd(name, "tags", std::string("home")).status());
+    Check(txn->ListInsert(name, "steps", 0, std::string("go")).status());
+    Check(txn->SpliceText(name, "note", 0, 0, "oat milk ✓").status());
     Check(txn->Commit().status());
   }
 }
