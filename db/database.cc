@@ -78,13 +78,14 @@ Status Database::OpenParts(const Options& options) {
   store_options.read_only = options.read_only;
   WEFT_ASSIGN_OR_RETURN(std::unique_ptr<storage::KvStore> store,
                         storage::OpenRocksDbKvStore(path, store_options));
+  // The world the engine sees: one clock for the log and the engine.
+  engine::World world{WallClockMs, RandomBytes};
   WEFT_ASSIGN_OR_RETURN(ActorId new_actor, RandomActor());
-  WEFT_ASSIGN_OR_RETURN(
-      std::unique_ptr<engine::ChangeLog> log,
-      engine::ChangeLog::Open(store.get(), options, new_actor, WallClockMs));
-  auto engine =
-      std::make_unique<engine::Engine>(store.get(), std::move(log), options,
-                                       engine::World{WallClockMs, RandomBytes});
+  WEFT_ASSIGN_OR_RETURN(std::unique_ptr<engine::ChangeLog> log,
+                        engine::ChangeLog::Open(store.get(), options, new_actor,
+                                                world.wall_clock_ms));
+  auto engine = std::make_unique<engine::Engine>(store.get(), std::move(log),
+                                                 options, std::move(world));
   WEFT_RETURN_IF_ERROR(engine->Start());
   store_ = std::move(store);
   engine_ = std::move(engine);

@@ -195,13 +195,14 @@ def _key(key: Any) -> Optional[bytes]:
     if key is None:
         return None
     if isinstance(key, os.PathLike):
+        path = key
         try:
-            with builtins.open(key, "rb") as file:
+            with builtins.open(path, "rb") as file:
                 key = file.read().rstrip(b"\r\n")
         except OSError as error:
             raise IOError_(5, f"cannot read key file: {error}") from error
         if not key:
-            raise InvalidArgument(4, f"the key file is empty: {key}")
+            raise InvalidArgument(4, f"the key file is empty: {path}")
     if isinstance(key, str):
         key = key.encode("utf-8")
     if not isinstance(key, bytes) or not key or b"\0" in key:
