@@ -5,12 +5,7 @@
 # script with more seconds). The asan
 # test preset leaves out the view-build crash test (12 builds over 10^5
 # changes: about 3 minutes under ASan); the release run has it, and the
-# view tests cover the same code under ASan. It also leaves out, for now,
-# CliTest.RunningOutOfFileDescriptorsDoesNotSpinTheServer: under ASan+UBSan
-# the descriptor-starved server aborts in about 1 run of 4 (UBSan: invalid
-# vptr in ~SyncSession, destroying a Connection from a timer handler after
-# "Connection reset by peer"); not understood yet, an open bug (issue 16's
-# note). The release run keeps the test (0 failures in 10 runs).
+# view tests cover the same code under ASan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,6 +1,9 @@
 // SyncWith and SyncServer: the sync protocol (a SyncEndpoint) over TCP
 // with standalone Asio. Every read has a deadline; a session that ends on
 // an error says why, and the server goes on serving the others.
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <asio.hpp>
 #include <chrono>
 #include <deque>
@@ -370,6 +373,11 @@ class TcpSyncServer : public SyncServer {
           error.message());
     }
     port_ = acceptor_.local_endpoint().port();
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
+        limit.rlim_cur != RLIM_INFINITY) {
+      descriptors_max_ = limit.rlim_cur;
+    }
     Accept();
     thread_ = std::thread([this] { io_.run(); });
     return Status::OK();
@@ -396,8 +404,15 @@ class TcpSyncServer : public SyncServer {
       if (error == asio::error::operation_aborted) return;
       if (error) return BackOff(error);
       backoff_ = std::chrono::milliseconds(0);
-      std::string peer;
       std::error_code ignored;
+      if (Status low = KeepDescriptors(socket.native_handle()); !low.ok()) {
+        socket.close(ignored);
+        if (!short_of_descriptors_) Log("", low, SyncStats());
+        short_of_descriptors_ = true;
+        return Accept();
+      }
+      short_of_descriptors_ = false;
+      std::string peer;
       auto remote = socket.remote_endpoint(ignored);
       if (!ignored) peer = remote.address().to_string();
       if (Status refused = Admit(peer); !refused.ok()) {
@@ -442,6 +457,26 @@ class TcpSyncServer : public SyncServer {
     backoff_timer_.async_wait([this](std::error_code wait_error) {
       if (!wait_error) Accept();
     });
+  }
+
+  // A new connection whose descriptor is `fd`, or why it is refused:
+  // connections may not take the last descriptors of the process, which
+  // its database needs (table files, the log, the info log). A descriptor
+  // is the lowest one free, so `fd` at or above the limit minus the
+  // reserve means fewer than the reserve are left. A process at its limit
+  // could not even open a file; refused at once, one descriptor at a time,
+  // the peers cannot starve it (said once per such stretch).
+  Status KeepDescriptors(int fd) const {
+    if (descriptors_max_ == 0 || fd < 0) return Status::OK();
+    uint64_t reserve = std::clamp<uint64_t>(descriptors_max_ / 8, 16, 256);
+    if (static_cast<uint64_t>(fd) + reserve < descriptors_max_) {
+      return Status::OK();
+    }
+    return Status::Busy(
+        "sync: cannot accept connections: " + std::to_string(fd + 1) + " of " +
+        std::to_string(descriptors_max_) +
+        " file descriptors in use, and the last " + std::to_string(reserve) +
+        " are kept for the database; refusing connections until some close");
   }
 
   // Counts a new connection from `peer`, or says which limit it is over.
@@ -490,6 +525,8 @@ class TcpSyncServer : public SyncServer {
   tcp::acceptor acceptor_;
   asio::steady_timer backoff_timer_;
   std::chrono::milliseconds backoff_{0};
+  uint64_t descriptors_max_ = 0;  // the soft limit; 0: none
+  bool short_of_descriptors_ = false;
   // Connections open, in all and per address; only the server's thread
   // touches them.
   uint32_t open_ = 0;
