@@ -2,12 +2,13 @@
 
 #include <charconv>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
+
+#include "weft/json.h"
 
 namespace weft::cli {
 namespace {
-
-using nlohmann::json;
 
 struct Token {
   std::string text;
@@ -61,10 +62,30 @@ Status Tokenize(std::string_view text, std::vector<Token>* tokens) {
   return Status::OK();
 }
 
-json ValueOf(const Token& token) {
-  json value = json::parse(token.text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded() || value.is_structured()) return token.text;
-  return value;
+// A value as JSON (a number, true, "text"...); a word that is no JSON
+// scalar is the string it spells (`where name = ada`). A JSON scalar weft
+// cannot hold (an integer beyond int64) is an error, not a string.
+Result<Scalar> ValueOf(const Token& token) {
+  Result<Scalar> value = ScalarFromJsonText(token.text);
+  if (value.ok() && !std::holds_alternative<Bytes>(*value)) return value;
+  bool json_scalar = nlohmann::json::accept(token.text) &&
+                     token.text[0] != '{' && token.text[0] != '[';
+  if (!value.ok() && json_scalar) return value.status();
+  return Scalar(token.text);
+}
+
+// `path OP value` as a predicate; OP is one of = == < <= > >=.
+std::optional<Predicate> Comparison(std::string path, const std::string& op,
+                                    const Scalar& value) {
+  if (op == "=" || op == "==") return Predicate::Equals(std::move(path), value);
+  bool inclusive = op.size() == 2 && op[1] == '=';
+  if (op == "<" || op == "<=") {
+    return Predicate::Range(std::move(path), nullptr, false, &value, inclusive);
+  }
+  if (op == ">" || op == ">=") {
+    return Predicate::Range(std::move(path), &value, inclusive, nullptr, false);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -87,7 +108,7 @@ Status ParseWhereClause(std::string_view text, Predicate* predicate,
         "expected " + what + " at word " + std::to_string(at + 1) + " of",
         std::string(text));
   };
-  json conditions = json::array();
+  std::vector<Predicate> conditions;
   if (word_is("where")) {
     do {
       ++at;  // "where" or "and"
@@ -96,26 +117,20 @@ Status ParseWhereClause(std::string_view text, Predicate* predicate,
       }
       std::string path = tokens[at++].text;
       if (word_is("exists") || word_is("missing")) {
-        conditions.push_back({{path, {{"$exists", word_is("exists")}}}});
+        conditions.push_back(Predicate::Exists(path, word_is("exists")));
         ++at;
         continue;
       }
       if (at >= tokens.size()) return expected("=, <, <=, >, >= or exists");
       std::string op = tokens[at++].text;
       if (at >= tokens.size()) return expected("a value");
-      json value = ValueOf(tokens[at++]);
-      if (op == "=" || op == "==") {
-        conditions.push_back({{path, value}});
-      } else if (op == "<" || op == "<=" || op == ">" || op == ">=") {
-        static const std::pair<const char*, const char*> kOps[] = {
-            {"<", "$lt"}, {"<=", "$lte"}, {">", "$gt"}, {">=", "$gte"}};
-        for (const auto& [symbol, name] : kOps) {
-          if (op == symbol) conditions.push_back({{path, {{name, value}}}});
-        }
-      } else {
+      WEFT_ASSIGN_OR_RETURN(Scalar value, ValueOf(tokens[at++]));
+      std::optional<Predicate> condition = Comparison(path, op, value);
+      if (!condition) {
         at -= 2;
         return expected("=, <, <=, >, >= or exists (not '" + op + "')");
       }
+      conditions.push_back(std::move(*condition));
     } while (word_is("and"));
   }
   if (word_is("order")) {
@@ -145,17 +160,11 @@ Status ParseWhereClause(std::string_view text, Predicate* predicate,
   }
   if (conditions.empty()) {
     *predicate = Predicate::All();
-    return Status::OK();
+  } else if (conditions.size() == 1) {
+    *predicate = std::move(conditions[0]);
+  } else {
+    *predicate = Predicate::And(std::move(conditions));
   }
-  json whole =
-      conditions.size() == 1 ? conditions[0] : json{{"$and", conditions}};
-  std::string predicate_json;
-  try {
-    predicate_json = whole.dump();
-  } catch (const json::type_error&) {  // only invalid UTF-8 gets here
-    return Status::InvalidArgument("the where clause is not valid UTF-8");
-  }
-  WEFT_ASSIGN_OR_RETURN(*predicate, Predicate::FromJson(predicate_json));
   return Status::OK();
 }
 

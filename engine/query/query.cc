@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <vector>
 
+#include "dag/change_codec.h"
 #include "engine/crdt/path.h"
 #include "engine/json/json_value.h"
 #include "engine/views/field.h"
@@ -42,15 +44,33 @@ void Collect(const Predicate& predicate, Conditions* conditions) {
   }
 }
 
-Status CheckPaths(const Predicate& predicate) {
-  if (predicate.kind() == Kind::kAnd) {
-    for (const Predicate& operand : predicate.operands()) {
-      WEFT_RETURN_IF_ERROR(CheckPaths(operand));
+// A predicate from a caller: its paths parse, and its paths and strings
+// are UTF-8 (what plans and errors print is JSON). Iterative: an `and`
+// nested as deep as a caller likes costs no stack.
+Status CheckPredicate(const Predicate& root) {
+  std::vector<const Predicate*> pending = {&root};
+  auto utf8 = [](const Scalar& scalar) {
+    const auto* text = std::get_if<std::string>(&scalar);
+    return text == nullptr || dag::IsValidUtf8(*text);
+  };
+  while (!pending.empty()) {
+    const Predicate& predicate = *pending.back();
+    pending.pop_back();
+    if (predicate.kind() == Kind::kAll) continue;
+    if (predicate.kind() == Kind::kAnd) {
+      for (const Predicate& operand : predicate.operands()) {
+        pending.push_back(&operand);
+      }
+      continue;
     }
-    return Status::OK();
+    if (!dag::IsValidUtf8(predicate.path()) || !utf8(predicate.value()) ||
+        !utf8(predicate.lower()) || !utf8(predicate.upper())) {
+      return Status::InvalidArgument(
+          "a predicate's paths and strings must be valid UTF-8");
+    }
+    WEFT_RETURN_IF_ERROR(ParsePath(predicate.path()).status());
   }
-  if (predicate.kind() == Kind::kAll) return Status::OK();
-  return ParsePath(predicate.path()).status();
+  return Status::OK();
 }
 
 std::string Encoded(const Scalar& scalar) {
@@ -72,7 +92,7 @@ Result<Plan> MakePlan(const ViewStore& views, std::string_view collection,
     return Status::InvalidArgument("not a collection name",
                                    std::string(collection));
   }
-  WEFT_RETURN_IF_ERROR(CheckPaths(predicate));
+  WEFT_RETURN_IF_ERROR(CheckPredicate(predicate));
   if (!options.order_by.empty()) {
     WEFT_RETURN_IF_ERROR(ParsePath(options.order_by).status());
   } else if (options.descending) {

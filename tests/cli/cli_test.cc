@@ -330,7 +330,10 @@ TEST_F(CliTest, FindWithAWhereClause) {
            {"order due", "expected 'by' after 'order'"},
            {"limit ten", "a whole number after 'limit'"},
            {"where title = \"open", "unterminated string"},
-           {"where done = false limit 1 extra", "or the end"}}) {
+           {"where done = false limit 1 extra", "or the end"},
+           {"where due = 18446744073709551615", "int64"},
+           {"where title = \xff", "valid UTF-8"},
+           {"where \xfe = 1", "valid UTF-8"}}) {
     run = Weft(db, "find todos " + clause + "\n");
     EXPECT_EQ(run.exit_code, 1) << clause;
     EXPECT_NE(run.err.find(message), std::string::npos) << run.err;
