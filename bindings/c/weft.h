@@ -217,7 +217,8 @@ int weft_import(weft_db* db, const char* path, char** error);
 
 /* Syncs once with the server at host:port; *stats_json (may be NULL):
  * {"round_trips", "bytes_sent", "bytes_received", "changes_sent",
- *  "changes_received", "seconds"}. `key` may be NULL (no key). */
+ *  "changes_received", "pings_sent", "pings_received", "seconds",
+ *  "equivocations"}. `key` may be NULL (no key). */
 int weft_sync(weft_db* db, const char* host, uint16_t port, const char* key,
               char** stats_json, char** error);
 /* Serves sync on address:port (port 0: any free one) on a thread of its

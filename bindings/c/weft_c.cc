@@ -120,6 +120,8 @@ std::string StatsJson(const weft::SyncStats& stats) {
               {"bytes_received", stats.bytes_received},
               {"changes_sent", stats.changes_sent},
               {"changes_received", stats.changes_received},
+              {"pings_sent", stats.pings_sent},
+              {"pings_received", stats.pings_received},
               {"seconds", stats.seconds},
               {"equivocations", stats.equivocations}}
       .dump();

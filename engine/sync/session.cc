@@ -490,6 +490,7 @@ Status SyncSession::OnLiveMessage(int body_type, const void* body) {
       expect_ack_ = false;
       return push_waiting_ ? Push() : Status::OK();
     case wire::Body::Ping:
+      ++stats_.pings_received;
       return Status::OK();
     default:
       break;
@@ -528,6 +529,7 @@ Status SyncSession::Push() {
 
 void SyncSession::Ping() {
   if (state_ != State::kLive) return;
+  ++stats_.pings_sent;
   flatbuffers::FlatBufferBuilder builder;
   Send(Finish(&builder, wire::Body::Ping, wire::CreatePing(builder).Union()));
 }

@@ -73,6 +73,9 @@ struct SyncStats {
   uint64_t bytes_received = 0;
   uint64_t changes_sent = 0;
   uint64_t changes_received = 0;  // new to this replica
+  // Live sessions: the Pings that kept a quiet connection up.
+  uint64_t pings_sent = 0;
+  uint64_t pings_received = 0;
   double seconds = 0;
   // (actor, seq) the two replicas hold different changes for: reported,
   // never merged.

@@ -320,6 +320,12 @@ TEST_F(TcpSyncTest, LiveSyncPushesEditsBothWaysOverOneHeldConnection) {
   EXPECT_GT(stats_a->changes_sent, 0u);
   EXPECT_GT(stats_a->changes_received, 0u);
   EXPECT_GT(stats_b->changes_received, 0u);
+  // What kept them up in the quiet second: Pings each way, one about every
+  // timeout / 3 (100 ms; at least 3 each way, allowing for a slow machine).
+  for (const SyncStats* stats : {&*stats_a, &*stats_b}) {
+    EXPECT_GE(stats->pings_sent, 3u);
+    EXPECT_GE(stats->pings_received, 3u);
+  }
   // One connection each, from catching up to the stop, both ended well.
   WaitForSessions(2);
   EXPECT_EQ(server_->sessions(), 2u);
