@@ -94,18 +94,6 @@ bool ParseOptions(const std::vector<std::string>& args, SyncOptions* options,
   return true;
 }
 
-json StatsJson(const SyncStats& stats) {
-  return {{"round_trips", stats.round_trips},
-          {"bytes_sent", stats.bytes_sent},
-          {"bytes_received", stats.bytes_received},
-          {"changes_sent", stats.changes_sent},
-          {"changes_received", stats.changes_received},
-          {"pings_sent", stats.pings_sent},
-          {"pings_received", stats.pings_received},
-          {"seconds", stats.seconds},
-          {"equivocations", stats.equivocations}};
-}
-
 std::string Changes(uint64_t count) {
   return std::to_string(count) + (count == 1 ? " change" : " changes");
 }
@@ -326,7 +314,7 @@ int CmdSync(Database& db, const std::vector<std::string>& args,
   }
   if (!stats.ok()) return PrintError(output, stats.status());
   if (output.json) {
-    output.out << JsonText(StatsJson(*stats)) << "\n";
+    output.out << SyncStatsToJson(*stats) << "\n";
   } else {
     output.out << StatsText(*stats) << "\n";
     for (const std::string& problem : stats->equivocations) {

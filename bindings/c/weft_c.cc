@@ -114,19 +114,6 @@ std::string HashesJson(const std::vector<weft::Hash>& hashes) {
   return list.dump();
 }
 
-std::string StatsJson(const weft::SyncStats& stats) {
-  return json{{"round_trips", stats.round_trips},
-              {"bytes_sent", stats.bytes_sent},
-              {"bytes_received", stats.bytes_received},
-              {"changes_sent", stats.changes_sent},
-              {"changes_received", stats.changes_received},
-              {"pings_sent", stats.pings_sent},
-              {"pings_received", stats.pings_received},
-              {"seconds", stats.seconds},
-              {"equivocations", stats.equivocations}}
-      .dump();
-}
-
 // Runs an edit on an open transaction, with the checks every edit needs.
 template <typename Edit>
 int TxnEdit(weft_txn* txn, const char* doc, char** error, Edit&& edit) {
@@ -692,7 +679,8 @@ int weft_sync(weft_db* db, const char* host, uint16_t port, const char* key,
     if (key != nullptr) options.key = key;
     auto stats = weft::SyncWith(*db->db, host, port, options);
     if (!stats.ok()) return stats.status();
-    if (stats_json != nullptr) *stats_json = Copy(StatsJson(*stats));
+    if (stats_json != nullptr)
+      *stats_json = Copy(weft::SyncStatsToJson(*stats));
     return Status::OK();
   });
 }

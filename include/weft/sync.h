@@ -82,6 +82,11 @@ struct SyncStats {
   std::vector<std::string> equivocations;
 };
 
+// The stats as one JSON object, a member per field above (what the shell's
+// `sync --json` prints and the C API's weft_sync returns). Invalid UTF-8
+// is replaced (U+FFFD), never thrown on.
+std::string SyncStatsToJson(const SyncStats& stats);
+
 // One side of one sync session, sans I/O. Feed it what the peer sent
 // (any chunking) with Receive; send what TakeOutput returns; stop when
 // finished() or on an error (the output then holds an Error message for
