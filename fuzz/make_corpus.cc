@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
     Seeds change(out, "fuzz_change"), batch(out, "fuzz_sync_batch"),
         bundle(out, "fuzz_bundle"), state(out, "fuzz_document_state"),
         view_json(out, "fuzz_view_json"), session(out, "fuzz_sync_session"),
-        json_input(out, "fuzz_json_input"), shell(out, "fuzz_shell");
+        json_input(out, "fuzz_json_input"), shell(out, "fuzz_shell"),
+        view_rows(out, "fuzz_view_rows");
     for (const std::string& bytes : changes) change.Add(bytes);
     for (size_t count : {size_t{1}, changes.size()}) {
       std::vector<std::string> some(changes.begin(), changes.begin() + count);
@@ -156,6 +157,23 @@ int main(int argc, char** argv) {
     weft::engine::EncodeField(weft::engine::FieldFromJson("2.5"), &fields);
     weft::engine::EncodeField(weft::engine::FieldFromJson("\"Oslo\""), &fields);
     view_json.Add(fields);
+
+    // fuzz_view_rows: [kind][view][tail size][tail][value size u16][value].
+    auto row = [](char kind, char view, std::string_view tail,
+                  std::string_view value) {
+      std::string record = {kind, view, static_cast<char>(tail.size())};
+      record.append(tail);
+      record.push_back(static_cast<char>(value.size() >> 8));
+      record.push_back(static_cast<char>(value.size()));
+      record.append(value);
+      return record;
+    };
+    // Kinds index the target's list: v b a g i p r x.
+    view_rows.Add(row(4, 0, "", "[1, \"t1\""));       // an index row, cut short
+    view_rows.Add(row(5, 2, "todos", "{\"title\""));  // a projection row
+    view_rows.Add(row(3, 1, "", "not totals"));       // a group row
+    view_rows.Add(row(0, 1, "", "{\"name\": 1}") +    // a definition
+                  row(1, 0, "", "\xff\xff") + row(7, 2, "", ""));
 
     for (int keyed = 0; keyed < 2; ++keyed) {
       for (int live = 0; live < 2; ++live) {

@@ -17,7 +17,8 @@ cmake --build --preset fuzz
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_change fuzz_sync_batch fuzz_bundle fuzz_document_state
-           fuzz_view_json fuzz_sync_session fuzz_json_input fuzz_shell)
+           fuzz_view_json fuzz_sync_session fuzz_json_input fuzz_shell
+           fuzz_view_rows)
 fi
 
 seeds=$build/seeds

@@ -14,6 +14,7 @@
 #include "engine/json/json_value.h"
 #include "engine/views/field.h"
 #include "engine/views/predicate.h"
+#include "weft/json.h"
 
 namespace weft::engine {
 namespace {
@@ -142,14 +143,16 @@ Result<Plan> MakePlan(const ViewStore& views, std::string_view collection,
     std::string prefix = ViewStore::IndexPrefix(plan.index.name);
     summary.description = "index '" + plan.index.name + "'" + where + ":";
     for (size_t idx = 0; idx < best_equal; ++idx) {
-      prefix += Encoded(conditions.equal.at(fields[idx]));
-      summary.description += " " + fields[idx] + " =";
+      const Scalar& value = conditions.equal.at(fields[idx]);
+      prefix += Encoded(value);
+      summary.description +=
+          " " + fields[idx] + " = " + ScalarToJsonText(value) + ",";
     }
     plan.begin = prefix;
     plan.end = prefix + "\xff";
     if (best_range) {
       const Predicate& range = *conditions.range.at(fields[best_equal]);
-      summary.description += " " + fields[best_equal] + " in range";
+      summary.description += " " + fields[best_equal] + " in range,";
       // Bounds keep to the bound's type (type bracketing); exclusive
       // bounds are left to the check of each document.
       if (range.has_lower()) {
@@ -164,8 +167,9 @@ Result<Plan> MakePlan(const ViewStore& views, std::string_view collection,
         if (!range.has_lower()) plan.begin = prefix + upper.substr(0, 1);
       }
     }
-    if (best_orders) summary.description += " ordered by " + options.order_by;
-    summary.description += ", each document checked";
+    if (best_orders)
+      summary.description += " ordered by " + options.order_by + ",";
+    summary.description += " each document checked";
   }
   if (!options.order_by.empty() && !best_orders) {
     if (options.limit == 0) {
