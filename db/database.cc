@@ -314,7 +314,7 @@ Result<std::unique_ptr<SyncEndpoint>> Database::NewSyncEndpoint(
     bool initiator, const SyncOptions& options,
     const std::string& peer_address) {
   return engine_->NewSyncEndpoint(initiator, options.key, "", options.live,
-                                  peer_address);
+                                  peer_address, options.accept_changes);
 }
 
 Status Database::Checkpoint(const std::string& dir) {

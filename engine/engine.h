@@ -110,10 +110,10 @@ class Engine {
 
   // One side of a sync session over this database (engine/sync/). An
   // empty nonce: a random one. `live`: see SyncOptions::live. `address`:
-  // see Database::NewSyncEndpoint.
+  // see Database::NewSyncEndpoint. `accept_changes`: see SyncOptions.
   Result<std::unique_ptr<SyncEndpoint>> NewSyncEndpoint(
       bool initiator, const std::string& key, std::string nonce,
-      bool live = false, std::string address = "");
+      bool live = false, std::string address = "", bool accept_changes = true);
 
  private:
   // REQUIRES: the write lock. NotFound if the document does not exist.

@@ -150,10 +150,11 @@ class EngineHost : public sync::SyncHost {
 class EngineEndpoint : public SyncEndpoint {
  public:
   EngineEndpoint(Engine* engine, bool initiator, const std::string& key,
-                 std::string nonce, bool live, std::string address)
+                 std::string nonce, bool live, std::string address,
+                 bool accept_changes)
       : host_(engine),
         session_(&host_, initiator, key, std::move(nonce), live,
-                 std::move(address)) {}
+                 std::move(address), accept_changes) {}
   Status Receive(std::string_view bytes) override {
     return session_.Receive(bytes);
   }
@@ -176,7 +177,7 @@ class EngineEndpoint : public SyncEndpoint {
 
 Result<std::unique_ptr<SyncEndpoint>> Engine::NewSyncEndpoint(
     bool initiator, const std::string& key, std::string nonce, bool live,
-    std::string address) {
+    std::string address, bool accept_changes) {
   if (nonce.empty()) {
     nonce.resize(sync::kNonceSize);
     WEFT_RETURN_IF_ERROR(world_.random_bytes(
@@ -185,8 +186,9 @@ Result<std::unique_ptr<SyncEndpoint>> Engine::NewSyncEndpoint(
   if (nonce.size() != sync::kNonceSize) {
     return Status::InvalidArgument("a sync nonce is 32 bytes");
   }
-  return std::unique_ptr<SyncEndpoint>(new EngineEndpoint(
-      this, initiator, key, std::move(nonce), live, std::move(address)));
+  return std::unique_ptr<SyncEndpoint>(
+      new EngineEndpoint(this, initiator, key, std::move(nonce), live,
+                         std::move(address), accept_changes));
 }
 
 }  // namespace weft::engine

@@ -1,6 +1,8 @@
 // SyncWith and SyncServer: the sync protocol (a SyncEndpoint) over TCP
-// with standalone Asio. Every read has a deadline; a session that ends on
-// an error says why, and the server goes on serving the others.
+// with standalone Asio, in the clear on loopback or inside a TLS 1.3
+// channel between pinned identities (tls/). Every read has a deadline; a
+// session that ends on an error says why, and the server goes on serving
+// the others.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -12,6 +14,8 @@
 #include <optional>
 #include <thread>
 
+#include "tls/identity.h"
+#include "tls/tls_channel.h"
 #include "weft/database.h"
 #include "weft/sync.h"
 #include "weft/view.h"
@@ -54,6 +58,14 @@ class NewsLine {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Done = std::function<void(Status, const SyncStats&)>;
+  // Over TLS the endpoint is made once the channel is up, for the peer's
+  // identity (which decides what the peer may do).
+  using MakeEndpoint =
+      std::function<Result<std::unique_ptr<SyncEndpoint>>(const std::string&)>;
+  struct Secure {
+    std::unique_ptr<tls::TlsChannel> channel;
+    MakeEndpoint make_endpoint;
+  };
 
   // `progress` may be null (a server's connections report nothing).
   // `stop`: the initiator's stop flag (null on a server).
@@ -63,7 +75,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
              Database* db, const SyncOptions& options,
              const std::atomic<bool>* stop,
              std::function<void(const SyncStats&)> progress, Done done,
-             std::atomic<size_t>* buffered = nullptr)
+             std::atomic<size_t>* buffered = nullptr, Secure secure = {})
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         write_timer_(socket_.get_executor()),
@@ -80,16 +92,53 @@ class Connection : public std::enable_shared_from_this<Connection> {
         handshake_timeout_(options.handshake_timeout_ms),
         message_timeout_(options.message_timeout_ms),
         buffered_(buffered),
-        buffered_max_(options.buffered_bytes_max) {}
+        buffered_max_(options.buffered_bytes_max),
+        channel_(std::move(secure.channel)),
+        make_endpoint_(std::move(secure.make_endpoint)) {}
 
   ~Connection() { StopNews(); }
 
   void Start() { WriteThen(Status::OK()); }
 
+  // Over TLS, once the channel is up: the peer's identity.
+  const std::string& peer_id() const {
+    static const std::string kNone;
+    return channel_ && channel_->established() ? channel_->peer_id() : kNone;
+  }
+
+  // Ends the session from outside (on the connection's thread).
+  void End(Status status) { Finish(std::move(status)); }
+
  private:
+  // What goes on the wire next: the endpoint's output, sealed by the
+  // channel (whose handshake and alerts come first) if there is one.
+  std::string TakeWireOutput() {
+    if (!channel_) return endpoint_->TakeOutput();
+    if (endpoint_) {
+      std::string frames = endpoint_->TakeOutput();
+      if (!frames.empty()) channel_->Send(frames).PermitUncheckedError();
+    }
+    return channel_->TakeOutput();
+  }
+
+  // Hands bytes from the socket to the endpoint (through the channel).
+  Status Deliver(std::string_view bytes) {
+    if (!channel_) return endpoint_->Receive(bytes);
+    std::string plaintext;
+    WEFT_RETURN_IF_ERROR(channel_->Feed(bytes, &plaintext));
+    if (!endpoint_ && channel_->established()) {
+      Result<std::unique_ptr<SyncEndpoint>> made =
+          make_endpoint_(channel_->peer_id());
+      if (!made.ok()) return made.status();
+      endpoint_ = std::move(made).value();
+    }
+    if (!endpoint_ || plaintext.empty()) return Status::OK();
+    return endpoint_->Receive(plaintext);
+  }
+
   // Sends what the endpoint has to say, then reads on, or ends.
   void WriteThen(Status status) {
-    pending_ = endpoint_->TakeOutput();
+    pending_ = TakeWireOutput();
     auto self = shared_from_this();
     if (pending_.empty()) return AfterWrite(status);
     ArmTimer(&timer_, "sending to the peer took over");
@@ -106,6 +155,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void AfterWrite(Status status) {
     if (!status.ok()) return Finish(status);
+    if (!endpoint_) return Read();  // the TLS handshake is under way
     if (endpoint_->has_more_output()) return WriteThen(status);
     if (endpoint_->finished()) return Finish(Status::OK());
     if (endpoint_->live()) return StartLive();
@@ -151,7 +201,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Flush(Status status) {
     if (!status.ok() && failure_.ok()) failure_ = status;
     if (finished_ || writing_) return;
-    pending_ = endpoint_->TakeOutput();
+    pending_ = TakeWireOutput();
     if (pending_.empty()) {
       if (!failure_.ok()) Finish(failure_);
       return;
@@ -197,8 +247,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         asio::buffer(buffer_), [self](std::error_code error, size_t size) {
           self->timer_.cancel();
           if (error) return self->Finish(self->ReadFailure(error));
-          Status status =
-              self->endpoint_->Receive(std::string_view(self->buffer_, size));
+          Status status = self->Deliver(std::string_view(self->buffer_, size));
           if (status.ok()) status = self->NoteBuffered(size);
           if (status.ok() && self->progress_) {
             self->progress_(self->StatsSoFar());
@@ -215,6 +264,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (error != asio::error::eof) {
       return Status::IOError("sync: reading failed", error.message());
     }
+    if (channel_ && channel_->established() && !channel_->peer_closed()) {
+      return Status::IOError(
+          "sync: the connection was cut without the secure channel's "
+          "close_notify (a truncation)");
+    }
     if (!live_) {
       return Status::IOError(
           "sync: the peer closed the connection before the session ended");
@@ -228,7 +282,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // in this read starts the clock anew for the next one), and what this
   // session holds of the server's budget.
   Status NoteBuffered(size_t received) {
-    size_t held = endpoint_->buffered_bytes();
+    size_t held = endpoint_ ? endpoint_->buffered_bytes() : 0;
     bool completed = held < held_ + received;
     if (held == 0) {
       message_started_.reset();
@@ -262,7 +316,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       }
     };
     if (!live_) sooner(deadline_, "sync: the session took too long");
-    if (!endpoint_->past_handshake()) {
+    if (!endpoint_ || !endpoint_->past_handshake()) {
       sooner(started_ + handshake_timeout_,
              "sync: the handshake took too long (the limit is " +
                  std::to_string(handshake_timeout_.count()) + " ms)");
@@ -289,13 +343,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     StopNews();
     if (buffered_ != nullptr) *buffered_ -= held_;
     held_ = 0;
+    if (channel_ && status.ok()) {  // the stream ends here, not cut
+      channel_->Close();
+      std::string close_notify = channel_->TakeOutput();
+      asio::write(socket_, asio::buffer(close_notify), ignored);
+    }
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     socket_.close(ignored);
     done_(status, StatsSoFar());
   }
 
   SyncStats StatsSoFar() const {
-    SyncStats stats = endpoint_->stats();
+    SyncStats stats = endpoint_ ? endpoint_->stats() : SyncStats();
     stats.seconds =
         std::chrono::duration<double>(Clock::now() - started_).count();
     return stats;
@@ -328,6 +387,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point last_sent_;
   std::shared_ptr<NewsLine> news_;
   uint64_t subscription_ = 0;
+  const std::unique_ptr<tls::TlsChannel> channel_;  // null: plaintext
+  const MakeEndpoint make_endpoint_;
 };
 
 Result<tcp::endpoint> Resolve(asio::io_context& io, const std::string& host,
@@ -340,6 +401,43 @@ Result<tcp::endpoint> Resolve(asio::io_context& io, const std::string& host,
                                    error ? error.message() : "no address");
   }
   return results.begin()->endpoint();
+}
+
+// The identity key of `db` under `options`, made if missing.
+std::string IdentityPath(const Database& db, const SyncOptions& options) {
+  return options.identity_file.empty() ? db.path() + "/identity.key"
+                                       : options.identity_file;
+}
+
+Result<std::shared_ptr<tls::TlsContext>> SecureContext(
+    const Database& db, const SyncOptions& options) {
+  WEFT_ASSIGN_OR_RETURN(tls::Identity identity,
+                        tls::LoadOrCreateIdentity(IdentityPath(db, options)));
+  return tls::TlsContext::New(identity);
+}
+
+using Grants = std::map<std::string, PeerGrant>;  // by canonical identity
+
+Result<Grants> GrantsById(const std::vector<PeerGrant>& peers) {
+  Grants grants;
+  for (const PeerGrant& grant : peers) {
+    Result<std::string> id = tls::ParseIdentity(grant.identity);
+    if (!id.ok()) {
+      return Status::InvalidArgument("sync: peer '" + grant.identity + "'",
+                                     id.status().message());
+    }
+    PeerGrant canonical = grant;
+    canonical.identity = *id;
+    grants[*id] = std::move(canonical);
+  }
+  return grants;
+}
+
+// How a peer is named in logs: its address, then its name or identity.
+std::string PeerLabel(const std::string& address, const PeerGrant& grant) {
+  std::string who = grant.name.empty() ? grant.identity.substr(0, 12) + "…"
+                                       : EscapeForLog(grant.name, 64);
+  return address + " (" + who + ")";
 }
 
 class TcpSyncServer : public SyncServer {
@@ -355,11 +453,16 @@ class TcpSyncServer : public SyncServer {
 
   Status Listen(const std::string& address, uint16_t port) {
     WEFT_ASSIGN_OR_RETURN(tcp::endpoint endpoint, Resolve(io_, address, port));
-    if (options_.key.empty() && !endpoint.address().is_loopback()) {
+    if (options_.key.empty() && options_.peers.empty() &&
+        !endpoint.address().is_loopback()) {
       return Status::InvalidArgument(
-          "sync: without a key, listen on a loopback address only (like "
-          "127.0.0.1); set a key to listen on " +
+          "sync: without peers (or a key), listen on a loopback address "
+          "only (like 127.0.0.1); list the peers to listen on " +
           address);
+    }
+    if (!options_.peers.empty()) {
+      WEFT_RETURN_IF_ERROR(SetPeers(options_.peers));
+      WEFT_ASSIGN_OR_RETURN(context_, SecureContext(*db_, options_));
     }
     std::error_code error;
     acceptor_.open(endpoint.protocol(), error);
@@ -392,6 +495,31 @@ class TcpSyncServer : public SyncServer {
     std::lock_guard<std::mutex> lock(mutex_);
     return {failures_.begin(), failures_.end()};
   }
+  Status SetPeers(std::vector<PeerGrant> peers) override {
+    if (peers.empty()) {
+      return Status::InvalidArgument(
+          "sync: a server that checks identities needs at least one peer");
+    }
+    WEFT_ASSIGN_OR_RETURN(Grants grants, GrantsById(peers));
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      grants_ = std::move(grants);
+    }
+    // Sessions of peers no longer let in (or no longer let write) end.
+    asio::post(io_, [this] {
+      for (const std::weak_ptr<Connection>& weak : connections_) {
+        auto connection = weak.lock();
+        if (!connection || connection->peer_id().empty()) continue;
+        std::optional<PeerGrant> grant = GrantOf(connection->peer_id());
+        if (!grant || !grant->may_write) {
+          connection->End(Status::NotSupported(
+              "sync: the peer's grant was revoked (peers file reread)"));
+        }
+      }
+    });
+    return Status::OK();
+  }
+
   void Stop() override {
     if (!thread_.joinable()) return;
     io_.stop();
@@ -420,21 +548,55 @@ class TcpSyncServer : public SyncServer {
         Log(peer, refused, SyncStats());
         return Accept();
       }
-      auto endpoint = db_->NewSyncEndpoint(false, options_);
+      auto label = std::make_shared<std::string>(peer);
+      Result<std::unique_ptr<SyncEndpoint>> endpoint =
+          std::unique_ptr<SyncEndpoint>();
+      Connection::Secure secure;
+      if (context_) {
+        Result<std::unique_ptr<tls::TlsChannel>> channel = tls::TlsChannel::New(
+            context_, false,
+            [this, peer, label](const std::string& id) -> Status {
+              std::optional<PeerGrant> grant = GrantOf(id);
+              if (!grant) {
+                return Status::InvalidArgument(
+                    "sync: refused: identity " + id +
+                    " is not among this server's peers");
+              }
+              *label = PeerLabel(peer, *grant);
+              return Status::OK();
+            });
+        if (channel.ok()) secure.channel = std::move(channel).value();
+        if (!channel.ok()) endpoint = channel.status();
+        secure.make_endpoint = [this](const std::string& id)
+            -> Result<std::unique_ptr<SyncEndpoint>> {
+          std::optional<PeerGrant> grant = GrantOf(id);
+          if (!grant)
+            return Status::NotSupported("sync: the peer's grant was revoked");
+          SyncOptions options = options_;
+          options.accept_changes = grant->may_write;
+          return db_->NewSyncEndpoint(false, options);
+        };
+      } else {
+        endpoint = db_->NewSyncEndpoint(false, options_);
+      }
       if (!endpoint.ok()) {
         Leave(peer);
         Log(peer, endpoint.status(), SyncStats());
         return Accept();
       }
-      std::make_shared<Connection>(
+      auto connection = std::make_shared<Connection>(
           std::move(socket), std::move(endpoint).value(), db_, options_,
           nullptr, nullptr,
-          [this, peer](Status status, const SyncStats& stats) {
+          [this, peer, label](Status status, const SyncStats& stats) {
             Leave(peer);
-            Log(peer, status, stats);
+            Log(*label, status, stats);
           },
-          &buffered_)
-          ->Start();
+          &buffered_, std::move(secure));
+      std::erase_if(connections_, [](const std::weak_ptr<Connection>& weak) {
+        return weak.expired();
+      });
+      connections_.push_back(connection);
+      connection->Start();
       Accept();
     });
   }
@@ -507,6 +669,13 @@ class TcpSyncServer : public SyncServer {
     }
   }
 
+  std::optional<PeerGrant> GrantOf(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = grants_.find(id);
+    if (it == grants_.end()) return std::nullopt;
+    return it->second;
+  }
+
   // A session (or a refused connection) ended.
   void Log(const std::string& peer, const Status& status,
            const SyncStats& stats) {
@@ -537,6 +706,11 @@ class TcpSyncServer : public SyncServer {
   mutable std::mutex mutex_;
   uint64_t sessions_ = 0;
   std::deque<std::string> failures_;
+  Grants grants_;                             // guarded by mutex_
+  std::shared_ptr<tls::TlsContext> context_;  // null: no identities
+  // The connections served (the server's thread only): SetPeers ends
+  // those of revoked peers.
+  std::vector<std::weak_ptr<Connection>> connections_;
 };
 
 }  // namespace
@@ -559,17 +733,37 @@ Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
                            connect_error.message());
   }
   io.restart();
-  WEFT_ASSIGN_OR_RETURN(std::unique_ptr<SyncEndpoint> endpoint,
-                        db.NewSyncEndpoint(true, options, address));
+  std::unique_ptr<SyncEndpoint> endpoint;
+  Connection::Secure secure;
+  if (options.peers.empty()) {
+    WEFT_ASSIGN_OR_RETURN(endpoint, db.NewSyncEndpoint(true, options, address));
+  } else {
+    WEFT_ASSIGN_OR_RETURN(Grants grants, GrantsById(options.peers));
+    WEFT_ASSIGN_OR_RETURN(std::shared_ptr<tls::TlsContext> context,
+                          SecureContext(db, options));
+    WEFT_ASSIGN_OR_RETURN(
+        secure.channel,
+        tls::TlsChannel::New(
+            context, true, [grants, address](const std::string& id) {
+              if (grants.count(id)) return Status::OK();
+              return Status::InvalidArgument("sync: the server at " + address +
+                                             " has identity " + id +
+                                             ", not one this replica accepts");
+            }));
+    secure.make_endpoint = [&db, &options, address](const std::string&) {
+      return db.NewSyncEndpoint(true, options, address);
+    };
+  }
   Status result = Status::IOError("sync: the session did not end");
   SyncStats stats;
-  std::make_shared<Connection>(std::move(socket), std::move(endpoint), &db,
-                               options, options.live ? options.stop : nullptr,
-                               options.progress,
-                               [&](Status status, const SyncStats& final) {
-                                 result = status;
-                                 stats = final;
-                               })
+  std::make_shared<Connection>(
+      std::move(socket), std::move(endpoint), &db, options,
+      options.live ? options.stop : nullptr, options.progress,
+      [&](Status status, const SyncStats& final) {
+        result = status;
+        stats = final;
+      },
+      nullptr, std::move(secure))
       ->Start();
   io.run();  // every wait has a deadline, so this ends
   if (!result.ok()) return result;
@@ -582,6 +776,13 @@ Result<std::unique_ptr<SyncServer>> SyncServer::Start(
   auto server = std::make_unique<TcpSyncServer>(db, options, std::move(log));
   WEFT_RETURN_IF_ERROR(server->Listen(address, port));
   return std::unique_ptr<SyncServer>(std::move(server));
+}
+
+Result<std::string> ReplicaIdentity(const Database& db,
+                                    const SyncOptions& options) {
+  WEFT_ASSIGN_OR_RETURN(tls::Identity identity,
+                        tls::LoadOrCreateIdentity(IdentityPath(db, options)));
+  return identity.id;
 }
 
 }  // namespace weft

@@ -83,13 +83,15 @@ Status DecodeActors(const wire::Summary& summary,
 }  // namespace
 
 SyncSession::SyncSession(SyncHost* host, bool initiator, std::string key,
-                         std::string nonce, bool live, std::string address)
+                         std::string nonce, bool live, std::string address,
+                         bool accept_changes)
     : host_(host),
       initiator_(initiator),
       key_(std::move(key)),
       nonce_(std::move(nonce)),
       address_(std::move(address)),
-      live_requested_(initiator && live) {
+      live_requested_(initiator && live),
+      accept_changes_(accept_changes) {
   SendHello();
   // Without a key nothing is secret from the peer: the initiator sends its
   // summary at once and the responder answers the Hello with its own, so
@@ -120,8 +122,9 @@ void SyncSession::SendHello() {
   flatbuffers::FlatBufferBuilder builder;
   auto replica = MakeBytes(&builder, host_->replica().AsStringView());
   auto nonce = MakeBytes(&builder, nonce_);
-  auto hello = wire::CreateHello(builder, kProtocolVersion, replica, nonce,
-                                 !key_.empty(), live_requested_);
+  auto hello =
+      wire::CreateHello(builder, kProtocolVersion, replica, nonce,
+                        !key_.empty(), live_requested_, !accept_changes_);
   Send(Finish(&builder, wire::Body::Hello, hello.Union()));
 }
 
@@ -269,6 +272,13 @@ Status SyncSession::OnMessage(std::string_view frame) {
             ? EscapeForLog(error->reason()->string_view(), kPeerReasonBytesMax)
             : "");
   }
+  // Said as what it is, whenever it comes: a peer granted reading only
+  // pushed changes anyway.
+  if (body == wire::Body::Changes && !accept_changes_ &&
+      message->body_as_Changes()->count() > 0) {
+    return Fail(Status::InvalidArgument(
+        "sync: the peer may only read here: its changes are refused"));
+  }
   if (state_ == State::kLive) {
     return OnLiveMessage(static_cast<int>(body), message->body());
   }
@@ -313,6 +323,7 @@ Status SyncSession::OnHello(const void* body) {
   peer_ = ActorId::FromBytes(replica);
   peer_nonce_ = std::string(nonce);
   if (!initiator_) live_requested_ = hello->live();
+  peer_accepts_changes_ = !hello->read_only();
   if (key_.empty() && hello->authenticate()) {
     return Fail(Status::InvalidArgument(
         "sync: the peer requires a shared key and none is set here"));
@@ -394,8 +405,10 @@ Status SyncSession::SendWhatThePeerLacks() {
   for (const ActorState& state : peer_summary_.actors) {
     NoteHeld(&peer_holds_, state);
   }
-  expect_changes_ = HasMoreThan(theirs, mine);
-  if (HasMoreThan(mine, theirs)) {
+  // A side that refuses the other's changes waits for none, and the other,
+  // told so by its Hello, sends none.
+  expect_changes_ = accept_changes_ && HasMoreThan(theirs, mine);
+  if (peer_accepts_changes_ && HasMoreThan(mine, theirs)) {
     std::vector<uint64_t> missing;
     std::vector<ActorState> covered;
     Status status = host_->MissingFor(peer_summary_, &missing,
@@ -507,6 +520,7 @@ Status SyncSession::Push() {
     return Status::OK();
   }
   push_waiting_ = false;
+  if (!peer_accepts_changes_) return Status::OK();
   Summary peer;
   for (const auto& [actor, state] : peer_holds_) peer.actors.push_back(state);
   std::vector<uint64_t> missing;
@@ -542,9 +556,14 @@ Status SyncSession::MaybeFinish() {
   // Not exactly what each side holds (an equivocating actor was not sent,
   // commits may have come meanwhile), but a base both sides agree on: a
   // delta lists whatever differs from it.
-  host_->Remember(peer_, address_,
-                  PeerRecord{Union(my_summary_.actors, peer_summary_.actors),
-                             Union(peer_summary_.actors, my_summary_.actors)});
+  // A session in which one side refused the other's changes did not bring
+  // them level: nothing is noted, and the next summary goes in full.
+  if (accept_changes_ && peer_accepts_changes_) {
+    host_->Remember(
+        peer_, address_,
+        PeerRecord{Union(my_summary_.actors, peer_summary_.actors),
+                   Union(peer_summary_.actors, my_summary_.actors)});
+  }
   if (!live_requested_) {
     state_ = State::kFinished;
     return Status::OK();

@@ -81,8 +81,11 @@ class SyncSession : public SyncEndpoint {
   // `address` (initiator, may be empty): where the peer was reached; the
   // replica that answered there last time is assumed, so that the first
   // summary can be a delta (a wrong guess costs one more message).
+  // `accept_changes` false: the peer's changes are refused (it may read
+  // only); the Hello says so.
   SyncSession(SyncHost* host, bool initiator, std::string key,
-              std::string nonce, bool live = false, std::string address = "");
+              std::string nonce, bool live = false, std::string address = "",
+              bool accept_changes = true);
 
   Status Receive(std::string_view bytes) override;
   std::string TakeOutput() override;
@@ -157,6 +160,8 @@ class SyncSession : public SyncEndpoint {
   bool sent_all_ = false;
   bool expect_ack_ = false;  // we sent changes: finished once stored
   bool live_requested_;
+  const bool accept_changes_;         // this side takes the peer's changes
+  bool peer_accepts_changes_ = true;  // the peer's Hello did not refuse ours
   // Live: per actor, the last change the peer is known to hold (its
   // summary, then what went either way); a push sends what is above it.
   std::map<ActorId, ActorState> peer_holds_;

@@ -20,11 +20,32 @@ namespace weft {
 class Database;
 struct SyncStats;
 
+// A peer this replica syncs with over the secure channel, named by its
+// identity (what `weft identity` prints: 52 characters of base32 naming
+// its Ed25519 key), and what it may do here.
+struct PeerGrant {
+  std::string identity;
+  bool may_write = true;  // false: it may read; its changes are refused
+  std::string name;       // for people and logs; may be empty
+};
+
 struct SyncOptions {
   // Pre-shared key: both sides prove they hold it (HMAC-SHA-256 challenge
   // and response) before either reads or writes anything. Empty: none; a
-  // server without a key accepts loopback peers only.
+  // server without a key or peers accepts loopback peers only.
   std::string key;
+  // The secure channel (README "Securing sync"). Non-empty: sessions run
+  // over TLS 1.3, both ends proving their identity key, and only these
+  // peers are accepted (an initiator lists the server it expects; a server
+  // the peers it lets in). Plaintext is then refused both ways.
+  std::vector<PeerGrant> peers;
+  // This replica's identity key file. Empty: "identity.key" in the
+  // database's folder, made on first use.
+  std::string identity_file;
+  // Responder side of one session: the peer's changes are refused (a
+  // peer granted reading only). Its Hello says so, so that an honest
+  // initiator sends none; one that sends some anyway ends the session.
+  bool accept_changes = true;
   // Every read waits at most this long; a peer silent for longer (or too
   // slow) is dropped.
   uint32_t timeout_ms = 10000;
@@ -116,6 +137,18 @@ class SyncEndpoint {
   virtual const SyncStats& stats() const = 0;
 };
 
+// This replica's identity (what peers list to accept it), from
+// options.identity_file or the database folder's identity.key, which is
+// made if missing. Errors name the key file's problem (README "Securing
+// sync": a key readable by others is refused).
+Result<std::string> ReplicaIdentity(const Database& db,
+                                    const SyncOptions& options);
+
+// Reads a peers file: one peer per line, `IDENTITY read|read-write [NAME]`;
+// blank lines and lines starting with '#' are skipped. InvalidArgument
+// naming the line of a malformed one; at most 10000 peers, 1 MiB.
+Result<std::vector<PeerGrant>> ReadPeersFile(const std::string& path);
+
 // Syncs `db` with the server at host:port once; returns what was exchanged.
 Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
                            const SyncOptions& options);
@@ -137,6 +170,10 @@ class SyncServer {
   // reason, most recent last).
   virtual uint64_t sessions() const = 0;
   virtual std::vector<std::string> failures() const = 0;
+  // Replaces the peers let in (a reread peers file): sessions from then on
+  // see the new list; running sessions of a peer no longer listed, or no
+  // longer allowed to write, are ended.
+  virtual Status SetPeers(std::vector<PeerGrant> peers) = 0;
   virtual void Stop() = 0;
 };
 
