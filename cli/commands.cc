@@ -242,24 +242,34 @@ constexpr Command kCommands[] = {
     {"status", CmdStatus, 0, "status",
      "log length, heads, actors, pending changes, views, size", "status"},
     {"serve", CmdServe, 0,
-     "serve [--listen ADDRESS:PORT] [--key-file FILE] [--timeout MS] "
-     "[--handshake-timeout MS] [--message-timeout MS] [--max-connections N] "
+     "serve [--listen ADDRESS:PORT] [--peers FILE] [--identity FILE] "
+     "[--key-file FILE] [--timeout MS] [--handshake-timeout MS] "
+     "[--message-timeout MS] [--max-connections N] "
      "[--max-connections-per-address N]",
-     "serve sync to other replicas until Ctrl-C (default 127.0.0.1:7707; "
-     "without a key only loopback addresses). A peer's Hello must arrive "
-     "within 5 s and each message within 30 s of its first byte; at most "
-     "128 connections, 16 from one address",
-     "serve --listen 127.0.0.1:7707"},
-    {"peers", CmdPeers, 0, "peers [forget REPLICA|all]",
+     "serve sync to other replicas until Ctrl-C (default 127.0.0.1:7707). "
+     "With --peers: over TLS, to the identities the file lists (read or "
+     "read-write; reread on SIGHUP), on any address; without, loopback "
+     "peers only. A peer's Hello must arrive within 5 s and each message "
+     "within 30 s of its first byte; at most 128 connections, 16 from one "
+     "address",
+     "serve --listen 0.0.0.0:7707 --peers peers.txt"},
+    {"identity", CmdIdentity, 0, "identity [--identity FILE]",
+     "this replica's identity, for its peers' peers files (its key, "
+     "identity.key in the database folder, is made on first use)",
+     "identity"},
+    {"peers", CmdPeers, 0, "peers [--file FILE] [forget REPLICA|all]",
      "the replicas this one has synced with (at most 1024, none older than "
-     "180 days); forget drops one's record, or all",
+     "180 days); --file: first the grants a peers file holds; forget drops "
+     "one's record, or all",
      "peers forget all"},
     {"sync", CmdSync, 0,
-     "sync HOST:PORT [--live] [--key-file FILE] [--timeout MS]",
-     "exchange what each side lacks with a serving replica, once; --live: "
-     "then keep the connection and push changes both ways as they are "
-     "stored, until Ctrl-C",
-     "sync 127.0.0.1:7707"},
+     "sync HOST:PORT [--live] [--peer IDENTITY] [--identity FILE] "
+     "[--key-file FILE] [--timeout MS]",
+     "exchange what each side lacks with a serving replica, once; --peer: "
+     "over TLS, with the server of that identity only; --live: then keep "
+     "the connection and push changes both ways as they are stored, until "
+     "Ctrl-C",
+     "sync 127.0.0.1:7707 --peer IDENTITY"},
     {"help", CmdHelp, 0, "help [COMMAND]", "the commands, or one in detail",
      "help splice"},
 };
@@ -420,7 +430,7 @@ std::string UnknownCommandMessage(const std::string& name) {
 bool CommandCreatesDatabase(const std::string& name) {
   return name == "put" || name == "set" || name == "incr" || name == "splice" ||
          name == "sadd" || name == "linsert" || name == "import" ||
-         name == "sync" || name == "serve";
+         name == "sync" || name == "serve" || name == "identity";
 }
 
 bool CommandOnlyReads(const std::vector<std::string>& args) {

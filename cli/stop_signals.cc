@@ -9,6 +9,9 @@ namespace weft::cli {
 namespace {
 
 int stop_pipe[2] = {-1, -1};
+volatile sig_atomic_t hangup = 0;
+
+void OnHangup(int) { hangup = 1; }
 
 void OnStopSignal(int) {
   int saved = errno;  // write may change it; the interrupted code may not
@@ -31,6 +34,7 @@ StopSignals::StopSignals() {
 StopSignals::~StopSignals() {
   sigaction(SIGINT, &previous_int_, nullptr);
   sigaction(SIGTERM, &previous_term_, nullptr);
+  if (catching_hangup_) sigaction(SIGHUP, &previous_hup_, nullptr);
   close(stop_pipe[0]);
   close(stop_pipe[1]);
   stop_pipe[0] = stop_pipe[1] = -1;
@@ -53,5 +57,20 @@ bool StopSignals::WaitFor(int milliseconds) {
 }
 
 void StopSignals::Cancel() { OnStopSignal(0); }
+
+void StopSignals::CatchHangup() {
+  struct sigaction action {};
+  action.sa_handler = OnHangup;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGHUP, &action, &previous_hup_);
+  catching_hangup_ = true;
+  hangup = 0;
+}
+
+bool StopSignals::TakeHangup() {
+  if (!hangup) return false;
+  hangup = 0;
+  return true;
+}
 
 }  // namespace weft::cli

@@ -22,9 +22,14 @@ class StopSignals {
   bool WaitFor(int milliseconds);
   // Wakes Wait (from another thread) without a signal.
   void Cancel();
+  // Also catches SIGHUP (serve rereads its peers file on it); TakeHangup
+  // tells whether one came since it was last asked.
+  void CatchHangup();
+  bool TakeHangup();
 
  private:
-  struct sigaction previous_int_, previous_term_;
+  struct sigaction previous_int_, previous_term_, previous_hup_;
+  bool catching_hangup_ = false;
 };
 
 }  // namespace weft::cli

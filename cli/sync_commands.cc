@@ -24,11 +24,13 @@ namespace {
 using nlohmann::json;
 
 constexpr char kServeForm[] =
-    "serve [--listen ADDRESS:PORT] [--key-file FILE] [--timeout MS] "
-    "[--handshake-timeout MS] [--message-timeout MS] [--max-connections N] "
+    "serve [--listen ADDRESS:PORT] [--peers FILE] [--identity FILE] "
+    "[--key-file FILE] [--timeout MS] [--handshake-timeout MS] "
+    "[--message-timeout MS] [--max-connections N] "
     "[--max-connections-per-address N]";
 constexpr char kSyncForm[] =
-    "sync HOST:PORT [--live] [--key-file FILE] [--timeout MS]";
+    "sync HOST:PORT [--live] [--peer IDENTITY] [--identity FILE] "
+    "[--key-file FILE] [--timeout MS]";
 constexpr uint16_t kDefaultPort = 7707;
 
 bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
@@ -85,6 +87,18 @@ bool ParseOptions(const std::vector<std::string>& args, SyncOptions* options,
       }
     } else if (arg == "--live") {
       options->live = true;
+    } else if (arg == "--peer" && has_value) {
+      options->peers.push_back(PeerGrant{args[++arg_idx], true, "server"});
+    } else if (arg == "--identity" && has_value) {
+      options->identity_file = args[++arg_idx];
+    } else if (arg == "--peers" && has_value) {
+      Result<std::vector<PeerGrant>> peers = ReadPeersFile(args[++arg_idx]);
+      if (!peers.ok()) *error = peers.status();
+      if (peers.ok() && peers->empty()) {
+        *error = Status::InvalidArgument("the peers file lists no peer",
+                                         args[arg_idx]);
+      }
+      if (peers.ok()) options->peers = std::move(peers).value();
     } else if (arg.rfind("--", 0) == 0 && arg != "--listen") {
       return false;
     } else {
@@ -198,6 +212,10 @@ int CmdServe(Database& db, const std::vector<std::string>& args,
   if (!error.ok()) return PrintError(output, error);
   std::string host = "127.0.0.1";
   uint16_t port = kDefaultPort;
+  std::string peers_file;
+  for (size_t arg_idx = 1; arg_idx + 1 < args.size(); ++arg_idx) {
+    if (args[arg_idx] == "--peers") peers_file = args[arg_idx + 1];
+  }
   if (positional.size() == 2 && positional[0] == "--listen") {
     if (!SplitHostPort(positional[1], &host, &port)) {
       return PrintUsage(output, kServeForm);
@@ -206,6 +224,7 @@ int CmdServe(Database& db, const std::vector<std::string>& args,
     return PrintUsage(output, kServeForm);
   }
   StopSignals stop_signals;  // SIGINT and SIGTERM end the server
+  if (!peers_file.empty()) stop_signals.CatchHangup();  // rereads the file
   std::mutex log_mutex;
   auto say = [&](const std::string& text) {
     std::lock_guard<std::mutex> lock(log_mutex);
@@ -233,9 +252,17 @@ int CmdServe(Database& db, const std::vector<std::string>& args,
   auto server = SyncServer::Start(&db, host, port, options, session_log);
   if (!server.ok()) return PrintError(output, server.status());
   port = (*server)->port();  // the same again after a reopen
-  output.out << "serving on " << host << ":" << port
-             << (options.key.empty() ? " (no key: loopback peers only)"
-                                     : " (peers must hold the key)")
+  std::string guard = " (no key: loopback peers only)";
+  if (!options.peers.empty()) {
+    Result<std::string> identity = ReplicaIdentity(db, options);
+    if (!identity.ok()) return PrintError(output, identity.status());
+    guard = " (TLS; identity " + *identity + "; " +
+            std::to_string(options.peers.size()) + " peers from " + peers_file +
+            ", reread on SIGHUP)";
+  } else if (!options.key.empty()) {
+    guard = " (peers must hold the key)";
+  }
+  output.out << "serving on " << host << ":" << port << guard
              << "; Ctrl-C stops" << std::endl;
   uint64_t sessions = 0, failed = 0;
   auto stop = [&] {
@@ -246,6 +273,19 @@ int CmdServe(Database& db, const std::vector<std::string>& args,
   };
   WriteRecovery recovery(&db, say);
   while (!stop_signals.WaitFor(1000)) {
+    if (stop_signals.TakeHangup()) {
+      // A file that does not read keeps the list as it was.
+      Result<std::vector<PeerGrant>> peers = ReadPeersFile(peers_file);
+      Status set = peers.ok() ? (*server)->SetPeers(*peers) : peers.status();
+      if (set.ok()) {
+        options.peers = std::move(peers).value();
+        say("peers file reread: " + std::to_string(options.peers.size()) +
+            " peers");
+      } else {
+        say("peers file not reread (the previous list stays): " +
+            set.ToString());
+      }
+    }
     if (!recovery.Due()) continue;
     stop();
     if (!recovery.Reopen()) return kExitError;
@@ -324,9 +364,52 @@ int CmdSync(Database& db, const std::vector<std::string>& args,
   return kExitOk;
 }
 
+int CmdIdentity(Database& db, const std::vector<std::string>& args,
+                const Output& output) {
+  SyncOptions options;
+  if (args.size() == 3 && args[1] == "--identity") {
+    options.identity_file = args[2];
+  } else if (args.size() != 1) {
+    return PrintUsage(output, "identity [--identity FILE]");
+  }
+  Result<std::string> identity = ReplicaIdentity(db, options);
+  if (!identity.ok()) return PrintError(output, identity.status());
+  std::string file = options.identity_file.empty() ? db.path() + "/identity.key"
+                                                   : options.identity_file;
+  if (output.json) {
+    output.out << JsonText(json{{"identity", *identity}, {"key_file", file}})
+               << "\n";
+  } else {
+    output.out << *identity << "\n";
+    output.err << "(the key is " << file << "; give the line above to the "
+               << "peers that should accept this replica)" << std::endl;
+  }
+  return kExitOk;
+}
+
 int CmdPeers(Database& db, const std::vector<std::string>& args,
              const Output& output) {
-  constexpr char kForm[] = "peers [forget REPLICA|all]";
+  constexpr char kForm[] = "peers [--file FILE] [forget REPLICA|all]";
+  if (args.size() == 3 && args[1] == "--file") {
+    Result<std::vector<PeerGrant>> grants = ReadPeersFile(args[2]);
+    if (!grants.ok()) return PrintError(output, grants.status());
+    for (const PeerGrant& grant : *grants) {
+      const char* access = grant.may_write ? "read-write" : "read";
+      if (output.json) {
+        output.out << JsonText(json{{"identity", grant.identity},
+                                    {"access", access},
+                                    {"name", grant.name}})
+                   << "\n";
+      } else {
+        output.out << grant.identity << "  " << access
+                   << (grant.name.empty() ? "" : "  " + LogSafe(grant.name))
+                   << "\n";
+      }
+    }
+    if (!output.json) output.out << "seen:\n";
+  } else if (args.size() != 1 && !(args.size() == 3 && args[1] == "forget")) {
+    return PrintUsage(output, kForm);
+  }
   if (args.size() == 3 && args[1] == "forget") {
     Status status;
     if (args[2] == "all") {
@@ -348,7 +431,6 @@ int CmdPeers(Database& db, const std::vector<std::string>& args,
     }
     return kExitOk;
   }
-  if (args.size() != 1) return PrintUsage(output, kForm);
   Result<std::vector<PeerInfo>> peers = db.ListPeers();
   if (!peers.ok()) return PrintError(output, peers.status());
   for (const PeerInfo& peer : *peers) {

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,8 @@
 #include "engine/sync/batch.h"
 #include "engine/views/field.h"
 #include "tests/testutil/temp_dir.h"
+#include "tls/identity.h"
+#include "tls/tls_channel.h"
 #include "weft/database.h"
 
 namespace {
@@ -207,6 +210,28 @@ int main(int argc, char** argv) {
           "heads", "views", "help find"}) {
       shell.Add(line);
     }
+
+    // fuzz_secure_input: [selector][chunk size byte] then the bytes.
+    Seeds secure(out, "fuzz_secure_input");
+    auto keys = weft::tls::LoadOrCreateIdentity(dir.Sub("fuzz.key"));
+    Check(keys.status());
+    auto context = weft::tls::TlsContext::New(*keys);
+    Check(context.status());
+    auto any = [](const std::string&) { return weft::Status::OK(); };
+    auto client = weft::tls::TlsChannel::New(*context, true, any);
+    auto server = weft::tls::TlsChannel::New(*context, false, any);
+    Check(client.status());
+    Check(server.status());
+    std::string client_hello = (*client)->TakeOutput(), ignored;
+    Check((*server)->Feed(client_hello, &ignored));
+    std::string server_flight = (*server)->TakeOutput();
+    secure.Add(std::string("\0\xff", 2) + client_hello);
+    secure.Add(std::string("\1\xff", 2) + server_flight);
+    secure.Add("\2# peers\n" + keys->id + " read-write laptop\n" + keys->id +
+               " read\n");
+    std::ifstream pem(dir.Sub("fuzz.key"));
+    secure.Add("\3" + std::string(std::istreambuf_iterator<char>(pem), {}));
+    secure.Add("\4" + keys->id);
   }
   return 0;
 }

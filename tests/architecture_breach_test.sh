@@ -11,7 +11,7 @@ failures=0
 
 copy() {
   rm -rf "$work/tree" && mkdir "$work/tree"
-  for dir in base dag engine include cli bindings storage; do
+  for dir in base dag engine include cli bindings storage net tls; do
     cp -r "$source_dir/$dir" "$work/tree/"
   done
 }
@@ -44,6 +44,11 @@ cli/main.cc "engine/json/json_value.h"
 bindings/c/weft_c.cc "engine/engine.h"
 cli/commands.cc "storage/kv_store.h"
 storage/kv_store.h "engine/engine.h"
+engine/engine.cc "tls/tls_channel.h"
+cli/main.cc "tls/identity.h"
+tls/tls_channel.cc "engine/engine.h"
+tls/identity.cc <asio.hpp>
+net/tcp_sync.cc "engine/sync/session.h"
 engine/engine.cc auto now=std::chrono::system_clock::now();
 engine/engine_sync.cc RAND_bytes(nonce,32);
 BREACHES

@@ -25,12 +25,14 @@ core="base dag engine include"
 breach "the core includes RocksDB, sockets, HTTP, TLS or NATS" \
   'rocksdb/|asio|sys/socket|netinet/|arpa/|httplib|nats|openssl/ssl' $core
 breach "the core includes the front end or an adapter" \
-  'weft/database\.h|db/|net/|cli/|bindings/|storage/rocksdb|storage/memory' \
+  'weft/database\.h|db/|net/|tls/|cli/|bindings/|storage/rocksdb|storage/memory' \
   $core
 breach "the shell or a binding includes the core's internals" \
-  'base/|dag/|engine/|storage/|db/|net/' cli bindings
+  'base/|dag/|engine/|storage/|db/|net/|tls/' cli bindings
 breach "the storage port or an adapter includes the engine" \
-  'engine/|db/' storage
+  'engine/|db/' storage net tls
+breach "the TLS adapter includes the front end or another adapter" \
+  'weft/database\.h|net/|storage/|asio' tls
 
 # The clock and randomness reach the core through ports (engine/world.h).
 found=$(grep -rnE 'system_clock|steady_clock|RAND_bytes|getrandom|random_device|gettimeofday|clock_gettime' \

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -181,6 +182,77 @@ TEST_F(CliTest, LiveSyncReceivesWhatOthersSyncUntilStopped) {
   EXPECT_EQ(stats["changes_received"], 1);
   EXPECT_EQ(Weft("--db " + live_db + " get notes/2 text").out, "\"pushed\"\n");
   hub.Stop(nullptr);
+}
+
+// Identities through the shell: `weft identity`, a server that lets in
+// the peers its file lists (over TLS), `sync --peer`, and the file reread
+// on SIGHUP (a bad one keeps the list it had).
+TEST_F(CliTest, ServeLetsInThePeersItsFileListsAndRereadsItOnHangup) {
+  std::string hub = "--db " + dir_.Sub("hub"), a = "--db " + dir_.Sub("a"),
+              b = "--db " + dir_.Sub("b");
+  auto identity = [&](const std::string& db) {
+    RunResult run = Weft(db + " identity");
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return run.out.substr(0, run.out.find('\n'));
+  };
+  std::string hub_id = identity(hub), a_id = identity(a), b_id = identity(b);
+  EXPECT_EQ(hub_id.size(), 52u) << hub_id;
+  EXPECT_EQ(identity(hub), hub_id) << "kept, not remade";
+  auto json = nlohmann::json::parse(Weft(a + " --json identity").out);
+  EXPECT_EQ(json["identity"], a_id);
+  EXPECT_EQ(json["key_file"], dir_.Sub("a") + "/identity.key");
+  RunResult bad_key = Weft(a + " identity --identity " + dir_.path());
+  EXPECT_EQ(bad_key.exit_code, 1);
+  EXPECT_NE(bad_key.err.find("is a directory"), std::string::npos)
+      << bad_key.err;
+
+  std::string peers = dir_.Sub("peers.txt");
+  std::ofstream(peers) << "# who may sync\n" << a_id << " read-write laptop\n";
+  ServeChild server(dir_.Sub("hub"), {"--peers", peers});
+  ASSERT_FALSE(server.address().empty()) << server.banner();
+  EXPECT_NE(server.banner().find("TLS; identity " + hub_id), std::string::npos)
+      << server.banner();
+  std::string to_hub = " sync " + server.address() + " --peer " + hub_id;
+
+  ASSERT_EQ(Weft(a + " put notes/a '{\"from\": \"a\"}'").exit_code, 0);
+  RunResult run = Weft(a + to_hub);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("sent 1 change"), std::string::npos) << run.out;
+  run = Weft(a + " sync " + server.address());  // plaintext: refused
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  ASSERT_EQ(Weft(b + " put notes/b '{\"from\": \"b\"}'").exit_code, 0);
+  run = Weft(b + to_hub);  // not listed
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_TRUE(server.WaitForLine("is not among this server's peers"))
+      << server.OutputSoFar();
+
+  // b is added as a reader: after SIGHUP it pulls, and its change stays.
+  std::ofstream(peers, std::ios::app) << b_id << " read\n";
+  kill(server.pid(), SIGHUP);
+  EXPECT_TRUE(server.WaitForLine("peers file reread: 2 peers"))
+      << server.OutputSoFar();
+  run = Weft(b + to_hub);
+  ASSERT_EQ(run.exit_code, 0) << run.err << server.OutputSoFar();
+  EXPECT_EQ(Weft(b + " get notes/a from").out, "\"a\"\n");
+
+  // A file that no longer reads keeps the list as it was.
+  std::ofstream(peers, std::ios::trunc) << a_id << " write\n";
+  kill(server.pid(), SIGHUP);
+  EXPECT_TRUE(server.WaitForLine("peers file not reread"))
+      << server.OutputSoFar();
+  run = Weft(b + to_hub);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+
+  RunResult listed = Weft(a + " peers --file " + peers);
+  EXPECT_EQ(listed.exit_code, 1) << "the broken file is reported";
+  int status = -1;
+  server.Stop(&status);
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(Weft(hub + " get notes/a from").out, "\"a\"\n");
+  RunResult readers_change = Weft(hub + " get notes/b");
+  EXPECT_NE(readers_change.exit_code, 0) << "a reader's change is not taken";
+  EXPECT_NE(readers_change.err.find("NotFound: no document"), std::string::npos)
+      << readers_change.err;
 }
 
 }  // namespace

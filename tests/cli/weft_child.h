@@ -107,7 +107,7 @@ class WeftChild {
   // What it printed up to the ready line.
   const std::string& banner() const { return banner_; }
 
- private:
+ protected:
   pid_t pid_ = -1;
   bool reaped_ = false;  // exited, and its status is in status_
   int status_ = 0;
@@ -118,9 +118,10 @@ class WeftChild {
 // `weft serve` on 127.0.0.1 (any free port) in a child process.
 class ServeChild : public WeftChild {
  public:
-  explicit ServeChild(const std::string& db_path)
-      : WeftChild(db_path, {"serve", "--listen", "127.0.0.1:0"},
-                  "serving on 127.0.0.1:") {
+  // `extra`: more serve flags (--peers FILE, ...).
+  explicit ServeChild(const std::string& db_path,
+                      const std::vector<std::string>& extra = {})
+      : WeftChild(db_path, Args(extra), "serving on 127.0.0.1:") {
     size_t colon = banner().find("127.0.0.1:");
     if (colon != std::string::npos) {
       address_ =
@@ -128,8 +129,15 @@ class ServeChild : public WeftChild {
     }
   }
   const std::string& address() const { return address_; }  // "" on failure
+  pid_t pid() const { return pid_; }
 
  private:
+  static std::vector<std::string> Args(const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+
   std::string address_;
 };
 
