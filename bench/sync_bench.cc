@@ -8,6 +8,8 @@
 //                ../shared/data/traces committed one change per edit.
 //   Peers16:     16 replicas with 1000 changes each sync with one server
 //                at once, then once more: all converge.
+// Identical, Clone and Peers16 run twice: /0 in plaintext on loopback, /1
+// over TLS 1.3 between pinned identities (the ratio is the channel's cost).
 // Sizes shrink under WEFT_BENCH_SMOKE=1.
 #include <arpa/inet.h>
 #include <benchmark/benchmark.h>
@@ -46,16 +48,41 @@ void CommitMany(Database* db, uint64_t first, uint64_t count) {
   }
 }
 
+std::string IdentityOf(Database* db) {
+  Result<std::string> id = ReplicaIdentity(*db, SyncOptions());
+  if (!id.ok()) std::abort();
+  return *id;
+}
+
+// A server; with `secure`, over TLS, letting in the replicas Trust names.
 struct Served {
   std::unique_ptr<Database> db;
   std::unique_ptr<SyncServer> server;
+  bool secure = false;
+  std::vector<PeerGrant> trusted;
+  // What a replica syncing with this server passes.
+  SyncOptions ClientOptions() const {
+    SyncOptions options;
+    if (secure) options.peers = {PeerGrant{IdentityOf(db.get()), true, "hub"}};
+    return options;
+  }
+  void Trust(Database* replica) {
+    if (!secure) return;
+    trusted.push_back(PeerGrant{IdentityOf(replica), true, ""});
+    if (!server->SetPeers(trusted).ok()) std::abort();
+  }
 };
 
-Served Serve(const std::string& path) {
+Served Serve(const std::string& path, bool secure = false) {
   Served served;
   served.db = Open(path);
-  auto server =
-      SyncServer::Start(served.db.get(), "127.0.0.1", 0, SyncOptions());
+  served.secure = secure;
+  SyncOptions options;
+  if (secure) {  // a placeholder peer until Trust names the real ones
+    auto placeholder = Open(path + ".placeholder");
+    options.peers = {PeerGrant{IdentityOf(placeholder.get()), true, ""}};
+  }
+  auto server = SyncServer::Start(served.db.get(), "127.0.0.1", 0, options);
   if (!server.ok()) std::abort();
   served.server = std::move(server).value();
   return served;
@@ -70,8 +97,9 @@ void Report(benchmark::State& state, const SyncStats& stats) {
   state.counters["seconds"] = stats.seconds;
 }
 
-SyncStats SyncOrDie(benchmark::State& state, Database* db, uint16_t port) {
-  auto stats = SyncWith(*db, "127.0.0.1", port, SyncOptions());
+SyncStats SyncOrDie(benchmark::State& state, Database* db, uint16_t port,
+                    const SyncOptions& options = SyncOptions()) {
+  auto stats = SyncWith(*db, "127.0.0.1", port, options);
   if (!stats.ok()) {
     state.SkipWithError(stats.status().ToString().c_str());
     return SyncStats();
@@ -90,16 +118,18 @@ uint64_t LogBytes(Database& db, uint64_t first, uint64_t last) {
 
 void BM_Identical(benchmark::State& state) {
   testing::TempDir dir;
-  Served hub = Serve(dir.Sub("hub"));
+  Served hub = Serve(dir.Sub("hub"), state.range(0) == 1);
   CommitMany(hub.db.get(), 0, SharedChanges());
   auto replica = Open(dir.Sub("replica"));
-  SyncOrDie(state, replica.get(), hub.server->port());  // the clone
+  hub.Trust(replica.get());
+  SyncOptions options = hub.ClientOptions();
+  SyncOrDie(state, replica.get(), hub.server->port(), options);  // the clone
   SyncStats stats;
   for (auto _ : state)
-    stats = SyncOrDie(state, replica.get(), hub.server->port());
+    stats = SyncOrDie(state, replica.get(), hub.server->port(), options);
   Report(state, stats);
 }
-BENCHMARK(BM_Identical)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Identical)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 void BM_Divergent(benchmark::State& state) {
   testing::TempDir dir;
@@ -178,7 +208,9 @@ void CloneInto(benchmark::State& state, Served& hub,
   int clone = 0;
   for (auto _ : state) {
     auto replica = Open(dir.Sub("clone" + std::to_string(clone++)));
-    stats = SyncOrDie(state, replica.get(), hub.server->port());
+    hub.Trust(replica.get());
+    stats = SyncOrDie(state, replica.get(), hub.server->port(),
+                      hub.ClientOptions());
   }
   Report(state, stats);
   uint64_t log_bytes = LogBytes(*hub.db, 1, hub.db->LogLength());
@@ -192,11 +224,15 @@ void CloneInto(benchmark::State& state, Served& hub,
 
 void BM_Clone(benchmark::State& state) {
   testing::TempDir dir;
-  Served hub = Serve(dir.Sub("hub"));
+  Served hub = Serve(dir.Sub("hub"), state.range(0) == 1);
   CommitMany(hub.db.get(), 0, SharedChanges());
   CloneInto(state, hub, dir);
 }
-BENCHMARK(BM_Clone)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_Clone)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 void BM_CloneTrace(benchmark::State& state) {
   testing::Trace trace;
@@ -224,22 +260,23 @@ BENCHMARK(BM_CloneTrace)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 void BM_Peers16(benchmark::State& state) {
   testing::TempDir dir;
-  Served hub = Serve(dir.Sub("hub"));
+  Served hub = Serve(dir.Sub("hub"), state.range(0) == 1);
   constexpr int kPeers = 16;
   uint64_t per_peer = Smoke() ? 50 : 1000;
   std::vector<std::unique_ptr<Database>> peers;
   for (int idx = 0; idx < kPeers; ++idx) {
     peers.push_back(Open(dir.Sub("p" + std::to_string(idx))));
     CommitMany(peers.back().get(), idx * per_peer, per_peer);
+    hub.Trust(peers.back().get());
   }
+  SyncOptions options = hub.ClientOptions();
   bool converged = false;
   for (auto _ : state) {
     for (int round = 0; round < 2; ++round) {  // push, then pull the rest
       std::vector<std::thread> threads;
       for (auto& peer : peers) {
         threads.emplace_back([&, db = peer.get()] {
-          if (!SyncWith(*db, "127.0.0.1", hub.server->port(), SyncOptions())
-                   .ok()) {
+          if (!SyncWith(*db, "127.0.0.1", hub.server->port(), options).ok()) {
             std::abort();
           }
         });
@@ -252,7 +289,11 @@ void BM_Peers16(benchmark::State& state) {
   state.counters["converged"] = converged;
   state.counters["changes"] = static_cast<double>(hub.db->LogLength());
 }
-BENCHMARK(BM_Peers16)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_Peers16)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 }  // namespace
 }  // namespace weft

@@ -24,6 +24,18 @@ constexpr size_t kPeersMax = 10000;
 
 }  // namespace
 
+Status CheckPeers(const std::vector<PeerGrant>& peers) {
+  for (const PeerGrant& grant : peers) {
+    Result<std::string> id = tls::ParseIdentity(grant.identity);
+    if (!id.ok()) {
+      return Status::InvalidArgument(
+          "peer '" + EscapeForLog(grant.identity, 64) + "'",
+          id.status().message());
+    }
+  }
+  return Status::OK();
+}
+
 Result<std::vector<PeerGrant>> ReadPeersFile(const std::string& path) {
   struct stat info;
   if (::stat(path.c_str(), &info) != 0) {

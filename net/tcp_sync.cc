@@ -98,7 +98,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   ~Connection() { StopNews(); }
 
-  void Start() { WriteThen(Status::OK()); }
+  void Start() {
+    // Each side answers what it reads: a small write must go at once, not
+    // wait for the peer's delayed ACK (Nagle's algorithm).
+    std::error_code ignored;
+    socket_.set_option(tcp::no_delay(true), ignored);
+    WriteThen(Status::OK());
+  }
 
   // Over TLS, once the channel is up: the peer's identity.
   const std::string& peer_id() const {
@@ -411,9 +417,7 @@ std::string IdentityPath(const Database& db, const SyncOptions& options) {
 
 Result<std::shared_ptr<tls::TlsContext>> SecureContext(
     const Database& db, const SyncOptions& options) {
-  WEFT_ASSIGN_OR_RETURN(tls::Identity identity,
-                        tls::LoadOrCreateIdentity(IdentityPath(db, options)));
-  return tls::TlsContext::New(identity);
+  return tls::TlsContext::ForKeyFile(IdentityPath(db, options));
 }
 
 using Grants = std::map<std::string, PeerGrant>;  // by canonical identity

@@ -5,6 +5,10 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <sys/stat.h>
+
+#include <deque>
+#include <mutex>
 
 namespace weft::tls {
 namespace {
@@ -83,6 +87,40 @@ Result<std::shared_ptr<TlsContext>> TlsContext::New(const Identity& identity) {
 }
 
 TlsContext::~TlsContext() { SSL_CTX_free(ctx_); }
+
+Result<std::shared_ptr<TlsContext>> TlsContext::ForKeyFile(
+    const std::string& path) {
+  struct Cached {
+    std::string path;
+    struct stat file;
+    std::shared_ptr<TlsContext> context;
+  };
+  static std::mutex mutex;
+  static std::deque<Cached> cache;  // most recent last, at most 8
+  auto same = [](const struct stat& a, const struct stat& b) {
+    return a.st_dev == b.st_dev && a.st_ino == b.st_ino &&
+           a.st_size == b.st_size && a.st_mode == b.st_mode &&
+           a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
+           a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
+  };
+  struct stat now;
+  bool exists = ::stat(path.c_str(), &now) == 0;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (exists) {
+    for (const Cached& entry : cache) {
+      if (entry.path == path && same(entry.file, now)) return entry.context;
+    }
+  }
+  WEFT_ASSIGN_OR_RETURN(Identity identity, LoadOrCreateIdentity(path));
+  WEFT_ASSIGN_OR_RETURN(std::shared_ptr<TlsContext> context, New(identity));
+  if (::stat(path.c_str(), &now) == 0) {
+    std::erase_if(cache,
+                  [&](const Cached& entry) { return entry.path == path; });
+    cache.push_back(Cached{path, now, context});
+    if (cache.size() > 8) cache.pop_front();
+  }
+  return context;
+}
 
 Result<std::unique_ptr<TlsChannel>> TlsChannel::New(
     std::shared_ptr<TlsContext> context, bool initiator, AcceptPeer accept) {

@@ -33,6 +33,13 @@ using AcceptPeer = std::function<Status(const std::string& id)>;
 class TlsContext {
  public:
   static Result<std::shared_ptr<TlsContext>> New(const Identity& identity);
+  // The context of the key at `path` (made there if missing). Reading a key
+  // and setting up a context costs milliseconds in OpenSSL 3, so the
+  // contexts of the last few key files are kept, each reused while the
+  // file's inode, size, time and mode are unchanged (a chmod or a new key
+  // is read afresh, with all of LoadIdentity's checks).
+  static Result<std::shared_ptr<TlsContext>> ForKeyFile(
+      const std::string& path);
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;

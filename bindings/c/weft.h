@@ -225,6 +225,42 @@ int weft_sync(weft_db* db, const char* host, uint16_t port, const char* key,
  * own until weft_server_stop; `key` may be NULL (loopback only). */
 int weft_serve(weft_db* db, const char* address, uint16_t port, const char* key,
                weft_server** server, char** error);
+/* Opaque sync options (they may grow without breaking the ABI), for the
+ * secure channel (README "Securing sync"). weft_sync_opts_new returns the
+ * defaults (NULL only when out of memory); free with weft_sync_opts_free
+ * (NULL is fine). Setters return WEFT_OK or an error code (and *error,
+ * which may be NULL). */
+typedef struct weft_sync_opts weft_sync_opts;
+weft_sync_opts* weft_sync_opts_new(void);
+void weft_sync_opts_free(weft_sync_opts* opts);
+/* The pre-shared key; NULL: none. */
+int weft_sync_opts_set_key(weft_sync_opts* opts, const char* key);
+/* This replica's identity key file; NULL: identity.key in its folder. */
+int weft_sync_opts_set_identity_file(weft_sync_opts* opts, const char* path);
+/* Adds a peer accepted over TLS: for weft_sync_with, the server expected;
+ * for weft_serve_with, a peer let in (may_write 0: it may only read).
+ * `name` may be NULL. WEFT_INVALID_ARGUMENT for a malformed identity. */
+int weft_sync_opts_add_peer(weft_sync_opts* opts, const char* identity,
+                            int may_write, const char* name, char** error);
+/* Adds every peer of a peers file (README "Securing sync"). */
+int weft_sync_opts_add_peers_file(weft_sync_opts* opts, const char* path,
+                                  char** error);
+/* weft_sync and weft_serve with these options (`opts` may be NULL). */
+int weft_sync_with(weft_db* db, const char* host, uint16_t port,
+                   const weft_sync_opts* opts, char** stats_json, char** error);
+int weft_serve_with(weft_db* db, const char* address, uint16_t port,
+                    const weft_sync_opts* opts, weft_server** server,
+                    char** error);
+/* Replaces the peers a server lets in by those of `opts` (sessions of
+ * peers no longer let write end). */
+int weft_server_set_peers(weft_server* server, const weft_sync_opts* opts,
+                          char** error);
+/* This replica's identity (its key made if missing), in *identity (free
+ * with weft_free). `identity_file` may be NULL: identity.key in its
+ * folder. */
+int weft_identity(weft_db* db, const char* identity_file, char** identity,
+                  char** error);
+
 uint16_t weft_server_port(const weft_server* server);
 /* Stops and frees the server. NULL is fine. */
 void weft_server_stop(weft_server* server);

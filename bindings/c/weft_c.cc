@@ -26,6 +26,10 @@ struct weft_opts {
   weft::Options options;
 };
 
+struct weft_sync_opts {
+  weft::SyncOptions options;
+};
+
 struct weft_db {
   std::unique_ptr<weft::Database> db;
   std::mutex mutex;  // guards children
@@ -670,14 +674,73 @@ int weft_import(weft_db* db, const char* path, char** error) {
 
 int weft_sync(weft_db* db, const char* host, uint16_t port, const char* key,
               char** stats_json, char** error) {
+  weft_sync_opts opts;
+  if (key != nullptr) opts.options.key = key;
+  return weft_sync_with(db, host, port, &opts, stats_json, error);
+}
+
+int weft_serve(weft_db* db, const char* address, uint16_t port, const char* key,
+               weft_server** server, char** error) {
+  weft_sync_opts opts;
+  if (key != nullptr) opts.options.key = key;
+  return weft_serve_with(db, address, port, &opts, server, error);
+}
+
+weft_sync_opts* weft_sync_opts_new(void) {
+  return new (std::nothrow) weft_sync_opts;
+}
+void weft_sync_opts_free(weft_sync_opts* opts) { delete opts; }
+
+int weft_sync_opts_set_key(weft_sync_opts* opts, const char* key) {
+  if (opts == nullptr) return WEFT_INVALID_ARGUMENT;
+  opts->options.key = key == nullptr ? "" : key;
+  return WEFT_OK;
+}
+
+int weft_sync_opts_set_identity_file(weft_sync_opts* opts, const char* path) {
+  if (opts == nullptr) return WEFT_INVALID_ARGUMENT;
+  opts->options.identity_file = path == nullptr ? "" : path;
+  return WEFT_OK;
+}
+
+int weft_sync_opts_add_peer(weft_sync_opts* opts, const char* identity,
+                            int may_write, const char* name, char** error) {
+  return Guard(error, [&]() -> Status {
+    if (opts == nullptr || identity == nullptr) {
+      return Status::InvalidArgument("a peer needs options and an identity");
+    }
+    // Checked here, where the caller can tell which one is wrong.
+    weft::PeerGrant grant{identity, may_write != 0, name ? name : ""};
+    WEFT_RETURN_IF_ERROR(weft::CheckPeers({grant}));
+    opts->options.peers.push_back(std::move(grant));
+    return Status::OK();
+  });
+}
+
+int weft_sync_opts_add_peers_file(weft_sync_opts* opts, const char* path,
+                                  char** error) {
+  return Guard(error, [&]() -> Status {
+    if (opts == nullptr || path == nullptr) {
+      return Status::InvalidArgument("a peers file needs options and a path");
+    }
+    auto peers = weft::ReadPeersFile(path);
+    if (!peers.ok()) return peers.status();
+    opts->options.peers.insert(opts->options.peers.end(), peers->begin(),
+                               peers->end());
+    return Status::OK();
+  });
+}
+
+int weft_sync_with(weft_db* db, const char* host, uint16_t port,
+                   const weft_sync_opts* opts, char** stats_json,
+                   char** error) {
   if (stats_json != nullptr) *stats_json = nullptr;
   return Guard(error, [&]() -> Status {
     if (!Open(db) || host == nullptr) {
       return Status::InvalidArgument("weft_sync needs a database and a host");
     }
-    weft::SyncOptions options;
-    if (key != nullptr) options.key = key;
-    auto stats = weft::SyncWith(*db->db, host, port, options);
+    auto stats = weft::SyncWith(*db->db, host, port,
+                                opts ? opts->options : weft::SyncOptions());
     if (!stats.ok()) return stats.status();
     if (stats_json != nullptr)
       *stats_json = Copy(weft::SyncStatsToJson(*stats));
@@ -685,23 +748,50 @@ int weft_sync(weft_db* db, const char* host, uint16_t port, const char* key,
   });
 }
 
-int weft_serve(weft_db* db, const char* address, uint16_t port, const char* key,
-               weft_server** server, char** error) {
+int weft_serve_with(weft_db* db, const char* address, uint16_t port,
+                    const weft_sync_opts* opts, weft_server** server,
+                    char** error) {
   if (server != nullptr) *server = nullptr;
   return Guard(error, [&]() -> Status {
     if (!Open(db) || address == nullptr || server == nullptr) {
       return Status::InvalidArgument(
-          "weft_serve needs a database, an "
-          "address and an output");
+          "weft_serve needs a database, an address and an output");
     }
-    weft::SyncOptions options;
-    if (key != nullptr) options.key = key;
     auto started =
-        weft::SyncServer::Start(db->db.get(), address, port, options);
+        weft::SyncServer::Start(db->db.get(), address, port,
+                                opts ? opts->options : weft::SyncOptions());
     if (!started.ok()) return started.status();
     auto* made = new weft_server;
     made->server = std::move(started).value();
     *server = Adopt(db, made);
+    return Status::OK();
+  });
+}
+
+int weft_server_set_peers(weft_server* server, const weft_sync_opts* opts,
+                          char** error) {
+  return Guard(error, [&]() -> Status {
+    if (server == nullptr || server->server == nullptr || opts == nullptr) {
+      return Status::InvalidArgument(
+          "weft_server_set_peers needs a running server and options");
+    }
+    return server->server->SetPeers(opts->options.peers);
+  });
+}
+
+int weft_identity(weft_db* db, const char* identity_file, char** identity,
+                  char** error) {
+  if (identity != nullptr) *identity = nullptr;
+  return Guard(error, [&]() -> Status {
+    if (!Open(db) || identity == nullptr) {
+      return Status::InvalidArgument(
+          "weft_identity needs a database and an output");
+    }
+    weft::SyncOptions options;
+    if (identity_file != nullptr) options.identity_file = identity_file;
+    auto id = weft::ReplicaIdentity(*db->db, options);
+    if (!id.ok()) return id.status();
+    *identity = Copy(*id);
     return Status::OK();
   });
 }

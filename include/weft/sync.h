@@ -149,6 +149,10 @@ Result<std::string> ReplicaIdentity(const Database& db,
 // naming the line of a malformed one; at most 10000 peers, 1 MiB.
 Result<std::vector<PeerGrant>> ReadPeersFile(const std::string& path);
 
+// OK if every grant names a well-formed identity (52 characters of base32;
+// either case, dashes ignored), else InvalidArgument naming the first bad.
+Status CheckPeers(const std::vector<PeerGrant>& peers);
+
 // Syncs `db` with the server at host:port once; returns what was exchanged.
 Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
                            const SyncOptions& options);

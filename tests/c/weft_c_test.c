@@ -119,6 +119,58 @@ static void test_opts_and_reads(const char* dir) {
   weft_opts_free(NULL);
 }
 
+/* The secure channel: identities, a server that lets in one of them as a
+ * reader, a client that expects the server's identity. */
+static void test_secure_sync(const char* dir) {
+  weft_db* hub = open_db(dir, "secure_hub");
+  weft_db* reader = open_db(dir, "secure_reader");
+  char* hub_id = NULL;
+  char* reader_id = NULL;
+  EXPECT(weft_identity(hub, NULL, &hub_id, &error_), WEFT_OK);
+  EXPECT(weft_identity(reader, NULL, &reader_id, &error_), WEFT_OK);
+  CHECK(hub_id != NULL && strlen(hub_id) == 52);
+  weft_free(hub_id);
+  EXPECT(weft_identity(hub, dir, &hub_id, &error_), WEFT_INVALID_ARGUMENT);
+  CHECK(hub_id == NULL); /* the directory is no key file */
+  EXPECT(weft_identity(hub, NULL, &hub_id, &error_), WEFT_OK);
+  put(hub, "notes/h", "{\"from\": \"hub\"}");
+  put(reader, "notes/r", "{\"from\": \"reader\"}");
+
+  weft_sync_opts* serving = weft_sync_opts_new();
+  CHECK(serving != NULL);
+  EXPECT(weft_sync_opts_add_peer(serving, "nonsense", 1, NULL, &error_),
+         WEFT_INVALID_ARGUMENT);
+  EXPECT(weft_sync_opts_add_peer(serving, reader_id, 0, "kiosk", &error_),
+         WEFT_OK);
+  weft_server* server = NULL;
+  EXPECT(weft_serve_with(hub, "127.0.0.1", 0, serving, &server, &error_),
+         WEFT_OK);
+  weft_sync_opts* dialling = weft_sync_opts_new();
+  EXPECT(weft_sync_opts_add_peer(dialling, hub_id, 1, "hub", &error_),
+         WEFT_OK);
+  char* stats = NULL;
+  EXPECT(weft_sync_with(reader, "127.0.0.1", weft_server_port(server),
+                        dialling, &stats, &error_),
+         WEFT_OK);
+  CHECK(stats != NULL && strstr(stats, "\"changes_received\":1") != NULL);
+  CHECK(strstr(stats, "\"changes_sent\":0") != NULL); /* a reader */
+  weft_free(stats);
+  /* Plaintext to a server that checks identities is refused. */
+  EXPECT(weft_sync_with(reader, "127.0.0.1", weft_server_port(server), NULL,
+                        NULL, &error_),
+         WEFT_IO_ERROR);
+  EXPECT(weft_server_set_peers(server, dialling, &error_), WEFT_OK);
+  weft_server_stop(server);
+  weft_sync_opts_free(serving);
+  weft_sync_opts_free(dialling);
+  char* json = NULL;
+  EXPECT(weft_get_json(hub, "notes/r", NULL, &json, &error_), WEFT_NOT_FOUND);
+  weft_free(hub_id);
+  weft_free(reader_id);
+  weft_close(hub);
+  weft_close(reader);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: weft_c_test TEMP_DIR\n");
@@ -127,6 +179,7 @@ int main(int argc, char** argv) {
   const char* dir = argv[1];
   CHECK(strcmp(weft_version(), WEFT_VERSION_STRING) == 0);
   test_opts_and_reads(dir);
+  test_secure_sync(dir);
 
   /* Opening: options, errors. */
   weft_options options = weft_options_default();

@@ -105,6 +105,35 @@ class WeftTest(unittest.TestCase):
         with self.assertRaises(weft.InvalidArgument):
             self.db.serve(key=empty)
 
+    def test_identities_pin_both_ends_and_grant_read_or_write(self):
+        self.db.put("todo/1", {"title": "milk"})
+        hub_id = self.db.identity()
+        self.assertEqual(len(hub_id), 52)
+        self.assertEqual(self.db.identity(), hub_id)
+        with weft.open(pathlib.Path(self.dir) / "reader") as reader, \
+                weft.open(pathlib.Path(self.dir) / "stranger") as stranger:
+            reader.put("notes/r", {"from": "reader"})
+            with self.db.serve(peers=[(reader.identity(), False, "kiosk")]) \
+                    as server:
+                stats = reader.sync("127.0.0.1", server.port, peers=hub_id)
+                self.assertEqual(stats["changes_received"], 1)
+                self.assertEqual(stats["changes_sent"], 0)
+                with self.assertRaises(weft.Error):
+                    stranger.sync("127.0.0.1", server.port, peers=hub_id)
+                with self.assertRaises(weft.Error):  # plaintext refused
+                    reader.sync("127.0.0.1", server.port)
+                peers_file = pathlib.Path(self.dir) / "peers"
+                peers_file.write_text(f"{stranger.identity()} read-write\n")
+                server.set_peers(peers_file=peers_file)
+                stranger.sync("127.0.0.1", server.port, peers=[hub_id])
+                with self.assertRaises(weft.InvalidArgument):
+                    server.set_peers(peers=["not an identity"])
+            self.assertEqual(reader.get("todo/1", "title"), "milk")
+        with self.assertRaises(weft.NotFound):
+            self.db.get("notes/r")
+        with self.assertRaises(weft.InvalidArgument):  # a directory
+            self.db.identity(identity_file=pathlib.Path(self.dir))
+
     def test_bytes_values(self):
         blob = bytes([0, 1, 254, 255])
         self.db.put("files/1", {"data": blob, "parts": [b"", b"x"],

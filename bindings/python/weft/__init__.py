@@ -157,16 +157,27 @@ _declare("weft_export", _p, _c, _out)
 _declare("weft_import", _p, _c, _out)
 _declare("weft_sync", _p, _c, ctypes.c_uint16, _c, _out, _out)
 _declare("weft_serve", _p, _c, ctypes.c_uint16, _c, _out, _out)
+_declare("weft_sync_opts_set_key", _p, _c)
+_declare("weft_sync_opts_set_identity_file", _p, _c)
+_declare("weft_sync_opts_add_peer", _p, _c, ctypes.c_int, _c, _out)
+_declare("weft_sync_opts_add_peers_file", _p, _c, _out)
+_declare("weft_sync_with", _p, _c, ctypes.c_uint16, _p, _out, _out)
+_declare("weft_serve_with", _p, _c, ctypes.c_uint16, _p, _out, _out)
+_declare("weft_server_set_peers", _p, _p, _out)
+_declare("weft_identity", _p, _c, _out, _out)
 for _name, _res in [("weft_close", None), ("weft_txn_abort", None),
                     ("weft_iter_free", None), ("weft_server_stop", None),
                     ("weft_free", None), ("weft_iter_doc", _c),
                     ("weft_iter_json", _c), ("weft_version", _c),
                     ("weft_server_port", ctypes.c_uint16),
-                    ("weft_opts_free", None), ("weft_opts_new", _p)]:
+                    ("weft_opts_free", None), ("weft_opts_new", _p),
+                    ("weft_sync_opts_free", None),
+                    ("weft_sync_opts_new", _p)]:
     getattr(_lib, _name).argtypes = [_p]
     getattr(_lib, _name).restype = _res
 _lib.weft_version.argtypes = []
 _lib.weft_opts_new.argtypes = []
+_lib.weft_sync_opts_new.argtypes = []
 
 
 def version() -> str:
@@ -257,6 +268,46 @@ def _call_out(function, *args) -> Optional[str]:
     out = ctypes.c_void_p()
     _call(function, *args, ctypes.byref(out))
     return _take(out)
+
+
+class _SyncOptions:
+    """weft_sync_opts for one call: the key (as _key takes it), the peers
+    (identities, or (identity, may_write[, name]) tuples), a peers file and
+    this replica's identity key file."""
+
+    def __init__(self, key: Any = None, peers: Any = None,
+                 peers_file: Any = None, identity_file: Any = None):
+        self.handle = _lib.weft_sync_opts_new()
+        if not self.handle:
+            raise MemoryError("weft_sync_opts_new")
+        try:
+            _lib.weft_sync_opts_set_key(self.handle, _key(key))
+            if identity_file is not None:
+                _lib.weft_sync_opts_set_identity_file(self.handle,
+                                                      _path(identity_file))
+            for peer in peers or ():
+                identity, may_write, name = (
+                    (peer, True, None) if isinstance(peer, str)
+                    else (tuple(peer) + (None,))[:3])
+                _call(_lib.weft_sync_opts_add_peer, self.handle,
+                      _text(identity), int(bool(may_write)), _text(name))
+            if peers_file is not None:
+                _call(_lib.weft_sync_opts_add_peers_file, self.handle,
+                      _path(peers_file))
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.handle:
+            _lib.weft_sync_opts_free(self.handle)
+            self.handle = None
+
+    def __enter__(self) -> "_SyncOptions":
+        return self
+
+    def __exit__(self, *exception) -> None:
+        self.close()
 
 
 class Transaction:
@@ -369,6 +420,14 @@ class Server:
     def port(self) -> int:
         """The port it listens on (useful after serving on port 0)."""
         return _lib.weft_server_port(self._handle)
+
+    def set_peers(self, peers: Any = None, peers_file: Any = None) -> None:
+        """Replaces the peers let in (as serve takes them); sessions of
+        peers no longer let write end."""
+        if not self._handle:
+            raise InvalidArgument(4, "the server is stopped")
+        with _SyncOptions(peers=peers, peers_file=peers_file) as options:
+            _call(_lib.weft_server_set_peers, self._handle, options.handle)
 
     def stop(self) -> None:
         """Stops serving and waits for the thread. Idempotent."""
@@ -549,19 +608,35 @@ class Database:
         nothing)."""
         _call(_lib.weft_import, self._live(), _path(path))
 
-    def sync(self, host: str, port: int,
-             key: Any = None) -> Dict[str, Any]:
-        """Syncs once with a server; returns the exchange's figures."""
-        return _loads(_call_out(_lib.weft_sync, self._live(), _text(host),
-                                port, _key(key)))
+    def identity(self, identity_file: Any = None) -> str:
+        """This replica's identity, for its peers to list (its key file,
+        identity.key in the database folder unless given, is made if
+        missing)."""
+        file = None if identity_file is None else _path(identity_file)
+        return _call_out(_lib.weft_identity, self._live(), file) or ""
+
+    def sync(self, host: str, port: int, key: Any = None, peers: Any = None,
+             identity_file: Any = None) -> Dict[str, Any]:
+        """Syncs once with a server; returns the exchange's figures.
+        peers: the server's identity (or a list of them): then over TLS,
+        with that server only (README "Securing sync")."""
+        if isinstance(peers, str):
+            peers = [peers]
+        with _SyncOptions(key, peers, None, identity_file) as options:
+            return _loads(_call_out(_lib.weft_sync_with, self._live(),
+                                    _text(host), port, options.handle))
 
     def serve(self, address: str = "127.0.0.1", port: int = 0,
-              key: Any = None) -> Server:
-        """Serves sync on address:port (port 0: any free one). Without a
+              key: Any = None, peers: Any = None, peers_file: Any = None,
+              identity_file: Any = None) -> Server:
+        """Serves sync on address:port (port 0: any free one). With peers
+        (identities, or (identity, may_write[, name]) tuples) or a peers
+        file: over TLS, to those only, on any address; without them or a
         key only loopback addresses are allowed."""
         handle = ctypes.c_void_p()
-        _call(_lib.weft_serve, self._live(), _text(address), port, _key(key),
-              ctypes.byref(handle))
+        with _SyncOptions(key, peers, peers_file, identity_file) as options:
+            _call(_lib.weft_serve_with, self._live(), _text(address), port,
+                  options.handle, ctypes.byref(handle))
         return Server(handle, self)
 
 
