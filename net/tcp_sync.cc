@@ -553,36 +553,10 @@ class TcpSyncServer : public SyncServer {
         return Accept();
       }
       auto label = std::make_shared<std::string>(peer);
-      Result<std::unique_ptr<SyncEndpoint>> endpoint =
-          std::unique_ptr<SyncEndpoint>();
       Connection::Secure secure;
-      if (context_) {
-        Result<std::unique_ptr<tls::TlsChannel>> channel = tls::TlsChannel::New(
-            context_, false,
-            [this, peer, label](const std::string& id) -> Status {
-              std::optional<PeerGrant> grant = GrantOf(id);
-              if (!grant) {
-                return Status::InvalidArgument(
-                    "sync: refused: identity " + id +
-                    " is not among this server's peers");
-              }
-              *label = PeerLabel(peer, *grant);
-              return Status::OK();
-            });
-        if (channel.ok()) secure.channel = std::move(channel).value();
-        if (!channel.ok()) endpoint = channel.status();
-        secure.make_endpoint = [this](const std::string& id)
-            -> Result<std::unique_ptr<SyncEndpoint>> {
-          std::optional<PeerGrant> grant = GrantOf(id);
-          if (!grant)
-            return Status::NotSupported("sync: the peer's grant was revoked");
-          SyncOptions options = options_;
-          options.accept_changes = grant->may_write;
-          return db_->NewSyncEndpoint(false, options);
-        };
-      } else {
-        endpoint = db_->NewSyncEndpoint(false, options_);
-      }
+      Result<std::unique_ptr<SyncEndpoint>> endpoint =
+          context_ ? SecureParts(peer, label, &secure)
+                   : db_->NewSyncEndpoint(false, options_);
       if (!endpoint.ok()) {
         Leave(peer);
         Log(peer, endpoint.status(), SyncStats());
@@ -603,6 +577,36 @@ class TcpSyncServer : public SyncServer {
       connection->Start();
       Accept();
     });
+  }
+
+  // Over TLS: the channel of a connection from `peer` (which names the
+  // peer in *label once its identity is known) and how its endpoint is made
+  // for its grant. Returns a null endpoint (made later), or why not.
+  Result<std::unique_ptr<SyncEndpoint>> SecureParts(
+      const std::string& peer, std::shared_ptr<std::string> label,
+      Connection::Secure* secure) {
+    auto admit = [this, peer, label](const std::string& id) -> Status {
+      std::optional<PeerGrant> grant = GrantOf(id);
+      if (!grant) {
+        return Status::InvalidArgument("sync: refused: identity " + id +
+                                       " is not among this server's peers");
+      }
+      *label = PeerLabel(peer, *grant);
+      return Status::OK();
+    };
+    WEFT_ASSIGN_OR_RETURN(secure->channel,
+                          tls::TlsChannel::New(context_, false, admit));
+    secure->make_endpoint =
+        [this](const std::string& id) -> Result<std::unique_ptr<SyncEndpoint>> {
+      std::optional<PeerGrant> grant = GrantOf(id);
+      if (!grant) {
+        return Status::NotSupported("sync: the peer's grant was revoked");
+      }
+      SyncOptions options = options_;
+      options.accept_changes = grant->may_write;
+      return db_->NewSyncEndpoint(false, options);
+    };
+    return std::unique_ptr<SyncEndpoint>();
   }
 
   // Out of file descriptors (or another accept failure): a loop that
