@@ -1,6 +1,7 @@
 // What the secure channel and its files take from outside: bytes from a
 // peer fed to a TLS channel as a server and as a client (any chunking),
-// a peers file and an identity key file. Every outcome must be a Status.
+// a peers file, an identity key file, an identity, and the key exchange
+// (SPAKE2) as either side. Every outcome must be a Status.
 //
 // Input: [selector][chunk sizes...] then the bytes.
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 
 #include "fuzz/fuzz_util.h"
 #include "tls/identity.h"
+#include "tls/spake2.h"
 #include "tls/tls_channel.h"
 #include "weft/sync.h"
 
@@ -77,7 +79,7 @@ void ReadAsFile(std::string_view bytes, bool peers) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   weft::fuzz::Input input(data, size);
-  switch (input.Byte() % 5) {
+  switch (input.Byte() % 6) {
     case 0:
       weft::fuzz::FeedChannel(false, &input);
       break;
@@ -90,9 +92,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 3:
       weft::fuzz::ReadAsFile(input.rest(), false);
       break;
-    default:
+    case 4:
       weft::tls::ParseIdentity(input.rest()).status().PermitUncheckedError();
       break;
+    default: {  // a key exchange, as either side, fed the rest
+      auto exchange = weft::tls::Spake2::New(input.Byte() % 2 == 0, "key",
+                                             std::string(32, 'b'));
+      if (!exchange.ok()) abort();
+      (*exchange)->TakeOutput();
+      while (!input.empty()) {
+        auto used = (*exchange)->Feed(input.Take(1 + input.Byte() % 80));
+        (*exchange)->TakeOutput();
+        if (!used.ok() || (*exchange)->done()) break;
+      }
+      break;
+    }
   }
   return 0;
 }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "tls/identity.h"
+#include "tls/spake2.h"
 #include "tls/tls_channel.h"
 #include "weft/database.h"
 #include "weft/sync.h"
@@ -55,17 +56,22 @@ class NewsLine {
 // time, sends what the endpoint queues (pushes of what the database
 // stores, acks, pings) one write at a time, and ends when *stop is set or
 // the peer goes.
+// Over TLS the endpoint is made once the channel is up, for the peer's
+// identity (which decides what the peer may do).
+using MakeEndpoint =
+    std::function<Result<std::unique_ptr<SyncEndpoint>>(const std::string&)>;
+struct Secure {
+  std::unique_ptr<tls::TlsChannel> channel;
+  MakeEndpoint make_endpoint;
+  // A pre-shared key: proved by SPAKE2 inside the channel before the
+  // endpoint is made (tls/spake2.h).
+  std::string key;
+  bool initiator = false;
+};
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   using Done = std::function<void(Status, const SyncStats&)>;
-  // Over TLS the endpoint is made once the channel is up, for the peer's
-  // identity (which decides what the peer may do).
-  using MakeEndpoint =
-      std::function<Result<std::unique_ptr<SyncEndpoint>>(const std::string&)>;
-  struct Secure {
-    std::unique_ptr<tls::TlsChannel> channel;
-    MakeEndpoint make_endpoint;
-  };
 
   // `progress` may be null (a server's connections report nothing).
   // `stop`: the initiator's stop flag (null on a server).
@@ -94,7 +100,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
         buffered_(buffered),
         buffered_max_(options.buffered_bytes_max),
         channel_(std::move(secure.channel)),
-        make_endpoint_(std::move(secure.make_endpoint)) {}
+        make_endpoint_(std::move(secure.make_endpoint)),
+        key_(std::move(secure.key)),
+        initiator_(secure.initiator) {}
 
   ~Connection() { StopNews(); }
 
@@ -127,19 +135,35 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return channel_->TakeOutput();
   }
 
-  // Hands bytes from the socket to the endpoint (through the channel).
+  // Hands bytes from the socket to the endpoint (through the channel, and
+  // with a key, once SPAKE2 proved it both ways).
   Status Deliver(std::string_view bytes) {
     if (!channel_) return endpoint_->Receive(bytes);
     std::string plaintext;
     WEFT_RETURN_IF_ERROR(channel_->Feed(bytes, &plaintext));
-    if (!endpoint_ && channel_->established()) {
+    if (!channel_->established()) return Status::OK();
+    std::string_view rest = plaintext;
+    if (!key_.empty() && (!pake_ || !pake_->done())) {
+      if (!pake_) {
+        WEFT_ASSIGN_OR_RETURN(std::string binding,
+                              channel_->Exporter("EXPORTER-weft-spake2"));
+        WEFT_ASSIGN_OR_RETURN(pake_,
+                              tls::Spake2::New(initiator_, key_, binding));
+      }
+      Result<size_t> used = pake_->Feed(rest);
+      channel_->Send(pake_->TakeOutput()).PermitUncheckedError();
+      if (!used.ok()) return used.status();
+      rest.remove_prefix(*used);
+      if (!pake_->done()) return Status::OK();
+    }
+    if (!endpoint_) {
       Result<std::unique_ptr<SyncEndpoint>> made =
           make_endpoint_(channel_->peer_id());
       if (!made.ok()) return made.status();
       endpoint_ = std::move(made).value();
     }
-    if (!endpoint_ || plaintext.empty()) return Status::OK();
-    return endpoint_->Receive(plaintext);
+    if (rest.empty()) return Status::OK();
+    return endpoint_->Receive(rest);
   }
 
   // Sends what the endpoint has to say, then reads on, or ends.
@@ -395,6 +419,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t subscription_ = 0;
   const std::unique_ptr<tls::TlsChannel> channel_;  // null: plaintext
   const MakeEndpoint make_endpoint_;
+  const std::string key_;  // proved by SPAKE2 when not empty
+  const bool initiator_;
+  std::unique_ptr<tls::Spake2> pake_;
 };
 
 Result<tcp::endpoint> Resolve(asio::io_context& io, const std::string& host,
@@ -464,8 +491,8 @@ class TcpSyncServer : public SyncServer {
           "only (like 127.0.0.1); list the peers to listen on " +
           address);
     }
-    if (!options_.peers.empty()) {
-      WEFT_RETURN_IF_ERROR(SetPeers(options_.peers));
+    if (!options_.peers.empty()) WEFT_RETURN_IF_ERROR(SetPeers(options_.peers));
+    if (!options_.peers.empty() || !options_.key.empty()) {
       WEFT_ASSIGN_OR_RETURN(context_, SecureContext(*db_, options_));
     }
     std::error_code error;
@@ -553,7 +580,7 @@ class TcpSyncServer : public SyncServer {
         return Accept();
       }
       auto label = std::make_shared<std::string>(peer);
-      Connection::Secure secure;
+      Secure secure;
       Result<std::unique_ptr<SyncEndpoint>> endpoint =
           context_ ? SecureParts(peer, label, &secure)
                    : db_->NewSyncEndpoint(false, options_);
@@ -584,7 +611,7 @@ class TcpSyncServer : public SyncServer {
   // for its grant. Returns a null endpoint (made later), or why not.
   Result<std::unique_ptr<SyncEndpoint>> SecureParts(
       const std::string& peer, std::shared_ptr<std::string> label,
-      Connection::Secure* secure) {
+      Secure* secure) {
     auto admit = [this, peer, label](const std::string& id) -> Status {
       std::optional<PeerGrant> grant = GrantOf(id);
       if (!grant) {
@@ -604,8 +631,10 @@ class TcpSyncServer : public SyncServer {
       }
       SyncOptions options = options_;
       options.accept_changes = grant->may_write;
+      options.key.clear();  // proved already, by SPAKE2
       return db_->NewSyncEndpoint(false, options);
     };
+    secure->key = options_.key;
     return std::unique_ptr<SyncEndpoint>();
   }
 
@@ -677,8 +706,11 @@ class TcpSyncServer : public SyncServer {
     }
   }
 
+  // A server that checks no identities (only a key) grants every peer
+  // that proves the key reading and writing.
   std::optional<PeerGrant> GrantOf(const std::string& id) const {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (grants_.empty()) return PeerGrant{id, true, ""};
     auto it = grants_.find(id);
     if (it == grants_.end()) return std::nullopt;
     return it->second;
@@ -742,8 +774,8 @@ Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
   }
   io.restart();
   std::unique_ptr<SyncEndpoint> endpoint;
-  Connection::Secure secure;
-  if (options.peers.empty()) {
+  Secure secure;
+  if (options.peers.empty() && options.key.empty()) {
     WEFT_ASSIGN_OR_RETURN(endpoint, db.NewSyncEndpoint(true, options, address));
   } else {
     WEFT_ASSIGN_OR_RETURN(Grants grants, GrantsById(options.peers));
@@ -753,14 +785,20 @@ Result<SyncStats> SyncWith(Database& db, const std::string& host, uint16_t port,
         secure.channel,
         tls::TlsChannel::New(
             context, true, [grants, address](const std::string& id) {
-              if (grants.count(id)) return Status::OK();
+              if (grants.empty() || grants.count(id)) {
+                return Status::OK();  // a key alone: any identity
+              }
               return Status::InvalidArgument("sync: the server at " + address +
                                              " has identity " + id +
                                              ", not one this replica accepts");
             }));
-    secure.make_endpoint = [&db, &options, address](const std::string&) {
-      return db.NewSyncEndpoint(true, options, address);
+    SyncOptions inner = options;
+    inner.key.clear();  // proved by SPAKE2 before the endpoint is made
+    secure.make_endpoint = [&db, inner, address](const std::string&) {
+      return db.NewSyncEndpoint(true, inner, address);
     };
+    secure.key = options.key;
+    secure.initiator = true;
   }
   Status result = Status::IOError("sync: the session did not end");
   SyncStats stats;

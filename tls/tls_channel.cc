@@ -198,8 +198,8 @@ Status TlsChannel::Fail(const std::string& what) {
        reasons.find("packet length too long") != std::string::npos ||
        reasons.find("unexpected eof") != std::string::npos)) {
     hint =
-        " (the peer does not speak TLS: where identities are set, sync "
-        "without them is refused)";
+        " (the peer does not speak TLS: where identities or a key are set, "
+        "sync in the clear is refused)";
   }
   return Status::IOError("sync: " + what + hint, reasons);
 }
@@ -258,6 +258,18 @@ Status TlsChannel::Flush() {
   }
   queued_.clear();
   return Status::OK();
+}
+
+Result<std::string> TlsChannel::Exporter(std::string_view label) const {
+  std::string value(32, '\0');
+  if (!established_ ||
+      SSL_export_keying_material(
+          ssl_, reinterpret_cast<unsigned char*>(value.data()), value.size(),
+          label.data(), label.size(), nullptr, 0, 0) != 1) {
+    ERR_clear_error();
+    return Status::IOError("TLS: no exporter value");
+  }
+  return value;
 }
 
 void TlsChannel::Close() {

@@ -79,6 +79,9 @@ class TlsChannel {
   bool peer_closed() const { return peer_closed_; }
   // Once established: the identity of the peer's key.
   const std::string& peer_id() const { return peer_id_; }
+  // Once established: 32 bytes of the channel's exporter under `label`
+  // (RFC 8446 section 7.5): equal at both ends of this connection only.
+  Result<std::string> Exporter(std::string_view label) const;
 
   // The handshake's check of the peer's certificate (OpenSSL's verify
   // callback, set on every TlsContext).

@@ -30,9 +30,13 @@ struct PeerGrant {
 };
 
 struct SyncOptions {
-  // Pre-shared key: both sides prove they hold it (HMAC-SHA-256 challenge
-  // and response) before either reads or writes anything. Empty: none; a
-  // server without a key or peers accepts loopback peers only.
+  // Pre-shared key. Over TCP: sessions run over TLS 1.3, and both sides
+  // prove they hold the key by SPAKE2 inside the channel (tls/spake2.h:
+  // nothing on the wire can be checked against a guess offline) before
+  // either reads or writes anything; plaintext is refused. A bare
+  // SyncEndpoint (no transport) proves it by HMAC challenge-response.
+  // Empty: none; a server without a key or peers accepts loopback peers
+  // only.
   std::string key;
   // The secure channel (README "Securing sync"). Non-empty: sessions run
   // over TLS 1.3, both ends proving their identity key, and only these

@@ -25,6 +25,7 @@
 #include "tests/testutil/loopback.h"
 #include "tests/testutil/temp_dir.h"
 #include "tests/testutil/wire.h"
+#include "tls/spake2.h"
 #include "weft/database.h"
 
 namespace weft {
@@ -590,6 +591,93 @@ TEST_F(SecureSyncTest, ARelayThatTampersWithALiveSessionEndsIt) {
   EXPECT_EQ(a_->LogLength(), 1u) << "nothing of the spoiled push stored";
   WaitForSessions(1);
   EXPECT_EQ(server_->failures().size(), 1u) << LastLogLine();
+}
+
+// The pre-shared key's exchange, played by hand: what each side says and
+// when. A recorded exchange holds two random points and two MACs keyed by
+// a secret a key guess cannot give (see tls/spake2.h); the responder says
+// nothing before the initiator's share, its share is fresh every time (so
+// not a function of the key), and its confirmation only follows a correct
+// one from the initiator: a wrong one gets 32 zero bytes.
+TEST(Spake2Test, TheResponderSaysNothingCheckableBeforeTheInitiatorProves) {
+  const std::string binding(32, 'b');
+  auto a = tls::Spake2::New(true, "correct horse", binding);
+  auto b = tls::Spake2::New(false, "correct horse", binding);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ((*b)->TakeOutput(), "") << "the responder waits for the share";
+  std::string share_a = (*a)->TakeOutput();
+  ASSERT_EQ(share_a.size(), 65u);
+  ASSERT_TRUE((*b)->Feed(share_a).ok());
+  std::string share_b = (*b)->TakeOutput();
+  ASSERT_EQ(share_b.size(), 65u) << "its share, and no confirmation yet";
+  ASSERT_TRUE((*a)->Feed(share_b).ok());
+  std::string confirm_a = (*a)->TakeOutput();
+  ASSERT_EQ(confirm_a.size(), 32u);
+  EXPECT_FALSE((*b)->done());
+  ASSERT_TRUE((*b)->Feed(confirm_a).ok());
+  std::string confirm_b = (*b)->TakeOutput();
+  EXPECT_EQ(confirm_b.size(), 32u);
+  EXPECT_TRUE((*b)->done());
+  Result<size_t> used = (*a)->Feed(confirm_b + "HELLO");
+  ASSERT_TRUE(used.ok());
+  EXPECT_EQ(*used, 32u) << "what follows the exchange is left for sync";
+  EXPECT_TRUE((*a)->done());
+
+  // The same key again: every value on the wire is new.
+  auto a2 = tls::Spake2::New(true, "correct horse", binding);
+  auto b2 = tls::Spake2::New(false, "correct horse", binding);
+  std::string share_a2 = (*a2)->TakeOutput();
+  EXPECT_NE(share_a2, share_a);
+  ASSERT_TRUE((*b2)->Feed(share_a2).ok());
+  EXPECT_NE((*b2)->TakeOutput(), share_b);
+
+  // A wrong key: the initiator's confirmation fails, and the responder's
+  // answer is a refusal that holds nothing of its key.
+  auto wrong = tls::Spake2::New(true, "wrong guess", binding);
+  auto c = tls::Spake2::New(false, "correct horse", binding);
+  ASSERT_TRUE((*c)->Feed((*wrong)->TakeOutput()).ok());
+  ASSERT_TRUE((*wrong)->Feed((*c)->TakeOutput()).ok());
+  Status refused = (*c)->Feed((*wrong)->TakeOutput()).status();
+  EXPECT_NE(refused.message().find("authentication failed"), std::string::npos);
+  EXPECT_EQ((*c)->TakeOutput(), std::string(32, '\0'));
+  EXPECT_FALSE((*c)->done());
+
+  // Another channel (another exporter value): the confirmations differ, so
+  // a relay between two TLS connections cannot pass them on.
+  auto d = tls::Spake2::New(true, "correct horse", std::string(32, 'x'));
+  auto e = tls::Spake2::New(false, "correct horse", binding);
+  ASSERT_TRUE((*e)->Feed((*d)->TakeOutput()).ok());
+  ASSERT_TRUE((*d)->Feed((*e)->TakeOutput()).ok());
+  EXPECT_FALSE((*e)->Feed((*d)->TakeOutput()).ok());
+  // Not a point: Corruption, no answer.
+  auto f = tls::Spake2::New(false, "correct horse", binding);
+  EXPECT_TRUE((*f)->Feed(std::string(65, '\x04')).status().IsCorruption());
+  EXPECT_EQ((*f)->TakeOutput(), "");
+}
+
+TEST_F(SecureSyncTest, AKeyIsProvedInsideTlsAndAWrongOneStoresNothing) {
+  SyncOptions keyed;
+  keyed.key = "correct horse battery staple";
+  StartServer(keyed);
+  Secret secret = WriteSecrets(a_.get());
+  SyncOptions wrong;
+  wrong.key = "correct horse battery stapler";
+  Result<SyncStats> failed = Sync(a_.get(), server_->port(), wrong);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.status().ToString().find("authentication failed"),
+            std::string::npos)
+      << failed.status().ToString();
+  EXPECT_TRUE(WaitForLog("authentication failed")) << LastLogLine();
+  EXPECT_FALSE(Sync(a_.get(), server_->port(), SyncOptions()).ok())
+      << "plaintext refused";
+  EXPECT_EQ(server_db_->LogLength(), 0u);
+  Relay relay(server_->port(), Relay::Tamper::kNone, true);
+  Result<SyncStats> stats = Sync(a_.get(), relay.port(), keyed);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(server_db_->Heads(), a_->Heads());
+  std::string seen = relay.seen();
+  EXPECT_EQ(seen.find(secret.actor), std::string::npos) << "encrypted";
+  EXPECT_EQ(seen.find(secret.text), std::string::npos);
 }
 
 }  // namespace
