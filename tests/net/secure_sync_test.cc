@@ -388,17 +388,7 @@ class Relay {
         tamper_(tamper),
         to_server_(to_server),
         tamper_at_(tamper_at) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&address),
-                   sizeof(address)),
-              0);
-    socklen_t size = sizeof(address);
-    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
-    listen(listen_fd_, 1);
+    listen_fd_ = testing::ListenLoopback(&port_);
     thread_ = std::thread([this] { Run(); });
   }
   ~Relay() {

@@ -28,6 +28,25 @@ inline int ConnectLoopback(uint16_t port) {
   return fd;
 }
 
+// A socket listening on 127.0.0.1 at a free port (in *port), backlog 1;
+// -1 if none could be made.
+inline int ListenLoopback(uint16_t* port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof(address);
+  if (fd < 0 ||
+      bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) != 0 ||
+      listen(fd, 1) != 0) {
+    if (fd >= 0) close(fd);
+    return -1;
+  }
+  *port = ntohs(address.sin_port);
+  return fd;
+}
+
 // Reads until the peer closes (or 5 s pass); returns what arrived.
 inline std::string ReadUntilClosed(int fd) {
   std::string all;
