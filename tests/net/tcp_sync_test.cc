@@ -89,13 +89,15 @@ void ExpectSameState(Database& a, Database& b) {
 
 class TcpSyncTest : public ::testing::Test {
  protected:
-  void StartServer(SyncOptions options = SyncOptions()) {
+  void StartServer() { StartServer(defaults_); }
+  void StartServer(SyncOptions options) {
     server_db_ = OpenOrDie(dir_.Sub("server"));
     auto server = SyncServer::Start(server_db_.get(), "127.0.0.1", 0, options);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value();
   }
-  Result<SyncStats> Sync(Database* db, SyncOptions options = SyncOptions()) {
+  Result<SyncStats> Sync(Database* db) { return Sync(db, defaults_); }
+  Result<SyncStats> Sync(Database* db, SyncOptions options) {
     return SyncWith(*db, "127.0.0.1", server_->port(), options);
   }
   // Plays a peer that sends `bytes` at once, then waits until the server
@@ -119,6 +121,16 @@ class TcpSyncTest : public ::testing::Test {
     }
   }
 
+  // Three replicas edit concurrently and sync through the server in random
+  // order; all converge (state and views), then sync in one round trip.
+  void ConvergeThroughTheServer();
+  // Two live clients and the server push edits both ways over held
+  // connections that only pings keep up while quiet.
+  void PushLiveBothWays();
+
+  // What StartServer() and Sync(db) use: plaintext on loopback, unless a
+  // test sets a key (TLS 1.3 with SPAKE2).
+  SyncOptions defaults_;
   TempDir dir_;
   std::unique_ptr<Database> server_db_;
   std::unique_ptr<SyncServer> server_;
@@ -140,6 +152,15 @@ bool WaitUntilConverged(const std::vector<Database*>& dbs) {
 }
 
 TEST_F(TcpSyncTest, ReplicasEditingConcurrentlyConvergeThroughTheServer) {
+  ConvergeThroughTheServer();
+}
+
+TEST_F(TcpSyncTest, ReplicasConvergeThroughTheServerOverTlsWithAKey) {
+  defaults_.key = "a shared key of the replicas";
+  ConvergeThroughTheServer();
+}
+
+void TcpSyncTest::ConvergeThroughTheServer() {
   StartServer();
   std::vector<std::unique_ptr<Database>> replicas;
   for (int idx = 0; idx < 3; ++idx) {
@@ -281,8 +302,17 @@ TEST_F(TcpSyncTest,
 }
 
 TEST_F(TcpSyncTest, LiveSyncPushesEditsBothWaysOverOneHeldConnection) {
+  PushLiveBothWays();
+}
+
+TEST_F(TcpSyncTest, LiveSyncPushesEditsBothWaysOverTlsWithAKey) {
+  defaults_.key = "a shared key of the replicas";
+  PushLiveBothWays();
+}
+
+void TcpSyncTest::PushLiveBothWays() {
   // Short timeouts: a quiet live connection survives only by its pings.
-  SyncOptions options;
+  SyncOptions options = defaults_;
   options.timeout_ms = 300;
   StartServer(options);
   auto a = OpenOrDie(dir_.Sub("a"));
