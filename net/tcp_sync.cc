@@ -376,7 +376,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (channel_ && status.ok()) {  // the stream ends here, not cut
       channel_->Close();
       std::string close_notify = channel_->TakeOutput();
-      asio::write(socket_, asio::buffer(close_notify), ignored);
+      // Never waits: a peer that stopped reading must not hold the
+      // server's thread; it gets a cut stream instead (its own doing).
+      socket_.non_blocking(true, ignored);
+      socket_.write_some(asio::buffer(close_notify), ignored);
     }
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
     socket_.close(ignored);
@@ -454,8 +457,9 @@ Result<Grants> GrantsById(const std::vector<PeerGrant>& peers) {
   for (const PeerGrant& grant : peers) {
     Result<std::string> id = tls::ParseIdentity(grant.identity);
     if (!id.ok()) {
-      return Status::InvalidArgument("sync: peer '" + grant.identity + "'",
-                                     id.status().message());
+      return Status::InvalidArgument(
+          "sync: peer '" + EscapeForLog(grant.identity, 64) + "'",
+          id.status().message());
     }
     PeerGrant canonical = grant;
     canonical.identity = *id;

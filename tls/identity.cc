@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "weft/sync.h"
+
 namespace weft::tls {
 namespace {
 
@@ -136,7 +138,7 @@ Result<std::string> ParseIdentity(std::string_view text) {
     if (std::strchr(kBase32, lower) == nullptr || lower == '\0') {
       return Status::InvalidArgument(
           "an identity is 52 letters a-z and digits 2-7; this one holds '" +
-          std::string(1, c) + "'");
+          EscapeForLog(std::string(1, c), 8) + "'");
     }
     id.push_back(lower);
   }
