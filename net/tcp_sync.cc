@@ -495,10 +495,10 @@ class TcpSyncServer : public SyncServer {
           "only (like 127.0.0.1); list the peers to listen on " +
           address);
     }
-    if (!options_.peers.empty()) WEFT_RETURN_IF_ERROR(SetPeers(options_.peers));
     if (!options_.peers.empty() || !options_.key.empty()) {
       WEFT_ASSIGN_OR_RETURN(context_, SecureContext(*db_, options_));
     }
+    if (!options_.peers.empty()) WEFT_RETURN_IF_ERROR(SetPeers(options_.peers));
     std::error_code error;
     acceptor_.open(endpoint.protocol(), error);
     if (!error) acceptor_.set_option(tcp::acceptor::reuse_address(true), error);
@@ -531,6 +531,11 @@ class TcpSyncServer : public SyncServer {
     return {failures_.begin(), failures_.end()};
   }
   Status SetPeers(std::vector<PeerGrant> peers) override {
+    if (!context_) {
+      return Status::InvalidArgument(
+          "sync: this server runs in the clear (started without peers or a "
+          "key); start it with peers to check identities");
+    }
     if (peers.empty()) {
       return Status::InvalidArgument(
           "sync: a server that checks identities needs at least one peer");

@@ -287,6 +287,9 @@ TEST_F(SecureSyncTest, PlaintextIsRefusedWhereIdentitiesAreSet) {
   auto plain_server =
       SyncServer::Start(b_.get(), "127.0.0.1", 0, SyncOptions());
   ASSERT_TRUE(plain_server.ok());
+  EXPECT_TRUE(
+      (*plain_server)->SetPeers(Trusting({a_id_}).peers).IsInvalidArgument())
+      << "a server in the clear cannot start checking identities";
   Result<SyncStats> to_plain =
       Sync(a_.get(), (*plain_server)->port(), Trusting({b_id_}));
   EXPECT_FALSE(to_plain.ok());
