@@ -56,9 +56,11 @@ uint32_t* NumberOption(const std::string& flag, SyncOptions* options) {
 }
 
 // Options shared by serve and sync; the rest of the arguments are left in
-// *positional. False on a usage mistake; *error for an unreadable key.
+// *positional, and the peers file read (if any) named in *peers_file (may
+// be null). False on a usage mistake; *error for an unreadable file.
 bool ParseOptions(const std::vector<std::string>& args, SyncOptions* options,
-                  std::vector<std::string>* positional, Status* error) {
+                  std::vector<std::string>* positional, Status* error,
+                  std::string* peers_file = nullptr) {
   for (size_t arg_idx = 1; arg_idx < args.size(); ++arg_idx) {
     const std::string& arg = args[arg_idx];
     bool has_value = arg_idx + 1 < args.size();
@@ -92,6 +94,7 @@ bool ParseOptions(const std::vector<std::string>& args, SyncOptions* options,
     } else if (arg == "--identity" && has_value) {
       options->identity_file = args[++arg_idx];
     } else if (arg == "--peers" && has_value) {
+      if (peers_file != nullptr) *peers_file = args[arg_idx + 1];
       Result<std::vector<PeerGrant>> peers = ReadPeersFile(args[++arg_idx]);
       if (!peers.ok()) *error = peers.status();
       if (peers.ok() && peers->empty()) {
@@ -206,16 +209,13 @@ int CmdServe(Database& db, const std::vector<std::string>& args,
   SyncOptions options;
   std::vector<std::string> positional;
   Status error;
-  if (!ParseOptions(args, &options, &positional, &error)) {
+  std::string peers_file;
+  if (!ParseOptions(args, &options, &positional, &error, &peers_file)) {
     return PrintUsage(output, kServeForm);
   }
   if (!error.ok()) return PrintError(output, error);
   std::string host = "127.0.0.1";
   uint16_t port = kDefaultPort;
-  std::string peers_file;
-  for (size_t arg_idx = 1; arg_idx + 1 < args.size(); ++arg_idx) {
-    if (args[arg_idx] == "--peers") peers_file = args[arg_idx + 1];
-  }
   if (positional.size() == 2 && positional[0] == "--listen") {
     if (!SplitHostPort(positional[1], &host, &port)) {
       return PrintUsage(output, kServeForm);

@@ -453,17 +453,12 @@ Result<std::shared_ptr<tls::TlsContext>> SecureContext(
 using Grants = std::map<std::string, PeerGrant>;  // by canonical identity
 
 Result<Grants> GrantsById(const std::vector<PeerGrant>& peers) {
+  WEFT_RETURN_IF_ERROR(CheckPeers(peers));
   Grants grants;
   for (const PeerGrant& grant : peers) {
-    Result<std::string> id = tls::ParseIdentity(grant.identity);
-    if (!id.ok()) {
-      return Status::InvalidArgument(
-          "sync: peer '" + EscapeForLog(grant.identity, 64) + "'",
-          id.status().message());
-    }
     PeerGrant canonical = grant;
-    canonical.identity = *id;
-    grants[*id] = std::move(canonical);
+    canonical.identity = *tls::ParseIdentity(grant.identity);  // checked
+    grants[canonical.identity] = std::move(canonical);
   }
   return grants;
 }

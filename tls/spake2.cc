@@ -77,6 +77,19 @@ struct Spake2::Group {
     }
     return nullptr;
   }
+  // A point from Encode's bytes; null if they are not one.
+  EC_POINT* Decode(std::string_view bytes) {
+    EC_POINT* point = EC_POINT_new(group);
+    if (point != nullptr &&
+        EC_POINT_oct2point(group, point,
+                           reinterpret_cast<const unsigned char*>(bytes.data()),
+                           bytes.size(), ctx) != 1) {
+      EC_POINT_free(point);
+      ERR_clear_error();
+      return nullptr;
+    }
+    return point;
+  }
   std::string Encode(const EC_POINT* point) {
     std::string bytes(kShareBytes, '\0');
     size_t size = EC_POINT_point2oct(
@@ -94,6 +107,23 @@ struct Spake2::Group {
   BIGNUM* secret = nullptr;
 };
 
+// M (0) and N (1), hashed to the curve once per process (the search for a
+// point takes square roots; every session needs the same two).
+const std::string& Spake2::FixedPoint(int which) {
+  static const std::string* const kPoints = [] {
+    Group g;
+    auto* points = new std::string[2];
+    EC_POINT* m = g.group ? g.HashToPoint("weft spake2 M") : nullptr;
+    EC_POINT* n = g.group ? g.HashToPoint("weft spake2 N") : nullptr;
+    if (m != nullptr) points[0] = g.Encode(m);
+    if (n != nullptr) points[1] = g.Encode(n);
+    EC_POINT_free(m);
+    EC_POINT_free(n);
+    return points;
+  }();
+  return kPoints[which];
+}
+
 Result<std::unique_ptr<Spake2>> Spake2::New(bool initiator,
                                             std::string_view key,
                                             std::string binding) {
@@ -101,8 +131,8 @@ Result<std::unique_ptr<Spake2>> Spake2::New(bool initiator,
   std::unique_ptr<Spake2> exchange(new Spake2(initiator, std::move(binding)));
   Group& g = *exchange->group_;
   const BIGNUM* order = g.group ? EC_GROUP_get0_order(g.group) : nullptr;
-  g.m = order ? g.HashToPoint("weft spake2 M") : nullptr;
-  g.n = order ? g.HashToPoint("weft spake2 N") : nullptr;
+  g.m = order ? g.Decode(FixedPoint(0)) : nullptr;
+  g.n = order ? g.Decode(FixedPoint(1)) : nullptr;
   std::string w = Sha256(std::string("weft spake2 w") + std::string(key));
   g.w = BN_bin2bn(reinterpret_cast<const unsigned char*>(w.data()),
                   static_cast<int>(w.size()), nullptr);
@@ -161,16 +191,12 @@ std::string Spake2::TakeOutput() {
 
 Status Spake2::OnShare(std::string_view share) {
   Group& g = *group_;
-  EC_POINT* peer = EC_POINT_new(g.group);
+  EC_POINT* peer = g.Decode(share);  // on the curve, or null
   EC_POINT* unblinded = EC_POINT_new(g.group);
   EC_POINT* shared = EC_POINT_new(g.group);
   // K = secret * (peer share - w * the peer's blinding point).
   bool ok =
-      peer && unblinded && shared &&
-      EC_POINT_oct2point(g.group, peer,
-                         reinterpret_cast<const unsigned char*>(share.data()),
-                         share.size(), g.ctx) == 1 &&
-      !EC_POINT_is_at_infinity(g.group, peer) &&
+      peer && unblinded && shared && !EC_POINT_is_at_infinity(g.group, peer) &&
       EC_POINT_mul(g.group, unblinded, nullptr, initiator_ ? g.n : g.m, g.w,
                    g.ctx) == 1 &&
       EC_POINT_invert(g.group, unblinded, g.ctx) == 1 &&

@@ -52,6 +52,8 @@ class Spake2 {
   enum class State { kShare, kConfirm, kDone, kFailed };
   struct Group;
   Spake2(bool initiator, std::string binding);
+  // The encoded fixed point M (0) or N (1); empty if it could not be made.
+  static const std::string& FixedPoint(int which);
   Status OnShare(std::string_view share);
   Status OnConfirmation(std::string_view confirmation);
 
