@@ -113,6 +113,7 @@ int CmdVerify(Database& db, const std::vector<std::string>& args,
                       json{{"ok", report->ok()},
                            {"quick", options.quick},
                            {"changes_checked", report->changes_checked},
+                           {"proofs_checked", report->proofs_checked},
                            {"documents_checked", report->documents_checked},
                            {"view_rows_checked", report->view_rows_checked},
                            {"problems", report->problems}})
@@ -122,7 +123,8 @@ int CmdVerify(Database& db, const std::vector<std::string>& args,
       output.err << "problem: " << problem << "\n";
     }
     output.out << (report->ok() ? "ok: " : "FAILED: ")
-               << report->changes_checked << " changes verified, ";
+               << report->changes_checked << " changes verified, "
+               << report->proofs_checked << " proofs of authorship checked, ";
     if (options.quick) {
       output.out << "documents and views not replayed (--quick), ";
     } else {

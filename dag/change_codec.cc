@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "change_generated.h"
+#include "dag/authorship.h"
 #include "dag/sha256.h"
 
 namespace weft::dag {
@@ -220,6 +221,27 @@ Status ValidateOp(const Change& change, const Op& op, uint64_t own_counter) {
   return Status::OK();
 }
 
+// An actor's first change names its key, whose hash is the actor; no
+// other change carries one (authorship.h).
+Status CheckAuthorKey(const Change& change) {
+  if (change.seq != 1) {
+    if (change.author_key.empty()) return Status::OK();
+    return Status::InvalidArgument("only an actor's first change (seq 1) " +
+                                   std::string("carries its key"));
+  }
+  if (change.author_key.size() != kAuthorKeySize) {
+    return Status::InvalidArgument(
+        "an actor's first change must carry its 32-byte key (it has " +
+        std::to_string(change.author_key.size()) + " bytes)");
+  }
+  if (ActorOfKey(change.author_key) != change.actor) {
+    return Status::InvalidArgument("the key in change seq 1 does not name " +
+                                   std::string("its actor ") +
+                                   change.actor.ToHex());
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status ValidateChange(const Change& change, size_t change_bytes_max) {
@@ -233,6 +255,7 @@ Status ValidateChange(const Change& change, size_t change_bytes_max) {
     return Status::InvalidArgument("change lists a parent twice");
   }
   if (change.seq == 0) return Status::InvalidArgument("change seq is 0");
+  WEFT_RETURN_IF_ERROR(CheckAuthorKey(change));
   if (change.start_op == 0) {
     return Status::InvalidArgument("change start_op is 0");
   }
@@ -297,7 +320,12 @@ EncodedChange EncodeChange(const Change& change) {
       change.time_ms,
       change.message.empty() ? 0 : fbb.CreateString(change.message),
       docs.empty() ? 0 : fbb.CreateVector(docs),
-      ops.empty() ? 0 : fbb.CreateVector(ops));
+      ops.empty() ? 0 : fbb.CreateVector(ops),
+      change.author_key.empty()
+          ? 0
+          : fbb.CreateVector(
+                reinterpret_cast<const uint8_t*>(change.author_key.data()),
+                change.author_key.size()));
   fb::FinishChangeBuffer(fbb, root);
 
   EncodedChange encoded;
@@ -308,18 +336,16 @@ EncodedChange EncodeChange(const Change& change) {
   return encoded;
 }
 
-Result<Change> DecodeChange(std::string_view bytes, size_t change_bytes_max) {
-  if (bytes.size() > change_bytes_max) {
-    return Status::InvalidArgument("change is " + std::to_string(bytes.size()) +
-                                   " bytes, over the limit of " +
-                                   std::to_string(change_bytes_max));
-  }
+namespace {
+
+// The verified root of `bytes`; `aligned` holds a copy when needed.
+Result<const fb::Change*> VerifiedRoot(std::string_view bytes,
+                                       std::string* aligned) {
   // FlatBuffers reads scalars in place: give it an 8-byte aligned copy when
   // the caller's bytes sit at an odd address (e.g. inside a network frame).
-  std::string aligned;
   if (reinterpret_cast<uintptr_t>(bytes.data()) % 8 != 0) {
-    aligned.assign(bytes);
-    bytes = aligned;
+    aligned->assign(bytes);
+    bytes = *aligned;
   }
   const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
   if (bytes.size() < 8 || !fb::ChangeBufferHasIdentifier(data)) {
@@ -330,7 +356,31 @@ Result<Change> DecodeChange(std::string_view bytes, size_t change_bytes_max) {
   if (!fb::VerifyChangeBuffer(verifier)) {
     return Status::Corruption("change fails FlatBuffers verification");
   }
-  const fb::Change* in = fb::GetChange(data);
+  return fb::GetChange(data);
+}
+
+}  // namespace
+
+Status PeekAuthor(std::string_view bytes, ActorId* actor, uint64_t* seq) {
+  std::string aligned;
+  WEFT_ASSIGN_OR_RETURN(const fb::Change* in, VerifiedRoot(bytes, &aligned));
+  if (in->actors() == nullptr || in->actors()->size() == 0) {
+    return Status::Corruption("change has no author");
+  }
+  std::memcpy(actor->bytes.data(), in->actors()->Get(0)->bytes()->Data(),
+              ActorId::kSize);
+  *seq = in->seq();
+  return Status::OK();
+}
+
+Result<Change> DecodeChange(std::string_view bytes, size_t change_bytes_max) {
+  if (bytes.size() > change_bytes_max) {
+    return Status::InvalidArgument("change is " + std::to_string(bytes.size()) +
+                                   " bytes, over the limit of " +
+                                   std::to_string(change_bytes_max));
+  }
+  std::string aligned;
+  WEFT_ASSIGN_OR_RETURN(const fb::Change* in, VerifiedRoot(bytes, &aligned));
 
   Change change;
   if (in->actors() == nullptr || in->actors()->size() == 0) {
@@ -360,6 +410,11 @@ Result<Change> DecodeChange(std::string_view bytes, size_t change_bytes_max) {
   change.start_op = in->start_op();
   change.time_ms = in->time_ms();
   change.message.assign(View(in->message()));
+  if (in->author_key() != nullptr) {
+    change.author_key.assign(
+        reinterpret_cast<const char*>(in->author_key()->data()),
+        in->author_key()->size());
+  }
   if (in->docs() != nullptr) {
     if (in->docs()->size() > limits::kDocsCountMax) {
       return Status::InvalidArgument("change names too many documents");

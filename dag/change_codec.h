@@ -36,6 +36,10 @@ Result<Change> DecodeChange(
     std::string_view bytes,
     size_t change_bytes_max = limits::kChangeBytesCeiling);
 
+// The author and seq of encoded change bytes, after the FlatBuffers
+// verifier only (for bytes checked when stored, read back to send them).
+Status PeekAuthor(std::string_view bytes, ActorId* actor, uint64_t* seq);
+
 // True if `flavour` may be given to an op of `action`.
 bool FlavourFits(OpAction action, Flavour flavour);
 

@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "dag/authorship.h"
 #include "engine/bundle/bundle.h"
 #include "engine/engine.h"
+#include "engine/log/change_log.h"
 #include "weft/database.h"
 
 namespace weft {
@@ -34,6 +36,8 @@ Result<Database::ExportStats> Database::Export(
           return true;
         });
   }));
+  WEFT_ASSIGN_OR_RETURN(auto proofs, engine_->log().ProofsFor(bundle.changes));
+  bundle.proofs = dag::EncodeProofs(proofs);
   std::string bytes = engine::EncodeBundle(bundle);
   std::string temporary = path + ".tmp";
   {
@@ -91,10 +95,16 @@ Result<Database::ImportStats> Database::Import(
     }
     views.push_back(std::move(view).value());
   }
+  Result<std::vector<dag::AuthorshipProof>> proofs =
+      engine::DecodeOfferedProofs(bundle.proofs, bundle.changes.size());
+  if (!proofs.ok()) {
+    return Status::Corruption("bundle: proofs", proofs.status().ToString());
+  }
   ImportStats stats;
   stats.changes_in_bundle = bundle.changes.size();
   WEFT_ASSIGN_OR_RETURN(stats.stored, engine_->Writing([&] {
-    return engine_->log().ReceiveAll(bundle.changes, bundle.heads, progress);
+    return engine_->log().ReceiveAll(bundle.changes, *proofs, bundle.heads,
+                                     progress);
   }));
   std::vector<ViewDefinition> existing = ListViews();
   for (const ViewDefinition& view : views) {

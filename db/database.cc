@@ -9,12 +9,17 @@
 #include <chrono>
 #include <cstring>
 
+#include "dag/authorship.h"
 #include "engine/engine.h"
+#include "engine/log/keys.h"
 #include "engine/sync/peer_records.h"
 #include "storage/rocksdb_kv_store.h"
+#include "tls/identity.h"
 
 namespace weft {
 namespace {
+
+constexpr char kIdentityFile[] = "identity.key";
 
 // From the kernel's generator, as OpenSSL's RAND_bytes is seeded: its first
 // call in a process sets up its own generator, about 3 ms on the 2-core
@@ -34,14 +39,33 @@ Status RandomBytes(uint8_t* out, size_t size) {
   return Status::OK();
 }
 
-Result<ActorId> RandomActor() {
-  ActorId actor;
-  Status status = RandomBytes(actor.bytes.data(), ActorId::kSize);
-  if (!status.ok()) {
-    return Status::IOError("no randomness for a new actor id",
-                           status.message());
+// The key that signs the database's changes: `identity.key` in its folder,
+// made with the database. A read-only open goes without one if it is
+// missing (it commits nothing); a writable one does not.
+Result<std::unique_ptr<dag::AuthorKey>> OpenAuthorKey(const std::string& path,
+                                                      storage::KvStore* store,
+                                                      bool read_only) {
+  std::string key_path = path + "/" + kIdentityFile;
+  std::string version;
+  bool fresh =
+      store->Get(storage::Family::kMeta, engine::kMetaFormatVersion, &version)
+          .IsNotFound();
+  Result<tls::Identity> identity = fresh && !read_only
+                                       ? tls::LoadOrCreateIdentity(key_path)
+                                       : tls::LoadIdentity(key_path);
+  if (identity.status().IsNotFound() && read_only) {
+    return std::unique_ptr<dag::AuthorKey>();
   }
-  return actor;
+  if (identity.status().IsNotFound()) {
+    return Status::NotFound(
+        "the identity key " + key_path +
+        " is missing: this database's changes are signed with it, so it "
+        "cannot commit or send its own changes without it (restore it from "
+        "a backup)");
+  }
+  WEFT_RETURN_IF_ERROR(identity.status());
+  WEFT_ASSIGN_OR_RETURN(std::string seed, tls::PrivateSeed(*identity));
+  return dag::AuthorKey::FromSeed(seed);
 }
 
 int64_t WallClockMs() {
@@ -80,13 +104,16 @@ Status Database::OpenParts(const Options& options) {
                         storage::OpenRocksDbKvStore(path, store_options));
   // The world the engine sees: one clock for the log and the engine.
   engine::World world{WallClockMs, RandomBytes};
-  WEFT_ASSIGN_OR_RETURN(ActorId new_actor, RandomActor());
-  WEFT_ASSIGN_OR_RETURN(std::unique_ptr<engine::ChangeLog> log,
-                        engine::ChangeLog::Open(store.get(), options, new_actor,
-                                                world.wall_clock_ms));
+  WEFT_ASSIGN_OR_RETURN(std::unique_ptr<dag::AuthorKey> author,
+                        OpenAuthorKey(path, store.get(), options.read_only));
+  WEFT_ASSIGN_OR_RETURN(
+      std::unique_ptr<engine::ChangeLog> log,
+      engine::ChangeLog::Open(store.get(), options, author.get(),
+                              world.wall_clock_ms));
   auto engine = std::make_unique<engine::Engine>(store.get(), std::move(log),
                                                  options, std::move(world));
   WEFT_RETURN_IF_ERROR(engine->Start());
+  author_ = std::move(author);
   store_ = std::move(store);
   engine_ = std::move(engine);
   return Status::OK();
@@ -190,15 +217,25 @@ uint64_t Database::NextOpCounter() const {
   return engine_->log().NextOpCounter();
 }
 
-Result<ReceiveOutcome> Database::Receive(std::string_view bytes) {
+Result<ReceiveOutcome> Database::Receive(std::string_view bytes,
+                                         std::string_view proofs) {
+  WEFT_ASSIGN_OR_RETURN(auto decoded, engine::DecodeOfferedProofs(proofs, 1));
   return engine_->Writing(
-      [&] { return engine_->log().Receive(nullptr, bytes); });
+      [&] { return engine_->log().Receive(nullptr, bytes, decoded); });
 }
 
 Result<ReceiveOutcome> Database::Receive(const Hash& claimed_hash,
-                                         std::string_view bytes) {
+                                         std::string_view bytes,
+                                         std::string_view proofs) {
+  WEFT_ASSIGN_OR_RETURN(auto decoded, engine::DecodeOfferedProofs(proofs, 1));
   return engine_->Writing(
-      [&] { return engine_->log().Receive(&claimed_hash, bytes); });
+      [&] { return engine_->log().Receive(&claimed_hash, bytes, decoded); });
+}
+
+Result<std::string> Database::ProveChange(const Hash& hash) const {
+  WEFT_ASSIGN_OR_RETURN(StoredChange stored, engine_->log().GetChange(hash));
+  WEFT_ASSIGN_OR_RETURN(auto proofs, engine_->log().ProofsFor({stored.bytes}));
+  return dag::EncodeProofs(proofs);
 }
 
 Result<StoredChange> Database::GetChange(const Hash& hash) const {
@@ -317,8 +354,14 @@ Result<std::unique_ptr<SyncEndpoint>> Database::NewSyncEndpoint(
                                   peer_address, options.accept_changes);
 }
 
+// The copy gets the identity key too: restored, it is this replica again
+// (and must not run beside it: both would write the same actor's seqs).
 Status Database::Checkpoint(const std::string& dir) {
-  return store_->Checkpoint(dir);
+  WEFT_RETURN_IF_ERROR(store_->Checkpoint(dir));
+  if (author_ == nullptr) return Status::OK();
+  WEFT_ASSIGN_OR_RETURN(tls::Identity identity,
+                        tls::LoadIdentity(path_ + "/" + kIdentityFile));
+  return tls::CopyIdentity(identity, dir + "/" + kIdentityFile);
 }
 
 uint64_t Database::ApproximateSizeBytes() const {

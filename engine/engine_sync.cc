@@ -6,6 +6,7 @@
 #include <set>
 #include <span>
 
+#include "dag/authorship.h"
 #include "dag/change_codec.h"
 #include "dag/sha256.h"
 #include "engine/engine.h"
@@ -100,10 +101,19 @@ class EngineHost : public sync::SyncHost {
     return log->status();
   }
 
+  Result<std::string> ProveChanges(
+      const std::vector<std::string>& changes) override {
+    WEFT_ASSIGN_OR_RETURN(auto proofs, engine_->log().ProofsFor(changes));
+    return dag::EncodeProofs(proofs);
+  }
+
   Result<uint64_t> StoreBatch(const std::vector<std::string>& changes,
+                              std::string_view proof_bytes,
                               std::vector<ActorState>* held) override {
+    WEFT_ASSIGN_OR_RETURN(auto proofs,
+                          DecodeOfferedProofs(proof_bytes, changes.size()));
     WEFT_ASSIGN_OR_RETURN(uint64_t stored, engine_->Writing([&] {
-      return engine_->log().ReceiveAll(changes, {});
+      return engine_->log().ReceiveAll(changes, proofs, {});
     }));
     if (held == nullptr) return stored;
     for (const std::string& bytes : changes) {  // all verified by now

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "dag/authorship.h"
 #include "engine/engine.h"
 #include "engine/views/view_keys.h"
 #include "fuzz/fuzz_util.h"
@@ -34,12 +35,12 @@ engine::World FixedWorld() {
 }
 
 Result<std::unique_ptr<engine::Engine>> StartEngine(KvStore* store) {
-  ActorId actor;
-  actor.bytes.fill(1);
+  static const std::unique_ptr<dag::AuthorKey> author =
+      std::move(dag::AuthorKey::FromSeed(std::string(32, '\1')).value());
   engine::World world = FixedWorld();
-  WEFT_ASSIGN_OR_RETURN(
-      std::unique_ptr<engine::ChangeLog> log,
-      engine::ChangeLog::Open(store, Options(), actor, world.wall_clock_ms));
+  WEFT_ASSIGN_OR_RETURN(std::unique_ptr<engine::ChangeLog> log,
+                        engine::ChangeLog::Open(store, Options(), author.get(),
+                                                world.wall_clock_ms));
   auto engine = std::make_unique<engine::Engine>(store, std::move(log),
                                                  Options(), std::move(world));
   WEFT_RETURN_IF_ERROR(engine->Start());

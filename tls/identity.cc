@@ -91,6 +91,20 @@ Result<std::string> ReadKeyFile(const std::string& path) {
   return text;
 }
 
+Result<std::string> EncodePem(EVP_PKEY* key) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr || PEM_write_bio_PrivateKey(bio, key, nullptr, nullptr, 0,
+                                                 nullptr, nullptr) != 1) {
+    BIO_free(bio);
+    return Status::IOError("cannot encode an Ed25519 key");
+  }
+  char* data = nullptr;
+  long size = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(size));
+  BIO_free(bio);
+  return pem;
+}
+
 Status WriteKeyFile(const std::string& path, const std::string& pem) {
   std::string temp = path + ".tmp";
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -169,24 +183,31 @@ Result<Identity> LoadIdentity(const std::string& path) {
   return identity;
 }
 
+Result<std::string> PrivateSeed(const Identity& identity) {
+  std::string seed(32, '\0');
+  size_t size = seed.size();
+  if (EVP_PKEY_get_raw_private_key(
+          identity.key.get(), reinterpret_cast<unsigned char*>(seed.data()),
+          &size) != 1 ||
+      size != seed.size()) {
+    return Status::InvalidArgument("not an Ed25519 private key");
+  }
+  return seed;
+}
+
 Result<Identity> LoadOrCreateIdentity(const std::string& path) {
   Result<Identity> loaded = LoadIdentity(path);
   if (!loaded.status().IsNotFound()) return loaded;
   KeyPointer key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
   if (!key) return Status::IOError("cannot make an Ed25519 key");
-  BIO* bio = BIO_new(BIO_s_mem());
-  if (bio == nullptr ||
-      PEM_write_bio_PrivateKey(bio, key.get(), nullptr, nullptr, 0, nullptr,
-                               nullptr) != 1) {
-    BIO_free(bio);
-    return Status::IOError("cannot encode an Ed25519 key");
-  }
-  char* data = nullptr;
-  long size = BIO_get_mem_data(bio, &data);
-  std::string pem(data, static_cast<size_t>(size));
-  BIO_free(bio);
+  WEFT_ASSIGN_OR_RETURN(std::string pem, EncodePem(key.get()));
   WEFT_RETURN_IF_ERROR(WriteKeyFile(path, pem));
   return FromKey(std::move(key));
+}
+
+Status CopyIdentity(const Identity& identity, const std::string& path) {
+  WEFT_ASSIGN_OR_RETURN(std::string pem, EncodePem(identity.key.get()));
+  return WriteKeyFile(path, pem);
 }
 
 }  // namespace weft::tls

@@ -43,8 +43,15 @@ Result<std::string> ParseIdentity(std::string_view text);
 // group or world permission bits set).
 Result<Identity> LoadIdentity(const std::string& path);
 
+// The 32-byte Ed25519 seed (the raw private key) of `identity`.
+Result<std::string> PrivateSeed(const Identity& identity);
+
 // LoadIdentity, or, when there is no file at `path`, makes a new key and
 // writes it there (mode 0600, written to a temp file, synced and renamed).
 Result<Identity> LoadOrCreateIdentity(const std::string& path);
+
+// Writes `identity`'s key to a new file at `path` as LoadOrCreateIdentity
+// does (a backup's copy).
+Status CopyIdentity(const Identity& identity, const std::string& path);
 
 }  // namespace weft::tls

@@ -8,8 +8,9 @@ namespace weft::engine {
 namespace {
 
 constexpr std::string_view kMagic = "WEFTBNDL";
-// 1: changes and heads; 2: also the replica's view definitions.
-constexpr uint32_t kVersion = 2;
+// 1: changes and heads; 2: also the replica's view definitions; 3: also
+// the proofs of authorship of the changes.
+constexpr uint32_t kVersion = 3;
 constexpr uint64_t kViewsMax = 10000;
 
 }  // namespace
@@ -31,6 +32,8 @@ std::string EncodeBundle(const Bundle& bundle) {
     PutVarint(&out, view.size());
     out += view;
   }
+  PutVarint(&out, bundle.proofs.size());
+  out += bundle.proofs;
   out.append(dag::Sha256(out).AsStringView());
   return out;
 }
@@ -80,7 +83,13 @@ Result<Bundle> DecodeBundle(std::string_view bytes) {
     version |= uint32_t{static_cast<uint8_t>(body[8 + byte_idx])}
                << (8 * byte_idx);
   }
-  if (version != 1 && version != kVersion) {
+  if (version == 1 || version == 2) {
+    return Status::NotSupported(
+        "bundle version " + std::to_string(version) +
+        " was written before signed authorship: its changes carry no proof "
+        "of who wrote them, and this build refuses them");
+  }
+  if (version != kVersion) {
     return Status::NotSupported("bundle version " + std::to_string(version));
   }
   std::string_view in = body.substr(kHeader);
@@ -98,15 +107,13 @@ Result<Bundle> DecodeBundle(std::string_view bytes) {
     bundle.changes.emplace_back(in.substr(0, size));
     in.remove_prefix(size);
   }
-  if (!GetVarint(&in, &count) || count > in.size() / Hash::kSize ||
-      (version == 1 && count * Hash::kSize != in.size())) {
+  if (!GetVarint(&in, &count) || count > in.size() / Hash::kSize) {
     return Status::Corruption("bundle: bad heads");
   }
   for (uint64_t head_idx = 0; head_idx < count; ++head_idx) {
     bundle.heads.push_back(Hash::FromBytes(in.substr(0, Hash::kSize)));
     in.remove_prefix(Hash::kSize);
   }
-  if (version == 1) return bundle;
   if (!GetVarint(&in, &count) || count > kViewsMax) {
     return Status::Corruption("bundle: bad view count");
   }
@@ -118,7 +125,11 @@ Result<Bundle> DecodeBundle(std::string_view bytes) {
     bundle.views.emplace_back(in.substr(0, size));
     in.remove_prefix(size);
   }
-  if (!in.empty()) return Status::Corruption("bundle: bytes after the views");
+  uint64_t size;
+  if (!GetVarint(&in, &size) || size != in.size()) {
+    return Status::Corruption("bundle: bad proofs size");
+  }
+  bundle.proofs = std::string(in);
   return bundle;
 }
 

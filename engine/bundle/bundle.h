@@ -1,12 +1,17 @@
 // Bundles: a replica's changes in causal order plus its heads, in one
 // self-verifying byte string (format below and in engine/FORMAT.md).
 //
-//   bundle  := magic "WEFTBNDL", version u32 little-endian (= 2),
+//   bundle  := magic "WEFTBNDL", version u32 little-endian (= 3),
 //              varint change_count, change_count × (varint size, bytes),
 //              varint head_count, head_count × 32-byte hash,
 //              varint view_count, view_count × (varint size, definition
-//              JSON)  (version 2 only; version 1 is read too),
+//              JSON),
+//              varint proofs_size, proofs (dag/authorship.h EncodeProofs:
+//              who wrote the changes),
 //              SHA-256 of everything before it (32 bytes)
+//
+// Versions 1 and 2 (without views, without proofs) are refused: their
+// changes are unsigned.
 #pragma once
 
 #include <string>
@@ -23,6 +28,7 @@ struct Bundle {
   std::vector<std::string> changes;  // exact change bytes, causal order
   std::vector<Hash> heads;
   std::vector<std::string> views;  // ViewDefinition::ToJson of each view
+  std::string proofs;              // encoded proofs of the changes
 };
 
 std::string EncodeBundle(const Bundle& bundle);

@@ -12,35 +12,42 @@ using storage::Family;
 
 Result<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::KvStore* store,
                                                    const Options& options,
-                                                   const ActorId& new_actor,
+                                                   const dag::AuthorKey* author,
                                                    Clock clock) {
   if (options.change_bytes_max == 0 ||
       options.change_bytes_max > limits::kChangeBytesCeiling) {
     return Status::InvalidArgument("change_bytes_max must be 1..64 MiB");
   }
   std::unique_ptr<ChangeLog> log(
-      new ChangeLog(store, options, std::move(clock)));
+      new ChangeLog(store, options, author, std::move(clock)));
   std::string version;
   Status status = store->Get(Family::kMeta, kMetaFormatVersion, &version);
   if (status.IsNotFound()) {
-    WEFT_RETURN_IF_ERROR(log->Initialise(new_actor));
+    if (author == nullptr) {
+      return Status::InvalidArgument("a new database needs its identity key");
+    }
+    WEFT_RETURN_IF_ERROR(log->Initialise(author->actor()));
   } else if (!status.ok()) {
     return status;
-  } else if (version != kFormatVersion && version != kFormatVersionUpgradable) {
+  } else if (version == "3" || version == "4") {
+    return Status::NotSupported(
+        "database format version " + version +
+        " was written before signed authorship (format " +
+        std::string(kFormatVersion) +
+        "): its changes carry no proof of who wrote them, and this build "
+        "refuses them (engine/FORMAT.md, \"Signed authorship\")");
+  } else if (version != kFormatVersion) {
     return Status::NotSupported("database format version " + version +
                                 " (this build reads version " +
                                 std::string(kFormatVersion) + ")");
   }
   std::lock_guard<std::mutex> lock(log->mutex_);
   WEFT_RETURN_IF_ERROR(log->LoadState());
-  if (version == kFormatVersionUpgradable) {
-    // Its heads and actors are current: say so, and mark it format 4 so
-    // that an older build, which expects them current, refuses it.
-    auto batch = store->NewBatch();
-    batch->Put(Family::kMeta, kMetaFormatVersion, kFormatVersion);
-    batch->Put(Family::kMeta, kMetaHeadsAt, EncodePosition(log->log_length_));
-    status = store->Write(batch.get(), /*sync=*/true);
-    if (!status.ok() && !status.IsNotSupported()) return status;  // read-only
+  if (author != nullptr && author->actor() != log->local_actor_) {
+    return Status::InvalidArgument(
+        "the identity key names actor " + author->actor().ToHex() +
+        ", not this database's actor " + log->local_actor_.ToHex() +
+        ": it is another database's key");
   }
   return log;
 }
@@ -53,7 +60,7 @@ ChangeLog::~ChangeLog() {
   store_->Write(batch.get(), options_.sync).PermitUncheckedError();
 }
 
-Status ChangeLog::Initialise(const ActorId& new_actor) {
+Status ChangeLog::Initialise(const ActorId& actor) {
   // A store without a format version must be empty, or it is not ours.
   auto it = store_->NewIterator(Family::kLog);
   it->SeekToFirst();
@@ -62,7 +69,7 @@ Status ChangeLog::Initialise(const ActorId& new_actor) {
   }
   auto batch = store_->NewBatch();
   batch->Put(Family::kMeta, kMetaFormatVersion, kFormatVersion);
-  batch->Put(Family::kMeta, kMetaActor, new_actor.AsStringView());
+  batch->Put(Family::kMeta, kMetaActor, actor.AsStringView());
   batch->Put(Family::kMeta, kMetaHeadsAt, EncodePosition(0));
   return store_->Write(batch.get(), /*sync=*/true);
 }
@@ -145,7 +152,7 @@ Status ChangeLog::ReplayTail(uint64_t heads_at) {
     }
     for (const Hash& parent : change->parents) heads_.erase(parent);
     heads_[hash] = IndexEntry{position, height, change->EndOp()};
-    actors_[change->actor] = ActorEntry{change->seq, hash, change->EndOp()};
+    actors_[change->actor] = NextAuthorEntry(*change, hash, change->EndOp());
     dirty_actors_.insert(change->actor);
     max_op_ = std::max(max_op_, change->EndOp());
     return true;
@@ -257,15 +264,111 @@ Status ChangeLog::RefuseOwnActor(const Change& change) const {
       "); only this replica writes under it");
 }
 
+ActorEntry ChangeLog::NextAuthorEntry(const Change& change, const Hash& hash,
+                                      uint64_t end_op) const {
+  ActorEntry next{change.seq, hash, end_op, Hash(), change.author_key};
+  if (auto known = actors_.find(change.actor); known != actors_.end()) {
+    next.chain = known->second.chain;
+    if (change.seq != 1) next.key = known->second.key;
+  }
+  next.chain = dag::ExtendChain(next.chain, hash);
+  return next;
+}
+
+Status ChangeLog::CheckOfferedProof(Batch* batch, const Change& change,
+                                    const ActorEntry& author) const {
+  auto offered = batch->offered.find({change.actor, change.seq});
+  if (offered == batch->offered.end()) {
+    batch->remote_last[change.actor] = change.seq;
+    return Status::OK();
+  }
+  const dag::AuthorshipProof& proof = offered->second;
+  if (!dag::VerifyAuthorship(author.key, change.actor, change.seq, author.chain,
+                             proof.signature)) {
+    return Status::InvalidArgument(
+        "the proof of authorship of actor " + change.actor.ToHex() +
+        " at seq " + std::to_string(change.seq) +
+        " does not verify: the changes are not that actor's as signed");
+  }
+  batch->writes->Put(Family::kMeta, EncodeProofKey(change.actor, change.seq),
+                     proof.signature);
+  batch->proven[change.actor] = change.seq;
+  batch->remote_last[change.actor] = change.seq;
+  return Status::OK();
+}
+
+Status ChangeLog::OfferProofs(Batch* batch,
+                              const std::vector<dag::AuthorshipProof>& proofs) {
+  for (const dag::AuthorshipProof& proof : proofs) {
+    auto [at, added] =
+        batch->offered.emplace(std::make_pair(proof.actor, proof.seq), proof);
+    if (!added && at->second.signature != proof.signature) {
+      return Status::InvalidArgument("two different proofs of actor " +
+                                     proof.actor.ToHex() + " seq " +
+                                     std::to_string(proof.seq));
+    }
+  }
+  return Status::OK();
+}
+
+// Every remote actor of the batch must end at a proof: one verified at its
+// last seq, or one for a later seq whose tail carries the hashes between.
+Status ChangeLog::CheckCovers(Batch* batch) const {
+  for (const auto& [actor, last] : batch->remote_last) {
+    auto proven = batch->proven.find(actor);
+    if (proven != batch->proven.end() && proven->second == last) continue;
+    auto cover = batch->offered.upper_bound({actor, last});
+    const ActorEntry& entry = actors_.at(actor);
+    bool covered = false;
+    for (; cover != batch->offered.end() && cover->first.first == actor;
+         ++cover) {
+      const dag::AuthorshipProof& proof = cover->second;
+      uint64_t beyond = proof.seq - last;  // hashes needed from the tail
+      if (proof.tail.size() < beyond) continue;
+      Hash chain = entry.chain;
+      std::vector<Hash> tail(proof.tail.end() - beyond, proof.tail.end());
+      for (const Hash& hash : tail) chain = dag::ExtendChain(chain, hash);
+      if (!dag::VerifyAuthorship(entry.key, actor, proof.seq, chain,
+                                 proof.signature)) {
+        return Status::InvalidArgument(
+            "the proof of authorship of actor " + actor.ToHex() + " at seq " +
+            std::to_string(proof.seq) +
+            " does not verify: the changes are not that actor's as signed");
+      }
+      std::string value = proof.signature;
+      for (const Hash& hash : tail) value.append(hash.AsStringView());
+      batch->writes->Put(Family::kMeta, EncodeProofKey(actor, proof.seq),
+                         value);
+      covered = true;
+      break;
+    }
+    if (!covered) {
+      return Status::InvalidArgument(
+          "the changes of actor " + actor.ToHex() + " up to seq " +
+          std::to_string(last) +
+          " come without a proof of authorship (a signature of that actor "
+          "covering them)");
+    }
+  }
+  return Status::OK();
+}
+
 Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
                               std::string_view bytes, const Change& change,
                               bool local, bool* fatal) {
   *fatal = false;
   IndexEntry entry;
   WEFT_RETURN_IF_ERROR(CheckChange(*batch, change, &entry));
+  ActorEntry author = NextAuthorEntry(change, hash, entry.end_op);
+  storage::WriteBatch* writes = batch->writes.get();
+  if (change.actor != local_actor_) {
+    WEFT_RETURN_IF_ERROR(CheckOfferedProof(batch, change, author));
+  } else if (change.seq % kProofEvery == 0 && author_ != nullptr) {
+    writes->Put(Family::kMeta, EncodeProofKey(change.actor, change.seq),
+                author_->Sign(change.seq, author.chain));
+  }
   // Every check passed: from here on the batch is committed to this change.
   ++log_length_;
-  storage::WriteBatch* writes = batch->writes.get();
   writes->Put(Family::kLog, EncodePosition(entry.position), bytes);
   writes->Put(Family::kSeqs, EncodeSeqKey(change.actor, change.seq),
               EncodePosition(entry.position));
@@ -273,7 +376,7 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
     heads_.erase(parent);
   }
   heads_[hash] = entry;
-  actors_[change.actor] = ActorEntry{change.seq, hash, entry.end_op};
+  actors_[change.actor] = std::move(author);
   batch->touched_actors.push_back(change.actor);
   max_op_ = std::max(max_op_, entry.end_op);
   batch->staged[hash] = entry;
@@ -297,6 +400,12 @@ Status ChangeLog::StageDraft(Batch* batch, const ChangeDraft& draft,
   change.actor = local_actor_;
   auto actor = actors_.find(local_actor_);
   change.seq = (actor == actors_.end() ? 0 : actor->second.seq) + 1;
+  if (change.seq == 1) {
+    if (author_ == nullptr) {
+      return Status::InvalidArgument("no identity key to sign with");
+    }
+    change.author_key = author_->public_key();
+  }
   change.start_op = start_op;
   change.time_ms = clock_();
   change.message = draft.message;
@@ -316,11 +425,14 @@ Status ChangeLog::StageDraft(Batch* batch, const ChangeDraft& draft,
 }
 
 Result<uint64_t> ChangeLog::ReceiveAll(
-    const std::vector<std::string>& changes, const std::vector<Hash>& heads,
+    const std::vector<std::string>& changes,
+    const std::vector<dag::AuthorshipProof>& proofs,
+    const std::vector<Hash>& heads,
     const std::function<void(uint64_t, uint64_t)>& progress) {
   std::lock_guard<std::mutex> lock(mutex_);
   Batch batch;
   batch.writes = store_->NewBatch();
+  WEFT_RETURN_IF_ERROR(OfferProofs(&batch, proofs));
   uint64_t stored = 0;
   auto reject = [&](Status status) {
     if (!batch.staged.empty()) AbandonBatch();
@@ -372,6 +484,8 @@ Result<uint64_t> ChangeLog::ReceiveAll(
     }
   }
   if (stored == 0) return stored;
+  Status covered = CheckCovers(&batch);
+  if (!covered.ok()) return reject(covered);
   WEFT_RETURN_IF_ERROR(WriteBatch(&batch));
   return stored;
 }
@@ -446,8 +560,9 @@ uint64_t ChangeLog::NextOpCounter() const {
   return max_op_ + 1;
 }
 
-Result<ReceiveOutcome> ChangeLog::Receive(const Hash* claimed_hash,
-                                          std::string_view bytes) {
+Result<ReceiveOutcome> ChangeLog::Receive(
+    const Hash* claimed_hash, std::string_view bytes,
+    const std::vector<dag::AuthorshipProof>& proofs) {
   if (bytes.size() > options_.change_bytes_max) {
     return Status::InvalidArgument("change is " + std::to_string(bytes.size()) +
                                    " bytes, over the limit of " +
@@ -477,17 +592,20 @@ Result<ReceiveOutcome> ChangeLog::Receive(const Hash* claimed_hash,
     if (!IsStored(parent)) missing.push_back(parent);
   }
   if (!missing.empty()) {
-    WEFT_RETURN_IF_ERROR(pending_.Add(
-        PendingChange{outcome.hash, std::string(bytes), std::move(change)},
-        missing));
+    WEFT_RETURN_IF_ERROR(
+        pending_.Add(PendingChange{outcome.hash, std::string(bytes),
+                                   std::move(change), proofs},
+                     missing));
     return outcome;
   }
   Batch batch;
   batch.writes = store_->NewBatch();
+  WEFT_RETURN_IF_ERROR(OfferProofs(&batch, proofs));
   bool fatal;
   Status status = StageChange(&batch, outcome.hash, bytes, change,
                               /*local=*/false, &fatal);
   if (status.ok()) status = StageReadyPending(&batch, outcome.hash, &outcome);
+  if (status.ok()) status = CheckCovers(&batch);
   if (!status.ok()) {
     if (!batch.staged.empty()) AbandonBatch();
     return status;
@@ -505,6 +623,7 @@ Status ChangeLog::StageReadyPending(Batch* batch, const Hash& stored,
     std::vector<PendingChange> ready;
     pending_.MarkStored(completed[done_idx], &ready);
     for (PendingChange& pending : ready) {
+      WEFT_RETURN_IF_ERROR(OfferProofs(batch, pending.proofs));
       bool fatal;
       Status status = StageChange(batch, pending.hash, pending.bytes,
                                   pending.change, /*local=*/false, &fatal);

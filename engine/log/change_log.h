@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "dag/authorship.h"
 #include "engine/log/change_observer.h"
 #include "engine/log/keys.h"
 #include "engine/log/pending_area.h"
@@ -32,13 +33,20 @@ using Clock = std::function<int64_t()>;  // wall clock, ms since the epoch
 Status ReadLoggedChange(storage::KvStore* store, uint64_t position, Hash* hash,
                         std::string* bytes, Change* change);
 
+// Proofs offered with `changes` changes, decoded within the bounds a
+// sender that follows ChangeLog::ProofsFor stays in. Empty bytes: none.
+Result<std::vector<dag::AuthorshipProof>> DecodeOfferedProofs(
+    std::string_view bytes, size_t changes);
+
 class ChangeLog {
  public:
   // Opens the log kept in `store` (not owned; it must outlive the log).
-  // A store with no data is initialised with `new_actor` as local actor.
+  // `author` (not owned; may be null where nothing is committed, a
+  // read-only open) signs this replica's changes; a store with no data is
+  // initialised with its actor, and an existing one must be its.
   static Result<std::unique_ptr<ChangeLog>> Open(storage::KvStore* store,
                                                  const Options& options,
-                                                 const ActorId& new_actor,
+                                                 const dag::AuthorKey* author,
                                                  Clock clock);
 
   // Writes the heads and actors if changes came since the last checkpoint
@@ -59,17 +67,22 @@ class ChangeLog {
   // The hash committed under `key`; NotFound if none.
   Result<Hash> LookupIdempotencyKey(const std::string& key) const;
   uint64_t NextOpCounter() const;
-  // `claimed_hash` may be null.
-  Result<ReceiveOutcome> Receive(const Hash* claimed_hash,
-                                 std::string_view bytes);
+  // `claimed_hash` may be null. `proofs` must vouch for the change (with
+  // those of the pending changes it completes): see CheckCovers.
+  Result<ReceiveOutcome> Receive(
+      const Hash* claimed_hash, std::string_view bytes,
+      const std::vector<dag::AuthorshipProof>& proofs);
 
   // Stores every change of `changes` (causal order) that is not stored yet,
   // in ONE batch, and checks that each of `heads` is then stored. Any
-  // invalid change, missing parent or missing head rejects the whole set:
-  // nothing is stored. Returns how many changes were new.
-  // `progress` (may be null) is told every few thousand changes checked.
+  // invalid change, missing parent, missing head or missing or false proof
+  // rejects the whole set: nothing is stored. Returns how many changes
+  // were new. `progress` (may be null) is told every few thousand changes
+  // checked.
   Result<uint64_t> ReceiveAll(
-      const std::vector<std::string>& changes, const std::vector<Hash>& heads,
+      const std::vector<std::string>& changes,
+      const std::vector<dag::AuthorshipProof>& proofs,
+      const std::vector<Hash>& heads,
       const std::function<void(uint64_t done, uint64_t total)>& progress =
           nullptr);
   // Calls visit(position, hash, bytes) for every change in log order
@@ -77,6 +90,13 @@ class ChangeLog {
   Status ForEachLogged(
       const std::function<bool(uint64_t, const Hash&, std::string_view)>& visit)
       const;
+
+  // The proofs that vouch for `changes` (stored ones, in log order), as a
+  // receiver checks them: per actor, the proofs stored within its run and
+  // one covering its last change (signed now for this replica's own actor
+  // when none is stored).
+  Result<std::vector<dag::AuthorshipProof>> ProofsFor(
+      const std::vector<std::string>& changes) const;
 
   Result<StoredChange> GetChange(const Hash& hash) const;
   Result<StoredChange> GetChangeAt(uint64_t position) const;
@@ -97,15 +117,23 @@ class ChangeLog {
     std::unique_ptr<storage::WriteBatch> writes;
     std::unordered_map<Hash, IndexEntry, HashHasher> staged;
     std::vector<ActorId> touched_actors;
+    // Proofs offered with received changes, by (actor, seq).
+    std::map<std::pair<ActorId, uint64_t>, dag::AuthorshipProof> offered;
+    // Per remote actor: its last staged seq, and its last seq that an
+    // offered proof proved when it was staged.
+    std::map<ActorId, uint64_t> remote_last;
+    std::map<ActorId, uint64_t> proven;
   };
 
-  ChangeLog(storage::KvStore* store, const Options& options, Clock clock)
+  ChangeLog(storage::KvStore* store, const Options& options,
+            const dag::AuthorKey* author, Clock clock)
       : store_(store),
+        author_(author),
         options_(options),
         clock_(std::move(clock)),
         pending_(options.pending_changes_max, options.pending_bytes_max) {}
 
-  Status Initialise(const ActorId& new_actor);
+  Status Initialise(const ActorId& actor);
   // Reloads heads, actors and log length from the store: after open, and
   // to forget in-memory updates of a batch that was not written. The heads
   // and actors stored reflect the log up to `heads_at`; the changes after
@@ -123,6 +151,22 @@ class ChangeLog {
   // changes nothing. On success fills the change's index entry.
   Status CheckChange(const Batch& batch, const Change& change,
                      IndexEntry* entry) const;
+  // The actor's entry once `change` (its next one) is stored.
+  ActorEntry NextAuthorEntry(const Change& change, const Hash& hash,
+                             uint64_t end_op) const;
+  Status OfferProofs(Batch* batch,
+                     const std::vector<dag::AuthorshipProof>& proofs);
+  // Verifies and stages the proof offered for the received `change`, if
+  // any; `author` is its actor's entry with it.
+  Status CheckOfferedProof(Batch* batch, const Change& change,
+                           const ActorEntry& author) const;
+  // InvalidArgument unless every remote actor's run in the batch ends at a
+  // proof that verifies; stages the covering proofs.
+  Status CheckCovers(Batch* batch) const;
+  // Appends the proofs for `actor`'s changes after..last (stored here).
+  Status ProveRun(const ActorId& actor, uint64_t after, uint64_t last,
+                  std::vector<dag::AuthorshipProof>* out) const;
+  Result<Hash> HashOfSeq(const ActorId& actor, uint64_t seq) const;
   // InvalidArgument if a received change claims this replica's actor.
   Status RefuseOwnActor(const Change& change) const;
   // Checks, then adds the change to `batch`, the in-memory state and the
@@ -149,6 +193,7 @@ class ChangeLog {
                               const Hash* expected_hash) const;
 
   storage::KvStore* const store_;
+  const dag::AuthorKey* const author_;
   const Options options_;
   const Clock clock_;
   ChangeObserver* observer_ = nullptr;
@@ -165,6 +210,10 @@ class ChangeLog {
   // replays the changes since `checkpoint_at_`.
   static constexpr uint64_t kCheckpointEvery = 256;
   uint64_t checkpoint_at_ = 0;
+  // This replica signs its chain every kProofEvery changes (and on demand
+  // for its last change when it sends), so that any run of its changes is
+  // vouched for by a proof at most kProofEvery - 1 hashes away.
+  static constexpr uint64_t kProofEvery = 256;
   std::set<ActorId> dirty_actors_;  // changed since the checkpoint
   PendingArea pending_;
 };

@@ -77,20 +77,46 @@ bool DecodeHeads(std::string_view value, std::vector<HeadEntry>* heads) {
   return true;
 }
 
+constexpr size_t kActorKeySize = 32;
+constexpr size_t kActorEntrySize = 48 + Hash::kSize + kActorKeySize;
+
 std::string EncodeActorEntry(const ActorEntry& entry) {
   std::string value;
-  value.reserve(48);
+  value.reserve(kActorEntrySize);
   PutFixed64BigEndian(&value, entry.seq);
   value.append(entry.last_hash.AsStringView());
   PutFixed64BigEndian(&value, entry.end_op);
+  value.append(entry.chain.AsStringView());
+  value.append(entry.key);
+  value.resize(kActorEntrySize);
   return value;
 }
 
 bool DecodeActorEntry(std::string_view value, ActorEntry* entry) {
-  if (value.size() != 48) return false;
+  if (value.size() != kActorEntrySize) return false;
   entry->seq = GetFixed64BigEndian(value.data());
   entry->last_hash = Hash::FromBytes(value.substr(8, Hash::kSize));
   entry->end_op = GetFixed64BigEndian(value.data() + 40);
+  entry->chain = Hash::FromBytes(value.substr(48, Hash::kSize));
+  entry->key = std::string(value.substr(48 + Hash::kSize));
+  return true;
+}
+
+std::string EncodeProofKey(const ActorId& actor, uint64_t seq) {
+  std::string key(kMetaProof);
+  key.append(actor.AsStringView());
+  PutFixed64BigEndian(&key, seq);
+  return key;
+}
+
+bool DecodeProofKey(std::string_view key, ActorId* actor, uint64_t* seq) {
+  if (key.size() != kMetaProof.size() + ActorId::kSize + 8 ||
+      key.substr(0, kMetaProof.size()) != kMetaProof) {
+    return false;
+  }
+  key.remove_prefix(kMetaProof.size());
+  std::memcpy(actor->bytes.data(), key.data(), ActorId::kSize);
+  *seq = GetFixed64BigEndian(key.data() + ActorId::kSize);
   return true;
 }
 

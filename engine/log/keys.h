@@ -18,12 +18,15 @@ constexpr std::string_view kMetaHeads = "heads";
 // big-endian); the changes after it are replayed on open.
 constexpr std::string_view kMetaHeadsAt = "heads_at";
 // 2: the seqs family; 3: heads in meta, log values without their hash;
-// 4: heads and actors written at checkpoints (`heads_at`), not per commit.
-constexpr std::string_view kFormatVersion = "4";
-// Format 3 is format 4 with heads and actors current at every commit: it is
-// read as such and marked 4 by its first writable open.
-constexpr std::string_view kFormatVersionUpgradable = "3";
+// 4: heads and actors written at checkpoints (`heads_at`), not per commit;
+// 5: signed authorship (actors named by keys, chains, proofs).
+constexpr std::string_view kFormatVersion = "5";
 constexpr std::string_view kMetaIdempotency = "idempotency/";
+// proof/ actor (16) seq (u64 big-endian) -> signature (64) || tail hashes.
+constexpr std::string_view kMetaProof = "proof/";
+std::string EncodeProofKey(const ActorId& actor, uint64_t seq);
+// The actor and seq of a proof key; false if `key` is not one.
+bool DecodeProofKey(std::string_view key, ActorId* actor, uint64_t* seq);
 
 // log key: position as 8 big-endian bytes, so key order is log order.
 std::string EncodePosition(uint64_t position);
@@ -57,11 +60,14 @@ struct HeadEntry {
 std::string EncodeHeads(const std::vector<HeadEntry>& heads);
 bool DecodeHeads(std::string_view value, std::vector<HeadEntry>* heads);
 
-// actors value: seq (u64), last hash (32 bytes), end_op (u64).
+// actors value: seq (u64), last hash (32 bytes), end_op (u64), chain
+// digest after seq (32, dag/authorship.h), the actor's key (32).
 struct ActorEntry {
   uint64_t seq = 0;
   Hash last_hash;
   uint64_t end_op = 0;
+  Hash chain;
+  std::string key;
 };
 std::string EncodeActorEntry(const ActorEntry& entry);
 bool DecodeActorEntry(std::string_view value, ActorEntry* entry);

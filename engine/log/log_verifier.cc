@@ -3,6 +3,7 @@
 #include <optional>
 #include <set>
 
+#include "dag/authorship.h"
 #include "dag/change_codec.h"
 #include "dag/sha256.h"
 #include "engine/log/change_log.h"
@@ -38,6 +39,9 @@ struct Derived : HeadsAndActors {
     uint64_t end_op = 0;
   };
   std::unordered_map<Hash, Seen, HashHasher> seen;
+  // The stored proofs of authorship, by (actor, seq): signature || tail.
+  std::map<std::pair<ActorId, uint64_t>, std::string> proofs;
+  uint64_t proofs_checked = 0;
   uint64_t max_op = 0;
   uint64_t touches = 0;  // (change, document) pairs
 };
@@ -57,6 +61,10 @@ void CheckOpCounters(const std::string& at, const Change& change,
                         std::to_string(limits::kOpCounterGapMax) + ")");
   }
 }
+
+void CheckProof(const ActorId& actor, uint64_t seq, const ActorEntry& entry,
+                std::string_view value, uint64_t beyond, Derived* derived,
+                std::vector<std::string>* problems);
 
 // `indexed` is the hash the index names for this position, if any.
 void CheckEntry(uint64_t position, const Hash* indexed, std::string_view bytes,
@@ -102,7 +110,67 @@ void CheckEntry(uint64_t position, const Hash* indexed, std::string_view bytes,
     problems->push_back(at + "seq " + std::to_string(change->seq) +
                         " does not follow " + std::to_string(actor.seq));
   }
-  actor = ActorEntry{change->seq, hash, change->EndOp()};
+  actor = ActorEntry{change->seq, hash, change->EndOp(),
+                     dag::ExtendChain(actor.chain, hash),
+                     change->seq == 1 ? change->author_key : actor.key};
+  auto proof = derived->proofs.find({change->actor, change->seq});
+  if (proof != derived->proofs.end()) {
+    CheckProof(change->actor, change->seq, actor, proof->second, 0, derived,
+               problems);
+  }
+}
+
+// The stored proof of `actor` at `seq`, `beyond` seqs past `entry` (whose
+// hashes its tail must then hold).
+void CheckProof(const ActorId& actor, uint64_t seq, const ActorEntry& entry,
+                std::string_view value, uint64_t beyond, Derived* derived,
+                std::vector<std::string>* problems) {
+  std::string at = "proof of actor " + actor.ToHex() + " at seq " +
+                   std::to_string(seq) + ": ";
+  ++derived->proofs_checked;
+  if (value.size() < dag::kSignatureSize ||
+      (value.size() - dag::kSignatureSize) / Hash::kSize < beyond ||
+      (value.size() - dag::kSignatureSize) % Hash::kSize != 0) {
+    problems->push_back(at + "malformed");
+    return;
+  }
+  Hash chain = entry.chain;
+  std::string_view tail = value.substr(value.size() - beyond * Hash::kSize);
+  for (; !tail.empty(); tail.remove_prefix(Hash::kSize)) {
+    chain =
+        dag::ExtendChain(chain, Hash::FromBytes(tail.substr(0, Hash::kSize)));
+  }
+  if (!dag::VerifyAuthorship(entry.key, actor, seq, chain,
+                             value.substr(0, dag::kSignatureSize))) {
+    problems->push_back(at + "the signature does not verify");
+  }
+}
+
+// Every stored proof beyond an actor's last change, and that every actor
+// but this replica's own ends at a proof.
+void CheckProofsBeyond(const ActorId& local, Derived* derived,
+                       std::vector<std::string>* problems) {
+  std::map<ActorId, uint64_t> covered;  // actor -> highest proof seq
+  for (const auto& [key, value] : derived->proofs) {
+    const auto& [actor, seq] = key;
+    covered[actor] = std::max(covered[actor], seq);
+    auto entry = derived->actors.find(actor);
+    if (entry == derived->actors.end()) {
+      problems->push_back("proof of actor " + actor.ToHex() +
+                          ": no change of that actor is stored");
+    } else if (seq > entry->second.seq) {
+      CheckProof(actor, seq, entry->second, value, seq - entry->second.seq,
+                 derived, problems);
+    }
+  }
+  for (const auto& [actor, entry] : derived->actors) {
+    if (actor != local && covered[actor] < entry.seq) {
+      problems->push_back("actor " + actor.ToHex() +
+                          ": its changes after seq " +
+                          std::to_string(covered[actor]) +
+                          " have no stored proof of authorship");
+    }
+  }
 }
 
 // `derived` is the log's state at the position the stored heads and actors
@@ -146,7 +214,9 @@ void CheckHeadsAndActors(storage::KvStore* store, const Derived& all,
     if (!DecodeActorEntry(it->value(), &entry) ||
         derived_actor == derived.actors.end() ||
         derived_actor->second.seq != entry.seq ||
-        derived_actor->second.last_hash != entry.last_hash) {
+        derived_actor->second.last_hash != entry.last_hash ||
+        derived_actor->second.chain != entry.chain ||
+        derived_actor->second.key != entry.key) {
       problems->push_back("actors: an entry disagrees with the log");
     }
   }
@@ -190,6 +260,18 @@ Result<VerifyReport> ChangeLog::Verify() const {
       report.problems.push_back("heads_at: malformed");
     }
   }
+  it = store_->NewIterator(Family::kMeta);
+  for (it->Seek(kMetaProof); it->Valid(); it->Next()) {
+    ActorId actor;
+    uint64_t seq;
+    if (!it->key().starts_with(kMetaProof)) break;
+    if (!DecodeProofKey(it->key(), &actor, &seq)) {
+      report.problems.push_back("meta: malformed proof key");
+      continue;
+    }
+    derived.proofs[{actor, seq}] = std::string(it->value());
+  }
+  WEFT_RETURN_IF_ERROR(it->status());
   std::optional<HeadsAndActors> at_checkpoint;
   if (heads_at == 0) at_checkpoint.emplace();
   uint64_t expected_position = 1;
@@ -214,6 +296,9 @@ Result<VerifyReport> ChangeLog::Verify() const {
     if (position == heads_at) at_checkpoint = derived;
   }
   WEFT_RETURN_IF_ERROR(it->status());
+  if (derived.complete)
+    CheckProofsBeyond(local_actor_, &derived, &report.problems);
+  report.proofs_checked = derived.proofs_checked;
   report.document_touches = derived.touches;
   if (index_entries != report.changes_checked) {
     report.problems.push_back(

@@ -8,14 +8,14 @@ Status PendingArea::Add(PendingChange pending,
                         const std::vector<Hash>& missing) {
   assert(!missing.empty());
   if (waiting_.size() + 1 > changes_max_ ||
-      bytes_ + pending.bytes.size() > bytes_max_) {
+      bytes_ + pending.Size() > bytes_max_) {
     return Status::Busy("pending area full: " + std::to_string(size()) +
                         " changes (" + std::to_string(bytes_) +
                         " bytes) already wait for missing parents");
   }
   Hash hash = pending.hash;
   for (const Hash& parent : missing) waiters_[parent].push_back(hash);
-  bytes_ += pending.bytes.size();
+  bytes_ += pending.Size();
   waiting_.emplace(hash, Waiting{std::move(pending), missing.size()});
   return Status::OK();
 }
@@ -31,7 +31,7 @@ void PendingArea::MarkStored(const Hash& stored,
     if (it == waiting_.end()) continue;  // dropped by DropWaitersOf
     assert(it->second.missing_count > 0);
     if (--it->second.missing_count > 0) continue;
-    bytes_ -= it->second.pending.bytes.size();
+    bytes_ -= it->second.pending.Size();
     ready->push_back(std::move(it->second.pending));
     waiting_.erase(it);
   }
@@ -50,7 +50,7 @@ size_t PendingArea::DropWaitersOf(const Hash& rejected) {
     for (const Hash& child : children) {
       auto it = waiting_.find(child);
       if (it == waiting_.end()) continue;  // dropped through another parent
-      bytes_ -= it->second.pending.bytes.size();
+      bytes_ -= it->second.pending.Size();
       waiting_.erase(it);
       ++dropped;
       gone.push_back(child);

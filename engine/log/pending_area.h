@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "dag/authorship.h"
 #include "weft/change.h"
 #include "weft/hash.h"
 #include "weft/status.h"
@@ -19,6 +20,14 @@ struct PendingChange {
   Hash hash;
   std::string bytes;
   Change change;
+  std::vector<dag::AuthorshipProof> proofs;  // offered with it
+
+  // What it holds against the area's bytes bound.
+  size_t Size() const {
+    size_t size = bytes.size();
+    for (const auto& proof : proofs) size += 96 + 32 * proof.tail.size();
+    return size;
+  }
 };
 
 class PendingArea {

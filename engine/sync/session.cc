@@ -453,11 +453,19 @@ void SyncSession::SendNextBatch() {
     sending_ = false;
     outgoing_.clear();
   }
+  Result<std::string> proofs =
+      batch.empty() ? std::string() : host_->ProveChanges(batch);
+  if (!proofs.ok()) {
+    sending_ = false;
+    Fail(proofs.status()).PermitUncheckedError();
+    return;
+  }
   flatbuffers::FlatBufferBuilder builder;
   auto payload = batch.empty() ? MakeBytes(&builder, "")
                                : MakeBytes(&builder, EncodeBatch(batch));
-  auto message = wire::CreateChanges(builder, payload,
-                                     static_cast<uint32_t>(batch.size()), last);
+  auto proof_bytes = MakeBytes(&builder, *proofs);
+  auto message = wire::CreateChanges(
+      builder, payload, static_cast<uint32_t>(batch.size()), last, proof_bytes);
   Send(Finish(&builder, wire::Body::Changes, message.Union()));
   stats_.changes_sent += batch.size();
 }
@@ -479,8 +487,8 @@ Status SyncSession::OnChanges(const void* body) {
     // A live session remembers what the peer sent: it holds it, so a push
     // never sends it back.
     std::vector<ActorState> held;
-    Result<uint64_t> stored =
-        host_->StoreBatch(*changes, live_requested_ ? &held : nullptr);
+    Result<uint64_t> stored = host_->StoreBatch(
+        *changes, Bytes(message->proofs()), live_requested_ ? &held : nullptr);
     if (!stored.ok()) return Fail(stored.status());
     stats_.changes_received += *stored;
     for (const ActorState& state : held) NoteHeld(&peer_holds_, state);

@@ -58,10 +58,14 @@ class SyncHost {
   virtual Status ReadChanges(std::span<const uint64_t> positions,
                              size_t bytes_max,
                              std::vector<std::string>* changes) = 0;
-  // Stores a batch in causal order atomically (each change verified);
-  // returns how many were new. *held (may be null) gets the actor, seq and
-  // hash of every change of the batch.
+  // The encoded proofs of authorship of `changes` (read by ReadChanges).
+  virtual Result<std::string> ProveChanges(
+      const std::vector<std::string>& changes) = 0;
+  // Stores a batch in causal order atomically (each change verified, and
+  // its authorship by `proofs`); returns how many were new. *held (may be
+  // null) gets the actor, seq and hash of every change of the batch.
   virtual Result<uint64_t> StoreBatch(const std::vector<std::string>& changes,
+                                      std::string_view proofs,
                                       std::vector<ActorState>* held) = 0;
   // The session with `peer`, reached at `address` (initiator; may be
   // empty), caught up: remember `record`, and who answers there.

@@ -125,6 +125,9 @@ struct Change {
   std::string message;
   std::vector<DocRef> docs;
   std::vector<Op> ops;
+  // The author's Ed25519 public key (32 bytes) in its first change (seq 1),
+  // whose actor it names (dag/FORMAT.md, "Signed authorship"); else empty.
+  std::string author_key;
 
   // The last counter the ops use, or start_op - 1 for a change without ops.
   uint64_t EndOp() const;

@@ -22,6 +22,9 @@
 
 namespace weft {
 
+namespace dag {
+class AuthorKey;
+}
 namespace engine {
 class Engine;
 }
@@ -122,14 +125,21 @@ class Database {
 
   // Receives a change from another replica: verifies the bytes, then stores
   // it if its parents are stored, else parks it in the bounded pending area
-  // until they arrive (and then stores it in causal order).
+  // until they arrive (and then stores it in causal order). `proofs` are
+  // what the sender's ProveChange gave: they must show that the change's
+  // actor signed it (dag/FORMAT.md, "Signed authorship").
   // Errors: Corruption (bad bytes, or not matching `claimed_hash`),
-  // InvalidArgument (over a limit, seq gap or repeat, bad op counters),
-  // AlreadyExists (already stored or pending), Busy (pending area full).
-  // Nothing of a rejected change is stored.
-  Result<ReceiveOutcome> Receive(std::string_view bytes);
+  // InvalidArgument (over a limit, seq gap or repeat, bad op counters, no
+  // proof or a false one), AlreadyExists (already stored or pending), Busy
+  // (pending area full). Nothing of a rejected change is stored.
+  Result<ReceiveOutcome> Receive(std::string_view bytes,
+                                 std::string_view proofs);
   Result<ReceiveOutcome> Receive(const Hash& claimed_hash,
-                                 std::string_view bytes);
+                                 std::string_view bytes,
+                                 std::string_view proofs);
+  // The proofs that the stored change `hash` is its actor's, for Receive
+  // on another replica (signed now if it is this replica's own change).
+  Result<std::string> ProveChange(const Hash& hash) const;
 
   // NotFound if absent; Corruption if the stored bytes fail their hash.
   Result<StoredChange> GetChange(const Hash& hash) const;
@@ -268,6 +278,7 @@ class Database {
   const std::string path_;
   const Options options_;
   const std::shared_ptr<storage::FaultPlan> faults_;
+  std::unique_ptr<dag::AuthorKey> author_;  // signs; outlives the engine
   std::unique_ptr<storage::KvStore> store_;
   std::unique_ptr<engine::Engine> engine_;
 };

@@ -48,6 +48,8 @@ struct ActorState {
 
 struct VerifyReport {
   uint64_t changes_checked = 0;
+  // Stored signatures of authorship verified against the log's chains.
+  uint64_t proofs_checked = 0;
   uint64_t document_touches = 0;  // (change, document) pairs in the log
   // Unless VerifyOptions::quick: the documents whose stored state, and the
   // view rows whose stored bytes, equal what a replay of the log makes.

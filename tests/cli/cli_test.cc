@@ -137,13 +137,15 @@ TEST_F(CliTest, VerifyReplaysEachDocumentUnlessQuick) {
                          "differs from the log's replay"),
             std::string::npos)
       << run.err;
-  EXPECT_NE(run.out.find("FAILED: 2 changes verified, 2 documents and 0 view "
+  EXPECT_NE(run.out.find("FAILED: 2 changes verified, 0 proofs of authorship "
+                         "checked, 2 documents and 0 view "
                          "rows checked against the log's replay, 1 problems"),
             std::string::npos)
       << run.out;
   run = Weft(db + " verify --quick");
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.out.find("ok: 2 changes verified, documents and views not "
+  EXPECT_NE(run.out.find("ok: 2 changes verified, 0 proofs of authorship "
+                         "checked, documents and views not "
                          "replayed (--quick)"),
             std::string::npos)
       << run.out;

@@ -229,7 +229,10 @@ TEST(CrashTest, EveryAcknowledgedCommitSurvivesSigkill) {
   for (uint64_t position = 1; position <= (*killed)->LogLength(); ++position) {
     auto stored = (*killed)->GetChangeAt(position);
     ASSERT_TRUE(stored.ok()) << stored.status().ToString();
-    ASSERT_TRUE((*fresh)->Receive(stored->bytes).ok());
+    ASSERT_TRUE(
+        (*fresh)
+            ->Receive(stored->bytes, *(*killed)->ProveChange(stored->hash))
+            .ok());
   }
   std::vector<std::string> docs;  // the crash writer's (RandomDraft)
   for (int idx = 0; idx < 10; ++idx)

@@ -6,6 +6,7 @@
 
 #include "base/utf.h"
 #include "dag/sha256.h"
+#include "tests/testutil/authors.h"
 #include "tests/testutil/drafts.h"
 
 namespace weft::dag {
@@ -54,6 +55,7 @@ TEST(ChangeCodecTest, RoundTripEveryOpKind) {
 TEST(ChangeCodecTest, EmptyChangeRoundTrips) {
   Change change;
   change.actor = testing::ActorFromSeed(9);
+  change.author_key = testing::AuthorFromSeed(9).public_key();
   change.seq = 1;
   change.start_op = 1;
   EncodedChange encoded = EncodeChange(change);
@@ -218,6 +220,7 @@ TEST(ChangeCodecTest, DecoderAppliesTheSameRulesToBytes) {
 TEST(ChangeCodecTest, TextInsertsTakeOneCounterPerCodePoint) {
   Change change;
   change.actor = testing::ActorFromSeed(4);
+  change.author_key = testing::AuthorFromSeed(4).public_key();
   change.seq = 1;
   change.start_op = 10;
   change.docs = {{"notes", "a"}};

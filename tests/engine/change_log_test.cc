@@ -11,6 +11,7 @@
 #include "dag/change_codec.h"
 #include "engine/log/keys.h"
 #include "storage/memory_kv_store.h"
+#include "tests/testutil/authors.h"
 #include "tests/testutil/counting_kv_store.h"
 #include "tests/testutil/drafts.h"
 
@@ -23,8 +24,9 @@ using testing::RandomDraft;
 struct Replica {
   explicit Replica(uint64_t seed, Options options = Options())
       : store(storage::NewMemoryKvStore()) {
-    auto opened = ChangeLog::Open(store.get(), options, ActorFromSeed(seed),
-                                  [] { return int64_t{1'700'000'000'000}; });
+    auto opened =
+        ChangeLog::Open(store.get(), options, &testing::AuthorFromSeed(seed),
+                        [] { return int64_t{1'700'000'000'000}; });
     EXPECT_TRUE(opened.ok()) << opened.status().ToString();
     log = std::move(opened).value();
   }
@@ -36,12 +38,11 @@ dag::EncodedChange MakeChange(uint64_t actor_seed, uint64_t seq,
                               uint64_t start_op, std::vector<Hash> parents,
                               const std::string& message = "") {
   Change change;
-  change.actor = ActorFromSeed(actor_seed);
   change.seq = seq;
   change.start_op = start_op;
   change.parents = std::move(parents);
   change.message = message;
-  return dag::EncodeChange(change);
+  return testing::MakeSigned(actor_seed, change);
 }
 
 // Copies every change of `from` that `to` lacks, in `from`'s log order.
@@ -49,7 +50,9 @@ void Pull(const ChangeLog& from, ChangeLog* to) {
   for (uint64_t pos = 1; pos <= from.LogLength(); ++pos) {
     auto stored = from.GetChangeAt(pos);
     ASSERT_TRUE(stored.ok());
-    auto outcome = to->Receive(&stored->hash, stored->bytes);
+    auto proofs = from.ProofsFor({stored->bytes});
+    ASSERT_TRUE(proofs.ok()) << proofs.status().ToString();
+    auto outcome = to->Receive(&stored->hash, stored->bytes, *proofs);
     ASSERT_TRUE(outcome.ok() || outcome.status().IsAlreadyExists())
         << outcome.status().ToString();
   }
@@ -151,7 +154,9 @@ TEST(ChangeLogTest, RandomDeliveryOrderConvergesWithInOrderDelivery) {
     Pull(*a.log, in_order.log.get());
     std::shuffle(all.begin(), all.end(), rng);
     for (const StoredChange& stored : all) {
-      auto outcome = shuffled.log->Receive(nullptr, stored.bytes);
+      auto proofs = a.log->ProofsFor({stored.bytes});
+      ASSERT_TRUE(proofs.ok()) << proofs.status().ToString();
+      auto outcome = shuffled.log->Receive(nullptr, stored.bytes, *proofs);
       ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
     }
     EXPECT_EQ(shuffled.log->PendingCount(), 0u);
@@ -169,15 +174,21 @@ TEST(ChangeLogTest, PendingChangesApplyInCausalOrder) {
   auto root = MakeChange(7, 1, 1, {});
   auto child = MakeChange(7, 2, 2, {root.hash});
   auto grandchild = MakeChange(7, 3, 3, {child.hash});
-  auto outcome = replica.log->Receive(nullptr, grandchild.bytes);
+  auto outcome = replica.log->Receive(nullptr, grandchild.bytes,
+                                      testing::ProofsOf(grandchild.bytes));
   ASSERT_TRUE(outcome.ok());
   EXPECT_FALSE(outcome->stored);
-  ASSERT_TRUE(replica.log->Receive(nullptr, child.bytes).ok());
+  ASSERT_TRUE(
+      replica.log->Receive(nullptr, child.bytes, testing::ProofsOf(child.bytes))
+          .ok());
   EXPECT_EQ(replica.log->PendingCount(), 2u);
   EXPECT_EQ(replica.log->LogLength(), 0u);
   EXPECT_TRUE(
-      replica.log->Receive(nullptr, child.bytes).status().IsAlreadyExists());
-  outcome = replica.log->Receive(nullptr, root.bytes);
+      replica.log->Receive(nullptr, child.bytes, testing::ProofsOf(child.bytes))
+          .status()
+          .IsAlreadyExists());
+  outcome =
+      replica.log->Receive(nullptr, root.bytes, testing::ProofsOf(root.bytes));
   ASSERT_TRUE(outcome.ok());
   EXPECT_TRUE(outcome->stored);
   EXPECT_EQ(outcome->stored_count, 3u);
@@ -191,9 +202,15 @@ TEST(ChangeLogTest, PendingChangeThatProvesInvalidIsDroppedWithItsChildren) {
   auto root = MakeChange(7, 1, 1, {});
   auto gap = MakeChange(7, 3, 2, {root.hash});  // seq 2 skipped
   auto after_gap = MakeChange(7, 4, 3, {gap.hash});
-  ASSERT_TRUE(replica.log->Receive(nullptr, after_gap.bytes).ok());
-  ASSERT_TRUE(replica.log->Receive(nullptr, gap.bytes).ok());
-  auto outcome = replica.log->Receive(nullptr, root.bytes);
+  ASSERT_TRUE(replica.log
+                  ->Receive(nullptr, after_gap.bytes,
+                            testing::ProofsOf(after_gap.bytes))
+                  .ok());
+  ASSERT_TRUE(
+      replica.log->Receive(nullptr, gap.bytes, testing::ProofsOf(gap.bytes))
+          .ok());
+  auto outcome =
+      replica.log->Receive(nullptr, root.bytes, testing::ProofsOf(root.bytes));
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(outcome->stored_count, 1u);
   EXPECT_EQ(outcome->rejected_count, 2u);
@@ -210,9 +227,14 @@ TEST(ChangeLogTest, BadChangesAreRejectedAndNothingIsStored) {
   options.change_bytes_max = 4096;
   Replica replica(1, options);
   auto root = MakeChange(7, 1, 1, {});
-  ASSERT_TRUE(replica.log->Receive(nullptr, root.bytes).ok());
+  ASSERT_TRUE(
+      replica.log->Receive(nullptr, root.bytes, testing::ProofsOf(root.bytes))
+          .ok());
   auto second = MakeChange(7, 2, 5, {root.hash});
-  ASSERT_TRUE(replica.log->Receive(nullptr, second.bytes).ok());
+  ASSERT_TRUE(
+      replica.log
+          ->Receive(nullptr, second.bytes, testing::ProofsOf(second.bytes))
+          .ok());
   Hash unknown_parent = MakeChange(9, 1, 1, {}).hash;
 
   struct Case {
@@ -260,7 +282,8 @@ TEST(ChangeLogTest, BadChangesAreRejectedAndNothingIsStored) {
        "jump past the parents"},
   };
   for (const Case& bad : cases) {
-    auto outcome = replica.log->Receive(bad.claimed, bad.bytes);
+    auto outcome = replica.log->Receive(bad.claimed, bad.bytes,
+                                        testing::ProofsOf(bad.bytes));
     ASSERT_FALSE(outcome.ok()) << bad.name;
     EXPECT_EQ(outcome.status().code(), bad.code)
         << bad.name << ": " << outcome.status().ToString();
@@ -274,12 +297,14 @@ TEST(ChangeLogTest, BadChangesAreRejectedAndNothingIsStored) {
   // Unknown parents: parked up to the bound, then Busy.
   for (uint64_t seq = 2; seq <= 3; ++seq) {
     auto orphan = MakeChange(9, seq, 10 * seq, {unknown_parent});
-    auto outcome = replica.log->Receive(nullptr, orphan.bytes);
+    auto outcome = replica.log->Receive(nullptr, orphan.bytes,
+                                        testing::ProofsOf(orphan.bytes));
     ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();
     EXPECT_FALSE(outcome->stored);
   }
   auto one_too_many = MakeChange(9, 4, 40, {unknown_parent});
-  auto outcome = replica.log->Receive(nullptr, one_too_many.bytes);
+  auto outcome = replica.log->Receive(nullptr, one_too_many.bytes,
+                                      testing::ProofsOf(one_too_many.bytes));
   EXPECT_TRUE(outcome.status().IsBusy()) << outcome.status().ToString();
   EXPECT_EQ(replica.log->PendingCount(), 2u);
   EXPECT_EQ(replica.log->LogLength(), 2u);
@@ -292,8 +317,9 @@ TEST(ChangeLogTest, BadChangesAreRejectedAndNothingIsStored) {
 TEST(ChangeLogTest, VerifyReportsOpCountersLeftWithoutRoom) {
   auto store = storage::NewMemoryKvStore();
   {
-    auto opened = ChangeLog::Open(store.get(), Options(), ActorFromSeed(1),
-                                  [] { return int64_t{1}; });
+    auto opened =
+        ChangeLog::Open(store.get(), Options(), &testing::AuthorFromSeed(1),
+                        [] { return int64_t{1}; });
     ASSERT_TRUE(opened.ok());
   }
   // Written as such a database holds it (no ChangeLog would store it now).
@@ -307,14 +333,18 @@ TEST(ChangeLogTest, VerifyReportsOpCountersLeftWithoutRoom) {
   batch->Put(storage::Family::kIndex, poison.hash.AsStringView(),
              EncodeIndexEntry(entry));
   batch->Put(storage::Family::kSeqs, EncodeSeqKey(actor, 1), EncodePosition(1));
-  batch->Put(storage::Family::kActors, actor.AsStringView(),
-             EncodeActorEntry(ActorEntry{1, poison.hash, entry.end_op}));
+  batch->Put(
+      storage::Family::kActors, actor.AsStringView(),
+      EncodeActorEntry(ActorEntry{1, poison.hash, entry.end_op,
+                                  dag::ExtendChain(Hash(), poison.hash),
+                                  testing::AuthorFromSeed(7).public_key()}));
   batch->Put(storage::Family::kMeta, kMetaHeads,
              EncodeHeads({HeadEntry{poison.hash, entry}}));
   batch->Put(storage::Family::kMeta, kMetaHeadsAt, EncodePosition(1));
   ASSERT_TRUE(store->Write(batch.get(), false).ok());
-  auto log = ChangeLog::Open(store.get(), Options(), ActorFromSeed(1),
-                             [] { return int64_t{1}; });
+  auto log =
+      ChangeLog::Open(store.get(), Options(), &testing::AuthorFromSeed(1),
+                      [] { return int64_t{1}; });
   ASSERT_TRUE(log.ok()) << log.status().ToString();
   auto report = (*log)->Verify();
   ASSERT_TRUE(report.ok());
@@ -328,10 +358,10 @@ TEST(ChangeLogTest, VerifyReportsOpCountersLeftWithoutRoom) {
 
 // Reads of the log family that opening `store` makes (a clean close before:
 // no tail past the checkpoint to replay).
-uint64_t LogReadsOfOpen(storage::KvStore* store, const ActorId& actor) {
+uint64_t LogReadsOfOpen(storage::KvStore* store, const dag::AuthorKey& author) {
   testing::CountingKvStore counting(store);
   auto log =
-      ChangeLog::Open(&counting, Options(), actor, [] { return int64_t{0}; });
+      ChangeLog::Open(&counting, Options(), &author, [] { return int64_t{0}; });
   EXPECT_TRUE(log.ok());
   return counting.reads(storage::Family::kLog);
 }
@@ -341,18 +371,25 @@ TEST(ChangeLogTest, ReopenRestoresStateWithoutTheLog) {
   std::mt19937_64 rng(3);
   Hash last;
   {
-    auto log = ChangeLog::Open(store.get(), Options(), ActorFromSeed(1),
-                               [] { return int64_t{0}; });
+    auto log =
+        ChangeLog::Open(store.get(), Options(), &testing::AuthorFromSeed(1),
+                        [] { return int64_t{0}; });
     ASSERT_TRUE(log.ok());
     auto hashes = (*log)->Commit({RandomDraft(rng, 2), RandomDraft(rng, 2)});
     ASSERT_TRUE(hashes.ok());
     last = (*hashes)[1];
   }
-  // A different would-be actor: the stored one must win. The open is
-  // watched: it reads heads and the version vector, and of the log only its
-  // last key (the length) and the empty tail past the checkpoint.
+  // Another database's key is refused. The open is watched: it reads
+  // heads and the version vector, and of the log only its last key (the
+  // length) and the empty tail past the checkpoint.
+  auto other =
+      ChangeLog::Open(store.get(), Options(), &testing::AuthorFromSeed(2),
+                      [] { return int64_t{0}; });
+  EXPECT_TRUE(other.status().IsInvalidArgument()) << other.status().ToString();
+  EXPECT_NE(other.status().ToString().find("another database's key"),
+            std::string::npos);
   testing::CountingKvStore counting(store.get());
-  auto log = ChangeLog::Open(&counting, Options(), ActorFromSeed(2),
+  auto log = ChangeLog::Open(&counting, Options(), &testing::AuthorFromSeed(1),
                              [] { return int64_t{0}; });
   ASSERT_TRUE(log.ok());
   uint64_t log_reads = counting.reads(storage::Family::kLog);
@@ -375,7 +412,7 @@ TEST(ChangeLogTest, ReopenRestoresStateWithoutTheLog) {
   }
   ASSERT_TRUE((*log)->Commit(drafts).ok());
   log->reset();
-  EXPECT_EQ(LogReadsOfOpen(store.get(), ActorFromSeed(2)), log_reads);
+  EXPECT_EQ(LogReadsOfOpen(store.get(), testing::AuthorFromSeed(1)), log_reads);
 }
 
 std::string HeadsAt(storage::KvStore* store) {
@@ -427,8 +464,9 @@ TEST(ChangeLogTest, OpenReplaysTheChangesSinceTheLastCheckpoint) {
   ASSERT_GT(heads_at, 0u) << "no checkpoint was written";
   ASSERT_LT(heads_at, a.log->LogLength()) << "no tail to replay";
 
-  auto reopened = ChangeLog::Open(a.store.get(), Options(), ActorFromSeed(9),
-                                  [] { return int64_t{0}; });
+  auto reopened =
+      ChangeLog::Open(a.store.get(), Options(), &testing::AuthorFromSeed(1),
+                      [] { return int64_t{0}; });
   ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
   ExpectSameState(*a.log, **reopened);
   ExpectVerified(**reopened);
@@ -441,35 +479,31 @@ TEST(ChangeLogTest, OpenReplaysTheChangesSinceTheLastCheckpoint) {
   uint64_t length = (*reopened)->LogLength();
   reopened->reset();  // a clean close writes the checkpoint
   EXPECT_EQ(HeadsAt(a.store.get()), std::to_string(length));
-  auto again = ChangeLog::Open(a.store.get(), Options(), ActorFromSeed(9),
-                               [] { return int64_t{0}; });
+  auto again =
+      ChangeLog::Open(a.store.get(), Options(), &testing::AuthorFromSeed(1),
+                      [] { return int64_t{0}; });
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)->LogLength(), length);
   ExpectVerified(**again);
 }
 
-TEST(ChangeLogTest, FormatThreeIsReadAndMarkedFour) {
-  Replica replica(1);
-  CommitThree(replica.log.get(), 5);
-  std::vector<Hash> heads = replica.log->Heads();
-  replica.log.reset();
-  // Format 3: the same families, heads and actors current, no heads_at.
-  auto batch = replica.store->NewBatch();
-  batch->Put(storage::Family::kMeta, kMetaFormatVersion, "3");
-  batch->Delete(storage::Family::kMeta, kMetaHeadsAt);
-  ASSERT_TRUE(replica.store->Write(batch.get(), false).ok());
-
-  auto log = ChangeLog::Open(replica.store.get(), Options(), ActorFromSeed(1),
-                             [] { return int64_t{0}; });
-  ASSERT_TRUE(log.ok()) << log.status().ToString();
-  EXPECT_EQ((*log)->Heads(), heads);
-  std::string version;
-  ASSERT_TRUE(
-      replica.store->Get(storage::Family::kMeta, kMetaFormatVersion, &version)
-          .ok());
-  EXPECT_EQ(version, kFormatVersion);
-  EXPECT_EQ(HeadsAt(replica.store.get()), "3");
-  ExpectVerified(**log);
+// Formats 3 and 4 hold unsigned changes: refused, saying why.
+TEST(ChangeLogTest, FormatsBeforeSignedAuthorshipAreRefused) {
+  for (const char* version : {"3", "4"}) {
+    Replica replica(1);
+    CommitThree(replica.log.get(), 5);
+    replica.log.reset();
+    auto batch = replica.store->NewBatch();
+    batch->Put(storage::Family::kMeta, kMetaFormatVersion, version);
+    ASSERT_TRUE(replica.store->Write(batch.get(), false).ok());
+    auto log =
+        ChangeLog::Open(replica.store.get(), Options(),
+                        &testing::AuthorFromSeed(1), [] { return int64_t{0}; });
+    EXPECT_TRUE(log.status().IsNotSupported()) << log.status().ToString();
+    EXPECT_NE(log.status().ToString().find("before signed authorship"),
+              std::string::npos)
+        << log.status().ToString();
+  }
 }
 
 TEST(ChangeLogTest, ACheckpointThatDisagreesWithTheLogIsReported) {
@@ -482,7 +516,8 @@ TEST(ChangeLogTest, ACheckpointThatDisagreesWithTheLogIsReported) {
     ASSERT_TRUE(replica.store->Write(batch.get(), false).ok());
   };
   auto open = [&] {
-    return ChangeLog::Open(replica.store.get(), Options(), ActorFromSeed(1),
+    return ChangeLog::Open(replica.store.get(), Options(),
+                           &testing::AuthorFromSeed(1),
                            [] { return int64_t{0}; });
   };
   // Heads stored for position 3, claimed for 1: the log says otherwise.
@@ -505,8 +540,9 @@ TEST(ChangeLogTest, UnknownFormatVersionIsNotSupported) {
   auto batch = store->NewBatch();
   batch->Put(storage::Family::kMeta, kMetaFormatVersion, "99");
   ASSERT_TRUE(store->Write(batch.get(), false).ok());
-  auto log = ChangeLog::Open(store.get(), Options(), ActorFromSeed(1),
-                             [] { return int64_t{0}; });
+  auto log =
+      ChangeLog::Open(store.get(), Options(), &testing::AuthorFromSeed(1),
+                      [] { return int64_t{0}; });
   EXPECT_TRUE(log.status().IsNotSupported()) << log.status().ToString();
   EXPECT_NE(log.status().ToString().find("format version 99 (this build "
                                          "reads version " +

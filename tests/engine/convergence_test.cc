@@ -342,7 +342,8 @@ class ConvergenceRun {
     for (uint64_t pos : positions) {
       auto stored = source.GetChangeAt(pos);
       ASSERT_TRUE(stored.ok());
-      auto outcome = replicas_[to]->Receive(stored->hash, stored->bytes);
+      auto outcome = replicas_[to]->Receive(stored->hash, stored->bytes,
+                                            *source.ProveChange(stored->hash));
       ASSERT_TRUE(outcome.ok() || outcome.status().IsAlreadyExists())
           << outcome.status().ToString();
     }

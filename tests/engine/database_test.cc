@@ -112,7 +112,9 @@ TEST(DatabaseTest, RemoteChangesInRandomOrderMatchInOrderDelivery) {
     for (uint64_t pos = 1; pos <= from.LogLength(); ++pos) {
       auto stored = from.GetChangeAt(pos);
       ASSERT_TRUE(stored.ok());
-      auto outcome = to.Receive(stored->hash, stored->bytes);
+      auto proofs = from.ProveChange(stored->hash);
+      ASSERT_TRUE(proofs.ok()) << proofs.status().ToString();
+      auto outcome = to.Receive(stored->hash, stored->bytes, *proofs);
       ASSERT_TRUE(outcome.ok() || outcome.status().IsAlreadyExists());
     }
   };
@@ -126,15 +128,16 @@ TEST(DatabaseTest, RemoteChangesInRandomOrderMatchInOrderDelivery) {
   copy_all(*a, *b);
   EXPECT_EQ(a->Heads(), b->Heads());
 
-  std::vector<std::string> all;
+  std::vector<std::pair<std::string, std::string>> all;  // bytes, proofs
   for (uint64_t pos = 1; pos <= a->LogLength(); ++pos) {
-    all.push_back(a->GetChangeAt(pos)->bytes);
+    auto stored = a->GetChangeAt(pos);
+    all.emplace_back(stored->bytes, *a->ProveChange(stored->hash));
   }
   std::shuffle(all.begin(), all.end(), rng);
   {
     auto shuffled = OpenOrDie(dir.Sub("shuffled"));
-    for (const std::string& bytes : all) {
-      ASSERT_TRUE(shuffled->Receive(bytes).ok());
+    for (const auto& [bytes, proofs] : all) {
+      ASSERT_TRUE(shuffled->Receive(bytes, proofs).ok());
     }
     EXPECT_EQ(shuffled->PendingCount(), 0u);
   }

@@ -6,6 +6,7 @@
 #include "base/varint.h"
 #include "dag/change_codec.h"
 #include "engine/crdt/document.h"
+#include "tests/testutil/authors.h"
 #include "tests/testutil/db.h"
 #include "tests/testutil/drafts.h"
 #include "tests/testutil/temp_dir.h"
@@ -153,9 +154,9 @@ TEST(DepthTest, ADeepChangeFromAPeerIsRefusedBeforeAnythingIsStored) {
   view.collection = "t";
   view.fields = {"k"};
   ASSERT_TRUE(db->CreateView(view).ok());
-  dag::EncodedChange deep = dag::EncodeChange(NestedMaps(65000));
+  dag::EncodedChange deep = testing::MakeSigned(5, NestedMaps(65000));
   ASSERT_LT(deep.bytes.size(), Options().change_bytes_max);
-  auto outcome = db->Receive(deep.bytes);
+  auto outcome = db->Receive(deep.bytes, testing::EncodedProofsOf(deep.bytes));
   EXPECT_TRUE(outcome.status().IsInvalidArgument())
       << outcome.status().ToString();
   EXPECT_EQ(db->LogLength(), 0u);

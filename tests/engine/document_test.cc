@@ -290,7 +290,8 @@ class ConcurrentTest : public ::testing::Test {
     for (uint64_t pos = 1; pos <= from.LogLength(); ++pos) {
       auto stored = from.GetChangeAt(pos);
       ASSERT_TRUE(stored.ok());
-      auto outcome = to.Receive(stored->hash, stored->bytes);
+      auto outcome = to.Receive(stored->hash, stored->bytes,
+                                *from.ProveChange(stored->hash));
       ASSERT_TRUE(outcome.ok() || outcome.status().IsAlreadyExists());
     }
   }

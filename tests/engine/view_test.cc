@@ -463,7 +463,8 @@ TEST(SubscriptionTest, RemoteChangesFailedCommitsAndUnsubscribeInside) {
   Put(a.get(), "todo/1", R"({"title": "from a"})");
   Put(a.get(), "todo/2", R"({"title": "also from a"})");
   for (uint64_t position = 1; position <= a->LogLength(); ++position) {
-    ASSERT_TRUE(b->Receive(a->GetChangeAt(position)->bytes).ok());
+    auto stored = a->GetChangeAt(position);
+    ASSERT_TRUE(b->Receive(stored->bytes, *a->ProveChange(stored->hash)).ok());
   }
   ASSERT_EQ(view_events.size(), 2u);
   EXPECT_TRUE(view_events[0].remote);
@@ -480,7 +481,7 @@ TEST(SubscriptionTest, RemoteChangesFailedCommitsAndUnsubscribeInside) {
   }
   EXPECT_EQ(view_events.size(), 2u);
   // Nor does a received change that is rejected.
-  EXPECT_FALSE(b->Receive("garbage").ok());
+  EXPECT_FALSE(b->Receive("garbage", "").ok());
   EXPECT_EQ(view_events.size(), 2u);
   EXPECT_TRUE(
       b->Subscribe({SubscriptionTarget::Kind::kView, "missing"}, [](auto&) {})

@@ -15,6 +15,7 @@
 
 #include "dag/change_codec.h"
 #include "engine/sync/batch.h"
+#include "tests/testutil/authors.h"
 #include "tests/testutil/db.h"
 #include "tests/testutil/drafts.h"
 #include "tests/testutil/loopback.h"
@@ -614,6 +615,9 @@ dag::EncodedChange HandMadeChange(const ActorId& actor, uint64_t seq,
   change.start_op = start_op;
   change.parents = std::move(parents);
   change.docs = {{"t", "poison"}};
+  if (actor == testing::ActorFromSeed(77) && seq == 1) {
+    change.author_key = testing::AuthorFromSeed(77).public_key();
+  }
   Op op;
   op.action = OpAction::kMapSet;
   op.key = "x";
@@ -661,7 +665,8 @@ TEST_F(TcpSyncTest, ChangesThatWouldPoisonTheReplicaAreRefused) {
     EXPECT_NE(failure.find(test.reason), std::string::npos) << failure;
     EXPECT_EQ(server_db_->LogLength(), 1u);
     // Through the API too: the same bytes are refused the same way.
-    auto received = server_db_->Receive(test.change.bytes);
+    auto received = server_db_->Receive(
+        test.change.bytes, testing::EncodedProofsOf(test.change.bytes));
     EXPECT_TRUE(received.status().IsInvalidArgument())
         << received.status().ToString();
   }

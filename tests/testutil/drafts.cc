@@ -2,14 +2,11 @@
 
 #include <string>
 
+#include "tests/testutil/authors.h"
+
 namespace weft::testing {
 
-ActorId ActorFromSeed(uint64_t seed) {
-  ActorId actor;
-  std::mt19937_64 rng(seed);
-  for (uint8_t& byte : actor.bytes) byte = static_cast<uint8_t>(rng());
-  return actor;
-}
+ActorId ActorFromSeed(uint64_t seed) { return AuthorFromSeed(seed).actor(); }
 
 ChangeDraft RandomDraft(std::mt19937_64& rng, size_t op_count) {
   ChangeDraft draft;
@@ -103,6 +100,7 @@ Change SampleChange() {
 Change NestedMaps(size_t levels, uint64_t seed) {
   Change change;
   change.actor = ActorFromSeed(seed);
+  change.author_key = AuthorFromSeed(seed).public_key();
   change.seq = 1;
   change.start_op = 1;
   change.docs = {{"t", "deep"}};

@@ -22,6 +22,7 @@ ChangeDraft OneOpDraft(uint64_t index);
 // actors), for codec tests.
 Change SampleChange();
 
+// The actor of test key `seed` (tests/testutil/authors.h).
 ActorId ActorFromSeed(uint64_t seed);
 
 // One change of document t/deep making `levels` maps, each at key "k" of

@@ -62,11 +62,14 @@ inline std::string SummaryFrame(const ActorState& claimed,
 }
 
 // The last Changes message, holding `count` changes in `payload`.
-inline std::string ChangesFrame(std::string_view payload, uint32_t count) {
+inline std::string ChangesFrame(std::string_view payload, uint32_t count,
+                                std::string_view proofs = {}) {
   flatbuffers::FlatBufferBuilder builder;
+  auto payload_bytes = WireBytes(&builder, payload);
+  auto proof_bytes = WireBytes(&builder, proofs);
   builder.Finish(wire::CreateMessage(
       builder, wire::Body::Changes,
-      wire::CreateChanges(builder, WireBytes(&builder, payload), count, true)
+      wire::CreateChanges(builder, payload_bytes, count, true, proof_bytes)
           .Union()));
   return Frame(&builder);
 }
