@@ -17,10 +17,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
+#include "dag/authorship.h"
+#include "engine/bundle/bundle.h"
 #include "engine/crdt/document.h"
 #include "tests/testutil/drafts.h"
 #include "tests/testutil/temp_dir.h"
@@ -180,6 +183,9 @@ void MeasureVerify(benchmark::State& state, const std::string& path) {
 }
 
 // (b) and (c): `edits_per_change` edits per committed transaction.
+void MeasureProofBytes(benchmark::State& state, const std::string& path,
+                       const std::string& bundle_path);
+
 void BM_TraceCommit(benchmark::State& state) {
   const testing::Trace* trace = LoadedTrace();
   if (trace == nullptr) return state.SkipWithError("trace not available");
@@ -220,12 +226,76 @@ void BM_TraceCommit(benchmark::State& state) {
     read_only.read_only = true;
     MeasureReopens(state, dir.Sub("db"), text, read_only, "ro_");
     MeasureVerify(state, dir.Sub("db"));
+    MeasureProofBytes(state, dir.Sub("db"), dir.Sub("bundle"));
     state.ResumeTiming();
   }
   state.counters["us_per_edit"] = benchmark::Counter(
       trace->patches.size() * 1e-6 * state.iterations(),
       benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["peak_rss_mb"] = PeakRssMb();
+}
+
+// Signed authorship on the trace's history: what its proofs weigh in a
+// bundle (the same proofs a clone sends), and importing it (every change
+// checked and its proofs verified).
+void MeasureProofBytes(benchmark::State& state, const std::string& path,
+                       const std::string& bundle_path) {
+  auto db = Database::Open(path, Options());
+  if (!db.ok()) return state.SkipWithError(db.status().ToString().c_str());
+  if (!(*db)->Export(bundle_path).ok()) return state.SkipWithError("export");
+  std::ifstream in(bundle_path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  auto bundle = engine::DecodeBundle(bytes);
+  if (!bundle.ok()) return state.SkipWithError("bundle");
+  auto proofs = dag::DecodeProofs(bundle->proofs, bundle->changes.size() + 1);
+  state.counters["proofs"] = proofs.ok() ? proofs->size() : 0;
+  state.counters["proof_bytes_per_change"] =
+      static_cast<double>(bundle->proofs.size()) / bundle->changes.size();
+  testing::TempDir fresh;
+  auto target = Database::Open(fresh.Sub("db"), Options());
+  auto started = std::chrono::steady_clock::now();
+  auto imported = (*target)->Import(bundle_path);
+  if (!imported.ok()) return state.SkipWithError("import");
+  state.counters["import_ms"] = Ms(std::chrono::steady_clock::now() - started);
+}
+
+// The cost of signed authorship per change, against a commit of the trace
+// (BM_TraceCommit's us_per_edit, same run): a commit extends its actor's
+// chain (one SHA-256 of 64 bytes) and signs every 256th change; a receiver
+// extends the chain per change and verifies a signature per proof (every
+// 256 changes of each actor, plus one per batch and actor).
+void BM_AuthorshipCost(benchmark::State& state) {
+  auto key = dag::AuthorKey::FromSeed(std::string(32, '\3'));
+  if (!key.ok()) return state.SkipWithError("key");
+  const size_t changes = Smoke() ? 2000 : 259778;
+  std::vector<double> sign_us, verify_us;
+  double chain_us = 0;
+  for (auto _ : state) {
+    Hash chain;
+    auto started = std::chrono::steady_clock::now();
+    for (size_t change = 0; change < changes; ++change) {
+      Hash hash;
+      std::memcpy(hash.bytes.data(), &change, sizeof(change));
+      chain = dag::ExtendChain(chain, hash);
+    }
+    chain_us = Ms(std::chrono::steady_clock::now() - started) * 1000 / changes;
+    for (int round = 0; round < 101; ++round) {
+      started = std::chrono::steady_clock::now();
+      std::string signature = (*key)->Sign(round + 1, chain);
+      sign_us.push_back(Ms(std::chrono::steady_clock::now() - started) * 1000);
+      started = std::chrono::steady_clock::now();
+      bool valid = dag::VerifyAuthorship((*key)->public_key(), (*key)->actor(),
+                                         round + 1, chain, signature);
+      verify_us.push_back(Ms(std::chrono::steady_clock::now() - started) *
+                          1000);
+      if (!valid) return state.SkipWithError("a signature does not verify");
+    }
+  }
+  state.counters["chain_us_per_change"] = chain_us;
+  state.counters["sign_us"] = Median(sign_us);
+  state.counters["verify_us"] = Median(verify_us);
+  state.counters["commit_us_per_change"] = chain_us + Median(sign_us) / 256;
+  state.counters["receive_us_per_change"] = chain_us + Median(verify_us) / 256;
 }
 
 // A database with one document of `fields` fields and a text of
@@ -282,6 +352,7 @@ void BM_Read100CharactersOfLongText(benchmark::State& state) {
 }
 
 BENCHMARK(BM_TraceInMemory)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AuthorshipCost)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_TraceCommit)
     ->Arg(1)
     ->Arg(100)

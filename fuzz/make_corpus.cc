@@ -132,8 +132,11 @@ int main(int argc, char** argv) {
         bundle(out, "fuzz_bundle"), state(out, "fuzz_document_state"),
         view_json(out, "fuzz_view_json"), session(out, "fuzz_sync_session"),
         json_input(out, "fuzz_json_input"), shell(out, "fuzz_shell"),
-        view_rows(out, "fuzz_view_rows");
+        view_rows(out, "fuzz_view_rows"), proofs(out, "fuzz_proofs");
     for (const std::string& bytes : changes) change.Add(bytes);
+    for (uint64_t position = 1; position <= 3; ++position) {
+      proofs.Add(*a->ProveChange(a->GetChangeAt(position)->hash));
+    }
     for (size_t count : {size_t{1}, changes.size()}) {
       std::vector<std::string> some(changes.begin(), changes.begin() + count);
       std::string prefix = {static_cast<char>(count >> 8),

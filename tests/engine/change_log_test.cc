@@ -487,6 +487,59 @@ TEST(ChangeLogTest, OpenReplaysTheChangesSinceTheLastCheckpoint) {
   ExpectVerified(**again);
 }
 
+// Verify checks every stored proof: one altered on disk, or gone, is
+// reported; the received actor's changes are then vouched for by nothing.
+TEST(ChangeLogTest, VerifyChecksEveryStoredProof) {
+  Replica a(1), b(2);
+  std::mt19937_64 rng(4);
+  for (int commit = 0; commit < 300; ++commit) {
+    ASSERT_TRUE(a.log->Commit({RandomDraft(rng, 1)}).ok());
+  }
+  auto proofs = a.log->ProofsFor({a.log->GetChangeAt(1)->bytes});
+  ASSERT_TRUE(proofs.ok());
+  // Change 1 is vouched for by the proof the commit of 256 signed, whose
+  // tail holds the hashes of 2..256.
+  ASSERT_EQ(proofs->size(), 1u);
+  EXPECT_EQ((*proofs)[0].seq, 256u);
+  EXPECT_EQ((*proofs)[0].tail.size(), 255u);
+  Pull(*a.log, b.log.get());
+  auto report = b.log->Verify();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok());
+  EXPECT_GE(report->proofs_checked, 2u);
+
+  ActorId author = a.log->local_actor();
+  std::string value;
+  ASSERT_TRUE(
+      b.store->Get(storage::Family::kMeta, EncodeProofKey(author, 256), &value)
+          .ok());
+  value[3] ^= 0x10;
+  auto batch = b.store->NewBatch();
+  batch->Put(storage::Family::kMeta, EncodeProofKey(author, 256), value);
+  ASSERT_TRUE(b.store->Write(batch.get(), false).ok());
+  report = b.log->Verify();
+  ASSERT_TRUE(report.ok());
+  ASSERT_FALSE(report->problems.empty());
+  EXPECT_NE(report->problems[0].find("at seq 256: the signature does not "
+                                     "verify"),
+            std::string::npos)
+      << report->problems[0];
+
+  batch = b.store->NewBatch();
+  auto it = b.store->NewIterator(storage::Family::kMeta);
+  for (it->Seek(kMetaProof); it->Valid() && it->key().starts_with(kMetaProof);
+       it->Next()) {
+    batch->Delete(storage::Family::kMeta, it->key());
+  }
+  ASSERT_TRUE(b.store->Write(batch.get(), false).ok());
+  report = b.log->Verify();
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->problems.size(), 1u);
+  EXPECT_NE(report->problems[0].find("have no stored proof of authorship"),
+            std::string::npos)
+      << report->problems[0];
+}
+
 // Formats 3 and 4 hold unsigned changes: refused, saying why.
 TEST(ChangeLogTest, FormatsBeforeSignedAuthorshipAreRefused) {
   for (const char* version : {"3", "4"}) {

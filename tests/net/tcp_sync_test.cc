@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 
+#include "dag/authorship.h"
 #include "dag/change_codec.h"
 #include "engine/sync/batch.h"
 #include "tests/testutil/authors.h"
@@ -674,6 +675,80 @@ TEST_F(TcpSyncTest, ChangesThatWouldPoisonTheReplicaAreRefused) {
   Put(server_db_.get(), "t/2", R"({"n": 2})");
   EXPECT_EQ(server_db_->Actors()[0].seq, own.seq + 1);
   EXPECT_NE(server_db_->GetChangeAt(2)->hash, forged.hash);
+  ExpectVerified(*server_db_);
+}
+
+// Issue 17, forged authorship over TCP: another replica's changes sent
+// without its proof, with its signature altered, with another key's
+// signature, or with its genuine proof over changed bytes are refused with
+// the reason and nothing is stored; with the genuine proof they are taken.
+TEST_F(TcpSyncTest, ChangesNotSignedByTheirActorAreRefused) {
+  StartServer();
+  auto author = OpenOrDie(dir_.Sub("author"));
+  Put(author.get(), "t/1", R"({"n": 1})");
+  Put(author.get(), "t/2", R"({"n": 2})");
+  auto first = author->GetChangeAt(1);
+  auto second = author->GetChangeAt(2);
+  ASSERT_TRUE(first.ok() && second.ok());
+  auto genuine = author->ProveChange(second->hash);
+  ASSERT_TRUE(genuine.ok()) << genuine.status().ToString();
+  auto proofs = dag::DecodeProofs(*genuine, 4);
+  ASSERT_TRUE(proofs.ok());
+  ASSERT_EQ(proofs->size(), 1u);
+  ASSERT_EQ((*proofs)[0].seq, 2u);
+
+  auto flipped = *proofs;
+  flipped[0].signature[7] ^= 0x01;
+  auto other_key = *proofs;  // a stranger signs the author's chain
+  Hash chain =
+      dag::ExtendChain(dag::ExtendChain(Hash(), first->hash), second->hash);
+  other_key[0].signature = testing::AuthorFromSeed(77).Sign(2, chain);
+  Change altered = second->change;
+  altered.message = "not what the author wrote";
+  std::string altered_bytes = dag::EncodeChange(altered).bytes;
+
+  struct Case {
+    const char* name;
+    std::vector<std::string> changes;
+    std::string proofs;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {"no proof", {first->bytes, second->bytes}, "", "without a proof"},
+      {"altered signature",
+       {first->bytes, second->bytes},
+       dag::EncodeProofs(flipped),
+       "does not verify"},
+      {"another key's signature",
+       {first->bytes, second->bytes},
+       dag::EncodeProofs(other_key),
+       "does not verify"},
+      {"the genuine proof over other bytes",
+       {first->bytes, altered_bytes},
+       *genuine,
+       "does not verify"},
+  };
+  ActorState claimed{author->local_actor(), 2, second->hash, 0};
+  uint64_t sessions = 0;
+  for (const Case& test : cases) {
+    SCOPED_TRACE(test.name);
+    std::string failure = SendAsPeer(
+        testing::HelloFrame(testing::ActorFromSeed(78)) +
+            testing::SummaryFrame(claimed) +
+            testing::ChangesFrame(engine::sync::EncodeBatch(test.changes), 2,
+                                  test.proofs),
+        ++sessions);
+    EXPECT_NE(failure.find(test.reason), std::string::npos) << failure;
+    EXPECT_EQ(server_db_->LogLength(), 0u);
+  }
+  SendAsPeer(testing::HelloFrame(testing::ActorFromSeed(78)) +
+                 testing::SummaryFrame(claimed) +
+                 testing::ChangesFrame(
+                     engine::sync::EncodeBatch({first->bytes, second->bytes}),
+                     2, *genuine),
+             ++sessions);
+  EXPECT_EQ(server_db_->LogLength(), 2u);
+  EXPECT_EQ(*server_db_->GetJson("t/2"), *author->GetJson("t/2"));
   ExpectVerified(*server_db_);
 }
 
