@@ -275,24 +275,36 @@ ActorEntry ChangeLog::NextAuthorEntry(const Change& change, const Hash& hash,
   return next;
 }
 
+namespace {
+
+Status NotAsSigned(const ActorId& actor, uint64_t seq) {
+  return Status::InvalidArgument(
+      "the proof of authorship of actor " + actor.ToHex() + " at seq " +
+      std::to_string(seq) +
+      " does not verify: the changes are not that actor's as signed");
+}
+
+}  // namespace
+
+void ChangeLog::StageProof(Batch* batch, const ActorId& actor, uint64_t seq,
+                           std::string_view value) const {
+  batch->writes->Put(Family::kMeta, EncodeProofKey(actor, seq), value);
+  batch->proofs_written.insert({actor, seq});
+}
+
 Status ChangeLog::CheckOfferedProof(Batch* batch, const Change& change,
                                     const ActorEntry& author) const {
   auto offered = batch->offered.find({change.actor, change.seq});
-  if (offered == batch->offered.end()) {
-    batch->remote_last[change.actor] = change.seq;
-    return Status::OK();
+  if (offered != batch->offered.end()) {
+    const dag::AuthorshipProof& proof = offered->second;
+    if (!dag::VerifyAuthorship(author.key, change.actor, change.seq,
+                               author.chain, proof.signature)) {
+      return NotAsSigned(change.actor, change.seq);
+    }
+    StageProof(batch, change.actor, change.seq, proof.signature);
+    batch->proven[change.actor] = change.seq;
   }
-  const dag::AuthorshipProof& proof = offered->second;
-  if (!dag::VerifyAuthorship(author.key, change.actor, change.seq, author.chain,
-                             proof.signature)) {
-    return Status::InvalidArgument(
-        "the proof of authorship of actor " + change.actor.ToHex() +
-        " at seq " + std::to_string(change.seq) +
-        " does not verify: the changes are not that actor's as signed");
-  }
-  batch->writes->Put(Family::kMeta, EncodeProofKey(change.actor, change.seq),
-                     proof.signature);
-  batch->proven[change.actor] = change.seq;
+  batch->remote_first.emplace(change.actor, change.seq);
   batch->remote_last[change.actor] = change.seq;
   return Status::OK();
 }
@@ -317,40 +329,58 @@ Status ChangeLog::CheckCovers(Batch* batch) const {
   for (const auto& [actor, last] : batch->remote_last) {
     auto proven = batch->proven.find(actor);
     if (proven != batch->proven.end() && proven->second == last) continue;
-    auto cover = batch->offered.upper_bound({actor, last});
-    const ActorEntry& entry = actors_.at(actor);
-    bool covered = false;
-    for (; cover != batch->offered.end() && cover->first.first == actor;
-         ++cover) {
-      const dag::AuthorshipProof& proof = cover->second;
-      uint64_t beyond = proof.seq - last;  // hashes needed from the tail
-      if (proof.tail.size() < beyond) continue;
-      Hash chain = entry.chain;
-      std::vector<Hash> tail(proof.tail.end() - beyond, proof.tail.end());
-      for (const Hash& hash : tail) chain = dag::ExtendChain(chain, hash);
-      if (!dag::VerifyAuthorship(entry.key, actor, proof.seq, chain,
-                                 proof.signature)) {
-        return Status::InvalidArgument(
-            "the proof of authorship of actor " + actor.ToHex() + " at seq " +
-            std::to_string(proof.seq) +
-            " does not verify: the changes are not that actor's as signed");
-      }
-      std::string value = proof.signature;
-      for (const Hash& hash : tail) value.append(hash.AsStringView());
-      batch->writes->Put(Family::kMeta, EncodeProofKey(actor, proof.seq),
-                         value);
-      covered = true;
-      break;
-    }
-    if (!covered) {
-      return Status::InvalidArgument(
-          "the changes of actor " + actor.ToHex() + " up to seq " +
-          std::to_string(last) +
-          " come without a proof of authorship (a signature of that actor "
-          "covering them)");
-    }
+    WEFT_RETURN_IF_ERROR(CheckCover(batch, actor, last));
+  }
+  for (const auto& [actor, first] : batch->remote_first) {
+    WEFT_RETURN_IF_ERROR(DropStaleProofs(batch, actor, first));
   }
   return Status::OK();
+}
+
+// A proof stored past what was stored of its actor vouched, with its
+// tail, for changes that had not arrived. Those that arrived now are
+// vouched for by the proofs just staged; an older one that is not among
+// them may vouch for another branch (its actor signed two: a copy of its
+// database wrote on), and a cover built from it would not verify.
+Status ChangeLog::DropStaleProofs(Batch* batch, const ActorId& actor,
+                                  uint64_t first) const {
+  auto it = store_->NewIterator(Family::kMeta);
+  for (it->Seek(EncodeProofKey(actor, first)); it->Valid(); it->Next()) {
+    ActorId of;
+    uint64_t seq;
+    if (!DecodeProofKey(it->key(), &of, &seq) || of != actor) break;
+    if (batch->proofs_written.count({actor, seq}) == 0) {
+      batch->writes->Delete(Family::kMeta, it->key());
+    }
+  }
+  return it->status();
+}
+
+Status ChangeLog::CheckCover(Batch* batch, const ActorId& actor,
+                             uint64_t last) const {
+  const ActorEntry& entry = actors_.at(actor);
+  for (auto cover = batch->offered.upper_bound({actor, last});
+       cover != batch->offered.end() && cover->first.first == actor; ++cover) {
+    const dag::AuthorshipProof& proof = cover->second;
+    uint64_t beyond = proof.seq - last;  // hashes needed from the tail
+    if (proof.tail.size() < beyond) continue;
+    Hash chain = entry.chain;
+    std::vector<Hash> tail(proof.tail.end() - beyond, proof.tail.end());
+    for (const Hash& hash : tail) chain = dag::ExtendChain(chain, hash);
+    if (!dag::VerifyAuthorship(entry.key, actor, proof.seq, chain,
+                               proof.signature)) {
+      return NotAsSigned(actor, proof.seq);
+    }
+    std::string value = proof.signature;
+    for (const Hash& hash : tail) value.append(hash.AsStringView());
+    StageProof(batch, actor, proof.seq, value);
+    return Status::OK();
+  }
+  return Status::InvalidArgument(
+      "the changes of actor " + actor.ToHex() + " up to seq " +
+      std::to_string(last) +
+      " come without a proof of authorship (a signature of that actor "
+      "covering them)");
 }
 
 Status ChangeLog::StageChange(Batch* batch, const Hash& hash,

@@ -121,8 +121,10 @@ class ChangeLog {
     std::map<std::pair<ActorId, uint64_t>, dag::AuthorshipProof> offered;
     // Per remote actor: its last staged seq, and its last seq that an
     // offered proof proved when it was staged.
+    std::map<ActorId, uint64_t> remote_first;
     std::map<ActorId, uint64_t> remote_last;
     std::map<ActorId, uint64_t> proven;
+    std::set<std::pair<ActorId, uint64_t>> proofs_written;
   };
 
   ChangeLog(storage::KvStore* store, const Options& options,
@@ -163,6 +165,11 @@ class ChangeLog {
   // InvalidArgument unless every remote actor's run in the batch ends at a
   // proof that verifies; stages the covering proofs.
   Status CheckCovers(Batch* batch) const;
+  Status CheckCover(Batch* batch, const ActorId& actor, uint64_t last) const;
+  Status DropStaleProofs(Batch* batch, const ActorId& actor,
+                         uint64_t first) const;
+  void StageProof(Batch* batch, const ActorId& actor, uint64_t seq,
+                  std::string_view value) const;
   // Appends the proofs for `actor`'s changes after..last (stored here).
   Status ProveRun(const ActorId& actor, uint64_t after, uint64_t last,
                   std::vector<dag::AuthorshipProof>* out) const;

@@ -166,6 +166,43 @@ TEST_F(AuthorshipTest, ChangesReplayedFromACopyOfTheDatabaseAreRefused) {
   ExpectVerified(*target_);
 }
 
+// A proof stored ahead of its changes (a cover whose tail names changes
+// not yet here) is dropped when other changes of that actor arrive in its
+// place: a copy of the database wrote them with the same key, so the old
+// proof vouches for a branch this replica never stored, and passing it on
+// would make every further replica refuse the batch.
+TEST_F(AuthorshipTest, AProofOfABranchNeverStoredIsNotPassedOn) {
+  auto writer = OpenOrDie(dir_.Sub("writer"));
+  for (int n = 1; n <= 3; ++n) Put(writer.get(), "w/1", R"({"n": 1})");
+  std::string copy_dir = dir_.Sub("writer-copy");
+  ASSERT_TRUE(writer->Checkpoint(copy_dir).ok());
+  auto copy = OpenOrDie(copy_dir);
+  Put(writer.get(), "w/1", R"({"by": "writer"})");  // seqs 4 and 5
+  Put(writer.get(), "w/1", R"({"by": "writer", "again": true})");
+  for (int n = 4; n <= 6; ++n) Put(copy.get(), "w/1", R"({"by": "copy"})");
+  for (uint64_t position = 1; position <= 3; ++position) {
+    auto stored = writer->GetChangeAt(position);
+    // Each proof is the writer's signature at seq 5, with a tail of hashes.
+    ASSERT_TRUE(
+        target_->Receive(stored->bytes, *writer->ProveChange(stored->hash))
+            .ok());
+  }
+  for (uint64_t position = 4; position <= 6; ++position) {
+    auto stored = copy->GetChangeAt(position);
+    auto received =
+        target_->Receive(stored->bytes, *copy->ProveChange(stored->hash));
+    ASSERT_TRUE(received.ok()) << received.status().ToString();
+  }
+  ExpectVerified(*target_);
+  std::string passed_on = dir_.Sub("passed-on.weft");
+  ASSERT_TRUE(target_->Export(passed_on).ok());
+  auto further = OpenOrDie(dir_.Sub("further"));
+  auto imported = further->Import(passed_on);
+  ASSERT_TRUE(imported.ok()) << imported.status().ToString();
+  EXPECT_EQ(imported->stored, 6u);
+  EXPECT_EQ(*further->GetJson("w/1"), *copy->GetJson("w/1"));
+}
+
 // The key a database signs with is its own: a database opened with
 // another one's key file refuses to open, and one without it refuses to
 // open for writing (a read-only open goes on).
