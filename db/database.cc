@@ -50,6 +50,11 @@ Result<std::unique_ptr<dag::AuthorKey>> OpenAuthorKey(const std::string& path,
   bool fresh =
       store->Get(storage::Family::kMeta, engine::kMetaFormatVersion, &version)
           .IsNotFound();
+  // A format this build does not read: the log says so, better than a
+  // missing key would.
+  if (!fresh && version != engine::kFormatVersion) {
+    return std::unique_ptr<dag::AuthorKey>();
+  }
   Result<tls::Identity> identity = fresh && !read_only
                                        ? tls::LoadOrCreateIdentity(key_path)
                                        : tls::LoadIdentity(key_path);

@@ -80,6 +80,11 @@ Status ChangeLog::ProveRun(const ActorId& actor, uint64_t after, uint64_t last,
     return cover({actor, held.seq, author_->Sign(held.seq, held.chain), {}},
                  {});
   }
+  if (actor == local_actor_) {
+    return Status::InvalidArgument(
+        "this replica's changes after seq " + std::to_string(last - 1) +
+        " are signed as they are sent, and this open has no identity key");
+  }
   return Status::Corruption("no proof of authorship is stored for actor " +
                             actor.ToHex() + " at or after seq " +
                             std::to_string(last));

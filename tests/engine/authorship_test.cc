@@ -226,6 +226,12 @@ TEST_F(AuthorshipTest, ADatabaseSignsOnlyWithItsOwnKey) {
   auto reader = Database::Open(dir_.Sub("author"), read_only);
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   EXPECT_EQ((*reader)->LogLength(), 300u);
+  // Its changes after the last stored proof (seq 256) cannot be signed.
+  auto exported = (*reader)->Export(bundle_);
+  EXPECT_FALSE(exported.ok());
+  EXPECT_NE(exported.status().ToString().find("no identity key"),
+            std::string::npos)
+      << exported.status().ToString();
 }
 
 }  // namespace

@@ -370,5 +370,34 @@ TEST(DatabaseTest, SyncOptionCommitsDurably) {
   }
 }
 
+// A database written before signed authorship (format 4, without an
+// identity key) is refused by Database::Open with the reason, not with a
+// missing key; no key is made for it.
+TEST(DatabaseTest, ADatabaseOfFormatFourIsRefusedWithTheReason) {
+  TempDir dir;
+  {
+    auto db = OpenOrDie(dir.Sub("db"));
+    Put(db.get(), "t/1", R"({"n": 1})");
+  }
+  {
+    auto store = storage::OpenRocksDbKvStore(dir.Sub("db"), {});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto batch = (*store)->NewBatch();
+    batch->Put(storage::Family::kMeta, "format_version", "4");
+    ASSERT_TRUE((*store)->Write(batch.get(), true).ok());
+  }
+  std::filesystem::remove(dir.Sub("db") + "/identity.key");
+  for (bool read_only : {false, true}) {
+    Options options;
+    options.read_only = read_only;
+    auto db = Database::Open(dir.Sub("db"), options);
+    EXPECT_TRUE(db.status().IsNotSupported()) << db.status().ToString();
+    EXPECT_NE(db.status().ToString().find("before signed authorship"),
+              std::string::npos)
+        << db.status().ToString();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("db") + "/identity.key"));
+}
+
 }  // namespace
 }  // namespace weft
