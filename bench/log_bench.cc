@@ -15,6 +15,7 @@
 #include "dag/sha256.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
+#include "tests/testutil/authors.h"
 #include "tests/testutil/drafts.h"
 #include "tests/testutil/raw_rocksdb.h"
 #include "tests/testutil/temp_dir.h"
@@ -68,6 +69,8 @@ void BM_RawRocksDbPut(benchmark::State& state) {
     ChangeDraft draft = testing::OneOpDraft(idx);
     change.parents = idx == 0 ? std::vector<Hash>{} : std::vector<Hash>{parent};
     change.seq = idx + 1;
+    change.author_key =
+        idx == 0 ? testing::AuthorFromSeed(1).public_key() : std::string();
     change.start_op = idx + 1;
     change.docs = draft.docs;
     change.ops = draft.ops;

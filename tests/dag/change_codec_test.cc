@@ -132,8 +132,12 @@ TEST(ChangeCodecTest, MutatedRandomChangesNeverCrash) {
   for (int round = 0; round < 3000; ++round) {
     ChangeDraft draft = testing::RandomDraft(rng, 1 + rng() % 6);
     Change change;
-    change.actor = testing::ActorFromSeed(rng());
+    uint64_t seed = rng() % 16;
+    change.actor = testing::ActorFromSeed(seed);
     change.seq = 1 + rng() % 5;
+    if (change.seq == 1) {
+      change.author_key = testing::AuthorFromSeed(seed).public_key();
+    }
     change.start_op = 1 + rng() % 100;
     change.docs = draft.docs;
     change.ops = draft.ops;
