@@ -101,6 +101,22 @@ class EngineHost : public sync::SyncHost {
     return log->status();
   }
 
+  size_t CutAtProof(const std::vector<std::string>& changes) override {
+    size_t floor = std::max(changes.size() / 2,
+                            changes.size() > ChangeLog::kProofEvery
+                                ? changes.size() - ChangeLog::kProofEvery
+                                : size_t{0});
+    for (size_t keep = changes.size(); keep > floor && keep > 1; --keep) {
+      ActorId actor;
+      uint64_t seq;
+      if (dag::PeekAuthor(changes[keep - 1], &actor, &seq).ok() &&
+          seq % ChangeLog::kProofEvery == 0) {
+        return keep;
+      }
+    }
+    return changes.size();
+  }
+
   Result<std::string> ProveChanges(
       const std::vector<std::string>& changes) override {
     WEFT_ASSIGN_OR_RETURN(auto proofs, engine_->log().ProofsFor(changes));

@@ -40,6 +40,12 @@ Result<std::vector<dag::AuthorshipProof>> DecodeOfferedProofs(
 
 class ChangeLog {
  public:
+  // Every replica signs its chain at each seq that is a multiple of
+  // kProofEvery (and on demand at its last change when it sends), and
+  // these proofs go wherever the changes go: any run of an actor's changes
+  // is vouched for by a proof at most kProofEvery - 1 hashes away.
+  static constexpr uint64_t kProofEvery = 256;
+
   // Opens the log kept in `store` (not owned; it must outlive the log).
   // `author` (not owned; may be null where nothing is committed, a
   // read-only open) signs this replica's changes; a store with no data is
@@ -217,10 +223,7 @@ class ChangeLog {
   // replays the changes since `checkpoint_at_`.
   static constexpr uint64_t kCheckpointEvery = 256;
   uint64_t checkpoint_at_ = 0;
-  // This replica signs its chain every kProofEvery changes (and on demand
-  // for its last change when it sends), so that any run of its changes is
-  // vouched for by a proof at most kProofEvery - 1 hashes away.
-  static constexpr uint64_t kProofEvery = 256;
+
   std::set<ActorId> dirty_actors_;  // changed since the checkpoint
   PendingArea pending_;
 };

@@ -447,6 +447,9 @@ void SyncSession::SendNextBatch() {
     Fail(status).PermitUncheckedError();  // the Error frame says why
     return;
   }
+  if (next_out_ + batch.size() < outgoing_.size()) {
+    batch.resize(host_->CutAtProof(batch));
+  }
   next_out_ += batch.size();
   bool last = next_out_ == outgoing_.size();
   if (last) {

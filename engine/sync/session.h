@@ -58,6 +58,10 @@ class SyncHost {
   virtual Status ReadChanges(std::span<const uint64_t> positions,
                              size_t bytes_max,
                              std::vector<std::string>* changes) = 0;
+  // How many of `changes` (read by ReadChanges, more to follow) to send
+  // now: ending the batch where its last change's actor has a proof makes
+  // that actor's cover carry no tail of hashes (dag/authorship.h).
+  virtual size_t CutAtProof(const std::vector<std::string>& changes) = 0;
   // The encoded proofs of authorship of `changes` (read by ReadChanges).
   virtual Result<std::string> ProveChanges(
       const std::vector<std::string>& changes) = 0;
