@@ -17,6 +17,7 @@ packages=(
   libgtest-dev libgmock-dev   # tests
   python3 python3-venv        # the Python binding, its tests, its pip install
   libbenchmark-dev            # benchmarks
+  libsqlite3-dev              # view_bench's baseline (JSON in SQLite)
 )
 
 missing=()

@@ -7,13 +7,20 @@
 //
 // Counters: p50_us / p99_us (point reads), results (per query),
 // changes_per_s (view build, log scan), commits_per_s.
+//
+// The baseline: SQLite (Debian's libsqlite3) holding the same documents as
+// JSON text in one table on disk, read with json_extract: a scan with a
+// filter on a field, a group-by aggregate (weft's aggregate view), and an
+// index on a JSON field (weft's index view), in the same run.
 #include <benchmark/benchmark.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <string>
 
 #include "tests/testutil/temp_dir.h"
 #include "weft/database.h"
@@ -258,6 +265,130 @@ BENCHMARK(BM_CommitWithViews)
     ->Arg(1)
     ->Arg(5)
     ->Unit(benchmark::kMicrosecond);
+
+// The same documents in SQLite: people(key TEXT PRIMARY KEY, body TEXT)
+// with body the document's JSON, written in one transaction, on disk.
+struct SqlitePeople {
+  testing::TempDir dir;
+  sqlite3* db = nullptr;
+  uint64_t documents = 0;
+};
+
+void Exec(sqlite3* db, const std::string& sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    std::fprintf(stderr, "sqlite: %s: %s\n", sql.c_str(), error);
+    std::abort();
+  }
+}
+
+SqlitePeople& Sqlite() {
+  static SqlitePeople* people = [] {
+    auto* made = new SqlitePeople;
+    made->documents = Smoke() ? 10000 : 1000000;
+    if (sqlite3_open(made->dir.Sub("people.sqlite").c_str(), &made->db) !=
+        SQLITE_OK) {
+      std::abort();
+    }
+    Exec(made->db, "PRAGMA journal_mode=WAL");
+    Exec(made->db, "CREATE TABLE people(key TEXT PRIMARY KEY, body TEXT)");
+    Exec(made->db, "BEGIN");
+    sqlite3_stmt* insert = nullptr;
+    sqlite3_prepare_v2(made->db, "INSERT INTO people VALUES(?, ?)", -1, &insert,
+                       nullptr);
+    for (uint64_t person = 0; person < made->documents; ++person) {
+      std::string key = "d" + std::to_string(person);
+      std::string body =
+          nlohmann::json{{"n", person},
+                         {"m", person},
+                         {"g", person % 100},
+                         {"name", "user" + std::to_string(person)}}
+              .dump();
+      sqlite3_bind_text(insert, 1, key.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(insert, 2, body.c_str(), -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(insert) != SQLITE_DONE) std::abort();
+      sqlite3_reset(insert);
+    }
+    sqlite3_finalize(insert);
+    Exec(made->db, "COMMIT");
+    return made;
+  }();
+  return *people;
+}
+
+// One value from `sql`, stepped to the end.
+int64_t QueryInt(sqlite3* db, const char* sql) {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db, sql, -1, &statement, nullptr) != SQLITE_OK) {
+    std::abort();
+  }
+  int64_t value = 0;
+  while (sqlite3_step(statement) == SQLITE_ROW) {
+    value += sqlite3_column_int64(statement, 0);
+  }
+  sqlite3_finalize(statement);
+  return value;
+}
+
+void BM_SqliteJsonScan(benchmark::State& state) {
+  SqlitePeople& people = Sqlite();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(QueryInt(
+        people.db,
+        "SELECT count(*) FROM people WHERE json_extract(body, '$.g') = 7"));
+  }
+  state.counters["rows_per_s"] = benchmark::Counter(
+      static_cast<double>(people.documents * state.iterations()),
+      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_SqliteJsonScan)->Unit(benchmark::kMillisecond);
+
+// The analogue of BM_ViewBuild's aggregate: count and sum of n by g.
+void BM_SqliteJsonGroupBy(benchmark::State& state) {
+  SqlitePeople& people = Sqlite();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        QueryInt(people.db,
+                 "SELECT count(*) + sum(json_extract(body, '$.n')) FROM "
+                 "people GROUP BY json_extract(body, '$.g')"));
+  }
+}
+BENCHMARK(BM_SqliteJsonGroupBy)->Unit(benchmark::kMillisecond);
+
+// The analogue of an index view: an index on a JSON field, built and
+// dropped.
+void BM_SqliteJsonIndexBuild(benchmark::State& state) {
+  SqlitePeople& people = Sqlite();
+  for (auto _ : state) {
+    Exec(people.db,
+         "CREATE INDEX people_n ON people(json_extract(body, '$.n'))");
+    state.PauseTiming();
+    Exec(people.db, "DROP INDEX people_n");
+    state.ResumeTiming();
+  }
+}
+BENCHMARK(BM_SqliteJsonIndexBuild)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+
+// weft's counterpart of BM_SqliteJsonScan: the same filter as a query of
+// the collection by scan (no index on g).
+void BM_FindByScanOfEveryDocument(benchmark::State& state) {
+  Fixture& people = People();
+  for (auto _ : state) {
+    auto cursor = people.db->Find("people", Predicate::Equals("g", int64_t{7}));
+    if (!cursor.ok()) return state.SkipWithError("find failed");
+    uint64_t results = 0;
+    for (; (*cursor)->Valid(); (*cursor)->Next()) ++results;
+    benchmark::DoNotOptimize(results);
+  }
+  state.counters["rows_per_s"] = benchmark::Counter(
+      static_cast<double>(people.documents * state.iterations()),
+      benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FindByScanOfEveryDocument)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 }  // namespace
 }  // namespace weft
