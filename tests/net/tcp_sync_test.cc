@@ -817,6 +817,10 @@ TEST_F(TcpSyncTest, SummariesOfFakeActorsLeaveNoPeerRecords) {
   auto client = OpenOrDie(dir_.Sub("client"));
   Put(client.get(), "t/2", R"({"n": 2})");
   ASSERT_TRUE(Sync(client.get()).ok());
+  // The server notes the peer when its side of the session ends, which can
+  // be after the client's: wait for it (the test failed under ASan so).
+  WaitForSessions(6);
+  ASSERT_EQ(server_->sessions(), 6u);
   peers = server_db_->ListPeers();
   ASSERT_TRUE(peers.ok());
   ASSERT_EQ(peers->size(), 1u);
