@@ -22,6 +22,7 @@ inline bool GetVarint(std::string_view* in, uint64_t* value) {
   for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
     auto byte = static_cast<uint8_t>((*in)[0]);
     in->remove_prefix(1);
+    if (shift == 63 && byte > 1) return false;  // bits beyond the 64th
     *value |= uint64_t{byte & 0x7Fu} << shift;
     if (byte < 0x80) return true;
   }

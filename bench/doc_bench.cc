@@ -23,6 +23,7 @@
 #include <random>
 
 #include "dag/authorship.h"
+#include "dag/change_run.h"
 #include "engine/bundle/bundle.h"
 #include "engine/crdt/document.h"
 #include "tests/testutil/drafts.h"
@@ -185,6 +186,7 @@ void MeasureVerify(benchmark::State& state, const std::string& path) {
 // (b) and (c): `edits_per_change` edits per committed transaction.
 void MeasureProofBytes(benchmark::State& state, const std::string& path,
                        const std::string& bundle_path);
+void MeasureRuns(benchmark::State& state, const std::string& path);
 
 void BM_TraceCommit(benchmark::State& state) {
   const testing::Trace* trace = LoadedTrace();
@@ -227,6 +229,7 @@ void BM_TraceCommit(benchmark::State& state) {
     MeasureReopens(state, dir.Sub("db"), text, read_only, "ro_");
     MeasureVerify(state, dir.Sub("db"));
     MeasureProofBytes(state, dir.Sub("db"), dir.Sub("bundle"));
+    MeasureRuns(state, dir.Sub("db"));
     state.ResumeTiming();
   }
   state.counters["us_per_edit"] = benchmark::Counter(
@@ -257,6 +260,44 @@ void MeasureProofBytes(benchmark::State& state, const std::string& path,
   auto imported = (*target)->Import(bundle_path);
   if (!imported.ok()) return state.SkipWithError("import");
   state.counters["import_ms"] = Ms(std::chrono::steady_clock::now() - started);
+}
+
+// The trace's history packed into runs of 65536 changes (dag/change_run.h,
+// the form changes travel in): bytes per change, and the time to pack and
+// to rebuild and re-hash every change, against the verbatim bytes.
+void MeasureRuns(benchmark::State& state, const std::string& path) {
+  Options read_only;
+  read_only.read_only = true;
+  auto db = Database::Open(path, read_only);
+  if (!db.ok()) return state.SkipWithError(db.status().ToString().c_str());
+  std::vector<std::vector<std::string>> runs(1);
+  uint64_t verbatim = 0;
+  for (uint64_t position = 1; position <= (*db)->LogLength(); ++position) {
+    if (runs.back().size() == 65536) runs.emplace_back();
+    runs.back().push_back((*db)->GetChangeAt(position)->bytes);
+    verbatim += runs.back().back().size();
+  }
+  auto started = std::chrono::steady_clock::now();
+  std::vector<std::string> packed;
+  uint64_t run_bytes = 0;
+  for (const std::vector<std::string>& run : runs) {
+    Result<std::string> encoded = dag::EncodeRunOfBytes(run);
+    if (!encoded.ok()) return state.SkipWithError("run: not canonical");
+    run_bytes += encoded->size();
+    packed.push_back(std::move(*encoded));
+  }
+  state.counters["run_pack_ms"] =
+      Ms(std::chrono::steady_clock::now() - started);
+  started = std::chrono::steady_clock::now();
+  for (const std::string& run : packed) {
+    if (!dag::DecodeRun(run).ok()) return state.SkipWithError("run: decode");
+  }
+  state.counters["run_rebuild_ms"] =
+      Ms(std::chrono::steady_clock::now() - started);
+  state.counters["run_kb"] = run_bytes / 1024.0;
+  state.counters["run_bytes_per_change"] =
+      static_cast<double>(run_bytes) / (*db)->LogLength();
+  state.counters["verbatim_mb"] = verbatim / 1048576.0;
 }
 
 // The cost of signed authorship per change, against a commit of the trace

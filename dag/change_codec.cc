@@ -438,6 +438,17 @@ Result<Change> DecodeChange(std::string_view bytes, size_t change_bytes_max) {
   return change;
 }
 
+Result<Change> DecodeCanonicalChange(std::string_view bytes,
+                                     size_t change_bytes_max) {
+  WEFT_ASSIGN_OR_RETURN(Change change, DecodeChange(bytes, change_bytes_max));
+  if (EncodeChange(change).bytes != bytes) {
+    return Status::InvalidArgument(
+        "change bytes are not in canonical form (they decode to a change "
+        "that encodes to other bytes)");
+  }
+  return change;
+}
+
 bool FlavourFits(OpAction action, Flavour flavour) {
   switch (flavour) {
     case Flavour::kDefault:

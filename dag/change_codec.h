@@ -36,6 +36,14 @@ Result<Change> DecodeChange(
     std::string_view bytes,
     size_t change_bytes_max = limits::kChangeBytesCeiling);
 
+// DecodeChange, and the bytes must be the change's canonical form: what
+// EncodeChange makes of the fields they decode to (InvalidArgument if not).
+// Every change from outside is taken in this form, so every stored change
+// can be rebuilt from its fields and travel in a run (change_run.h).
+Result<Change> DecodeCanonicalChange(
+    std::string_view bytes,
+    size_t change_bytes_max = limits::kChangeBytesCeiling);
+
 // The author and seq of encoded change bytes, after the FlatBuffers
 // verifier only (for bytes checked when stored, read back to send them).
 Status PeekAuthor(std::string_view bytes, ActorId* actor, uint64_t* seq);

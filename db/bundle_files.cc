@@ -25,18 +25,25 @@ Result<Database::ExportStats> Database::Export(
   for (const ViewDefinition& view : ListViews()) {
     bundle.views.push_back(view.ToJson());
   }
+  std::vector<std::string> changes;
   WEFT_RETURN_IF_ERROR(engine_->Locked([&] {  // log and heads agree
     bundle.heads = engine_->log().Heads();
     uint64_t total = engine_->log().LogLength();
     return engine_->log().ForEachLogged(
         [&](uint64_t position, const Hash&, std::string_view bytes) {
-          bundle.changes.emplace_back(bytes);
+          changes.emplace_back(bytes);
           if (progress && (position % kProgressEvery == 0 || position == total))
             progress(position, total);
           return true;
         });
   }));
-  WEFT_ASSIGN_OR_RETURN(auto proofs, engine_->log().ProofsFor(bundle.changes));
+  WEFT_ASSIGN_OR_RETURN(auto proofs, engine_->log().ProofsFor(changes));
+  bundle.changes.reserve(changes.size());
+  for (std::string& bytes : changes) {
+    WEFT_ASSIGN_OR_RETURN(dag::RunChange change,
+                          dag::RunChangeOf(std::move(bytes)));
+    bundle.changes.push_back(std::move(change));
+  }
   bundle.proofs = dag::EncodeProofs(proofs);
   std::string bytes = engine::EncodeBundle(bundle);
   std::string temporary = path + ".tmp";

@@ -123,7 +123,7 @@ class EngineHost : public sync::SyncHost {
     return dag::EncodeProofs(proofs);
   }
 
-  Result<uint64_t> StoreBatch(const std::vector<std::string>& changes,
+  Result<uint64_t> StoreBatch(const std::vector<dag::RunChange>& changes,
                               std::string_view proof_bytes,
                               std::vector<ActorState>* held) override {
     WEFT_ASSIGN_OR_RETURN(auto proofs,
@@ -132,10 +132,9 @@ class EngineHost : public sync::SyncHost {
       return engine_->log().ReceiveAll(changes, proofs, {});
     }));
     if (held == nullptr) return stored;
-    for (const std::string& bytes : changes) {  // all verified by now
-      WEFT_ASSIGN_OR_RETURN(Change change, dag::DecodeChange(bytes));
+    for (const dag::RunChange& entry : changes) {  // all verified by now
       held->push_back(
-          ActorState{change.actor, change.seq, dag::Sha256(bytes), 0});
+          ActorState{entry.change.actor, entry.change.seq, entry.hash, 0});
     }
     return stored;
   }

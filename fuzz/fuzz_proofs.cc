@@ -20,9 +20,9 @@ const dag::AuthorKey& Author() {
   return *author;
 }
 
-const std::vector<std::string>& Changes() {
-  static const std::vector<std::string> changes = [] {
-    std::vector<std::string> made;
+const std::vector<dag::RunChange>& Changes() {
+  static const std::vector<dag::RunChange> changes = [] {
+    std::vector<dag::RunChange> made;
     Hash parent;
     for (uint64_t seq = 1; seq <= 3; ++seq) {
       Change change;
@@ -33,7 +33,7 @@ const std::vector<std::string>& Changes() {
       if (seq > 1) change.parents = {parent};
       dag::EncodedChange encoded = dag::EncodeChange(change);
       parent = encoded.hash;
-      made.push_back(encoded.bytes);
+      made.push_back(dag::RunChange{encoded.hash, encoded.bytes, change});
     }
     return made;
   }();

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "dag/change_run.h"
 #include "engine/bundle/bundle.h"
-#include "engine/sync/batch.h"
 #include "engine/views/field.h"
 #include "tests/testutil/temp_dir.h"
 #include "tls/identity.h"
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     for (uint64_t position = 1; position <= a->LogLength(); ++position) {
       changes.push_back(a->GetChangeAt(position)->bytes);
     }
-    Seeds change(out, "fuzz_change"), batch(out, "fuzz_sync_batch"),
+    Seeds change(out, "fuzz_change"), run(out, "fuzz_change_run"),
         bundle(out, "fuzz_bundle"), state(out, "fuzz_document_state"),
         view_json(out, "fuzz_view_json"), session(out, "fuzz_sync_session"),
         json_input(out, "fuzz_json_input"), shell(out, "fuzz_shell"),
@@ -139,11 +139,13 @@ int main(int argc, char** argv) {
     }
     for (size_t count : {size_t{1}, changes.size()}) {
       std::vector<std::string> some(changes.begin(), changes.begin() + count);
-      std::string prefix = {static_cast<char>(count >> 8),
-                            static_cast<char>(count)};
-      batch.Add(prefix + weft::engine::sync::EncodeBatch(some));
+      run.Add(*weft::dag::EncodeRunOfBytes(some));
     }
-    weft::engine::Bundle whole{changes, a->Heads(), {view->ToJson()}};
+    std::vector<weft::dag::RunChange> decoded;
+    for (const std::string& bytes : changes) {
+      decoded.push_back(*weft::dag::RunChangeOf(bytes));
+    }
+    weft::engine::Bundle whole{decoded, a->Heads(), {view->ToJson()}};
     bundle.Add(weft::engine::EncodeBundle(whole));
     bundle.Add(weft::engine::EncodeBundle(weft::engine::Bundle()));
     for (int doc = 0; doc < 3; ++doc) {

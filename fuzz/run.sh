@@ -16,7 +16,7 @@ cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(fuzz_change fuzz_sync_batch fuzz_bundle fuzz_document_state
+  targets=(fuzz_change fuzz_change_run fuzz_bundle fuzz_document_state
            fuzz_view_json fuzz_sync_session fuzz_json_input fuzz_shell
            fuzz_view_rows fuzz_secure_input fuzz_proofs)
 fi

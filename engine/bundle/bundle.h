@@ -1,8 +1,9 @@
 // Bundles: a replica's changes in causal order plus its heads, in one
 // self-verifying byte string (format below and in engine/FORMAT.md).
 //
-//   bundle  := magic "WEFTBNDL", version u32 little-endian (= 3),
-//              varint change_count, change_count × (varint size, bytes),
+//   bundle  := magic "WEFTBNDL", version u32 little-endian (= 4),
+//              varint change_count, varint run_count,
+//              run_count × (varint size, run (dag/change_run.h)),
 //              varint head_count, head_count × 32-byte hash,
 //              varint view_count, view_count × (varint size, definition
 //              JSON),
@@ -10,14 +11,18 @@
 //              who wrote the changes),
 //              SHA-256 of everything before it (32 bytes)
 //
-// Versions 1 and 2 (without views, without proofs) are refused: their
-// changes are unsigned.
+// The runs hold change_count changes in all, each run at most 65536 of
+// them. Version 3 (the same, but each change's bytes as they are:
+// change_count × (varint size, bytes) instead of the runs; 70 MB for the
+// editing trace) is still read. Versions 1 and 2 (without views, without
+// proofs) are refused: their changes are unsigned.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dag/change_run.h"
 #include "dag/sha256.h"
 #include "weft/hash.h"
 #include "weft/status.h"
@@ -25,7 +30,8 @@
 namespace weft::engine {
 
 struct Bundle {
-  std::vector<std::string> changes;  // exact change bytes, causal order
+  // Causal order; once decoded, each rebuilt from its run and re-hashed.
+  std::vector<dag::RunChange> changes;
   std::vector<Hash> heads;
   std::vector<std::string> views;  // ViewDefinition::ToJson of each view
   std::string proofs;              // encoded proofs of the changes
@@ -51,8 +57,12 @@ class BundleChecksum {
   std::string tail_;  // the last 32 bytes seen: the checksum, at the end
   uint64_t size_ = 0;
 };
-// Verifies the trailing checksum first, then the framing. Corruption on
-// any mismatch, truncation or trailing byte; nothing is returned then.
-Result<Bundle> DecodeBundle(std::string_view bytes);
+// Verifies the trailing checksum first, then the framing, then every run.
+// Corruption on any mismatch, truncation or trailing byte; InvalidArgument
+// when its changes, rebuilt, would take more than `changes_bytes_max`;
+// nothing is returned then.
+constexpr size_t kBundleChangesBytesMax = size_t{1} << 30;
+Result<Bundle> DecodeBundle(std::string_view bytes,
+                            size_t changes_bytes_max = kBundleChangesBytesMax);
 
 }  // namespace weft::engine

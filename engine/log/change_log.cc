@@ -455,7 +455,7 @@ Status ChangeLog::StageDraft(Batch* batch, const ChangeDraft& draft,
 }
 
 Result<uint64_t> ChangeLog::ReceiveAll(
-    const std::vector<std::string>& changes,
+    const std::vector<dag::RunChange>& changes,
     const std::vector<dag::AuthorshipProof>& proofs,
     const std::vector<Hash>& heads,
     const std::function<void(uint64_t, uint64_t)>& progress) {
@@ -469,20 +469,19 @@ Result<uint64_t> ChangeLog::ReceiveAll(
     return status;
   };
   for (size_t change_idx = 0; change_idx < changes.size(); ++change_idx) {
-    const std::string& bytes = changes[change_idx];
+    const std::string& bytes = changes[change_idx].bytes;
+    const Hash& hash = changes[change_idx].hash;
+    const Change* change = &changes[change_idx].change;
     constexpr size_t kProgressEvery = 4096;  // changes between reports
     if (progress && change_idx % kProgressEvery == 0) {
       progress(change_idx, changes.size());
     }
-    std::string at = "change " + std::to_string(change_idx + 1) + " of " +
-                     std::to_string(changes.size());
+    auto at = [&] {
+      return "change " + std::to_string(change_idx + 1) + " of " +
+             std::to_string(changes.size());
+    };
     if (bytes.size() > options_.change_bytes_max) {
-      return reject(Status::InvalidArgument(at, "over the size limit"));
-    }
-    Hash hash = dag::Sha256(bytes);
-    Result<Change> change = dag::DecodeChange(bytes, options_.change_bytes_max);
-    if (!change.ok()) {
-      return reject(Status::Corruption(at, change.status().ToString()));
+      return reject(Status::InvalidArgument(at(), "over the size limit"));
     }
     // A replica holds exactly seqs 1..last of each actor: a higher seq is
     // new without a lookup (a clone then reads no index at all); a lower
@@ -500,7 +499,7 @@ Result<uint64_t> ChangeLog::ReceiveAll(
           StageChange(&batch, hash, bytes, *change, /*local=*/false, &fatal);
     }
     if (!status.ok()) {
-      return reject(Status::InvalidArgument(at + " (" + hash.Short() + ")",
+      return reject(Status::InvalidArgument(at() + " (" + hash.Short() + ")",
                                             status.ToString()));
     }
     ++stored;
@@ -604,8 +603,8 @@ Result<ReceiveOutcome> ChangeLog::Receive(
     return Status::Corruption("change bytes hash to " + outcome.hash.ToHex() +
                               ", not to the claimed " + claimed_hash->ToHex());
   }
-  WEFT_ASSIGN_OR_RETURN(Change change,
-                        dag::DecodeChange(bytes, options_.change_bytes_max));
+  WEFT_ASSIGN_OR_RETURN(Change change, dag::DecodeCanonicalChange(
+                                           bytes, options_.change_bytes_max));
 
   std::lock_guard<std::mutex> lock(mutex_);
   if (IsStored(outcome.hash)) {

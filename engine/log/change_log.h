@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dag/authorship.h"
+#include "dag/change_run.h"
 #include "engine/log/change_observer.h"
 #include "engine/log/keys.h"
 #include "engine/log/pending_area.h"
@@ -79,14 +80,15 @@ class ChangeLog {
       const Hash* claimed_hash, std::string_view bytes,
       const std::vector<dag::AuthorshipProof>& proofs);
 
-  // Stores every change of `changes` (causal order) that is not stored yet,
-  // in ONE batch, and checks that each of `heads` is then stored. Any
-  // invalid change, missing parent, missing head or missing or false proof
-  // rejects the whole set: nothing is stored. Returns how many changes
-  // were new. `progress` (may be null) is told every few thousand changes
-  // checked.
+  // Stores every change of `changes` (causal order, each decoded from
+  // canonical bytes whose hash it carries: dag::DecodeRun or
+  // dag::RunChangeOf) that is not stored yet, in ONE batch, and checks that
+  // each of `heads` is then stored. Any invalid change, missing parent, missing
+  // head or missing or false proof rejects the whole set: nothing is stored.
+  // Returns how many changes were new. `progress` (may be null) is told every
+  // few thousand changes checked.
   Result<uint64_t> ReceiveAll(
-      const std::vector<std::string>& changes,
+      const std::vector<dag::RunChange>& changes,
       const std::vector<dag::AuthorshipProof>& proofs,
       const std::vector<Hash>& heads,
       const std::function<void(uint64_t done, uint64_t total)>& progress =

@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <map>
 
+#include "dag/change_run.h"
 #include "dag/sha256.h"
-#include "engine/sync/batch.h"
 #include "engine/sync/vectors.h"
 #include "sync_generated.h"
 
@@ -18,7 +18,11 @@ namespace {
 namespace wire = weft::wire;
 
 constexpr size_t kActorsMax = 1000000;
-constexpr size_t kBatchRawBytes = 1u << 20;  // a batch is cut here
+// A batch of changes (a run, dag/change_run.h) is cut at this many changes
+// or bytes of their canonical form, whichever comes first (a change larger
+// than that goes alone).
+constexpr size_t kBatchChangesMax = 4096;
+constexpr size_t kBatchRawBytes = 1u << 20;
 
 std::string_view Bytes(const flatbuffers::Vector<uint8_t>* vector) {
   if (vector == nullptr) return {};
@@ -463,9 +467,15 @@ void SyncSession::SendNextBatch() {
     Fail(proofs.status()).PermitUncheckedError();
     return;
   }
+  Result<std::string> run =
+      batch.empty() ? std::string() : dag::EncodeRunOfBytes(batch);
+  if (!run.ok()) {
+    sending_ = false;
+    Fail(run.status()).PermitUncheckedError();
+    return;
+  }
   flatbuffers::FlatBufferBuilder builder;
-  auto payload = batch.empty() ? MakeBytes(&builder, "")
-                               : MakeBytes(&builder, EncodeBatch(batch));
+  auto payload = MakeBytes(&builder, *run);
   auto proof_bytes = MakeBytes(&builder, *proofs);
   auto message = wire::CreateChanges(
       builder, payload, static_cast<uint32_t>(batch.size()), last, proof_bytes);
@@ -484,9 +494,16 @@ Status SyncSession::OnChanges(const void* body) {
     return Fail(Status::Corruption("sync: changes the peer should not send"));
   }
   if (message->count() > 0) {
-    Result<std::vector<std::string>> changes =
-        DecodeBatch(Bytes(message->payload()), message->count());
+    dag::RunLimits limits;
+    limits.changes_max = kBatchChangesMax;
+    Result<std::vector<dag::RunChange>> changes =
+        dag::DecodeRun(Bytes(message->payload()), limits);
     if (!changes.ok()) return Fail(changes.status());
+    if (changes->size() != message->count()) {
+      return Fail(Status::Corruption(
+          "sync: a batch of " + std::to_string(changes->size()) +
+          " changes said it held " + std::to_string(message->count())));
+    }
     // A live session remembers what the peer sent: it holds it, so a push
     // never sends it back.
     std::vector<ActorState> held;

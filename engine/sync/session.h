@@ -9,13 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "dag/change_run.h"
 #include "weft/change.h"
 #include "weft/records.h"
 #include "weft/sync.h"
 
 namespace weft::engine::sync {
 
-constexpr uint32_t kProtocolVersion = 2;
+constexpr uint32_t kProtocolVersion = 3;
 constexpr size_t kFrameBytesMax = 16u << 20;
 // Until the peer's Hello is accepted (and, with a key, its Auth), a frame
 // is a Hello or an Auth: a few hundred bytes. A peer that has proved
@@ -68,9 +69,9 @@ class SyncHost {
   // Stores a batch in causal order atomically (each change verified, and
   // its authorship by `proofs`); returns how many were new. *held (may be
   // null) gets the actor, seq and hash of every change of the batch.
-  virtual Result<uint64_t> StoreBatch(const std::vector<std::string>& changes,
-                                      std::string_view proofs,
-                                      std::vector<ActorState>* held) = 0;
+  virtual Result<uint64_t> StoreBatch(
+      const std::vector<dag::RunChange>& changes, std::string_view proofs,
+      std::vector<ActorState>* held) = 0;
   // The session with `peer`, reached at `address` (initiator; may be
   // empty), caught up: remember `record`, and who answers there.
   virtual void Remember(const ActorId& peer, std::string_view address,

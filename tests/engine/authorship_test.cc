@@ -102,11 +102,12 @@ TEST_F(AuthorshipTest, ImportRefusesChangesTheirActorDidNotSign) {
        "does not verify"},
       {"the genuine proofs over other bytes",
        [&](engine::Bundle* b) {
-         auto last = dag::DecodeChange(b->changes.back());
-         ASSERT_TRUE(last.ok());
-         last->message = "forged";
-         b->changes.back() = dag::EncodeChange(*last).bytes;
-         b->heads = {dag::Sha256(b->changes.back())};
+         dag::RunChange& last = b->changes.back();
+         last.change.message = "forged";
+         dag::EncodedChange forged = dag::EncodeChange(last.change);
+         last.bytes = forged.bytes;
+         last.hash = forged.hash;
+         b->heads = {forged.hash};
        },
        "does not verify"},
       {"proofs that are not proofs",

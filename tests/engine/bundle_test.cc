@@ -116,12 +116,12 @@ TEST_F(BundleTest, EveryDamagedBundleIsRejectedWhole) {
 }
 
 TEST_F(BundleTest, AWellFramedBundleThatBreaksClosureStoresNothing) {
-  std::vector<std::string> changes;
+  std::vector<dag::RunChange> changes;
   ASSERT_TRUE(source_
                   ->ScanLog(1,
                             [&](uint64_t position, const Hash&) {
-                              changes.push_back(
-                                  source_->GetChangeAt(position)->bytes);
+                              changes.push_back(*dag::RunChangeOf(
+                                  source_->GetChangeAt(position)->bytes));
                               return true;
                             })
                   .ok());

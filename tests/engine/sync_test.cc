@@ -7,7 +7,6 @@
 #include <deque>
 #include <random>
 
-#include "engine/sync/batch.h"
 #include "storage/fault_plan.h"
 #include "tests/testutil/db.h"
 #include "tests/testutil/drafts.h"
@@ -374,8 +373,7 @@ TEST(SyncTest, AChangeWhoseParentsNeverArriveIsRefusedWhole) {
                             testing::SummaryFrame(claimed))
                   .ok());
   // ...then only the second change: its parent never comes.
-  std::string payload =
-      engine::sync::EncodeBatch({source->GetChangeAt(2)->bytes});
+  std::string payload = testing::RunOf({source->GetChangeAt(2)->bytes});
   Status status = (*endpoint)->Receive(testing::ChangesFrame(payload, 1));
   EXPECT_FALSE(status.ok());
   EXPECT_NE(status.ToString().find("change 1 of 1"), std::string::npos)

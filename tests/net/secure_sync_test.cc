@@ -20,7 +20,6 @@
 #include <random>
 #include <thread>
 
-#include "engine/sync/batch.h"
 #include "tests/testutil/db.h"
 #include "tests/testutil/loopback.h"
 #include "tests/testutil/temp_dir.h"
@@ -329,10 +328,9 @@ TEST(ReadOnlyGrantTest, ChangesPushedAnywayEndTheSessionAndStoreNothing) {
   std::string said = (*responder)->TakeOutput();
   EXPECT_FALSE(said.empty()) << "the responder's Hello";
   std::string bytes = reader->GetChangeAt(1)->bytes;
-  std::string frames =
-      testing::HelloFrame(reader->local_actor()) +
-      testing::SummaryFrameOf(reader->Actors()) +
-      testing::ChangesFrame(engine::sync::EncodeBatch({bytes}), 1);
+  std::string frames = testing::HelloFrame(reader->local_actor()) +
+                       testing::SummaryFrameOf(reader->Actors()) +
+                       testing::ChangesFrame(testing::RunOf({bytes}), 1);
   Status pushed = (*responder)->Receive(frames);
   ASSERT_FALSE(pushed.ok());
   EXPECT_NE(pushed.message().find("may only read here"), std::string::npos)

@@ -15,7 +15,6 @@
 
 #include "dag/authorship.h"
 #include "dag/change_codec.h"
-#include "engine/sync/batch.h"
 #include "tests/testutil/authors.h"
 #include "tests/testutil/db.h"
 #include "tests/testutil/drafts.h"
@@ -587,10 +586,9 @@ TEST_F(TcpSyncTest, BatchesThatCannotBeStoredWholeAreRefusedByTheServer) {
     const char* reason;
   };
   const Case cases[] = {
-      {"parent never arrives",
-       engine::sync::EncodeBatch({source->GetChangeAt(2)->bytes}),
+      {"parent never arrives", testing::RunOf({source->GetChangeAt(2)->bytes}),
        "change 1 of 1"},
-      {"not a zstd frame", "definitely not zstd", "zstd"},
+      {"not a run", "definitely not a run", "not a run of changes"},
   };
   uint64_t sessions = 0;
   for (const Case& test : cases) {
@@ -657,12 +655,11 @@ TEST_F(TcpSyncTest, ChangesThatWouldPoisonTheReplicaAreRefused) {
   uint64_t sessions = 0;
   for (const Case& test : cases) {
     SCOPED_TRACE(test.name);
-    std::string failure =
-        SendAsPeer(testing::HelloFrame(testing::ActorFromSeed(78)) +
-                       testing::SummaryFrame(test.claimed) +
-                       testing::ChangesFrame(
-                           engine::sync::EncodeBatch({test.change.bytes}), 1),
-                   ++sessions);
+    std::string failure = SendAsPeer(
+        testing::HelloFrame(testing::ActorFromSeed(78)) +
+            testing::SummaryFrame(test.claimed) +
+            testing::ChangesFrame(testing::RunOf({test.change.bytes}), 1),
+        ++sessions);
     EXPECT_NE(failure.find(test.reason), std::string::npos) << failure;
     EXPECT_EQ(server_db_->LogLength(), 1u);
     // Through the API too: the same bytes are refused the same way.
@@ -735,18 +732,17 @@ TEST_F(TcpSyncTest, ChangesNotSignedByTheirActorAreRefused) {
     std::string failure = SendAsPeer(
         testing::HelloFrame(testing::ActorFromSeed(78)) +
             testing::SummaryFrame(claimed) +
-            testing::ChangesFrame(engine::sync::EncodeBatch(test.changes), 2,
-                                  test.proofs),
+            testing::ChangesFrame(testing::RunOf(test.changes), 2, test.proofs),
         ++sessions);
     EXPECT_NE(failure.find(test.reason), std::string::npos) << failure;
     EXPECT_EQ(server_db_->LogLength(), 0u);
   }
-  SendAsPeer(testing::HelloFrame(testing::ActorFromSeed(78)) +
-                 testing::SummaryFrame(claimed) +
-                 testing::ChangesFrame(
-                     engine::sync::EncodeBatch({first->bytes, second->bytes}),
-                     2, *genuine),
-             ++sessions);
+  SendAsPeer(
+      testing::HelloFrame(testing::ActorFromSeed(78)) +
+          testing::SummaryFrame(claimed) +
+          testing::ChangesFrame(testing::RunOf({first->bytes, second->bytes}),
+                                2, *genuine),
+      ++sessions);
   EXPECT_EQ(server_db_->LogLength(), 2u);
   EXPECT_EQ(*server_db_->GetJson("t/2"), *author->GetJson("t/2"));
   ExpectVerified(*server_db_);

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dag/change_run.h"
 #include "engine/sync/session.h"
 #include "sync_generated.h"
 #include "weft/database.h"
@@ -59,6 +60,13 @@ inline std::string SummaryFrame(const ActorState& claimed,
                           WireBytes(&builder, base))
           .Union()));
   return Frame(&builder);
+}
+
+// A run of `changes` (canonical bytes), as a Changes message carries them.
+inline std::string RunOf(const std::vector<std::string>& changes) {
+  Result<std::string> run = dag::EncodeRunOfBytes(changes);
+  if (!run.ok()) std::abort();
+  return *run;
 }
 
 // The last Changes message, holding `count` changes in `payload`.
