@@ -250,6 +250,7 @@ void MeasureProofBytes(benchmark::State& state, const std::string& path,
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
   auto bundle = engine::DecodeBundle(bytes);
   if (!bundle.ok()) return state.SkipWithError("bundle");
+  state.counters["bundle_kb"] = bytes.size() / 1024.0;
   auto proofs = dag::DecodeProofs(bundle->proofs, bundle->changes.size() + 1);
   state.counters["proofs"] = proofs.ok() ? proofs->size() : 0;
   state.counters["proof_bytes_per_change"] =

@@ -103,14 +103,14 @@ class EngineHost : public sync::SyncHost {
 
   size_t CutAtProof(const std::vector<std::string>& changes) override {
     size_t floor = std::max(changes.size() / 2,
-                            changes.size() > ChangeLog::kProofEvery
-                                ? changes.size() - ChangeLog::kProofEvery
+                            changes.size() > ChangeLog::kProofSentEvery
+                                ? changes.size() - ChangeLog::kProofSentEvery
                                 : size_t{0});
     for (size_t keep = changes.size(); keep > floor && keep > 1; --keep) {
       ActorId actor;
       uint64_t seq;
       if (dag::PeekAuthor(changes[keep - 1], &actor, &seq).ok() &&
-          seq % ChangeLog::kProofEvery == 0) {
+          seq % ChangeLog::kProofSentEvery == 0) {
         return keep;
       }
     }

@@ -37,7 +37,8 @@ class AuthorshipTest : public ::testing::Test {
  protected:
   void SetUp() override {
     author_ = OpenOrDie(dir_.Sub("author"));
-    for (int doc = 0; doc < 300; ++doc) {  // past a proof point (256)
+    // Past a proof point that is sent (4096), by 44 changes.
+    for (int doc = 0; doc < 4140; ++doc) {
       Put(author_.get(), "t/" + std::to_string(doc % 7),
           R"({"n": )" + std::to_string(doc) + "}");
     }
@@ -64,10 +65,11 @@ TEST_F(AuthorshipTest, ImportRefusesChangesTheirActorDidNotSign) {
   ASSERT_TRUE(genuine.ok());
   auto proofs = dag::DecodeProofs(genuine->proofs, 1000);
   ASSERT_TRUE(proofs.ok());
-  // The proof made at seq 256 by the commit, and the cover of seq 300.
+  // The proof made at seq 4096 by the commit (those at the multiples of
+  // 256 before it stay home), and the cover of seq 4140.
   ASSERT_EQ(proofs->size(), 2u);
-  EXPECT_EQ((*proofs)[0].seq, 256u);
-  EXPECT_EQ((*proofs)[1].seq, 300u);
+  EXPECT_EQ((*proofs)[0].seq, 4096u);
+  EXPECT_EQ((*proofs)[1].seq, 4140u);
 
   struct Case {
     const char* name;
@@ -95,8 +97,8 @@ TEST_F(AuthorshipTest, ImportRefusesChangesTheirActorDidNotSign) {
        [&](engine::Bundle* b) {
          auto other = *proofs;
          other.resize(1);
-         other[0].seq = 300;
-         other[0].signature = testing::AuthorFromSeed(5).Sign(300, Hash());
+         other[0].seq = 4140;
+         other[0].signature = testing::AuthorFromSeed(5).Sign(4140, Hash());
          b->proofs = dag::EncodeProofs(other);
        },
        "does not verify"},
@@ -125,7 +127,7 @@ TEST_F(AuthorshipTest, ImportRefusesChangesTheirActorDidNotSign) {
   }
   auto imported = target_->Import(bundle_);
   ASSERT_TRUE(imported.ok()) << imported.status().ToString();
-  EXPECT_EQ(imported->stored, 300u);
+  EXPECT_EQ(imported->stored, 4140u);
   auto report = target_->Verify();
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok());
@@ -143,12 +145,12 @@ TEST_F(AuthorshipTest, ChangesReplayedFromACopyOfTheDatabaseAreRefused) {
   Put(author_.get(), "t/original", R"({"by": "the author"})");
   Put(copy.get(), "t/copy", R"({"by": "the copy"})");
   ASSERT_TRUE(target_->Import(bundle_).ok());
-  auto original = author_->GetChangeAt(301);
+  auto original = author_->GetChangeAt(4141);
   ASSERT_TRUE(original.ok());
   ASSERT_TRUE(
       target_->Receive(original->bytes, *author_->ProveChange(original->hash))
           .ok());
-  auto replayed = copy->GetChangeAt(301);
+  auto replayed = copy->GetChangeAt(4141);
   ASSERT_TRUE(replayed.ok());
   auto received =
       target_->Receive(replayed->bytes, *copy->ProveChange(replayed->hash));
@@ -162,7 +164,7 @@ TEST_F(AuthorshipTest, ChangesReplayedFromACopyOfTheDatabaseAreRefused) {
   EXPECT_NE(imported.status().ToString().find("equivocation"),
             std::string::npos)
       << imported.status().ToString();
-  EXPECT_EQ(target_->LogLength(), 301u);
+  EXPECT_EQ(target_->LogLength(), 4141u);
   EXPECT_TRUE(target_->GetJson("t/copy").status().IsNotFound());
   ExpectVerified(*target_);
 }
@@ -226,8 +228,8 @@ TEST_F(AuthorshipTest, ADatabaseSignsOnlyWithItsOwnKey) {
   read_only.read_only = true;
   auto reader = Database::Open(dir_.Sub("author"), read_only);
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
-  EXPECT_EQ((*reader)->LogLength(), 300u);
-  // Its changes after the last stored proof (seq 256) cannot be signed.
+  EXPECT_EQ((*reader)->LogLength(), 4140u);
+  // Its changes after the last stored proof (seq 4096) cannot be signed.
   auto exported = (*reader)->Export(bundle_);
   EXPECT_FALSE(exported.ok());
   EXPECT_NE(exported.status().ToString().find("no identity key"),
