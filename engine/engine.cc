@@ -33,7 +33,7 @@ Engine::Engine(storage::KvStore* store, std::unique_ptr<ChangeLog> log,
                const Options& options, World world)
     : store_(store),
       log_(std::move(log)),
-      docs_(store),
+      docs_(store, log_->run_cache()),
       views_(store, &docs_, options.sync),
       subscriptions_(&docs_, &views_, log_->local_actor()),
       observers_({&docs_, &views_, &subscriptions_}),
@@ -63,12 +63,23 @@ Status Engine::VerifyDerived(VerifyReport* report) {
   std::lock_guard<std::mutex> lock(writer_);
   uint64_t touches = 0;
   Status step;
+  // Documents are replayed in groups, each by one walk of the log: the
+  // group's states are held at once.
+  constexpr size_t kDocumentsPerWalk = 16384;
+  std::vector<DocRef> group;
   WEFT_RETURN_IF_ERROR(docs_.ForEachDocument([&](const DocRef& doc) {
-    step = docs_.VerifyDocument(doc, &touches, &report->problems);
+    group.push_back(doc);
     ++report->documents_checked;
+    if (group.size() < kDocumentsPerWalk) return true;
+    step = docs_.VerifyDocuments(group, &touches, &report->problems);
+    group.clear();
     return step.ok();
   }));
   WEFT_RETURN_IF_ERROR(step);
+  if (!group.empty()) {
+    WEFT_RETURN_IF_ERROR(
+        docs_.VerifyDocuments(group, &touches, &report->problems));
+  }
   // Each history entry named a change touching its document; as many as
   // the log's changes name, none is missing either.
   if (touches != report->document_touches) {

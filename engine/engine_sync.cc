@@ -49,8 +49,9 @@ class EngineHost : public sync::SyncHost {
         Hash hash;
         std::string bytes;
         WEFT_RETURN_IF_ERROR(PositionOf(mine.actor, peer_seq, &position));
-        WEFT_RETURN_IF_ERROR(ReadLoggedChange(engine_->store(), position, &hash,
-                                              &bytes, nullptr));
+        WEFT_RETURN_IF_ERROR(
+            ReadLoggedChange(engine_->store(), engine_->log().run_cache(),
+                             position, &hash, &bytes, nullptr));
         if (hash != peer_last) {
           equivocations->push_back("actor " + mine.actor.ToHex() + " seq " +
                                    std::to_string(peer_seq) + ": " +
@@ -79,26 +80,33 @@ class EngineHost : public sync::SyncHost {
 
   Status ReadChanges(std::span<const uint64_t> positions, size_t bytes_max,
                      std::vector<std::string>* changes) override {
-    // One pass of an iterator (runs of positions are common: a clone is
-    // one run).
-    auto log = engine_->store()->NewIterator(Family::kLog);
+    // One walk of the log per stretch of consecutive positions (a clone is
+    // one stretch).
     size_t bytes = 0;
-    for (uint64_t position : positions) {
-      uint64_t at = 0;
-      if (!log->Valid() || !DecodePosition(log->key(), &at) || at != position) {
-        log->Seek(EncodePosition(position));
+    size_t next = 0;
+    while (next < positions.size()) {
+      size_t before = next;
+      bool full = false;
+      WEFT_RETURN_IF_ERROR(WalkLogEntries(
+          engine_->store(), engine_->log().run_cache(), positions[next],
+          [&](uint64_t position, const Hash&, std::string_view change,
+              const Change*) {
+            if (position != positions[next]) return false;  // walk again
+            if (bytes > 0 && bytes + change.size() > bytes_max) {
+              full = true;
+              return false;
+            }
+            bytes += change.size();
+            changes->emplace_back(change);
+            return ++next < positions.size();
+          }));
+      if (full) break;
+      if (next == before) {
+        return Status::Corruption(
+            "log position " + std::to_string(positions[next]) + " is missing");
       }
-      if (!log->Valid() || !DecodePosition(log->key(), &at) || at != position) {
-        WEFT_RETURN_IF_ERROR(log->status());
-        return Status::Corruption("log position " + std::to_string(position) +
-                                  " is missing");
-      }
-      if (bytes > 0 && bytes + log->value().size() > bytes_max) break;
-      bytes += log->value().size();
-      changes->emplace_back(log->value());
-      log->Next();
     }
-    return log->status();
+    return Status::OK();
   }
 
   size_t CutAtProof(const std::vector<std::string>& changes) override {
@@ -110,7 +118,7 @@ class EngineHost : public sync::SyncHost {
       ActorId actor;
       uint64_t seq;
       if (dag::PeekAuthor(changes[keep - 1], &actor, &seq).ok() &&
-          seq % ChangeLog::kProofSentEvery == 0) {
+          engine_->log().HasProofAt(actor, seq)) {
         return keep;
       }
     }

@@ -54,6 +54,8 @@ Result<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::KvStore* store,
 
 ChangeLog::~ChangeLog() {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (options_.read_only) return;
+  PackLog(/*keep_single=*/0).PermitUncheckedError();  // the next open packs
   if (log_length_ == checkpoint_at_) return;
   auto batch = store_->NewBatch();
   StageCheckpoint(batch.get(), {});
@@ -104,6 +106,18 @@ Status ChangeLog::LoadState() {
     max_op_ = std::max(max_op_, entry.end_op);
   }
   WEFT_RETURN_IF_ERROR(it->status());
+
+  packed_through_ = 0;
+  std::string packed_through;
+  Status packed =
+      store_->Get(Family::kMeta, kMetaPackedThrough, &packed_through);
+  if (!packed.IsNotFound()) {
+    WEFT_RETURN_IF_ERROR(packed);
+    if (!DecodePosition(packed_through, &packed_through_) ||
+        packed_through_ > log_length_) {
+      return Status::Corruption("meta: packed_through is not a position");
+    }
+  }
 
   heads_.clear();
   std::string heads;
@@ -710,7 +724,45 @@ Status ChangeLog::WriteBatch(Batch* batch) {
                          batch->touched_actors.end());
   }
   if (observer_ != nullptr) observer_->OnWritten();
+  if (log_length_ - packed_through_ >= 2 * kPackedRunChanges) {
+    // The commit is stored; a failed packing is tried again later.
+    PackLog(kPackedRunChanges).PermitUncheckedError();
+  }
   return status;
+}
+
+Status ChangeLog::PackLog(uint64_t keep_single) {
+  while (log_length_ - packed_through_ >= kPackedRunChanges + keep_single) {
+    WEFT_RETURN_IF_ERROR(PackRun());
+  }
+  return Status::OK();
+}
+
+Status ChangeLog::PackRun() {
+  uint64_t first = packed_through_ + 1;
+  std::vector<dag::RunChange> run;
+  Status read = WalkLog(
+      first, [&](uint64_t position, const Hash&, std::string_view bytes) {
+        if (position != first + run.size()) return false;
+        // A change stored before changes had to be canonical cannot be
+        // rebuilt from a run: it stays a single entry, and the run ends.
+        Result<dag::RunChange> change = dag::RunChangeOf(std::string(bytes));
+        if (!change.ok()) return false;
+        run.push_back(std::move(*change));
+        return run.size() < kPackedRunChanges;
+      });
+  WEFT_RETURN_IF_ERROR(read);
+  uint64_t last = run.empty() ? first : first + run.size() - 1;
+  auto writes = store_->NewBatch();
+  if (!run.empty()) {
+    writes->DeleteRange(Family::kLog, EncodePosition(first),
+                        EncodePosition(last));
+    writes->Put(Family::kLog, EncodePosition(last), dag::EncodeRunOf(run));
+  }
+  writes->Put(Family::kMeta, kMetaPackedThrough, EncodePosition(last));
+  WEFT_RETURN_IF_ERROR(store_->Write(writes.get(), /*sync=*/false));
+  packed_through_ = last;
+  return Status::OK();
 }
 
 }  // namespace weft::engine

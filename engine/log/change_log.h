@@ -18,6 +18,7 @@
 #include "dag/change_run.h"
 #include "engine/log/change_observer.h"
 #include "engine/log/keys.h"
+#include "engine/log/log_entries.h"
 #include "engine/log/pending_area.h"
 #include "storage/kv_store.h"
 #include "weft/options.h"
@@ -27,12 +28,13 @@ namespace weft::engine {
 
 using Clock = std::function<int64_t()>;  // wall clock, ms since the epoch
 
-// Reads the log entry at `position` straight from the store, hashes its
-// bytes and decodes them (not when `change` is null). Needs no lock (log
-// entries never change once written). NotFound if there is none. Nothing
-// here checks the index: ReadAt (below) and Verify do.
-Status ReadLoggedChange(storage::KvStore* store, uint64_t position, Hash* hash,
-                        std::string* bytes, Change* change);
+// Reads the change at `position` straight from the store (a single entry
+// or inside a run, log_entries.h), hashes its bytes and decodes them (not
+// when `change` is null). Needs no lock. NotFound if there is none.
+// Nothing here checks the index: ReadAt (below) and Verify do.
+Status ReadLoggedChange(storage::KvStore* store, RunCache* cache,
+                        uint64_t position, Hash* hash, std::string* bytes,
+                        Change* change);
 
 // Proofs offered with `changes` changes, decoded within the bounds a
 // sender that follows ChangeLog::ProofsFor stays in. Empty bytes: none.
@@ -67,6 +69,8 @@ class ChangeLog {
   ~ChangeLog();
 
   ActorId local_actor() const { return local_actor_; }
+  // The log's decoded runs, for readers of ReadLoggedChange.
+  RunCache* run_cache() const { return &run_cache_; }
   // Derived state staged with every change; may be null. Not owned.
   void set_observer(ChangeObserver* observer) { observer_ = observer; }
   Result<std::vector<Hash>> Commit(const std::vector<ChangeDraft>& drafts);
@@ -105,10 +109,13 @@ class ChangeLog {
       const std::function<bool(uint64_t, const Hash&, std::string_view)>& visit)
       const;
 
+  // True if a proof of `actor`'s chain at `seq` is stored here (a run
+  // of its changes ending there is vouched for without a tail).
+  bool HasProofAt(const ActorId& actor, uint64_t seq) const;
   // The proofs that vouch for `changes` (stored ones, in log order), as a
-  // receiver checks them: per actor, the proofs stored within its run and
-  // one covering its last change (signed now for this replica's own actor
-  // when none is stored).
+  // receiver checks them: per actor, the proofs stored within its run at
+  // multiples of kProofSentEvery and one covering its last change (signed
+  // now for this replica's own actor when none is stored).
   Result<std::vector<dag::AuthorshipProof>> ProofsFor(
       const std::vector<std::string>& changes) const;
 
@@ -219,6 +226,8 @@ class ChangeLog {
   const Clock clock_;
   ChangeObserver* observer_ = nullptr;
 
+  // Runs of the packed log decoded last (thread-safe on its own).
+  mutable RunCache run_cache_;
   mutable std::mutex mutex_;  // guards everything below
   ActorId local_actor_;
   uint64_t log_length_ = 0;
@@ -231,6 +240,21 @@ class ChangeLog {
   // replays the changes since `checkpoint_at_`.
   static constexpr uint64_t kCheckpointEvery = 256;
   uint64_t checkpoint_at_ = 0;
+
+  // Changes through `packed_through_` are packed into runs of at most
+  // kPackedRunChanges (engine/FORMAT.md, "Packed log"); later ones are
+  // single entries. A commit that leaves 2 * kPackedRunChanges unpacked
+  // packs one run (the kPackedRunChanges newest stay single, cheap to
+  // read while they are recent); closing packs every whole run.
+  // A read of one change inside a run rebuilds the run (about 2 us a
+  // change): 256 keeps a cold read under a millisecond.
+  static constexpr uint64_t kPackedRunChanges = 256;
+  uint64_t packed_through_ = 0;
+  // Packs whole runs while more than `keep_single` changes would stay
+  // unpacked. Each run is one atomic batch: stopping anywhere loses
+  // nothing.
+  Status PackLog(uint64_t keep_single);
+  Status PackRun();
 
   std::set<ActorId> dirty_actors_;  // changed since the checkpoint
   PendingArea pending_;

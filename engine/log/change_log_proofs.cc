@@ -28,7 +28,7 @@ Result<Hash> ChangeLog::HashOfSeq(const ActorId& actor, uint64_t seq) const {
   Hash hash;
   std::string bytes;
   WEFT_RETURN_IF_ERROR(
-      ReadLoggedChange(store_, position, &hash, &bytes, nullptr));
+      ReadLoggedChange(store_, &run_cache_, position, &hash, &bytes, nullptr));
   return hash;
 }
 
@@ -88,6 +88,11 @@ Status ChangeLog::ProveRun(const ActorId& actor, uint64_t after, uint64_t last,
   return Status::Corruption("no proof of authorship is stored for actor " +
                             actor.ToHex() + " at or after seq " +
                             std::to_string(last));
+}
+
+bool ChangeLog::HasProofAt(const ActorId& actor, uint64_t seq) const {
+  std::string value;
+  return store_->Get(Family::kMeta, EncodeProofKey(actor, seq), &value).ok();
 }
 
 Result<std::vector<dag::AuthorshipProof>> ChangeLog::ProofsFor(

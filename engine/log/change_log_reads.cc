@@ -16,36 +16,19 @@ std::string At(uint64_t position) {
   return "log position " + std::to_string(position);
 }
 
-Status DecodeLogged(uint64_t position, std::string_view bytes, Change* change) {
-  Result<Change> decoded = dag::DecodeChange(bytes);
-  if (!decoded.ok()) {
-    return Status::Corruption(At(position) + " does not decode",
-                              decoded.status().message());
-  }
-  *change = std::move(decoded).value();
-  return Status::OK();
-}
-
 }  // namespace
 
-Status ReadLoggedChange(storage::KvStore* store, uint64_t position, Hash* hash,
-                        std::string* bytes, Change* change) {
-  std::string value;
-  Status status = store->Get(Family::kLog, EncodePosition(position), &value);
-  if (status.IsNotFound())
-    return Status::NotFound("no change at", At(position));
-  WEFT_RETURN_IF_ERROR(status);
-  *hash = dag::Sha256(value);
-  *bytes = std::move(value);
-  if (change == nullptr) return Status::OK();
-  return DecodeLogged(position, *bytes, change);
+Status ReadLoggedChange(storage::KvStore* store, RunCache* cache,
+                        uint64_t position, Hash* hash, std::string* bytes,
+                        Change* change) {
+  return ReadLogEntry(store, cache, position, hash, bytes, change);
 }
 
 Result<StoredChange> ChangeLog::ReadAt(uint64_t position,
                                        const Hash* expected_hash) const {
   StoredChange stored;
-  WEFT_RETURN_IF_ERROR(
-      ReadLoggedChange(store_, position, &stored.hash, &stored.bytes, nullptr));
+  WEFT_RETURN_IF_ERROR(ReadLoggedChange(store_, &run_cache_, position,
+                                        &stored.hash, &stored.bytes, nullptr));
   if (expected_hash != nullptr && *expected_hash != stored.hash) {
     return Status::Corruption("stored change fails its hash at", At(position));
   }
@@ -58,7 +41,12 @@ Result<StoredChange> ChangeLog::ReadAt(uint64_t position,
   if (!index_status.ok() || entry.position != position) {
     return Status::Corruption("index entry missing or wrong for", At(position));
   }
-  WEFT_RETURN_IF_ERROR(DecodeLogged(position, stored.bytes, &stored.change));
+  Result<Change> change = dag::DecodeChange(stored.bytes);
+  if (!change.ok()) {
+    return Status::Corruption(At(position) + " does not decode",
+                              change.status().message());
+  }
+  stored.change = std::move(change).value();
   stored.position = position;
   stored.height = entry.height;
   return stored;
@@ -115,15 +103,10 @@ Status ChangeLog::WalkLog(
     uint64_t first_position,
     const std::function<bool(uint64_t, const Hash&, std::string_view)>& visit)
     const {
-  auto it = store_->NewIterator(Family::kLog);
-  for (it->Seek(EncodePosition(first_position)); it->Valid(); it->Next()) {
-    uint64_t position;
-    if (!DecodePosition(it->key(), &position)) {
-      return Status::Corruption("log: malformed entry");
-    }
-    if (!visit(position, dag::Sha256(it->value()), it->value())) break;
-  }
-  return it->status();
+  return WalkLogEntries(
+      store_, &run_cache_, first_position,
+      [&](uint64_t position, const Hash& hash, std::string_view bytes,
+          const Change*) { return visit(position, hash, bytes); });
 }
 
 Status ChangeLog::ScanLog(

@@ -17,6 +17,8 @@ constexpr std::string_view kMetaHeads = "heads";
 // The log position that `heads` and the `actors` family reflect (u64
 // big-endian); the changes after it are replayed on open.
 constexpr std::string_view kMetaHeadsAt = "heads_at";
+// The log position through which the log is packed into runs.
+constexpr std::string_view kMetaPackedThrough = "packed_through";
 // 2: the seqs family; 3: heads in meta, log values without their hash;
 // 4: heads and actors written at checkpoints (`heads_at`), not per commit;
 // 5: signed authorship (actors named by keys, chains, proofs).

@@ -7,6 +7,7 @@
 #include "dag/change_codec.h"
 #include "dag/sha256.h"
 #include "engine/log/change_log.h"
+#include "engine/log/log_entries.h"
 
 namespace weft::engine {
 namespace {
@@ -276,24 +277,40 @@ Result<VerifyReport> ChangeLog::Verify() const {
   if (heads_at == 0) at_checkpoint.emplace();
   uint64_t expected_position = 1;
   it = store_->NewIterator(Family::kLog);
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++expected_position) {
-    uint64_t position;
-    if (!DecodePosition(it->key(), &position)) {
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t key_position;
+    if (!DecodePosition(it->key(), &key_position)) {
       report.problems.push_back("log: malformed key after position " +
                                 std::to_string(expected_position - 1));
       continue;
     }
-    if (position != expected_position) {
-      report.problems.push_back(
-          "log: position " + std::to_string(expected_position) +
-          " missing (next is " + std::to_string(position) + ")");
-      expected_position = position;
+    // A packed run is decoded whole: every change rebuilt and re-hashed,
+    // and the run's digest checked (dag/change_run.h).
+    bool stopped;
+    Status expanded = ExpandLogEntry(
+        key_position, it->value(), /*cache=*/nullptr,
+        [&](uint64_t position, const Hash&, std::string_view bytes,
+            const Change*) {
+          if (position != expected_position) {
+            report.problems.push_back(
+                "log: position " + std::to_string(expected_position) +
+                " missing (next is " + std::to_string(position) + ")");
+            expected_position = position;
+          }
+          auto hash = indexed.find(position);
+          CheckEntry(position, hash == indexed.end() ? nullptr : &hash->second,
+                     bytes, &derived, &report.problems);
+          ++report.changes_checked;
+          ++expected_position;
+          if (position == heads_at) at_checkpoint = derived;
+          return true;
+        },
+        &stopped);
+    if (!expanded.ok()) {
+      report.problems.push_back("log: " + expanded.message());
+      derived.complete = false;
+      expected_position = key_position + 1;
     }
-    auto hash = indexed.find(position);
-    CheckEntry(position, hash == indexed.end() ? nullptr : &hash->second,
-               it->value(), &derived, &report.problems);
-    ++report.changes_checked;
-    if (position == heads_at) at_checkpoint = derived;
   }
   WEFT_RETURN_IF_ERROR(it->status());
   if (derived.complete)

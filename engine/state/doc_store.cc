@@ -200,35 +200,57 @@ Result<DocStore::Cached> DocStore::ReadStored(const DocRef& doc,
   return cached;
 }
 
-Status DocStore::VerifyDocument(const DocRef& doc, uint64_t* touches,
-                                std::vector<std::string>* problems) {
-  std::string at = "document " + doc.collection + "/" + doc.key + ": ";
-  Document replayed;
-  uint64_t previous = 0;
-  WEFT_RETURN_IF_ERROR(ForEachTouch(doc, 1, [&](uint64_t position) {
-    ++*touches;
-    std::string entry =
-        "its history names log position " + std::to_string(position);
-    if (position <= previous) {
-      problems->push_back(at + entry + " out of order");
-    }
-    previous = position;
-    Result<std::shared_ptr<const DecodedChange>> read = ReadChange(position);
-    if (!read.ok()) {
-      problems->push_back(at + entry + ": " + read.status().ToString());
+Status DocStore::VerifyDocuments(const std::vector<DocRef>& docs,
+                                 uint64_t* touches,
+                                 std::vector<std::string>* problems) {
+  struct Replay {
+    Document document;
+    std::set<uint64_t> positions;  // of the changes that touch it
+  };
+  std::unordered_map<std::string, Replay> replays;  // by DocKey
+  for (const DocRef& doc : docs) replays[DocKey(doc)];
+  WEFT_RETURN_IF_ERROR(WalkLogEntries(
+      store_, runs_, 1,
+      [&](uint64_t position, const Hash&, std::string_view bytes,
+          const Change*) {
+        Result<Change> change = dag::DecodeChange(bytes);
+        if (!change.ok()) return true;  // the log's own check reports it
+        for (size_t doc_idx = 0; doc_idx < change->docs.size(); ++doc_idx) {
+          auto found = replays.find(DocKey(change->docs[doc_idx]));
+          if (found == replays.end()) continue;
+          found->second.document.ApplyChange(*change,
+                                             static_cast<int>(doc_idx));
+          found->second.positions.insert(position);
+        }
+        return true;
+      }));
+  for (const DocRef& doc : docs) {
+    const Replay& replay = replays[DocKey(doc)];
+    std::string at = "document " + doc.collection + "/" + doc.key + ": ";
+    uint64_t previous = 0;
+    WEFT_RETURN_IF_ERROR(ForEachTouch(doc, 1, [&](uint64_t position) {
+      ++*touches;
+      std::string entry =
+          "its history names log position " + std::to_string(position);
+      if (position <= previous) {
+        problems->push_back(at + entry + " out of order");
+      }
+      previous = position;
+      if (replay.positions.count(position) == 0) {
+        problems->push_back(at + entry + ", whose change does not touch it");
+      }
       return true;
-    }
-    int doc_idx = DocIndex((*read)->change, doc);
-    if (doc_idx < 0) {
-      problems->push_back(at + entry + ", whose change does not touch it");
-      return true;
-    }
-    replayed.ApplyChange((*read)->change, doc_idx);
-    return true;
-  }));
+    }));
+    CompareWithReplay(doc, at, replay.document.Serialize(), problems);
+  }
+  return Status::OK();
+}
+
+void DocStore::CompareWithReplay(const DocRef& doc, const std::string& at,
+                                 const std::string& expected,
+                                 std::vector<std::string>* problems) {
   // What the disk holds (snapshot and tail), and what this process holds.
   std::string doc_key = DocKey(doc);
-  std::string expected = replayed.Serialize();
   Result<Cached> stored = ReadStored(doc, doc_key);
   if (!stored.ok()) {
     problems->push_back(
@@ -241,7 +263,6 @@ Status DocStore::VerifyDocument(const DocRef& doc, uint64_t* touches,
       cached->second.document.Serialize() != expected) {
     problems->push_back(at + "its state in memory differs from the log's");
   }
-  return Status::OK();
 }
 
 Result<Document*> DocStore::Load(const DocRef& doc) {
@@ -411,7 +432,7 @@ Result<std::shared_ptr<const DocStore::DecodedChange>> DocStore::ReadChange(
   }
   auto decoded = std::make_shared<DecodedChange>();
   std::string bytes;
-  WEFT_RETURN_IF_ERROR(ReadLoggedChange(store_, position, &decoded->hash,
+  WEFT_RETURN_IF_ERROR(ReadLoggedChange(store_, runs_, position, &decoded->hash,
                                         &bytes, &decoded->change));
   decoded->bytes = bytes.size();
   decoded_.emplace(position, decoded);

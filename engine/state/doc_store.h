@@ -18,12 +18,15 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "dag/dag.h"
 #include "engine/crdt/document.h"
 #include "engine/log/change_observer.h"
+#include "engine/log/log_entries.h"
 #include "storage/kv_store.h"
 
 namespace weft::engine {
@@ -36,7 +39,9 @@ Result<DocRef> ParseDocRef(std::string_view address);
 
 class DocStore : public ChangeObserver {
  public:
-  explicit DocStore(storage::KvStore* store) : store_(store) {}
+  // `runs` (the log's, not owned) serves reads of changes in packed runs.
+  DocStore(storage::KvStore* store, RunCache* runs)
+      : store_(store), runs_(runs) {}
 
   // Finds in the log the history not yet written: the changes after meta
   // `touches_at` up to `log_length`. A database without `touches_at` has
@@ -47,12 +52,19 @@ class DocStore : public ChangeObserver {
   // The current state of `doc` (an empty Document if never written).
   // REQUIRES: the caller holds the database's write lock.
   Result<Document*> Load(const DocRef& doc);
-  // Replays `doc`'s history from the log alone (no snapshot) and compares
-  // the result with its stored state and its state in memory; adds what
-  // differs to *problems and counts the history's entries in *touches.
-  // REQUIRES: the write lock, no transaction open.
-  Status VerifyDocument(const DocRef& doc, uint64_t* touches,
-                        std::vector<std::string>* problems);
+  // Replays each of `docs` from the log alone (no snapshot), all by one
+  // walk of the log, and compares the result with its stored state and
+  // its state in memory; adds what differs to *problems and counts the
+  // histories' entries in *touches. (Reading each one's history by
+  // position would rebuild a packed run once per document with a change
+  // in it.) REQUIRES: the write lock, no transaction open.
+  Status VerifyDocuments(const std::vector<DocRef>& docs, uint64_t* touches,
+                         std::vector<std::string>* problems);
+  // Adds to *problems where `doc`'s stored state or its state in memory
+  // is not `expected` (serialized), the log's replay of it.
+  void CompareWithReplay(const DocRef& doc, const std::string& at,
+                         const std::string& expected,
+                         std::vector<std::string>* problems);
   // Forgets the cached state (after a transaction that did not commit).
   void Invalidate(const DocRef& doc);
   // The state of `doc` made only of changes in `ancestors`, replayed from
@@ -140,6 +152,7 @@ class DocStore : public ChangeObserver {
   Result<std::shared_ptr<const DecodedChange>> ReadChange(uint64_t position);
 
   storage::KvStore* const store_;
+  RunCache* const runs_;
   std::map<std::string, Cached> cache_;  // by DocKey
   std::map<uint64_t, std::shared_ptr<const DecodedChange>> decoded_;
   std::deque<uint64_t> decoded_order_;  // oldest first

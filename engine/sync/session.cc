@@ -21,8 +21,8 @@ constexpr size_t kActorsMax = 1000000;
 // A batch of changes (a run, dag/change_run.h) is cut at this many changes
 // or bytes of their canonical form, whichever comes first (a change larger
 // than that goes alone).
-constexpr size_t kBatchChangesMax = 16384;
-constexpr size_t kBatchRawBytes = 4u << 20;
+constexpr size_t kBatchChangesMax = 4096;
+constexpr size_t kBatchRawBytes = 2u << 20;
 
 std::string_view Bytes(const flatbuffers::Vector<uint8_t>* vector) {
   if (vector == nullptr) return {};
