@@ -52,7 +52,8 @@ Result<std::unique_ptr<dag::AuthorKey>> OpenAuthorKey(const std::string& path,
           .IsNotFound();
   // A format this build does not read: the log says so, better than a
   // missing key would.
-  if (!fresh && version != engine::kFormatVersion) {
+  if (!fresh && version != engine::kFormatVersion &&
+      version != engine::kFormatVersionBeforeRuns) {
     return std::unique_ptr<dag::AuthorKey>();
   }
   Result<tls::Identity> identity = fresh && !read_only

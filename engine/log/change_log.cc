@@ -36,7 +36,14 @@ Result<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::KvStore* store,
         std::string(kFormatVersion) +
         "): its changes carry no proof of who wrote them, and this build "
         "refuses them (engine/FORMAT.md, \"Signed authorship\")");
-  } else if (version != kFormatVersion) {
+  } else if (version == kFormatVersionBeforeRuns && !options.read_only) {
+    // Every entry of a format-5 log is a single change, which format 6
+    // reads too: recording 6 is the whole move (before the log packs a
+    // run that a build of format 5 would not read).
+    auto batch = store->NewBatch();
+    batch->Put(Family::kMeta, kMetaFormatVersion, kFormatVersion);
+    WEFT_RETURN_IF_ERROR(store->Write(batch.get(), /*sync=*/true));
+  } else if (version != kFormatVersion && version != kFormatVersionBeforeRuns) {
     return Status::NotSupported("database format version " + version +
                                 " (this build reads version " +
                                 std::string(kFormatVersion) + ")");
@@ -55,7 +62,7 @@ Result<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::KvStore* store,
 ChangeLog::~ChangeLog() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (options_.read_only) return;
-  PackLog(/*keep_single=*/0).PermitUncheckedError();  // the next open packs
+  PackLog(/*keep_single=*/0).PermitUncheckedError();  // the next close packs
   if (log_length_ == checkpoint_at_) return;
   auto batch = store_->NewBatch();
   StageCheckpoint(batch.get(), {});

@@ -22,7 +22,10 @@ constexpr std::string_view kMetaPackedThrough = "packed_through";
 // 2: the seqs family; 3: heads in meta, log values without their hash;
 // 4: heads and actors written at checkpoints (`heads_at`), not per commit;
 // 5: signed authorship (actors named by keys, chains, proofs).
-constexpr std::string_view kFormatVersion = "5";
+constexpr std::string_view kFormatVersion = "6";
+// Format 5: the same, but every log entry one change's bytes (no runs).
+// Read as it is; a writable open records 6 and the log packs from then on.
+constexpr std::string_view kFormatVersionBeforeRuns = "5";
 constexpr std::string_view kMetaIdempotency = "idempotency/";
 // proof/ actor (16) seq (u64 big-endian) -> signature (64) || tail hashes.
 constexpr std::string_view kMetaProof = "proof/";

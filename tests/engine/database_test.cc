@@ -8,6 +8,9 @@
 #include <random>
 
 #include "base/varint.h"
+#include "dag/change_run.h"
+#include "engine/log/keys.h"
+#include "engine/log/log_entries.h"
 #include "engine/state/doc_store.h"
 #include "storage/fault_plan.h"
 #include "storage/rocksdb_kv_store.h"
@@ -397,6 +400,178 @@ TEST(DatabaseTest, ADatabaseOfFormatFourIsRefusedWithTheReason) {
         << db.status().ToString();
   }
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("db") + "/identity.key"));
+}
+
+// What the fixed script below leaves: heads, each document's state, each
+// view's digest, the text of every change by position.
+struct Picture {
+  std::vector<Hash> heads;
+  std::vector<std::string> states;
+  std::string view_digest;
+  std::vector<std::string> changes;
+  friend bool operator==(const Picture&, const Picture&) = default;
+};
+
+Picture PictureOf(Database* db) {
+  Picture picture;
+  picture.heads = db->Heads();
+  for (int doc = 0; doc < 20; ++doc) {
+    picture.states.push_back(*db->EncodedState("t/" + std::to_string(doc)));
+  }
+  picture.view_digest = db->ViewDigest("by_n")->ToHex();
+  for (uint64_t position = 1; position <= db->LogLength(); ++position) {
+    picture.changes.push_back(db->GetChangeAt(position)->bytes);
+  }
+  return picture;
+}
+
+// How many log entries are runs, and how many there are in all.
+std::pair<size_t, size_t> LogEntries(const std::string& path) {
+  auto store = storage::OpenRocksDbKvStore(path, {});
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  auto it = (*store)->NewIterator(storage::Family::kLog);
+  std::pair<size_t, size_t> counts;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    counts.first += engine::IsRunEntry(it->value());
+    ++counts.second;
+  }
+  return counts;
+}
+
+// A database of format 5 (every log entry one change: the log before runs)
+// made from a fixed script: 1300 changes over 20 documents, a view.
+void WriteFormatFive(const std::string& path) {
+  {
+    auto db = OpenOrDie(path);
+    ViewDefinition by_n;
+    by_n.name = "by_n";
+    by_n.kind = ViewKind::kIndex;
+    by_n.collection = "t";
+    by_n.fields = {"n"};
+    ASSERT_TRUE(db->CreateView(by_n).ok());
+    for (int commit = 0; commit < 1300; ++commit) {
+      auto txn = db->Begin();
+      std::string doc = "t/" + std::to_string(commit % 20);
+      ASSERT_TRUE(txn->Set(doc, "n", int64_t{commit}).status().ok());
+      ASSERT_TRUE(txn->SpliceText(doc, "s", 0, 0, "ab").status().ok());
+      ASSERT_TRUE(txn->Commit().ok());
+    }
+  }
+  // This build packed the log on close: unpack it, as format 5 kept it.
+  auto store = storage::OpenRocksDbKvStore(path, {});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto batch = (*store)->NewBatch();
+  auto it = (*store)->NewIterator(storage::Family::kLog);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (!engine::IsRunEntry(it->value())) continue;
+    uint64_t last;
+    ASSERT_TRUE(engine::DecodePosition(it->key(), &last));
+    auto run = dag::DecodeRun(it->value());
+    ASSERT_TRUE(run.ok()) << run.status().ToString();
+    uint64_t position = last - run->size() + 1;
+    for (const dag::RunChange& change : *run) {
+      batch->Put(storage::Family::kLog, engine::EncodePosition(position++),
+                 change.bytes);
+    }
+  }
+  batch->Delete(storage::Family::kMeta, engine::kMetaPackedThrough);
+  batch->Put(storage::Family::kMeta, engine::kMetaFormatVersion,
+             engine::kFormatVersionBeforeRuns);
+  ASSERT_TRUE((*store)->Write(batch.get(), true).ok());
+}
+
+std::string FormatOf(const std::string& path) {
+  auto store = storage::OpenRocksDbKvStore(path, {});
+  std::string version;
+  EXPECT_TRUE(
+      (*store)
+          ->Get(storage::Family::kMeta, engine::kMetaFormatVersion, &version)
+          .ok());
+  return version;
+}
+
+TEST(DatabaseTest, AFormatFiveDatabaseIsReadAsItIsAndPackedByAWritableOpen) {
+  TempDir dir;
+  std::string path = dir.Sub("db");
+  WriteFormatFive(path);
+  ASSERT_EQ(LogEntries(path), std::make_pair(size_t{0}, size_t{1300}));
+  Picture before;
+  {
+    Options read_only;
+    read_only.read_only = true;
+    auto db = Database::Open(path, read_only);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    before = PictureOf(db->get());
+    ASSERT_EQ(before.changes.size(), 1300u);
+  }
+  EXPECT_EQ(FormatOf(path), "5") << "a read-only open changes nothing";
+  {
+    auto db = OpenOrDie(path);
+    EXPECT_EQ(PictureOf(db.get()), before);
+  }
+  EXPECT_EQ(FormatOf(path), "6");
+  // Closing packed every whole run of 256: 1280 changes in 5 runs, 20 left.
+  EXPECT_EQ(LogEntries(path), std::make_pair(size_t{5}, size_t{25}));
+  auto db = OpenOrDie(path);
+  EXPECT_EQ(PictureOf(db.get()), before);
+  auto report = db->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->ok()) << report->problems.front();
+  EXPECT_EQ(report->changes_checked, 1300u);
+}
+
+// Every change in a packed run reads back by hash and by position, and a
+// byte of a run damaged on disk is found by verify (the run no longer
+// rebuilds to its digest) and by a read inside it.
+TEST(DatabaseTest, PackedChangesReadBackAndDamageInARunIsFound) {
+  TempDir dir;
+  std::string path = dir.Sub("db");
+  std::vector<Hash> hashes;
+  {
+    auto db = OpenOrDie(path);
+    for (int commit = 0; commit < 700; ++commit) {
+      auto txn = db->Begin();
+      ASSERT_TRUE(txn->PutJson("t/" + std::to_string(commit % 9),
+                               R"({"n": )" + std::to_string(commit) + "}")
+                      .status()
+                      .ok());
+      auto hash = txn->Commit();
+      ASSERT_TRUE(hash.ok());
+      hashes.push_back(*hash);
+    }
+  }
+  EXPECT_EQ(LogEntries(path).first, 2u);  // 512 changes in 2 runs
+  {
+    auto db = OpenOrDie(path);
+    for (size_t idx = 0; idx < hashes.size(); ++idx) {
+      auto change = db->GetChange(hashes[idx]);
+      ASSERT_TRUE(change.ok()) << idx << ": " << change.status().ToString();
+      EXPECT_EQ(change->position, idx + 1);
+    }
+  }
+  {
+    auto store = storage::OpenRocksDbKvStore(path, {});
+    ASSERT_TRUE(store.ok());
+    std::string run;
+    ASSERT_TRUE(
+        (*store)
+            ->Get(storage::Family::kLog, engine::EncodePosition(256), &run)
+            .ok());
+    ASSERT_TRUE(engine::IsRunEntry(run));
+    run[run.size() / 2] ^= 0x10;
+    auto batch = (*store)->NewBatch();
+    batch->Put(storage::Family::kLog, engine::EncodePosition(256), run);
+    ASSERT_TRUE((*store)->Write(batch.get(), true).ok());
+  }
+  auto db = OpenOrDie(path);
+  auto report = db->Verify();
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_FALSE(report->ok());
+  EXPECT_NE(report->problems.front().find("ending at log position 256"),
+            std::string::npos)
+      << report->problems.front();
+  EXPECT_TRUE(db->GetChange(hashes[100]).status().IsCorruption());
+  EXPECT_TRUE(db->GetChange(hashes[300]).ok());
 }
 
 }  // namespace
