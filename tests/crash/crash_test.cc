@@ -163,7 +163,33 @@ void ExpectIntact(const std::string& db_path,
   }
 }
 
-// Kills a writer of `kind` at random moments; returns the rounds.
+// Waits for `wait_for` acknowledgements of `writer`, then `sleep_us`
+// more, kills it with SIGKILL and adds what it acknowledged. False (with a
+// failure) if it printed too little or exited by itself.
+bool KillAfter(Writer writer, size_t wait_for, uint64_t sleep_us, int kill_idx,
+               std::set<std::string>* acknowledged) {
+  std::string output;
+  bool got =
+      ReadLines(writer.out_fd, wait_for, &output, std::chrono::seconds(60));
+  std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+  kill(writer.pid, SIGKILL);
+  int wait_status = 0;
+  waitpid(writer.pid, &wait_status, 0);
+  DrainAfterKill(writer.out_fd, &output);
+  close(writer.out_fd);
+  EXPECT_TRUE(got) << "writer printed fewer than " << wait_for
+                   << " hashes within 60 s (kill " << kill_idx << ")";
+  EXPECT_TRUE(WIFSIGNALED(wait_status))
+      << "the writer exited by itself, status "
+      << (WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1)
+      << ", after printing: " << output.substr(0, 300);
+  if (!got || !WIFSIGNALED(wait_status)) return false;
+  AddLines(output, acknowledged);
+  return true;
+}
+
+// Kills a writer of `kind` at random moments (after the first
+// acknowledgements); returns the rounds.
 int SoakWriter(WriterKind kind, const std::string& db_path,
                std::set<std::string>* acknowledged) {
   testing::TempDir scratch;
@@ -172,25 +198,10 @@ int SoakWriter(WriterKind kind, const std::string& db_path,
   int kill_idx = 0;
   for (; AnotherRound(kill_idx, started); ++kill_idx) {
     Writer writer = StartWriter(kind, db_path, rng(), scratch.path());
-    std::string output;
-    size_t wait_for = 1 + rng() % 40;
-    bool got =
-        ReadLines(writer.out_fd, wait_for, &output, std::chrono::seconds(60));
-    // Kill at a random moment after the first acknowledgements.
-    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 3000));
-    kill(writer.pid, SIGKILL);
-    int wait_status = 0;
-    waitpid(writer.pid, &wait_status, 0);
-    DrainAfterKill(writer.out_fd, &output);
-    close(writer.out_fd);
-    EXPECT_TRUE(got) << "writer printed fewer than " << wait_for
-                     << " hashes within 60 s (kill " << kill_idx << ")";
-    EXPECT_TRUE(WIFSIGNALED(wait_status))
-        << "the writer exited by itself, status "
-        << (WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1)
-        << ", after printing: " << output.substr(0, 300);
-    if (!got || !WIFSIGNALED(wait_status)) break;
-    AddLines(output, acknowledged);
+    if (!KillAfter(writer, 1 + rng() % 40, rng() % 3000, kill_idx,
+                   acknowledged)) {
+      break;
+    }
     ExpectIntact(db_path, *acknowledged, kill_idx);
     if (::testing::Test::HasFailure()) break;
   }
@@ -266,20 +277,8 @@ TEST(CrashTest, AKillDuringPackingLosesNothing) {
   for (int kill_idx = 0; kill_idx < kKills; ++kill_idx) {
     Writer writer =
         Start({WEFT_CRASH_WRITER, db_path, std::to_string(rng()), "packing"});
-    std::string output;
-    size_t wait_for = 500 + rng() % 6000;
-    bool got =
-        ReadLines(writer.out_fd, wait_for, &output, std::chrono::seconds(60));
-    std::this_thread::sleep_for(std::chrono::microseconds(rng() % 5000));
-    kill(writer.pid, SIGKILL);
-    int wait_status = 0;
-    waitpid(writer.pid, &wait_status, 0);
-    DrainAfterKill(writer.out_fd, &output);
-    close(writer.out_fd);
-    ASSERT_TRUE(got) << "writer printed fewer than " << wait_for
-                     << " hashes within 60 s (kill " << kill_idx << ")";
-    ASSERT_TRUE(WIFSIGNALED(wait_status)) << output.substr(0, 300);
-    AddLines(output, &acknowledged);
+    ASSERT_TRUE(KillAfter(writer, 500 + rng() % 6000, rng() % 5000, kill_idx,
+                          &acknowledged));
     // As ExpectIntact, but reading the log in order: a read by hash inside
     // a packed run rebuilds the run, too slow for tens of thousands.
     auto db = Database::Open(db_path, Options());
