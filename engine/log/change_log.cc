@@ -115,6 +115,8 @@ Status ChangeLog::LoadState() {
   WEFT_RETURN_IF_ERROR(it->status());
 
   packed_through_ = 0;
+  unpacked_.clear();
+  unpacked_bytes_ = 0;
   std::string packed_through;
   Status packed =
       store_->Get(Family::kMeta, kMetaPackedThrough, &packed_through);
@@ -431,6 +433,20 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
   batch->touched_actors.push_back(change.actor);
   max_op_ = std::max(max_op_, entry.end_op);
   batch->staged[hash] = entry;
+  // Kept for the packing of its run: every change staged is canonical
+  // (made by EncodeChange, or checked so when received).
+  if (unpacked_.empty() ||
+      entry.position != unpacked_from_ + unpacked_.size()) {
+    unpacked_.clear();  // reading the others back from the log will do
+    unpacked_bytes_ = 0;
+    unpacked_from_ = entry.position;
+  }
+  unpacked_.push_back(dag::RunChange{hash, std::string(bytes), change});
+  unpacked_bytes_ += bytes.size();
+  while (unpacked_.size() > 4 * kPackedRunChanges ||
+         unpacked_bytes_ > kUnpackedBytesKept) {
+    DropOldestUnpacked();
+  }
   if (observer_ != nullptr) {
     Status status =
         observer_->OnStage(hash, bytes, change, entry.position, local, writes);
@@ -748,17 +764,20 @@ Status ChangeLog::PackLog(uint64_t keep_single) {
 Status ChangeLog::PackRun() {
   uint64_t first = packed_through_ + 1;
   std::vector<dag::RunChange> run;
-  Status read = WalkLog(
-      first, [&](uint64_t position, const Hash&, std::string_view bytes) {
-        if (position != first + run.size()) return false;
-        // A change stored before changes had to be canonical cannot be
-        // rebuilt from a run: it stays a single entry, and the run ends.
-        Result<dag::RunChange> change = dag::RunChangeOf(std::string(bytes));
-        if (!change.ok()) return false;
-        run.push_back(std::move(*change));
-        return run.size() < kPackedRunChanges;
-      });
-  WEFT_RETURN_IF_ERROR(read);
+  if (unpacked_from_ == first && unpacked_.size() >= kPackedRunChanges) {
+    run.assign(unpacked_.begin(), unpacked_.begin() + kPackedRunChanges);
+  } else {
+    WEFT_RETURN_IF_ERROR(WalkLog(
+        first, [&](uint64_t position, const Hash&, std::string_view bytes) {
+          if (position != first + run.size()) return false;
+          // A change stored before changes had to be canonical cannot be
+          // rebuilt from a run: it stays a single entry, and the run ends.
+          Result<dag::RunChange> change = dag::RunChangeOf(std::string(bytes));
+          if (!change.ok()) return false;
+          run.push_back(std::move(*change));
+          return run.size() < kPackedRunChanges;
+        }));
+  }
   uint64_t last = run.empty() ? first : first + run.size() - 1;
   auto writes = store_->NewBatch();
   if (!run.empty()) {
@@ -769,7 +788,14 @@ Status ChangeLog::PackRun() {
   writes->Put(Family::kMeta, kMetaPackedThrough, EncodePosition(last));
   WEFT_RETURN_IF_ERROR(store_->Write(writes.get(), /*sync=*/false));
   packed_through_ = last;
+  while (!unpacked_.empty() && unpacked_from_ <= last) DropOldestUnpacked();
   return Status::OK();
+}
+
+void ChangeLog::DropOldestUnpacked() {
+  unpacked_bytes_ -= unpacked_.front().bytes.size();
+  unpacked_.pop_front();
+  ++unpacked_from_;
 }
 
 }  // namespace weft::engine

@@ -4,6 +4,7 @@
 // version-vector entry. Opening reads heads and actors, never the log.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -250,6 +251,14 @@ class ChangeLog {
   // change): 256 keeps a cold read under a millisecond.
   static constexpr uint64_t kPackedRunChanges = 256;
   uint64_t packed_through_ = 0;
+  // The last changes staged, from position `unpacked_from_` on (at most
+  // 4 * kPackedRunChanges, and kUnpackedBytesKept of their bytes), so that
+  // packing them needs not read and check them again.
+  static constexpr size_t kUnpackedBytesKept = 4u << 20;
+  std::deque<dag::RunChange> unpacked_;
+  uint64_t unpacked_from_ = 0;
+  size_t unpacked_bytes_ = 0;
+  void DropOldestUnpacked();
   // Packs whole runs while more than `keep_single` changes would stay
   // unpacked. Each run is one atomic batch: stopping anywhere loses
   // nothing.
