@@ -473,8 +473,12 @@ Status GetChange(ColumnsReader* in, RunState* state, size_t index,
 
 }  // namespace
 
-std::string EncodeRun(const std::vector<Change>& changes,
-                      const std::vector<Hash>& hashes) {
+namespace {
+
+// Packs `count` changes, change(i) and hash(i) giving the i-th (so that
+// callers holding either form pack without copying the changes).
+template <typename ChangeAt, typename HashAt>
+std::string Pack(size_t count, ChangeAt change_at, HashAt hash_at) {
   ColumnsWriter out;
   Dictionaries dictionaries;
   std::unordered_map<Hash, size_t, HashHasher> positions;
@@ -484,8 +488,9 @@ std::string EncodeRun(const std::vector<Change>& changes,
   uint64_t previous_obj = 0;
   uint64_t previous_elem = 0;
   Sha256Stream digest;
-  for (size_t index = 0; index < changes.size(); ++index) {
-    const Change& change = changes[index];
+  for (size_t index = 0; index < count; ++index) {
+    const Change& change = change_at(index);
+    const Hash& hash = hash_at(index);
     out.Int(kAuthor, dictionaries.Actor(change.actor, &out));
     uint64_t& seq = last_seq[change.actor];
     out.Int(kSeq, Delta(change.seq, seq + 1));
@@ -518,13 +523,13 @@ std::string EncodeRun(const std::vector<Change>& changes,
       counter += OpWidth(op);
     }
     end_op = counter - 1;
-    positions[hashes[index]] = index;
-    digest.Update(hashes[index].AsStringView());
+    positions[hash] = index;
+    digest.Update(hash.AsStringView());
   }
 
   std::string columns = out.Finish();
   std::string run(kMagic);
-  PutVarint(&run, changes.size());
+  PutVarint(&run, count);
   run += digest.Finish().AsStringView();
   size_t header = run.size();
   run.resize(header + ZSTD_compressBound(columns.size()));
@@ -533,6 +538,16 @@ std::string EncodeRun(const std::vector<Change>& changes,
                               /*compressionLevel=*/3);
   run.resize(header + (ZSTD_isError(size) ? 0 : size));
   return run;
+}
+
+}  // namespace
+
+std::string EncodeRun(const std::vector<Change>& changes,
+                      const std::vector<Hash>& hashes) {
+  return Pack(
+      changes.size(),
+      [&](size_t index) -> const Change& { return changes[index]; },
+      [&](size_t index) -> const Hash& { return hashes[index]; });
 }
 
 Result<RunChange> RunChangeOf(std::string bytes, size_t change_bytes_max) {
@@ -558,15 +573,10 @@ Result<std::string> EncodeRunOfBytes(const std::vector<std::string>& changes) {
 }
 
 std::string EncodeRunOf(const std::vector<RunChange>& changes) {
-  std::vector<Change> fields;
-  std::vector<Hash> hashes;
-  fields.reserve(changes.size());
-  hashes.reserve(changes.size());
-  for (const RunChange& entry : changes) {
-    fields.push_back(entry.change);
-    hashes.push_back(entry.hash);
-  }
-  return EncodeRun(fields, hashes);
+  return Pack(
+      changes.size(),
+      [&](size_t index) -> const Change& { return changes[index].change; },
+      [&](size_t index) -> const Hash& { return changes[index].hash; });
 }
 
 namespace {
