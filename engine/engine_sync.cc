@@ -61,17 +61,9 @@ class EngineHost : public sync::SyncHost {
         }
       }
       if (covered != nullptr) covered->push_back(mine);
-      auto it = store->NewIterator(Family::kSeqs);
-      std::string end = EncodeSeqKey(mine.actor, mine.seq);
-      for (it->Seek(EncodeSeqKey(mine.actor, peer_seq + 1));
-           it->Valid() && it->key() <= end; it->Next()) {
-        uint64_t position;
-        if (!DecodePosition(it->value(), &position)) {
-          return Status::Corruption("seqs: malformed entry");
-        }
-        positions.push_back(position);
-      }
-      WEFT_RETURN_IF_ERROR(it->status());
+      WEFT_RETURN_IF_ERROR(PositionsOfSeqs(store, engine_->log().legacy_index(),
+                                           mine.actor, peer_seq, mine.seq,
+                                           &positions));
     }
     // Log order is a causal order: parents always come first.
     std::sort(positions.begin(), positions.end());
@@ -167,13 +159,7 @@ class EngineHost : public sync::SyncHost {
 
  private:
   Status PositionOf(const ActorId& actor, uint64_t seq, uint64_t* position) {
-    std::string value;
-    WEFT_RETURN_IF_ERROR(
-        engine_->store()->Get(Family::kSeqs, EncodeSeqKey(actor, seq), &value));
-    if (!DecodePosition(value, position)) {
-      return Status::Corruption("seqs: malformed entry");
-    }
-    return Status::OK();
+    return engine_->log().PositionOfSeq(actor, seq, position);
   }
 
   Engine* const engine_;

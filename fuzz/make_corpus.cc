@@ -12,6 +12,8 @@
 
 #include "dag/change_run.h"
 #include "engine/bundle/bundle.h"
+#include "engine/log/keys.h"
+#include "engine/log/log_index.h"
 #include "engine/views/field.h"
 #include "tests/testutil/temp_dir.h"
 #include "tls/identity.h"
@@ -132,7 +134,8 @@ int main(int argc, char** argv) {
         bundle(out, "fuzz_bundle"), state(out, "fuzz_document_state"),
         view_json(out, "fuzz_view_json"), session(out, "fuzz_sync_session"),
         json_input(out, "fuzz_json_input"), shell(out, "fuzz_shell"),
-        view_rows(out, "fuzz_view_rows"), proofs(out, "fuzz_proofs");
+        view_rows(out, "fuzz_view_rows"), proofs(out, "fuzz_proofs"),
+        log_index(out, "fuzz_log_index");
     for (const std::string& bytes : changes) change.Add(bytes);
     for (uint64_t position = 1; position <= 3; ++position) {
       proofs.Add(*a->ProveChange(a->GetChangeAt(position)->hash));
@@ -145,6 +148,14 @@ int main(int argc, char** argv) {
     for (const std::string& bytes : changes) {
       decoded.push_back(*weft::dag::RunChangeOf(bytes));
     }
+    std::string bucket;
+    for (size_t idx = 0; idx < decoded.size(); ++idx) {
+      weft::engine::AppendIndexRecord(&bucket, decoded[idx].hash, idx + 1,
+                                      idx + 1);
+    }
+    log_index.Add(bucket);
+    log_index.Add(weft::engine::EncodeSeqKey(decoded[0].change.actor, 1) +
+                  weft::engine::EncodeSeqRange({1, 1, decoded.size()}));
     weft::engine::Bundle whole{decoded, a->Heads(), {view->ToJson()}};
     bundle.Add(weft::engine::EncodeBundle(whole));
     bundle.Add(weft::engine::EncodeBundle(weft::engine::Bundle()));

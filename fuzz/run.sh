@@ -18,7 +18,7 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(fuzz_change fuzz_change_run fuzz_bundle fuzz_document_state
            fuzz_view_json fuzz_sync_session fuzz_json_input fuzz_shell
-           fuzz_view_rows fuzz_secure_input fuzz_proofs)
+           fuzz_view_rows fuzz_secure_input fuzz_proofs fuzz_log_index)
 fi
 
 seeds=$build/seeds

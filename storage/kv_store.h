@@ -19,14 +19,14 @@ namespace weft::storage {
 // engine/FORMAT.md for why). Keys in different families never collide; each
 // family may be tuned on its own.
 enum class Family : uint8_t {
-  kLog = 0,  // log position (big-endian u64) -> encoded change bytes
-  kIndex,    // hash -> log position, height, end op
+  kLog = 0,  // log position (big-endian u64) -> a change, or a run of them
+  kIndex,    // hash bucket -> log positions and heights of its hashes
   kActors,   // actor -> last seq, last hash, end op
   kDocs,     // collection/key -> document state
   kViews,    // view rows and definitions
   kPeers,    // peer id -> last sync state
   kMeta,     // format version, actor id, heads, ...
-  kSeqs,     // actor, seq -> log position (what a peer lacks, per actor)
+  kSeqs,     // actor, first seq -> log positions of a range of its seqs
 };
 constexpr int kFamilyCount = 8;
 const char* FamilyName(Family family);
@@ -38,6 +38,11 @@ class WriteBatch {
   virtual void Put(Family family, std::string_view key,
                    std::string_view value) = 0;
   virtual void Delete(Family family, std::string_view key) = 0;
+  // Appends `bytes` to the key's value (an absent key's value is empty)
+  // without reading it: many small appends to one key cost what the
+  // bytes do (the index's buckets, engine/FORMAT.md).
+  virtual void Append(Family family, std::string_view key,
+                      std::string_view bytes) = 0;
   // Deletes every key in [begin, end), atomically with the rest.
   virtual void DeleteRange(Family family, std::string_view begin,
                            std::string_view end) = 0;

@@ -19,6 +19,7 @@ class MemoryBatch : public WriteBatch {
     std::string key;
     std::optional<std::string> value;      // nullopt: delete
     std::optional<std::string> range_end;  // set: delete [key, range_end)
+    bool append = false;                   // value appended, not put
   };
   void Put(Family family, std::string_view key,
            std::string_view value) override {
@@ -27,6 +28,11 @@ class MemoryBatch : public WriteBatch {
   }
   void Delete(Family family, std::string_view key) override {
     entries_.push_back({family, std::string(key), std::nullopt, std::nullopt});
+  }
+  void Append(Family family, std::string_view key,
+              std::string_view bytes) override {
+    entries_.push_back(
+        {family, std::string(key), std::string(bytes), std::nullopt, true});
   }
   void DeleteRange(Family family, std::string_view begin,
                    std::string_view end) override {
@@ -88,6 +94,8 @@ class MemoryKvStore : public KvStore {
       if (entry.range_end) {
         table.erase(table.lower_bound(entry.key),
                     table.lower_bound(*entry.range_end));
+      } else if (entry.append) {
+        table[entry.key].append(*entry.value);
       } else if (entry.value) {
         table[entry.key] = *entry.value;
       } else {

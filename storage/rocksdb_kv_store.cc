@@ -20,9 +20,8 @@
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "rocksdb/filter_policy.h"
-#include "rocksdb/memtablerep.h"
+#include "rocksdb/merge_operator.h"
 #include "rocksdb/options.h"
-#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/transaction_log.h"
 #include "rocksdb/utilities/checkpoint.h"
@@ -48,41 +47,6 @@ Status FromRocks(const rocksdb::Status& status, std::string_view context) {
   return Status::IOError(context, message);
 }
 
-rocksdb::ColumnFamilyOptions FamilyOptions(
-    Family family, const std::shared_ptr<rocksdb::Cache>& cache) {
-  rocksdb::ColumnFamilyOptions options;
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = cache;
-  // Point lookups by hash or key dominate every family but the log and
-  // seqs, which are scanned in ranges (a filter helps no range scan) or
-  // read at keys known to exist (a filter only answers "absent" quickly).
-  // A filter costs every open a read of 10 bits per key (seqs: 325 KB
-  // after the editing trace).
-  if (family != Family::kLog && family != Family::kSeqs) {
-    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  }
-  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  // Hashes do not compress; change bodies, documents and views do.
-  // Every column family is written by every commit and gets a large
-  // memtable: fewer, larger tables, and each table costs every open about
-  // 0.25 ms to load.
-  options.compression = rocksdb::kZSTD;
-  options.bottommost_compression = rocksdb::kZSTD;
-  options.write_buffer_size = 32u << 20;
-  if (family == Family::kIndex) {
-    // Index keys are hashes, so each insert into a skip-list memtable
-    // searches it from the top, a cache miss at every level: a third of a
-    // one-edit commit's RocksDB time (log_bench, the editing trace). A hash
-    // table of short lists keyed by the first 4 bytes finds the spot at
-    // once. Index reads are point lookups; the rare ordered scan (a hash
-    // prefix, verify) pays for sorting the memtable.
-    options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(4));
-    options.memtable_factory.reset(
-        rocksdb::NewHashLinkListRepFactory(/*bucket_count=*/1 << 16));
-  }
-  return options;
-}
-
 // Storage layout 2 (engine/FORMAT.md): `log`, `index` and `seqs` have a
 // RocksDB column family each; the other families share RocksDB's default
 // column family, each key behind a one-byte prefix (the family's number).
@@ -97,6 +61,48 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
 bool HasOwnColumnFamily(Family family) {
   return family == Family::kLog || family == Family::kIndex ||
          family == Family::kSeqs;
+}
+
+// WriteBatch::Append: a merge operand is appended to the value.
+class AppendOperator : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice& /*key*/, const rocksdb::Slice* existing,
+             const rocksdb::Slice& value, std::string* new_value,
+             rocksdb::Logger* /*logger*/) const override {
+    new_value->clear();
+    if (existing != nullptr) {
+      new_value->reserve(existing->size() + value.size());
+      new_value->assign(existing->data(), existing->size());
+    }
+    new_value->append(value.data(), value.size());
+    return true;
+  }
+  const char* Name() const override { return "weft.Append"; }
+};
+
+rocksdb::ColumnFamilyOptions FamilyOptions(
+    Family family, const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions options;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  // Point lookups by key dominate the families kept in the default column
+  // family. The log and seqs are scanned in ranges (a filter helps no
+  // range scan) or read at keys known to exist (a filter only answers
+  // "absent" quickly), and the index has a few thousand buckets, each
+  // present. A filter costs every open a read of 10 bits per key.
+  if (!HasOwnColumnFamily(family)) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  }
+  options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Hashes do not compress; change bodies, documents and views do.
+  // Every column family is written by every commit and gets a large
+  // memtable: fewer, larger tables, and each table costs every open about
+  // 0.25 ms to load.
+  options.compression = rocksdb::kZSTD;
+  options.bottommost_compression = rocksdb::kZSTD;
+  options.write_buffer_size = 32u << 20;
+  options.merge_operator = std::make_shared<AppendOperator>();
+  return options;
 }
 
 // Where a family's keys are.
@@ -132,6 +138,16 @@ class RocksBatch : public WriteBatch {
     const Placement& at = At(family);
     rocksdb::Slice key_parts[2] = {at.prefix, ToSlice(key)};
     batch_.Delete(at.handle, rocksdb::SliceParts(key_parts, 2))
+        .PermitUncheckedError();
+  }
+  void Append(Family family, std::string_view key,
+              std::string_view bytes) override {
+    const Placement& at = At(family);
+    rocksdb::Slice key_parts[2] = {at.prefix, ToSlice(key)};
+    rocksdb::Slice value_part = ToSlice(bytes);
+    batch_
+        .Merge(at.handle, rocksdb::SliceParts(key_parts, 2),
+               rocksdb::SliceParts(&value_part, 1))
         .PermitUncheckedError();
   }
   void DeleteRange(Family family, std::string_view begin,
@@ -546,10 +562,6 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   // open (tens of KB, a measurable part of opening); warnings still go in.
   options.info_log_level = rocksdb::WARN_LEVEL;
   options.max_manifest_file_size = 64u << 20;
-  // Required by the index family's hash memtable. Concurrent writers stay
-  // safe: the leader of a write group inserts for all of them in turn
-  // (commits are serialised by the engine anyway).
-  options.allow_concurrent_memtable_write = false;
 
   auto cache = rocksdb::NewLRUCache(32u << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;

@@ -20,6 +20,7 @@
 #include "engine/log/change_observer.h"
 #include "engine/log/keys.h"
 #include "engine/log/log_entries.h"
+#include "engine/log/log_index.h"
 #include "engine/log/pending_area.h"
 #include "storage/kv_store.h"
 #include "weft/options.h"
@@ -72,6 +73,12 @@ class ChangeLog {
   ActorId local_actor() const { return local_actor_; }
   // The log's decoded runs, for readers of ReadLoggedChange.
   RunCache* run_cache() const { return &run_cache_; }
+  // True for a database of format 5 or 6 opened read-only: its index and
+  // seqs families are as those formats wrote them (log_index.h).
+  bool legacy_index() const { return legacy_index_; }
+  // The log position of `actor`'s `seq`; NotFound if it is not stored.
+  Status PositionOfSeq(const ActorId& actor, uint64_t seq,
+                       uint64_t* position) const;
   // Derived state staged with every change; may be null. Not owned.
   void set_observer(ChangeObserver* observer) { observer_ = observer; }
   Result<std::vector<Hash>> Commit(const std::vector<ChangeDraft>& drafts);
@@ -147,6 +154,10 @@ class ChangeLog {
     std::map<ActorId, uint64_t> remote_last;
     std::map<ActorId, uint64_t> proven;
     std::set<std::pair<ActorId, uint64_t>> proofs_written;
+    // The seq ranges the batch writes, by (actor, first seq), and the
+    // first seq of each actor's last one.
+    std::map<std::pair<ActorId, uint64_t>, SeqRange> ranges;
+    std::map<ActorId, uint64_t> last_range;
   };
 
   ChangeLog(storage::KvStore* store, const Options& options,
@@ -158,6 +169,9 @@ class ChangeLog {
         pending_(options.pending_changes_max, options.pending_bytes_max) {}
 
   Status Initialise(const ActorId& actor);
+  // Formats 5 and 6 to 7: rebuilds the index and seqs families from their
+  // old entries, and records format 7, in one atomic write.
+  static Status MoveToCompactIndex(storage::KvStore* store);
   // Reloads heads, actors and log length from the store: after open, and
   // to forget in-memory updates of a batch that was not written. The heads
   // and actors stored reflect the log up to `heads_at`; the changes after
@@ -205,6 +219,9 @@ class ChangeLog {
                      const Change& change, bool local, bool* fatal);
   Status StageDraft(Batch* batch, const ChangeDraft& draft, uint64_t start_op,
                     bool local, Hash* hash);
+  // Adds `actor`'s `seq` at `position` to the batch's seq ranges.
+  Status StageSeq(Batch* batch, const ActorId& actor, uint64_t seq,
+                  uint64_t position);
   // Forgets a batch that will not be written.
   void AbandonBatch();
   // Stages the pending changes that `stored` completes, transitively.
@@ -220,6 +237,8 @@ class ChangeLog {
   // names it at that position; with `expected_hash`, it must be that change.
   Result<StoredChange> ReadAt(uint64_t position,
                               const Hash* expected_hash) const;
+  Status MatchIndexed(const std::string& prefix, int trailing_nibble,
+                      std::vector<Hash>* matches) const;
 
   storage::KvStore* const store_;
   const dag::AuthorKey* const author_;
@@ -235,6 +254,9 @@ class ChangeLog {
   uint64_t max_op_ = 0;  // the largest op counter stored (lamport clock)
   std::unordered_map<Hash, IndexEntry, HashHasher> heads_;
   std::map<ActorId, ActorEntry> actors_;
+  bool legacy_index_ = false;
+  // Each actor's last seq range as stored, once read or written.
+  std::map<ActorId, SeqRange> last_ranges_;
   // Heads and actors are written every kCheckpointEvery changes (and on
   // close), not with every commit: two keys less per commit, which cost a
   // sixth of a one-edit commit (doc_bench). The log is the truth; opening

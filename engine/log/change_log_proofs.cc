@@ -18,13 +18,8 @@ Result<std::vector<dag::AuthorshipProof>> DecodeOfferedProofs(
 }
 
 Result<Hash> ChangeLog::HashOfSeq(const ActorId& actor, uint64_t seq) const {
-  std::string value;
   uint64_t position;
-  WEFT_RETURN_IF_ERROR(
-      store_->Get(Family::kSeqs, EncodeSeqKey(actor, seq), &value));
-  if (!DecodePosition(value, &position)) {
-    return Status::Corruption("seqs: malformed entry");
-  }
+  WEFT_RETURN_IF_ERROR(PositionOfSeq(actor, seq, &position));
   Hash hash;
   std::string bytes;
   WEFT_RETURN_IF_ERROR(

@@ -32,13 +32,23 @@ Result<StoredChange> ChangeLog::ReadAt(uint64_t position,
   if (expected_hash != nullptr && *expected_hash != stored.hash) {
     return Status::Corruption("stored change fails its hash at", At(position));
   }
-  IndexEntry entry;
-  Status index_status;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);  // LookupIndex reads heads_
-    index_status = LookupIndex(stored.hash, Batch(), &entry);
+  uint64_t height = 0;
+  if (legacy_index_) {
+    IndexEntry entry;
+    Status index_status;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // LookupIndex reads heads_
+      index_status = LookupIndex(stored.hash, Batch(), &entry);
+    }
+    if (index_status.ok() && entry.position == position) height = entry.height;
+  } else {
+    std::vector<IndexRecord> candidates;
+    WEFT_RETURN_IF_ERROR(IndexCandidates(store_, stored.hash, &candidates));
+    for (const IndexRecord& candidate : candidates) {
+      if (candidate.position == position) height = candidate.height;
+    }
   }
-  if (!index_status.ok() || entry.position != position) {
+  if (height == 0) {
     return Status::Corruption("index entry missing or wrong for", At(position));
   }
   Result<Change> change = dag::DecodeChange(stored.bytes);
@@ -48,7 +58,7 @@ Result<StoredChange> ChangeLog::ReadAt(uint64_t position,
   }
   stored.change = std::move(change).value();
   stored.position = position;
-  stored.height = entry.height;
+  stored.height = height;
   return stored;
 }
 
@@ -67,6 +77,59 @@ Result<StoredChange> ChangeLog::GetChangeAt(uint64_t position) const {
   return ReadAt(position, nullptr);
 }
 
+// The stored hashes that start with `prefix` (and then `trailing_nibble`,
+// if >= 0), at most two: all in one bucket, since an abbreviation has at
+// least 16 bits. Records whose 28 known bits disagree are skipped; the
+// others are read.
+Status ChangeLog::MatchIndexed(const std::string& prefix, int trailing_nibble,
+                               std::vector<Hash>* matches) const {
+  Hash target;
+  std::copy(prefix.begin(), prefix.end(), target.bytes.begin());
+  if (trailing_nibble >= 0) {
+    target.bytes[prefix.size()] = static_cast<uint8_t>(trailing_nibble << 4);
+  }
+  size_t known_bits = prefix.size() * 8 + (trailing_nibble >= 0 ? 4 : 0);
+  auto starts_with_target = [&](const Hash& hash) {
+    size_t whole = known_bits / 8;
+    if (!std::equal(target.bytes.begin(), target.bytes.begin() + whole,
+                    hash.bytes.begin())) {
+      return false;
+    }
+    return known_bits % 8 == 0 ||
+           (hash.bytes[whole] >> 4) == (target.bytes[whole] >> 4);
+  };
+  std::string value;
+  Status status = store_->Get(Family::kIndex, IndexBucketKey(target), &value);
+  if (status.IsNotFound()) return Status::OK();
+  WEFT_RETURN_IF_ERROR(status);
+  std::vector<IndexRecord> records;
+  if (!DecodeIndexBucket(value, &records)) {
+    return Status::Corruption("index: malformed bucket");
+  }
+  // The tag holds bits 12..27: compare those of them that are known.
+  int tag_bits =
+      static_cast<int>(std::min<size_t>(known_bits, 28)) - kIndexBucketBits;
+  uint16_t tag_mask = static_cast<uint16_t>(0xffff << (16 - tag_bits));
+  uint16_t target_tag = IndexTag(target) & tag_mask;
+  for (const IndexRecord& record : records) {
+    if ((record.tag & tag_mask) != target_tag) continue;
+    Hash hash;
+    std::string bytes;
+    WEFT_RETURN_IF_ERROR(ReadLoggedChange(store_, &run_cache_, record.position,
+                                          &hash, &bytes, nullptr));
+    if (IndexedBits(hash) != IndexedBits(IndexBucketKey(target), record.tag)) {
+      return Status::Corruption("stored change fails its hash at",
+                                At(record.position));
+    }
+    if (!starts_with_target(hash)) continue;
+    if (std::find(matches->begin(), matches->end(), hash) == matches->end()) {
+      matches->push_back(hash);
+    }
+    if (matches->size() == 2) break;
+  }
+  return Status::OK();
+}
+
 Result<Hash> ChangeLog::ResolveHashPrefix(std::string_view hex_prefix) const {
   if (hex_prefix.size() < 4) {
     return Status::InvalidArgument("a hash abbreviation needs 4+ hex digits");
@@ -79,17 +142,21 @@ Result<Hash> ChangeLog::ResolveHashPrefix(std::string_view hex_prefix) const {
   if (trailing_nibble >= 0)
     target.push_back(static_cast<char>(trailing_nibble << 4));
   std::vector<Hash> matches;
-  auto it = store_->NewIterator(Family::kIndex);
-  for (it->Seek(target); it->Valid() && matches.size() < 2; it->Next()) {
-    std::string_view key = it->key();
-    if (key.size() != Hash::kSize || key.substr(0, prefix.size()) != prefix) {
-      break;
+  if (legacy_index_) {
+    auto it = store_->NewIterator(Family::kIndex);
+    for (it->Seek(target); it->Valid() && matches.size() < 2; it->Next()) {
+      std::string_view key = it->key();
+      if (key.size() != Hash::kSize || key.substr(0, prefix.size()) != prefix) {
+        break;
+      }
+      uint8_t next_byte = static_cast<uint8_t>(key[prefix.size()]);
+      if (trailing_nibble >= 0 && next_byte >> 4 != trailing_nibble) break;
+      matches.push_back(Hash::FromBytes(key));
     }
-    uint8_t next_byte = static_cast<uint8_t>(key[prefix.size()]);
-    if (trailing_nibble >= 0 && next_byte >> 4 != trailing_nibble) break;
-    matches.push_back(Hash::FromBytes(key));
+    WEFT_RETURN_IF_ERROR(it->status());
+  } else {
+    WEFT_RETURN_IF_ERROR(MatchIndexed(prefix, trailing_nibble, &matches));
   }
-  WEFT_RETURN_IF_ERROR(it->status());
   if (matches.empty()) {
     return Status::NotFound("no change matches", hex_prefix);
   }

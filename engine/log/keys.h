@@ -21,10 +21,15 @@ constexpr std::string_view kMetaHeadsAt = "heads_at";
 constexpr std::string_view kMetaPackedThrough = "packed_through";
 // 2: the seqs family; 3: heads in meta, log values without their hash;
 // 4: heads and actors written at checkpoints (`heads_at`), not per commit;
-// 5: signed authorship (actors named by keys, chains, proofs).
-constexpr std::string_view kFormatVersion = "6";
-// Format 5: the same, but every log entry one change's bytes (no runs).
-// Read as it is; a writable open records 6 and the log packs from then on.
+// 5: signed authorship (actors named by keys, chains, proofs); 6: a log
+// that may hold runs; 7: the index in hash buckets, seqs as ranges
+// (log_index.h).
+constexpr std::string_view kFormatVersion = "7";
+// Format 6: an index entry per hash and a seqs entry per seq. Format 5:
+// that, and every log entry one change's bytes (no runs). Both are read as
+// they are by a read-only open; a writable open rebuilds the index and
+// seqs families and records 7 (ChangeLog::MoveToCompactIndex).
+constexpr std::string_view kFormatVersionBeforeCompactIndex = "6";
 constexpr std::string_view kFormatVersionBeforeRuns = "5";
 constexpr std::string_view kMetaIdempotency = "idempotency/";
 // proof/ actor (16) seq (u64 big-endian) -> signature (64) || tail hashes.
@@ -37,7 +42,8 @@ bool DecodeProofKey(std::string_view key, ActorId* actor, uint64_t* seq);
 std::string EncodePosition(uint64_t position);
 bool DecodePosition(std::string_view key, uint64_t* position);
 
-// seqs key: actor (16 bytes) then seq (u64 big-endian); value: position.
+// seqs key: actor (16 bytes) then seq (u64 big-endian): of a seq range
+// (log_index.h), its first seq.
 std::string EncodeSeqKey(const ActorId& actor, uint64_t seq);
 
 // A string inside a composite key: 0x00 escaped as 0x00 0xFF, ended by

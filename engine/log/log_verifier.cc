@@ -8,6 +8,7 @@
 #include "dag/sha256.h"
 #include "engine/log/change_log.h"
 #include "engine/log/log_entries.h"
+#include "engine/log/log_index.h"
 
 namespace weft::engine {
 namespace {
@@ -21,6 +22,79 @@ Result<uint64_t> CountKeys(storage::KvStore* store, Family family) {
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
   WEFT_RETURN_IF_ERROR(it->status());
   return count;
+}
+
+// Visits every index entry: of formats 5 and 6 with its hash, of format
+// 7 with its record and bucket key. A malformed one is a problem.
+Status ReadIndex(
+    storage::KvStore* store, bool legacy,
+    const std::function<void(uint64_t, const Hash*, const IndexRecord*,
+                             std::string_view)>& visit,
+    std::vector<std::string>* problems) {
+  auto it = store->NewIterator(Family::kIndex);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (legacy) {
+      IndexEntry entry;
+      if (it->key().size() != Hash::kSize ||
+          !DecodeIndexEntry(it->value(), &entry)) {
+        problems->push_back("index: malformed entry");
+        continue;
+      }
+      Hash hash = Hash::FromBytes(it->key());
+      visit(entry.position, &hash, nullptr, it->key());
+      continue;
+    }
+    std::vector<IndexRecord> records;
+    if (it->key().size() != 2 ||
+        static_cast<uint8_t>(it->key()[0]) >> (kIndexBucketBits - 8) != 0 ||
+        !DecodeIndexBucket(it->value(), &records)) {
+      problems->push_back("index: malformed bucket");
+      continue;
+    }
+    for (const IndexRecord& record : records) {
+      visit(record.position, nullptr, &record, it->key());
+    }
+  }
+  return it->status();
+}
+
+// Checks that the seqs family maps each actor's seq to the position the
+// log holds it at (`authors`: each position's actor and seq); returns how
+// many seqs it maps.
+Result<uint64_t> CheckSeqs(
+    storage::KvStore* store, bool legacy,
+    const std::vector<std::pair<ActorId, uint64_t>>& authors,
+    std::vector<std::string>* problems) {
+  if (legacy) return CountKeys(store, Family::kSeqs);
+  uint64_t seqs = 0;
+  bool reported = false;
+  auto it = store->NewIterator(Family::kSeqs);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ActorId actor;
+    SeqRange range;
+    if (!DecodeSeqRange(it->key(), it->value(), &actor, &range)) {
+      problems->push_back("seqs: malformed range");
+      continue;
+    }
+    seqs += range.count;
+    for (uint64_t seq = range.first_seq;
+         !reported && seq - range.first_seq < range.count; ++seq) {
+      uint64_t position = range.PositionOf(seq);
+      if (position <= authors.size() && authors[position - 1].second == 0) {
+        continue;  // a change that could not be read (reported)
+      }
+      if (position > authors.size() ||
+          authors[position - 1] != std::make_pair(actor, seq)) {
+        problems->push_back("seqs: actor " + actor.ToHex() + " seq " +
+                            std::to_string(seq) +
+                            " is not at the log position they name (" +
+                            std::to_string(position) + ")");
+        reported = true;  // one is enough: the rest would repeat it
+      }
+    }
+  }
+  WEFT_RETURN_IF_ERROR(it->status());
+  return seqs;
 }
 
 // Heads and actors as the log implies them at one position.
@@ -38,6 +112,7 @@ struct Derived : HeadsAndActors {
   struct Seen {
     uint64_t position = 0;
     uint64_t end_op = 0;
+    uint64_t height = 0;
   };
   std::unordered_map<Hash, Seen, HashHasher> seen;
   // The stored proofs of authorship, by (actor, seq): signature || tail.
@@ -45,6 +120,24 @@ struct Derived : HeadsAndActors {
   uint64_t proofs_checked = 0;
   uint64_t max_op = 0;
   uint64_t touches = 0;  // (change, document) pairs
+  // Each position's actor and seq (index position - 1), for the seqs;
+  // seq 0 where the change could not be read.
+  std::vector<std::pair<ActorId, uint64_t>> authors;
+  // Positions whose bytes do not hash to what the index records there
+  // (format 7: its 28 bits), with the recorded height: children that name
+  // such a change name a damage already reported.
+  struct Damaged {
+    uint64_t position = 0;
+    uint64_t height = 0;
+  };
+  std::unordered_map<uint32_t, Damaged> damaged;
+};
+
+// How the index names a log position: not at all, by the hash of its
+// bytes, or by another hash (`hash` when the index holds whole hashes).
+struct IndexNaming {
+  enum Kind { kNothing, kThis, kAnother } kind = kNothing;
+  const Hash* hash = nullptr;
 };
 
 // The op counters a received change claims are bounded by its parents'
@@ -67,20 +160,26 @@ void CheckProof(const ActorId& actor, uint64_t seq, const ActorEntry& entry,
                 std::string_view value, uint64_t beyond, Derived* derived,
                 std::vector<std::string>* problems);
 
-// `indexed` is the hash the index names for this position, if any.
-void CheckEntry(uint64_t position, const Hash* indexed, std::string_view bytes,
-                Derived* derived, std::vector<std::string>* problems) {
-  Hash actual = dag::Sha256(bytes);
-  const Hash& hash = indexed != nullptr ? *indexed : actual;
+// `actual` is the hash of `bytes`.
+void CheckEntry(uint64_t position, const Hash& actual, IndexNaming naming,
+                std::string_view bytes, Derived* derived,
+                std::vector<std::string>* problems) {
+  if (naming.kind == IndexNaming::kAnother && naming.hash == nullptr) {
+    problems->push_back("log position " + std::to_string(position) +
+                        ": bytes do not hash to their key");
+    derived->complete = false;
+    return;
+  }
+  const Hash& hash = naming.hash != nullptr ? *naming.hash : actual;
   std::string at =
       "log position " + std::to_string(position) + " (" + hash.Short() + "): ";
   // Its children may name it even if its bytes are bad.
   auto [seen, first] = derived->seen.emplace(hash, Derived::Seen{position, 0});
   if (!first) problems->push_back(at + "change appears twice in the log");
   Result<Change> change = Status::NotFound("");
-  if (indexed == nullptr) {
+  if (naming.kind == IndexNaming::kNothing) {
     problems->push_back(at + "no index entry names this position");
-  } else if (actual != *indexed) {
+  } else if (naming.kind == IndexNaming::kAnother) {
     problems->push_back(at + "bytes do not hash to their key");
   } else if (change = dag::DecodeChange(bytes); !change.ok()) {
     problems->push_back(at + "does not decode: " + change.status().message());
@@ -90,20 +189,29 @@ void CheckEntry(uint64_t position, const Hash* indexed, std::string_view bytes,
     return;
   }
   uint64_t parents_end_op = 0;
+  uint64_t height = 1;
   for (const Hash& parent : change->parents) {
     auto earlier = derived->seen.find(parent);
-    if (earlier == derived->seen.end() ||
-        earlier->second.position >= position) {
+    auto damaged = derived->damaged.find(IndexedBits(parent));
+    if (earlier == derived->seen.end() && damaged != derived->damaged.end() &&
+        damaged->second.position < position) {
+      height = std::max(height, damaged->second.height + 1);
+    } else if (earlier == derived->seen.end() ||
+               earlier->second.position >= position) {
       problems->push_back(at + "parent " + parent.Short() +
                           " is not earlier in the log (closure broken)");
     } else {
       parents_end_op = std::max(parents_end_op, earlier->second.end_op);
+      height = std::max(height, earlier->second.height + 1);
     }
     derived->heads.erase(parent);
   }
   derived->heads.insert(hash);
   CheckOpCounters(at, *change, parents_end_op, problems);
   seen->second.end_op = change->EndOp();
+  seen->second.height = height;
+  if (derived->authors.size() < position) derived->authors.resize(position);
+  derived->authors[position - 1] = {change->actor, change->seq};
   derived->max_op = std::max(derived->max_op, change->EndOp());
   derived->touches += change->docs.size();
   ActorEntry& actor = derived->actors[change->actor];
@@ -234,34 +342,47 @@ Result<VerifyReport> ChangeLog::Verify() const {
   std::lock_guard<std::mutex> lock(mutex_);  // no commit may interleave
   VerifyReport report;
   Derived derived;
-  // The log keeps no hashes: the index says which change each position is.
+  // The index names each position: by its hash (formats 5, 6), or by its
+  // hash's first 28 bits and its height (log_index.h). The log keeps no
+  // hashes; heads and parents name changes by their whole hash.
   std::unordered_map<uint64_t, Hash> indexed;
+  struct Record {
+    uint32_t bits;  // the 28 bits of its hash
+    uint64_t height;
+  };
+  std::unordered_map<uint64_t, Record> records;
   uint64_t index_entries = 0;
-  auto it = store_->NewIterator(Family::kIndex);
-  for (it->SeekToFirst(); it->Valid(); it->Next(), ++index_entries) {
-    IndexEntry entry;
-    if (it->key().size() != Hash::kSize ||
-        !DecodeIndexEntry(it->value(), &entry)) {
-      report.problems.push_back("index: malformed entry");
-    } else if (!indexed.emplace(entry.position, Hash::FromBytes(it->key()))
-                    .second) {
-      report.problems.push_back("index: two changes at log position " +
-                                std::to_string(entry.position));
-    }
-  }
-  WEFT_RETURN_IF_ERROR(it->status());
+  WEFT_RETURN_IF_ERROR(ReadIndex(
+      store_, legacy_index_,
+      [&](uint64_t position, const Hash* hash, const IndexRecord* record,
+          std::string_view bucket) {
+        ++index_entries;
+        bool first = hash != nullptr
+                         ? indexed.emplace(position, *hash).second
+                         : records
+                               .emplace(position,
+                                        Record{IndexedBits(bucket, record->tag),
+                                               record->height})
+                               .second;
+        if (!first) {
+          report.problems.push_back("index: two changes at log position " +
+                                    std::to_string(position));
+        }
+      },
+      &report.problems));
+  Status status;
+  std::string value;
   // The stored heads and actors reflect the log up to heads_at (format 3:
   // up to its end).
-  std::string value;
   uint64_t heads_at = UINT64_MAX;
-  Status status = store_->Get(Family::kMeta, kMetaHeadsAt, &value);
+  status = store_->Get(Family::kMeta, kMetaHeadsAt, &value);
   if (!status.IsNotFound()) {
     WEFT_RETURN_IF_ERROR(status);
     if (!DecodePosition(value, &heads_at)) {
       report.problems.push_back("heads_at: malformed");
     }
   }
-  it = store_->NewIterator(Family::kMeta);
+  auto it = store_->NewIterator(Family::kMeta);
   for (it->Seek(kMetaProof); it->Valid(); it->Next()) {
     ActorId actor;
     uint64_t seq;
@@ -289,7 +410,7 @@ Result<VerifyReport> ChangeLog::Verify() const {
     bool stopped;
     Status expanded = ExpandLogEntry(
         key_position, it->value(), /*cache=*/nullptr,
-        [&](uint64_t position, const Hash&, std::string_view bytes,
+        [&](uint64_t position, const Hash& actual, std::string_view bytes,
             const Change*) {
           if (position != expected_position) {
             report.problems.push_back(
@@ -297,9 +418,35 @@ Result<VerifyReport> ChangeLog::Verify() const {
                 " missing (next is " + std::to_string(position) + ")");
             expected_position = position;
           }
-          auto hash = indexed.find(position);
-          CheckEntry(position, hash == indexed.end() ? nullptr : &hash->second,
-                     bytes, &derived, &report.problems);
+          IndexNaming naming;
+          const Record* record = nullptr;
+          if (legacy_index_) {
+            if (auto hash = indexed.find(position); hash != indexed.end()) {
+              naming.hash = &hash->second;
+              naming.kind = hash->second == actual ? IndexNaming::kThis
+                                                   : IndexNaming::kAnother;
+            }
+          } else if (auto found = records.find(position);
+                     found != records.end()) {
+            record = &found->second;
+            naming.kind = record->bits == IndexedBits(actual)
+                              ? IndexNaming::kThis
+                              : IndexNaming::kAnother;
+            if (naming.kind == IndexNaming::kAnother) {
+              derived.damaged[record->bits] = {position, record->height};
+            }
+          }
+          CheckEntry(position, actual, naming, bytes, &derived,
+                     &report.problems);
+          auto seen = derived.seen.find(actual);
+          if (record != nullptr && seen != derived.seen.end() &&
+              seen->second.position == position && seen->second.height != 0 &&
+              seen->second.height != record->height) {
+            report.problems.push_back(
+                "index: log position " + std::to_string(position) +
+                " is recorded at height " + std::to_string(record->height) +
+                ", its parents make it " + std::to_string(seen->second.height));
+          }
           ++report.changes_checked;
           ++expected_position;
           if (position == heads_at) at_checkpoint = derived;
@@ -322,7 +469,9 @@ Result<VerifyReport> ChangeLog::Verify() const {
         "the log holds " + std::to_string(report.changes_checked) +
         " changes but the index " + std::to_string(index_entries));
   }
-  WEFT_ASSIGN_OR_RETURN(uint64_t seqs, CountKeys(store_, Family::kSeqs));
+  WEFT_ASSIGN_OR_RETURN(
+      uint64_t seqs,
+      CheckSeqs(store_, legacy_index_, derived.authors, &report.problems));
   if (seqs != report.changes_checked) {
     report.problems.push_back(
         "the log holds " + std::to_string(report.changes_checked) +

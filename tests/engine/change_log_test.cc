@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <set>
 
@@ -330,9 +331,11 @@ TEST(ChangeLogTest, VerifyReportsOpCountersLeftWithoutRoom) {
                    limits::kOpCounterMax - limits::kChangeBytesCeiling - 2};
   auto batch = store->NewBatch();
   batch->Put(storage::Family::kLog, EncodePosition(1), poison.bytes);
-  batch->Put(storage::Family::kIndex, poison.hash.AsStringView(),
-             EncodeIndexEntry(entry));
-  batch->Put(storage::Family::kSeqs, EncodeSeqKey(actor, 1), EncodePosition(1));
+  std::string bucket;
+  AppendIndexRecord(&bucket, poison.hash, 1, 1);
+  batch->Put(storage::Family::kIndex, IndexBucketKey(poison.hash), bucket);
+  batch->Put(storage::Family::kSeqs, EncodeSeqKey(actor, 1),
+             EncodeSeqRange(SeqRange{1, 1, 1}));
   batch->Put(
       storage::Family::kActors, actor.AsStringView(),
       EncodeActorEntry(ActorEntry{1, poison.hash, entry.end_op,
@@ -632,18 +635,32 @@ TEST(ChangeLogTest, ResolvesAbbreviatedHashes) {
     EXPECT_TRUE(replica.log->ResolveHashPrefix(absent).status().IsNotFound());
     break;
   }
-  // Two stored keys sharing 3 bytes make a 6-digit prefix ambiguous.
-  auto batch = replica.store->NewBatch();
-  std::string key_a(32, '\x7a'), key_b(32, '\x7a');
-  key_b[31] = 1;
-  batch->Put(storage::Family::kIndex, key_a, "a");
-  batch->Put(storage::Family::kIndex, key_b, "b");
-  ASSERT_TRUE(replica.store->Write(batch.get(), false).ok());
-  auto ambiguous = replica.log->ResolveHashPrefix("7a7a7a");
+  // More commits until two hashes share their first 4 digits (16 bits:
+  // a few hundred commits): those digits are ambiguous, and the digits
+  // that tell the two apart resolve each.
+  std::map<std::string, Hash> by_prefix;
+  for (const Hash& hash : hashes) by_prefix[hash.ToHex().substr(0, 4)] = hash;
+  std::pair<Hash, Hash> twins;
+  for (int commit = 0; commit < 3000; ++commit) {
+    Hash hash = (*replica.log->Commit({RandomDraft(rng, 1)}))[0];
+    auto [earlier, added] = by_prefix.emplace(hash.ToHex().substr(0, 4), hash);
+    if (!added) {
+      twins = {earlier->second, hash};
+      break;
+    }
+  }
+  std::string first = twins.first.ToHex(), second = twins.second.ToHex();
+  ASSERT_NE(first, second) << "no two hashes share 4 digits";
+  auto ambiguous = replica.log->ResolveHashPrefix(first.substr(0, 4));
   EXPECT_TRUE(ambiguous.status().IsInvalidArgument());
   EXPECT_NE(ambiguous.status().message().find("ambiguous"), std::string::npos);
-  EXPECT_TRUE(
-      replica.log->ResolveHashPrefix("7a7a7a7").status().IsInvalidArgument());
+  size_t apart =
+      std::mismatch(first.begin(), first.end(), second.begin()).first -
+      first.begin() + 1;
+  EXPECT_EQ(*replica.log->ResolveHashPrefix(first.substr(0, apart)),
+            twins.first);
+  EXPECT_EQ(*replica.log->ResolveHashPrefix(second.substr(0, apart)),
+            twins.second);
 }
 
 }  // namespace

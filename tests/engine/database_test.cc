@@ -409,6 +409,7 @@ struct Picture {
   std::vector<std::string> states;
   std::string view_digest;
   std::vector<std::string> changes;
+  std::vector<uint64_t> heights;
   friend bool operator==(const Picture&, const Picture&) = default;
 };
 
@@ -420,7 +421,14 @@ Picture PictureOf(Database* db) {
   }
   picture.view_digest = db->ViewDigest("by_n")->ToHex();
   for (uint64_t position = 1; position <= db->LogLength(); ++position) {
-    picture.changes.push_back(db->GetChangeAt(position)->bytes);
+    auto change = db->GetChangeAt(position);
+    EXPECT_TRUE(change.ok()) << change.status().ToString();
+    if (!change.ok()) break;
+    picture.changes.push_back(change->bytes);
+    picture.heights.push_back(change->height);
+    auto by_hash = db->GetChange(change->hash);
+    EXPECT_TRUE(by_hash.ok() && by_hash->position == position)
+        << position << ": " << by_hash.status().ToString();
   }
   return picture;
 }
@@ -438,9 +446,47 @@ std::pair<size_t, size_t> LogEntries(const std::string& path) {
   return counts;
 }
 
-// A database of format 5 (every log entry one change: the log before runs)
-// made from a fixed script: 1300 changes over 20 documents, a view.
-void WriteFormatFive(const std::string& path) {
+// Rewrites the index and seqs families as formats 5 and 6 kept them: an
+// entry per hash (position, height, end op as three big-endian u64) and
+// one per seq (the position, 8 bytes big-endian).
+void WriteLegacyIndex(storage::KvStore* store) {
+  auto batch = store->NewBatch();
+  batch->DeleteRange(storage::Family::kIndex, "", std::string(33, '\xff'));
+  batch->DeleteRange(storage::Family::kSeqs, "", std::string(25, '\xff'));
+  std::map<Hash, uint64_t> heights;
+  auto it = store->NewIterator(storage::Family::kLog);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    uint64_t last;
+    ASSERT_TRUE(engine::DecodePosition(it->key(), &last));
+    std::vector<dag::RunChange> changes;
+    if (engine::IsRunEntry(it->value())) {
+      changes = *dag::DecodeRun(it->value());
+    } else {
+      changes.push_back(*dag::RunChangeOf(std::string(it->value())));
+    }
+    uint64_t position = last - changes.size() + 1;
+    for (const dag::RunChange& change : changes) {
+      uint64_t height = 1;
+      for (const Hash& parent : change.change.parents) {
+        height = std::max(height, heights.at(parent) + 1);
+      }
+      heights[change.hash] = height;
+      batch->Put(
+          storage::Family::kIndex, change.hash.AsStringView(),
+          engine::EncodeIndexEntry({position, height, change.change.EndOp()}));
+      batch->Put(storage::Family::kSeqs,
+                 engine::EncodeSeqKey(change.change.actor, change.change.seq),
+                 engine::EncodePosition(position));
+      ++position;
+    }
+  }
+  ASSERT_TRUE(store->Write(batch.get(), true).ok());
+}
+
+// A database of format 5 (every log entry one change: the log before runs;
+// an index entry per hash) made from a fixed script: 1300 changes over 20
+// documents, a view. `runs`: keep the runs and record format 6 instead.
+void WriteFormatFive(const std::string& path, bool runs = false) {
   {
     auto db = OpenOrDie(path);
     ViewDefinition by_n;
@@ -457,9 +503,17 @@ void WriteFormatFive(const std::string& path) {
       ASSERT_TRUE(txn->Commit().ok());
     }
   }
-  // This build packed the log on close: unpack it, as format 5 kept it.
   auto store = storage::OpenRocksDbKvStore(path, {});
   ASSERT_TRUE(store.ok()) << store.status().ToString();
+  WriteLegacyIndex(store->get());
+  if (runs) {
+    auto batch = (*store)->NewBatch();
+    batch->Put(storage::Family::kMeta, engine::kMetaFormatVersion,
+               engine::kFormatVersionBeforeCompactIndex);
+    ASSERT_TRUE((*store)->Write(batch.get(), true).ok());
+    return;
+  }
+  // This build packed the log on close: unpack it, as format 5 kept it.
   auto batch = (*store)->NewBatch();
   auto it = (*store)->NewIterator(storage::Family::kLog);
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -509,7 +563,7 @@ TEST(DatabaseTest, AFormatFiveDatabaseIsReadAsItIsAndPackedByAWritableOpen) {
     auto db = OpenOrDie(path);
     EXPECT_EQ(PictureOf(db.get()), before);
   }
-  EXPECT_EQ(FormatOf(path), "6");
+  EXPECT_EQ(FormatOf(path), "7");
   // Closing packed every whole run of 256: 1280 changes in 5 runs, 20 left.
   EXPECT_EQ(LogEntries(path), std::make_pair(size_t{5}, size_t{25}));
   auto db = OpenOrDie(path);
@@ -518,6 +572,56 @@ TEST(DatabaseTest, AFormatFiveDatabaseIsReadAsItIsAndPackedByAWritableOpen) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->ok()) << report->problems.front();
   EXPECT_EQ(report->changes_checked, 1300u);
+}
+
+// Keys of the index family by length (format 7: 2-byte buckets only).
+std::map<size_t, size_t> IndexKeyLengths(const std::string& path) {
+  auto store = storage::OpenRocksDbKvStore(path, {});
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  std::map<size_t, size_t> lengths;
+  auto it = (*store)->NewIterator(storage::Family::kIndex);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++lengths[it->key().size()];
+  return lengths;
+}
+
+// Format 6 (runs, an index entry per hash, a seqs entry per seq): read as
+// it is read-only; a writable open rebuilds the index in buckets and the
+// seqs as ranges, and nothing read changes.
+TEST(DatabaseTest, AFormatSixDatabaseIsReadAsItIsAndItsIndexRebuilt) {
+  TempDir dir;
+  std::string path = dir.Sub("db");
+  WriteFormatFive(path, /*runs=*/true);
+  EXPECT_EQ(IndexKeyLengths(path), (std::map<size_t, size_t>{{32, 1300}}));
+  Picture before;
+  {
+    Options read_only;
+    read_only.read_only = true;
+    auto db = Database::Open(path, read_only);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    before = PictureOf(db->get());
+    ASSERT_EQ(before.changes.size(), 1300u);
+    EXPECT_EQ(*(*db)->ResolveHashPrefix(before.heads[0].ToHex().substr(0, 10)),
+              before.heads[0]);
+    auto report = (*db)->Verify();
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    EXPECT_TRUE(report->ok()) << report->problems.front();
+  }
+  EXPECT_EQ(FormatOf(path), "6");
+  {
+    auto db = OpenOrDie(path);
+    EXPECT_EQ(PictureOf(db.get()), before);
+    EXPECT_EQ(*db->ResolveHashPrefix(before.heads[0].ToHex().substr(0, 10)),
+              before.heads[0]);
+    auto report = db->Verify();
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    EXPECT_TRUE(report->ok()) << report->problems.front();
+    EXPECT_EQ(report->changes_checked, 1300u);
+  }
+  EXPECT_EQ(FormatOf(path), "7");
+  auto lengths = IndexKeyLengths(path);
+  ASSERT_EQ(lengths.size(), 1u);
+  EXPECT_EQ(lengths.begin()->first, 2u);
+  EXPECT_EQ(PictureOf(OpenOrDie(path).get()), before);
 }
 
 // Every change in a packed run reads back by hash and by position, and a
