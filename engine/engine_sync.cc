@@ -61,9 +61,8 @@ class EngineHost : public sync::SyncHost {
         }
       }
       if (covered != nullptr) covered->push_back(mine);
-      WEFT_RETURN_IF_ERROR(PositionsOfSeqs(store, engine_->log().legacy_index(),
-                                           mine.actor, peer_seq, mine.seq,
-                                           &positions));
+      WEFT_RETURN_IF_ERROR(engine_->log().PositionsOfSeqs(
+          mine.actor, peer_seq, mine.seq, &positions));
     }
     // Log order is a causal order: parents always come first.
     std::sort(positions.begin(), positions.end());

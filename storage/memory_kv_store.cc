@@ -2,6 +2,7 @@
 
 #include <array>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -10,7 +11,10 @@ namespace weft::storage {
 namespace {
 
 using Table = std::map<std::string, std::string, std::less<>>;
-using Tables = std::array<Table, kFamilyCount>;
+// Each table is shared with the iterators open on it and copied by the
+// first write while one is (copy on write): opening an iterator is O(1),
+// and a write pays for a copy only when a snapshot needs one.
+using Tables = std::array<std::shared_ptr<Table>, kFamilyCount>;
 
 class MemoryBatch : public WriteBatch {
  public:
@@ -47,29 +51,30 @@ class MemoryBatch : public WriteBatch {
   std::vector<Entry> entries_;
 };
 
-// Iterates a private copy of one table: a snapshot, as the port promises.
+// Iterates one table as it was when the iterator was made: a snapshot,
+// as the port promises (writes copy a table an iterator still holds).
 class MemoryIterator : public Iterator {
  public:
-  explicit MemoryIterator(Table snapshot)
-      : table_(std::move(snapshot)), it_(table_.end()) {}
-  bool Valid() const override { return it_ != table_.end(); }
-  void SeekToFirst() override { it_ = table_.begin(); }
+  explicit MemoryIterator(std::shared_ptr<const Table> snapshot)
+      : table_(std::move(snapshot)), it_(table_->end()) {}
+  bool Valid() const override { return it_ != table_->end(); }
+  void SeekToFirst() override { it_ = table_->begin(); }
   void SeekToLast() override {
-    it_ = table_.empty() ? table_.end() : std::prev(table_.end());
+    it_ = table_->empty() ? table_->end() : std::prev(table_->end());
   }
   void Seek(std::string_view target) override {
-    it_ = table_.lower_bound(target);
+    it_ = table_->lower_bound(target);
   }
   void Next() override { ++it_; }
   void Prev() override {
-    it_ = it_ == table_.begin() ? table_.end() : std::prev(it_);
+    it_ = it_ == table_->begin() ? table_->end() : std::prev(it_);
   }
   std::string_view key() const override { return it_->first; }
   std::string_view value() const override { return it_->second; }
   Status status() const override { return Status::OK(); }
 
  private:
-  Table table_;
+  std::shared_ptr<const Table> table_;
   Table::const_iterator it_;
 };
 
@@ -77,7 +82,7 @@ class MemoryKvStore : public KvStore {
  public:
   Status Get(Family family, std::string_view key, std::string* value) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    const Table& table = tables_[static_cast<int>(family)];
+    const Table& table = *tables_[static_cast<int>(family)];
     auto it = table.find(key);
     if (it == table.end()) return Status::NotFound(FamilyName(family));
     *value = it->second;
@@ -90,7 +95,7 @@ class MemoryKvStore : public KvStore {
     auto* memory_batch = static_cast<MemoryBatch*>(batch);
     std::lock_guard<std::mutex> lock(mutex_);
     for (const MemoryBatch::Entry& entry : memory_batch->entries()) {
-      Table& table = tables_[static_cast<int>(entry.family)];
+      Table& table = Writable(entry.family);
       if (entry.range_end) {
         table.erase(table.lower_bound(entry.key),
                     table.lower_bound(*entry.range_end));
@@ -116,8 +121,20 @@ class MemoryKvStore : public KvStore {
   Status WriteFailure() override { return Status::OK(); }
 
  private:
+  // The table of `family`, ready to be changed: copied first if an
+  // iterator still reads it. Called with mutex_ held.
+  Table& Writable(Family family) {
+    std::shared_ptr<Table>& table = tables_[static_cast<int>(family)];
+    if (table.use_count() > 1) table = std::make_shared<Table>(*table);
+    return *table;
+  }
+
   std::mutex mutex_;
-  Tables tables_;
+  Tables tables_ = [] {
+    Tables tables;
+    for (auto& table : tables) table = std::make_shared<Table>();
+    return tables;
+  }();
 };
 
 }  // namespace

@@ -66,9 +66,14 @@ ChangeLog::~ChangeLog() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (options_.read_only) return;
   PackLog(/*keep_single=*/0).PermitUncheckedError();  // the next close packs
-  if (log_length_ == checkpoint_at_) return;
+  // The tail is indexed too, so that the next open has none to read.
   auto batch = store_->NewBatch();
-  StageCheckpoint(batch.get(), {});
+  std::map<ActorId, SeqRange> ranges;
+  if (!StageIndexThrough(batch.get(), log_length_, &ranges).ok()) {
+    batch->Clear();  // the next open reads the tail, as after a crash
+  }
+  if (log_length_ != checkpoint_at_) StageCheckpoint(batch.get(), {});
+  if (batch->Count() == 0) return;
   store_->Write(batch.get(), options_.sync).PermitUncheckedError();
 }
 
@@ -153,8 +158,103 @@ Status ChangeLog::MoveToCompactIndex(storage::KvStore* store) {
     batch->Put(Family::kSeqs, EncodeSeqKey(key.first, key.second),
                EncodeSeqRange(range));
   }
+  batch->Put(Family::kMeta, kMetaIndexedThrough,
+             EncodePosition(indexed.empty() ? 0 : indexed.back().position));
   batch->Put(Family::kMeta, kMetaFormatVersion, kFormatVersion);
   return store->Write(batch.get(), /*sync=*/true);
+}
+
+Status ChangeLog::LoadTail() {
+  tail_.clear();
+  tail_positions_.clear();
+  tail_seqs_.clear();
+  if (indexed_through_ == log_length_) return Status::OK();  // a clean close
+  const Batch no_batch;
+  Status loaded;
+  Status walked = WalkLog(indexed_through_ + 1, [&](uint64_t position,
+                                                    const Hash& hash,
+                                                    std::string_view bytes) {
+    Result<Change> change = dag::DecodeChange(bytes, options_.change_bytes_max);
+    if (!change.ok()) {
+      loaded = Status::Corruption(
+          "log position " + std::to_string(position) + " does not decode",
+          change.status().ToString());
+      return false;
+    }
+    uint64_t height = 1;
+    for (const Hash& parent : change->parents) {
+      IndexEntry parent_entry;
+      loaded = LookupIndex(parent, no_batch, &parent_entry);
+      if (!loaded.ok()) return false;
+      height = std::max(height, parent_entry.height + 1);
+    }
+    AddToTail(position, TailEntry{hash, height, change->EndOp(), change->actor,
+                                  change->seq});
+    return true;
+  });
+  return walked.ok() ? loaded : walked;
+}
+
+void ChangeLog::AddToTail(uint64_t position, const TailEntry& entry) {
+  tail_positions_[entry.hash] = position;
+  tail_seqs_[{entry.actor, entry.seq}] = position;
+  tail_[position] = entry;
+}
+
+void ChangeLog::DropTailThrough(uint64_t last) {
+  while (!tail_.empty() && tail_.begin()->first <= last) {
+    const TailEntry& entry = tail_.begin()->second;
+    tail_positions_.erase(entry.hash);
+    tail_seqs_.erase({entry.actor, entry.seq});
+    tail_.erase(tail_.begin());
+  }
+}
+
+Status ChangeLog::StageIndexThrough(
+    storage::WriteBatch* writes, uint64_t last,
+    std::map<ActorId, SeqRange>* last_of) const {
+  if (last <= indexed_through_) return Status::OK();
+  std::map<std::string, std::string> buckets;
+  std::map<std::pair<ActorId, uint64_t>, SeqRange> ranges;
+  uint64_t expected = indexed_through_ + 1;
+  for (auto it = tail_.lower_bound(expected);
+       it != tail_.end() && it->first <= last; ++it, ++expected) {
+    const auto& [position, entry] = *it;
+    if (position != expected) break;
+    AppendIndexRecord(&buckets[IndexBucketKey(entry.hash)], entry.hash,
+                      position, entry.height);
+    SeqRange range;
+    if (auto known = last_of->find(entry.actor); known != last_of->end()) {
+      range = known->second;
+    } else if (auto stored = last_ranges_.find(entry.actor);
+               stored != last_ranges_.end()) {
+      range = stored->second;
+    } else if (entry.seq > 1) {
+      Status found = FindSeqRange(store_, entry.actor, entry.seq - 1, &range);
+      if (!found.ok() && !found.IsNotFound()) return found;
+    }
+    if (range.count > 0 && range.first_seq + range.count == entry.seq &&
+        range.first_position + range.count == position) {
+      ++range.count;
+    } else {
+      range = SeqRange{entry.seq, position, 1};
+    }
+    ranges[{entry.actor, range.first_seq}] = range;
+    (*last_of)[entry.actor] = range;
+  }
+  if (expected != last + 1) {
+    return Status::Corruption("the log's tail misses position",
+                              std::to_string(expected));
+  }
+  for (const auto& [key, records] : buckets) {
+    writes->Append(Family::kIndex, key, records);
+  }
+  for (const auto& [key, range] : ranges) {
+    writes->Put(Family::kSeqs, EncodeSeqKey(key.first, key.second),
+                EncodeSeqRange(range));
+  }
+  writes->Put(Family::kMeta, kMetaIndexedThrough, EncodePosition(last));
+  return Status::OK();
 }
 
 Status ChangeLog::LoadState() {
@@ -226,6 +326,20 @@ Status ChangeLog::LoadState() {
       return Status::Corruption("meta: heads_at is not a position in the log");
     }
   }
+  indexed_through_ = log_length_;  // formats 5 and 6 index every change
+  if (!legacy_index_) {
+    std::string indexed_through;
+    status = store_->Get(Family::kMeta, kMetaIndexedThrough, &indexed_through);
+    indexed_through_ = 0;
+    if (!status.IsNotFound()) {
+      WEFT_RETURN_IF_ERROR(status);
+      if (!DecodePosition(indexed_through, &indexed_through_) ||
+          indexed_through_ > log_length_) {
+        return Status::Corruption("meta: indexed_through is not a position");
+      }
+    }
+  }
+  WEFT_RETURN_IF_ERROR(LoadTail());
   return ReplayTail(checkpoint_at_);
 }
 
@@ -285,6 +399,11 @@ Status ChangeLog::LookupIndex(const Hash& hash, const Batch& batch,
     *entry = head->second;
     return Status::OK();
   }
+  if (auto tail = tail_positions_.find(hash); tail != tail_positions_.end()) {
+    const TailEntry& found = tail_.at(tail->second);
+    *entry = IndexEntry{tail->second, found.height, found.end_op};
+    return Status::OK();
+  }
   if (legacy_index_) {
     std::string value;
     Status status = store_->Get(Family::kIndex, hash.AsStringView(), &value);
@@ -327,6 +446,16 @@ Status ChangeLog::LookupIndex(const Hash& hash, const Batch& batch,
 
 Status ChangeLog::PositionOfSeq(const ActorId& actor, uint64_t seq,
                                 uint64_t* position) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return PositionOfSeqLocked(actor, seq, position);
+}
+
+Status ChangeLog::PositionOfSeqLocked(const ActorId& actor, uint64_t seq,
+                                      uint64_t* position) const {
+  if (auto tail = tail_seqs_.find({actor, seq}); tail != tail_seqs_.end()) {
+    *position = tail->second;
+    return Status::OK();
+  }
   if (legacy_index_) return LegacySeqPosition(store_, actor, seq, position);
   SeqRange range;
   WEFT_RETURN_IF_ERROR(FindSeqRange(store_, actor, seq, &range));
@@ -334,27 +463,20 @@ Status ChangeLog::PositionOfSeq(const ActorId& actor, uint64_t seq,
   return Status::OK();
 }
 
-Status ChangeLog::StageSeq(Batch* batch, const ActorId& actor, uint64_t seq,
-                           uint64_t position) {
-  SeqRange range;
-  if (auto staged = batch->last_range.find(actor);
-      staged != batch->last_range.end()) {
-    range = batch->ranges.at({actor, staged->second});
-  } else if (auto known = last_ranges_.find(actor);
-             known != last_ranges_.end()) {
-    range = known->second;
-  } else if (seq > 1) {
-    Status found = FindSeqRange(store_, actor, seq - 1, &range);
-    if (!found.ok() && !found.IsNotFound()) return found;
+Status ChangeLog::PositionsOfSeqs(const ActorId& actor, uint64_t after,
+                                  uint64_t last,
+                                  std::vector<uint64_t>* positions) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // An actor's seqs are in log order: the indexed ones come first.
+  WEFT_RETURN_IF_ERROR(engine::PositionsOfSeqs(store_, legacy_index_, actor,
+                                               after, last, positions));
+  if (after >= last) return Status::OK();
+  for (auto it = tail_seqs_.lower_bound({actor, after + 1});
+       it != tail_seqs_.end() && it->first.first == actor &&
+       it->first.second <= last;
+       ++it) {
+    positions->push_back(it->second);
   }
-  if (range.count > 0 && range.first_seq + range.count == seq &&
-      range.first_position + range.count == position) {
-    ++range.count;
-  } else {
-    range = SeqRange{seq, position, 1};
-  }
-  batch->ranges[{actor, range.first_seq}] = range;
-  batch->last_range[actor] = range.first_seq;
   return Status::OK();
 }
 
@@ -561,11 +683,9 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
   // Every check passed: from here on the batch is committed to this change.
   ++log_length_;
   writes->Put(Family::kLog, EncodePosition(entry.position), bytes);
-  Status seq_staged = StageSeq(batch, change.actor, change.seq, entry.position);
-  if (!seq_staged.ok()) {
-    *fatal = true;
-    return seq_staged;
-  }
+  batch->tail.push_back(
+      {entry.position,
+       TailEntry{hash, entry.height, entry.end_op, change.actor, change.seq}});
   for (const Hash& parent : change.parents) {
     heads_.erase(parent);
   }
@@ -853,25 +973,6 @@ Status ChangeLog::StageReadyPending(Batch* batch, const Hash& stored,
 
 Status ChangeLog::WriteBatch(Batch* batch) {
   storage::WriteBatch* writes = batch->writes.get();
-  // Index records go to their buckets in log order, one append a bucket.
-  std::vector<const std::pair<const Hash, IndexEntry>*> index;
-  index.reserve(batch->staged.size());
-  for (const auto& staged : batch->staged) index.push_back(&staged);
-  std::sort(index.begin(), index.end(), [](auto* a, auto* b) {
-    return a->second.position < b->second.position;
-  });
-  std::map<std::string, std::string> buckets;
-  for (const auto* staged : index) {
-    AppendIndexRecord(&buckets[IndexBucketKey(staged->first)], staged->first,
-                      staged->second.position, staged->second.height);
-  }
-  for (const auto& [key, records] : buckets) {
-    writes->Append(Family::kIndex, key, records);
-  }
-  for (const auto& [key, range] : batch->ranges) {
-    writes->Put(Family::kSeqs, EncodeSeqKey(key.first, key.second),
-                EncodeSeqRange(range));
-  }
   bool checkpoint = log_length_ - checkpoint_at_ >= kCheckpointEvery;
   if (checkpoint) StageCheckpoint(writes, batch->touched_actors);
   if (observer_ != nullptr) {
@@ -886,9 +987,7 @@ Status ChangeLog::WriteBatch(Batch* batch) {
     AbandonBatch();
     return status;
   }
-  for (const auto& [actor, first_seq] : batch->last_range) {
-    last_ranges_[actor] = batch->ranges.at({actor, first_seq});
-  }
+  for (const auto& [position, entry] : batch->tail) AddToTail(position, entry);
   if (checkpoint) {
     checkpoint_at_ = log_length_;
     dirty_actors_.clear();
@@ -936,8 +1035,15 @@ Status ChangeLog::PackRun() {
     writes->Put(Family::kLog, EncodePosition(last), dag::EncodeRunOf(run));
   }
   writes->Put(Family::kMeta, kMetaPackedThrough, EncodePosition(last));
+  std::map<ActorId, SeqRange> ranges;
+  WEFT_RETURN_IF_ERROR(StageIndexThrough(writes.get(), last, &ranges));
   WEFT_RETURN_IF_ERROR(store_->Write(writes.get(), /*sync=*/false));
   packed_through_ = last;
+  if (last > indexed_through_) {
+    indexed_through_ = last;
+    DropTailThrough(last);
+    for (const auto& [actor, range] : ranges) last_ranges_[actor] = range;
+  }
   while (!unpacked_.empty() && unpacked_from_ <= last) DropOldestUnpacked();
   return Status::OK();
 }

@@ -43,6 +43,15 @@ Status ReadLoggedChange(storage::KvStore* store, RunCache* cache,
 Result<std::vector<dag::AuthorshipProof>> DecodeOfferedProofs(
     std::string_view bytes, size_t changes);
 
+// A change of the log's tail (ChangeLog::tail_).
+struct TailEntry {
+  Hash hash;
+  uint64_t height = 0;
+  uint64_t end_op = 0;
+  ActorId actor;
+  uint64_t seq = 0;
+};
+
 class ChangeLog {
  public:
   // Every replica signs its chain at each seq that is a multiple of
@@ -79,6 +88,9 @@ class ChangeLog {
   // The log position of `actor`'s `seq`; NotFound if it is not stored.
   Status PositionOfSeq(const ActorId& actor, uint64_t seq,
                        uint64_t* position) const;
+  // Appends the log positions of `actor`'s seqs after..last, in seq order.
+  Status PositionsOfSeqs(const ActorId& actor, uint64_t after, uint64_t last,
+                         std::vector<uint64_t>* positions) const;
   // Derived state staged with every change; may be null. Not owned.
   void set_observer(ChangeObserver* observer) { observer_ = observer; }
   Result<std::vector<Hash>> Commit(const std::vector<ChangeDraft>& drafts);
@@ -154,10 +166,8 @@ class ChangeLog {
     std::map<ActorId, uint64_t> remote_last;
     std::map<ActorId, uint64_t> proven;
     std::set<std::pair<ActorId, uint64_t>> proofs_written;
-    // The seq ranges the batch writes, by (actor, first seq), and the
-    // first seq of each actor's last one.
-    std::map<std::pair<ActorId, uint64_t>, SeqRange> ranges;
-    std::map<ActorId, uint64_t> last_range;
+    // The changes staged, for the log's tail once the batch is written.
+    std::vector<std::pair<uint64_t, TailEntry>> tail;
   };
 
   ChangeLog(storage::KvStore* store, const Options& options,
@@ -219,9 +229,17 @@ class ChangeLog {
                      const Change& change, bool local, bool* fatal);
   Status StageDraft(Batch* batch, const ChangeDraft& draft, uint64_t start_op,
                     bool local, Hash* hash);
-  // Adds `actor`'s `seq` at `position` to the batch's seq ranges.
-  Status StageSeq(Batch* batch, const ActorId& actor, uint64_t seq,
-                  uint64_t position);
+  // Rebuilds the tail (below) from the log after `indexed_through_`.
+  Status LoadTail();
+  void AddToTail(uint64_t position, const TailEntry& entry);
+  // Adds to `writes` the index records and seq ranges of the tail through
+  // `last`, and `indexed_through` = last; fills `ranges` with each actor's
+  // last range then (for last_ranges_ once written).
+  Status StageIndexThrough(storage::WriteBatch* writes, uint64_t last,
+                           std::map<ActorId, SeqRange>* ranges) const;
+  void DropTailThrough(uint64_t last);
+  Status PositionOfSeqLocked(const ActorId& actor, uint64_t seq,
+                             uint64_t* position) const;
   // Forgets a batch that will not be written.
   void AbandonBatch();
   // Stages the pending changes that `stored` completes, transitively.
@@ -255,6 +273,16 @@ class ChangeLog {
   std::unordered_map<Hash, IndexEntry, HashHasher> heads_;
   std::map<ActorId, ActorEntry> actors_;
   bool legacy_index_ = false;
+  // The changes after `indexed_through_` have no index record nor seqs
+  // range yet: packing their run writes those, in the run's batch (a
+  // commit then writes neither: appending to a random one of 4096 buckets
+  // and rewriting a range cost a commit of one edit 5 us of 18, doc_bench).
+  // Until then the tail finds them: rebuilt from the log on open (at most
+  // about 2 * kPackedRunChanges of them, hashed and decoded).
+  uint64_t indexed_through_ = 0;
+  std::map<uint64_t, TailEntry> tail_;  // by position
+  std::unordered_map<Hash, uint64_t, HashHasher> tail_positions_;
+  std::map<std::pair<ActorId, uint64_t>, uint64_t> tail_seqs_;
   // Each actor's last seq range as stored, once read or written.
   std::map<ActorId, SeqRange> last_ranges_;
   // Heads and actors are written every kCheckpointEvery changes (and on

@@ -19,7 +19,7 @@ Result<std::vector<dag::AuthorshipProof>> DecodeOfferedProofs(
 
 Result<Hash> ChangeLog::HashOfSeq(const ActorId& actor, uint64_t seq) const {
   uint64_t position;
-  WEFT_RETURN_IF_ERROR(PositionOfSeq(actor, seq, &position));
+  WEFT_RETURN_IF_ERROR(PositionOfSeqLocked(actor, seq, &position));
   Hash hash;
   std::string bytes;
   WEFT_RETURN_IF_ERROR(

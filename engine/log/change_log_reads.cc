@@ -42,8 +42,17 @@ Result<StoredChange> ChangeLog::ReadAt(uint64_t position,
     }
     if (index_status.ok() && entry.position == position) height = entry.height;
   } else {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // the tail
+      if (auto tail = tail_.find(position);
+          tail != tail_.end() && tail->second.hash == stored.hash) {
+        height = tail->second.height;
+      }
+    }
     std::vector<IndexRecord> candidates;
-    WEFT_RETURN_IF_ERROR(IndexCandidates(store_, stored.hash, &candidates));
+    if (height == 0) {
+      WEFT_RETURN_IF_ERROR(IndexCandidates(store_, stored.hash, &candidates));
+    }
     for (const IndexRecord& candidate : candidates) {
       if (candidate.position == position) height = candidate.height;
     }
@@ -98,6 +107,13 @@ Status ChangeLog::MatchIndexed(const std::string& prefix, int trailing_nibble,
     return known_bits % 8 == 0 ||
            (hash.bytes[whole] >> 4) == (target.bytes[whole] >> 4);
   };
+  {
+    std::lock_guard<std::mutex> lock(mutex_);  // the tail
+    for (const auto& [position, entry] : tail_) {
+      if (starts_with_target(entry.hash)) matches->push_back(entry.hash);
+      if (matches->size() == 2) return Status::OK();
+    }
+  }
   std::string value;
   Status status = store_->Get(Family::kIndex, IndexBucketKey(target), &value);
   if (status.IsNotFound()) return Status::OK();

@@ -19,6 +19,9 @@ constexpr std::string_view kMetaHeads = "heads";
 constexpr std::string_view kMetaHeadsAt = "heads_at";
 // The log position through which the log is packed into runs.
 constexpr std::string_view kMetaPackedThrough = "packed_through";
+// The log position through which the index and seqs families hold the
+// log's changes (format 7; absent: 0).
+constexpr std::string_view kMetaIndexedThrough = "indexed_through";
 // 2: the seqs family; 3: heads in meta, log values without their hash;
 // 4: heads and actors written at checkpoints (`heads_at`), not per commit;
 // 5: signed authorship (actors named by keys, chains, proofs); 6: a log

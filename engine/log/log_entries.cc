@@ -61,14 +61,10 @@ Result<std::shared_ptr<const DecodedRun>> RunCache::Decode(
   return run;
 }
 
-Status ExpandLogEntry(uint64_t key_position, std::string_view value,
-                      RunCache* cache, const LoggedVisitor& visit,
-                      bool* stopped) {
-  *stopped = false;
-  if (!IsRunEntry(value)) {
-    *stopped = !visit(key_position, dag::Sha256(value), value, nullptr);
-    return Status::OK();
-  }
+// The run stored under `key_position`, decoded (through `cache` if not
+// null), checked to end there.
+Result<std::shared_ptr<const DecodedRun>> DecodeRunEntry(
+    RunCache* cache, uint64_t key_position, std::string_view value) {
   std::shared_ptr<const DecodedRun> run;
   if (cache != nullptr) {
     WEFT_ASSIGN_OR_RETURN(run, cache->Decode(key_position, value));
@@ -80,6 +76,19 @@ Status ExpandLogEntry(uint64_t key_position, std::string_view value,
     return Status::Corruption("the run ending at " + At(key_position) +
                               " holds more changes than positions before it");
   }
+  return run;
+}
+
+Status ExpandLogEntry(uint64_t key_position, std::string_view value,
+                      RunCache* cache, const LoggedVisitor& visit,
+                      bool* stopped) {
+  *stopped = false;
+  if (!IsRunEntry(value)) {
+    *stopped = !visit(key_position, dag::Sha256(value), value, nullptr);
+    return Status::OK();
+  }
+  WEFT_ASSIGN_OR_RETURN(std::shared_ptr<const DecodedRun> run,
+                        DecodeRunEntry(cache, key_position, value));
   uint64_t position = key_position - run->size() + 1;
   for (const dag::RunChange& entry : *run) {
     if (!visit(position++, entry.hash, entry.bytes, nullptr)) {
@@ -93,36 +102,36 @@ Status ExpandLogEntry(uint64_t key_position, std::string_view value,
 Status ReadLogEntry(storage::KvStore* store, RunCache* cache, uint64_t position,
                     Hash* hash, std::string* bytes, Change* change) {
   std::string value;
-  uint64_t key_position = position;
   Status status = store->Get(Family::kLog, EncodePosition(position), &value);
-  if (status.IsNotFound()) {
-    // Inside a run: the first entry after it is the run's (keyed by its
-    // last position).
-    auto it = store->NewIterator(Family::kLog);
-    it->Seek(EncodePosition(position));
-    WEFT_RETURN_IF_ERROR(it->status());
-    if (!it->Valid() || !IsRunEntry(it->value()) ||
-        !DecodePosition(it->key(), &key_position)) {
-      return Status::NotFound("no change at", At(position));
+  if (status.ok() && !IsRunEntry(value)) {
+    *hash = dag::Sha256(value);
+    *bytes = std::move(value);
+  } else if (status.ok() || status.IsNotFound()) {
+    // Inside a run: the first entry at or after it is the run's (keyed by
+    // its last position).
+    std::unique_ptr<storage::Iterator> it;
+    uint64_t key_position = position;
+    std::string_view run_value = value;
+    if (status.IsNotFound()) {
+      it = store->NewIterator(Family::kLog);
+      it->Seek(EncodePosition(position));
+      WEFT_RETURN_IF_ERROR(it->status());
+      if (!it->Valid() || !IsRunEntry(it->value()) ||
+          !DecodePosition(it->key(), &key_position)) {
+        return Status::NotFound("no change at", At(position));
+      }
+      run_value = it->value();
     }
-    value.assign(it->value());
+    WEFT_ASSIGN_OR_RETURN(std::shared_ptr<const DecodedRun> run,
+                          DecodeRunEntry(cache, key_position, run_value));
+    uint64_t first = key_position - run->size() + 1;
+    if (position < first) return Status::NotFound("no change at", At(position));
+    const dag::RunChange& entry = (*run)[position - first];
+    *hash = entry.hash;
+    bytes->assign(entry.bytes);
   } else {
-    WEFT_RETURN_IF_ERROR(status);
+    return status;
   }
-  bool found = false;
-  bool stopped;
-  WEFT_RETURN_IF_ERROR(ExpandLogEntry(
-      key_position, value, cache,
-      [&](uint64_t at, const Hash& at_hash, std::string_view at_bytes,
-          const Change*) {
-        if (at != position) return true;
-        found = true;
-        *hash = at_hash;
-        bytes->assign(at_bytes);
-        return false;
-      },
-      &stopped));
-  if (!found) return Status::NotFound("no change at", At(position));
   if (change == nullptr) return Status::OK();
   Result<Change> decoded = dag::DecodeChange(*bytes);
   if (!decoded.ok()) {

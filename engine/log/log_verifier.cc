@@ -357,6 +357,11 @@ Result<VerifyReport> ChangeLog::Verify() const {
       [&](uint64_t position, const Hash* hash, const IndexRecord* record,
           std::string_view bucket) {
         ++index_entries;
+        if (!legacy_index_ && position > indexed_through_) {
+          report.problems.push_back(
+              "index: a record of log position " + std::to_string(position) +
+              ", beyond indexed_through " + std::to_string(indexed_through_));
+        }
         bool first = hash != nullptr
                          ? indexed.emplace(position, *hash).second
                          : records
@@ -426,6 +431,8 @@ Result<VerifyReport> ChangeLog::Verify() const {
               naming.kind = hash->second == actual ? IndexNaming::kThis
                                                    : IndexNaming::kAnother;
             }
+          } else if (position > indexed_through_) {
+            naming.kind = IndexNaming::kThis;  // the tail: not indexed yet
           } else if (auto found = records.find(position);
                      found != records.end()) {
             record = &found->second;
@@ -464,18 +471,22 @@ Result<VerifyReport> ChangeLog::Verify() const {
     CheckProofsBeyond(local_actor_, &derived, &report.problems);
   report.proofs_checked = derived.proofs_checked;
   report.document_touches = derived.touches;
-  if (index_entries != report.changes_checked) {
+  // Format 7 indexes the log through indexed_through (log_index.h).
+  uint64_t indexed_changes =
+      legacy_index_ ? report.changes_checked
+                    : std::min(report.changes_checked, indexed_through_);
+  if (index_entries != indexed_changes) {
     report.problems.push_back(
-        "the log holds " + std::to_string(report.changes_checked) +
-        " changes but the index " + std::to_string(index_entries));
+        "the log holds " + std::to_string(indexed_changes) +
+        " indexed changes but the index " + std::to_string(index_entries));
   }
   WEFT_ASSIGN_OR_RETURN(
       uint64_t seqs,
       CheckSeqs(store_, legacy_index_, derived.authors, &report.problems));
-  if (seqs != report.changes_checked) {
+  if (seqs != indexed_changes) {
     report.problems.push_back(
-        "the log holds " + std::to_string(report.changes_checked) +
-        " changes but the seqs family " + std::to_string(seqs));
+        "the log holds " + std::to_string(indexed_changes) +
+        " indexed changes but the seqs family " + std::to_string(seqs));
   }
   // Local commits start after max_op and must start below this.
   constexpr uint64_t kCeiling =

@@ -418,6 +418,67 @@ TEST(ChangeLogTest, ReopenRestoresStateWithoutTheLog) {
   EXPECT_EQ(LogReadsOfOpen(store.get(), testing::AuthorFromSeed(1)), log_reads);
 }
 
+// Changes are indexed when their run is packed, and the rest on a clean
+// close: an open while the writer still runs (or after a crash) finds the
+// newest ones from the log's tail, by hash and by seq.
+TEST(ChangeLogTest, TheUnindexedTailIsFoundByHashAndSeq) {
+  Replica writer(1);
+  std::mt19937_64 rng(11);
+  std::vector<Hash> hashes;
+  for (int commit = 0; commit < 700; ++commit) {
+    auto committed = writer.log->Commit({RandomDraft(rng, 1)});
+    ASSERT_TRUE(committed.ok());
+    hashes.push_back((*committed)[0]);
+  }
+  const ActorId actor = writer.log->local_actor();
+  auto check = [&](const ChangeLog& log) {
+    ASSERT_EQ(log.LogLength(), hashes.size());
+    for (size_t at = 0; at < hashes.size(); ++at) {
+      auto stored = log.GetChange(hashes[at]);
+      ASSERT_TRUE(stored.ok()) << "change " << at + 1;
+      EXPECT_EQ(stored->position, at + 1);
+      uint64_t position = 0;
+      ASSERT_TRUE(log.PositionOfSeq(actor, at + 1, &position).ok());
+      EXPECT_EQ(position, at + 1);
+    }
+    std::vector<uint64_t> positions;
+    ASSERT_TRUE(log.PositionsOfSeqs(actor, 0, 700, &positions).ok());
+    ASSERT_EQ(positions.size(), 700u);
+    for (size_t at = 0; at < positions.size(); ++at) {
+      EXPECT_EQ(positions[at], at + 1);
+    }
+    ExpectVerified(log);
+  };
+  std::string indexed;
+  ASSERT_TRUE(
+      writer.store->Get(storage::Family::kMeta, kMetaIndexedThrough, &indexed)
+          .ok());
+  uint64_t indexed_through = 0;
+  ASSERT_TRUE(DecodePosition(indexed, &indexed_through));
+  EXPECT_GT(indexed_through, 0u) << "no run was packed";
+  EXPECT_LT(indexed_through, 700u) << "no tail is left unindexed";
+
+  Options read_only;
+  read_only.read_only = true;
+  auto reader = ChangeLog::Open(writer.store.get(), read_only, nullptr,
+                                [] { return int64_t{0}; });
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  check(**reader);
+  reader->reset();
+
+  writer.log.reset();  // a clean close indexes the tail
+  ASSERT_TRUE(
+      writer.store->Get(storage::Family::kMeta, kMetaIndexedThrough, &indexed)
+          .ok());
+  ASSERT_TRUE(DecodePosition(indexed, &indexed_through));
+  EXPECT_EQ(indexed_through, 700u);
+  auto reopened =
+      ChangeLog::Open(writer.store.get(), Options(),
+                      &testing::AuthorFromSeed(1), [] { return int64_t{0}; });
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  check(**reopened);
+}
+
 std::string HeadsAt(storage::KvStore* store) {
   std::string value;
   uint64_t position = UINT64_MAX;
