@@ -20,8 +20,10 @@
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/memtablerep.h"
 #include "rocksdb/merge_operator.h"
 #include "rocksdb/options.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/transaction_log.h"
 #include "rocksdb/utilities/checkpoint.h"
@@ -102,6 +104,16 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   options.bottommost_compression = rocksdb::kZSTD;
   options.write_buffer_size = 32u << 20;
   options.merge_operator = std::make_shared<AppendOperator>();
+  if (family == Family::kIndex) {
+    // Packing a run appends a record to up to 256 random buckets of 4096:
+    // into a skip list each append searches from the top, a cache miss at
+    // every level (a quarter of the time of a one-edit commit, doc_bench).
+    // A hash table of the buckets' lists, each newest first, takes it at
+    // once. Reads are point lookups; verify's scan sorts the memtable.
+    options.prefix_extractor.reset(rocksdb::NewCappedPrefixTransform(2));
+    options.memtable_factory.reset(
+        rocksdb::NewHashLinkListRepFactory(/*bucket_count=*/1 << 13));
+  }
   return options;
 }
 
@@ -562,6 +574,11 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   // open (tens of KB, a measurable part of opening); warnings still go in.
   options.info_log_level = rocksdb::WARN_LEVEL;
   options.max_manifest_file_size = 64u << 20;
+  // The engine serialises its writes, so concurrent memtable inserts buy
+  // nothing, and they cost: each searches the skip list from the top,
+  // where a serial insert starts from the last one (the log's keys come
+  // in order). Measured: a commit of one edit 18 instead of 13 us.
+  options.allow_concurrent_memtable_write = false;
 
   auto cache = rocksdb::NewLRUCache(32u << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;

@@ -165,9 +165,7 @@ Status ChangeLog::MoveToCompactIndex(storage::KvStore* store) {
 }
 
 Status ChangeLog::LoadTail() {
-  tail_.clear();
-  tail_positions_.clear();
-  tail_seqs_.clear();
+  tail_.Reset(indexed_through_ + 1);
   if (indexed_through_ == log_length_) return Status::OK();  // a clean close
   const Batch no_batch;
   Status loaded;
@@ -188,26 +186,16 @@ Status ChangeLog::LoadTail() {
       if (!loaded.ok()) return false;
       height = std::max(height, parent_entry.height + 1);
     }
-    AddToTail(position, TailEntry{hash, height, change->EndOp(), change->actor,
-                                  change->seq});
+    if (position != tail_.first() + tail_.size()) {
+      loaded = Status::Corruption("the log has no change at position",
+                                  std::to_string(tail_.first() + tail_.size()));
+      return false;
+    }
+    tail_.Add(
+        TailEntry{hash, height, change->EndOp(), change->actor, change->seq});
     return true;
   });
   return walked.ok() ? loaded : walked;
-}
-
-void ChangeLog::AddToTail(uint64_t position, const TailEntry& entry) {
-  tail_positions_[entry.hash] = position;
-  tail_seqs_[{entry.actor, entry.seq}] = position;
-  tail_[position] = entry;
-}
-
-void ChangeLog::DropTailThrough(uint64_t last) {
-  while (!tail_.empty() && tail_.begin()->first <= last) {
-    const TailEntry& entry = tail_.begin()->second;
-    tail_positions_.erase(entry.hash);
-    tail_seqs_.erase({entry.actor, entry.seq});
-    tail_.erase(tail_.begin());
-  }
 }
 
 Status ChangeLog::StageIndexThrough(
@@ -216,11 +204,9 @@ Status ChangeLog::StageIndexThrough(
   if (last <= indexed_through_) return Status::OK();
   std::map<std::string, std::string> buckets;
   std::map<std::pair<ActorId, uint64_t>, SeqRange> ranges;
-  uint64_t expected = indexed_through_ + 1;
-  for (auto it = tail_.lower_bound(expected);
-       it != tail_.end() && it->first <= last; ++it, ++expected) {
-    const auto& [position, entry] = *it;
-    if (position != expected) break;
+  uint64_t position = indexed_through_ + 1;
+  for (; position <= last && tail_.At(position) != nullptr; ++position) {
+    const TailEntry& entry = *tail_.At(position);
     AppendIndexRecord(&buckets[IndexBucketKey(entry.hash)], entry.hash,
                       position, entry.height);
     SeqRange range;
@@ -242,9 +228,9 @@ Status ChangeLog::StageIndexThrough(
     ranges[{entry.actor, range.first_seq}] = range;
     (*last_of)[entry.actor] = range;
   }
-  if (expected != last + 1) {
+  if (position != last + 1) {
     return Status::Corruption("the log's tail misses position",
-                              std::to_string(expected));
+                              std::to_string(position));
   }
   for (const auto& [key, records] : buckets) {
     writes->Append(Family::kIndex, key, records);
@@ -399,9 +385,9 @@ Status ChangeLog::LookupIndex(const Hash& hash, const Batch& batch,
     *entry = head->second;
     return Status::OK();
   }
-  if (auto tail = tail_positions_.find(hash); tail != tail_positions_.end()) {
-    const TailEntry& found = tail_.at(tail->second);
-    *entry = IndexEntry{tail->second, found.height, found.end_op};
+  if (uint64_t position; tail_.PositionOf(hash, &position)) {
+    const TailEntry& found = *tail_.At(position);
+    *entry = IndexEntry{position, found.height, found.end_op};
     return Status::OK();
   }
   if (legacy_index_) {
@@ -424,7 +410,7 @@ Status ChangeLog::LookupIndex(const Hash& hash, const Batch& batch,
                                    &stored, &bytes, nullptr);
     if (read.IsNotFound()) continue;
     WEFT_RETURN_IF_ERROR(read);
-    // Another change whose hash shares the 28 bits is as recorded; bytes
+    // Another change whose hash shares the 26 bits is as recorded; bytes
     // that hash to other bits are damaged.
     if (stored != hash && IndexedBits(stored) == IndexedBits(hash)) continue;
     if (stored != hash) {
@@ -452,10 +438,7 @@ Status ChangeLog::PositionOfSeq(const ActorId& actor, uint64_t seq,
 
 Status ChangeLog::PositionOfSeqLocked(const ActorId& actor, uint64_t seq,
                                       uint64_t* position) const {
-  if (auto tail = tail_seqs_.find({actor, seq}); tail != tail_seqs_.end()) {
-    *position = tail->second;
-    return Status::OK();
-  }
+  if (tail_.PositionOfSeq(actor, seq, position)) return Status::OK();
   if (legacy_index_) return LegacySeqPosition(store_, actor, seq, position);
   SeqRange range;
   WEFT_RETURN_IF_ERROR(FindSeqRange(store_, actor, seq, &range));
@@ -471,12 +454,7 @@ Status ChangeLog::PositionsOfSeqs(const ActorId& actor, uint64_t after,
   WEFT_RETURN_IF_ERROR(engine::PositionsOfSeqs(store_, legacy_index_, actor,
                                                after, last, positions));
   if (after >= last) return Status::OK();
-  for (auto it = tail_seqs_.lower_bound({actor, after + 1});
-       it != tail_seqs_.end() && it->first.first == actor &&
-       it->first.second <= last;
-       ++it) {
-    positions->push_back(it->second);
-  }
+  tail_.PositionsOfSeqs(actor, after, last, positions);
   return Status::OK();
 }
 
@@ -684,8 +662,7 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
   ++log_length_;
   writes->Put(Family::kLog, EncodePosition(entry.position), bytes);
   batch->tail.push_back(
-      {entry.position,
-       TailEntry{hash, entry.height, entry.end_op, change.actor, change.seq}});
+      TailEntry{hash, entry.height, entry.end_op, change.actor, change.seq});
   for (const Hash& parent : change.parents) {
     heads_.erase(parent);
   }
@@ -987,7 +964,7 @@ Status ChangeLog::WriteBatch(Batch* batch) {
     AbandonBatch();
     return status;
   }
-  for (const auto& [position, entry] : batch->tail) AddToTail(position, entry);
+  for (const TailEntry& entry : batch->tail) tail_.Add(entry);
   if (checkpoint) {
     checkpoint_at_ = log_length_;
     dirty_actors_.clear();
@@ -1036,12 +1013,15 @@ Status ChangeLog::PackRun() {
   }
   writes->Put(Family::kMeta, kMetaPackedThrough, EncodePosition(last));
   std::map<ActorId, SeqRange> ranges;
-  WEFT_RETURN_IF_ERROR(StageIndexThrough(writes.get(), last, &ranges));
+  bool index = last >= indexed_through_ + kIndexedAtOnce;
+  if (index) {
+    WEFT_RETURN_IF_ERROR(StageIndexThrough(writes.get(), last, &ranges));
+  }
   WEFT_RETURN_IF_ERROR(store_->Write(writes.get(), /*sync=*/false));
   packed_through_ = last;
-  if (last > indexed_through_) {
+  if (index) {
     indexed_through_ = last;
-    DropTailThrough(last);
+    tail_.DropThrough(last);
     for (const auto& [actor, range] : ranges) last_ranges_[actor] = range;
   }
   while (!unpacked_.empty() && unpacked_from_ <= last) DropOldestUnpacked();

@@ -21,6 +21,7 @@
 #include "engine/log/keys.h"
 #include "engine/log/log_entries.h"
 #include "engine/log/log_index.h"
+#include "engine/log/log_tail.h"
 #include "engine/log/pending_area.h"
 #include "storage/kv_store.h"
 #include "weft/options.h"
@@ -42,15 +43,6 @@ Status ReadLoggedChange(storage::KvStore* store, RunCache* cache,
 // sender that follows ChangeLog::ProofsFor stays in. Empty bytes: none.
 Result<std::vector<dag::AuthorshipProof>> DecodeOfferedProofs(
     std::string_view bytes, size_t changes);
-
-// A change of the log's tail (ChangeLog::tail_).
-struct TailEntry {
-  Hash hash;
-  uint64_t height = 0;
-  uint64_t end_op = 0;
-  ActorId actor;
-  uint64_t seq = 0;
-};
 
 class ChangeLog {
  public:
@@ -167,7 +159,7 @@ class ChangeLog {
     std::map<ActorId, uint64_t> proven;
     std::set<std::pair<ActorId, uint64_t>> proofs_written;
     // The changes staged, for the log's tail once the batch is written.
-    std::vector<std::pair<uint64_t, TailEntry>> tail;
+    std::vector<TailEntry> tail;
   };
 
   ChangeLog(storage::KvStore* store, const Options& options,
@@ -231,13 +223,11 @@ class ChangeLog {
                     bool local, Hash* hash);
   // Rebuilds the tail (below) from the log after `indexed_through_`.
   Status LoadTail();
-  void AddToTail(uint64_t position, const TailEntry& entry);
   // Adds to `writes` the index records and seq ranges of the tail through
   // `last`, and `indexed_through` = last; fills `ranges` with each actor's
   // last range then (for last_ranges_ once written).
   Status StageIndexThrough(storage::WriteBatch* writes, uint64_t last,
                            std::map<ActorId, SeqRange>* ranges) const;
-  void DropTailThrough(uint64_t last);
   Status PositionOfSeqLocked(const ActorId& actor, uint64_t seq,
                              uint64_t* position) const;
   // Forgets a batch that will not be written.
@@ -274,15 +264,16 @@ class ChangeLog {
   std::map<ActorId, ActorEntry> actors_;
   bool legacy_index_ = false;
   // The changes after `indexed_through_` have no index record nor seqs
-  // range yet: packing their run writes those, in the run's batch (a
-  // commit then writes neither: appending to a random one of 4096 buckets
-  // and rewriting a range cost a commit of one edit 5 us of 18, doc_bench).
-  // Until then the tail finds them: rebuilt from the log on open (at most
-  // about 2 * kPackedRunChanges of them, hashed and decoded).
+  // range yet: the run that packs the kIndexedAtOnce-th of them writes
+  // them all, in its batch, and a clean close the rest. Each record
+  // appended to a bucket is an insert at a random key into a memtable,
+  // about 3.5 us on the build machine: a commit of one edit paid 4 us for
+  // it; in groups of 4096, a bucket takes 4 records at once. Until then
+  // the tail finds them (at most kIndexedAtOnce + 2 * kPackedRunChanges,
+  // about 1 MB), rebuilt from the log on open after a kill.
+  static constexpr uint64_t kIndexedAtOnce = 4096;
   uint64_t indexed_through_ = 0;
-  std::map<uint64_t, TailEntry> tail_;  // by position
-  std::unordered_map<Hash, uint64_t, HashHasher> tail_positions_;
-  std::map<std::pair<ActorId, uint64_t>, uint64_t> tail_seqs_;
+  LogTail tail_;
   // Each actor's last seq range as stored, once read or written.
   std::map<ActorId, SeqRange> last_ranges_;
   // Heads and actors are written every kCheckpointEvery changes (and on

@@ -44,9 +44,9 @@ Result<StoredChange> ChangeLog::ReadAt(uint64_t position,
   } else {
     {
       std::lock_guard<std::mutex> lock(mutex_);  // the tail
-      if (auto tail = tail_.find(position);
-          tail != tail_.end() && tail->second.hash == stored.hash) {
-        height = tail->second.height;
+      if (const TailEntry* tail = tail_.At(position);
+          tail != nullptr && tail->hash == stored.hash) {
+        height = tail->height;
       }
     }
     std::vector<IndexRecord> candidates;
@@ -88,7 +88,7 @@ Result<StoredChange> ChangeLog::GetChangeAt(uint64_t position) const {
 
 // The stored hashes that start with `prefix` (and then `trailing_nibble`,
 // if >= 0), at most two: all in one bucket, since an abbreviation has at
-// least 16 bits. Records whose 28 known bits disagree are skipped; the
+// least 16 bits. Records whose 26 known bits disagree are skipped; the
 // others are read.
 Status ChangeLog::MatchIndexed(const std::string& prefix, int trailing_nibble,
                                std::vector<Hash>* matches) const {
@@ -109,8 +109,10 @@ Status ChangeLog::MatchIndexed(const std::string& prefix, int trailing_nibble,
   };
   {
     std::lock_guard<std::mutex> lock(mutex_);  // the tail
-    for (const auto& [position, entry] : tail_) {
-      if (starts_with_target(entry.hash)) matches->push_back(entry.hash);
+    for (uint64_t position = tail_.first();
+         position < tail_.first() + tail_.size(); ++position) {
+      const Hash& hash = tail_.At(position)->hash;
+      if (starts_with_target(hash)) matches->push_back(hash);
       if (matches->size() == 2) return Status::OK();
     }
   }
@@ -122,9 +124,10 @@ Status ChangeLog::MatchIndexed(const std::string& prefix, int trailing_nibble,
   if (!DecodeIndexBucket(value, &records)) {
     return Status::Corruption("index: malformed bucket");
   }
-  // The tag holds bits 12..27: compare those of them that are known.
+  // The tag holds the bits after the bucket's: compare those that are known.
   int tag_bits =
-      static_cast<int>(std::min<size_t>(known_bits, 28)) - kIndexBucketBits;
+      static_cast<int>(std::min<size_t>(known_bits, kIndexedBitCount)) -
+      kIndexBucketBits;
   uint16_t tag_mask = static_cast<uint16_t>(0xffff << (16 - tag_bits));
   uint16_t target_tag = IndexTag(target) & tag_mask;
   for (const IndexRecord& record : records) {

@@ -38,7 +38,9 @@ uint16_t IndexTag(const Hash& hash) {
   return static_cast<uint16_t>(HashBits(hash) >> (16 - kIndexBucketBits));
 }
 
-uint32_t IndexedBits(const Hash& hash) { return HashBits(hash) >> 4; }
+uint32_t IndexedBits(const Hash& hash) {
+  return HashBits(hash) >> (32 - kIndexedBitCount);
+}
 
 uint32_t IndexedBits(std::string_view bucket_key, uint16_t tag) {
   uint32_t bucket = static_cast<uint8_t>(bucket_key[0]) << 8 |

@@ -15,17 +15,18 @@
 
 namespace weft::engine {
 
-// index: hashes in 4096 buckets. A bucket's key is the first 12 bits of
+// index: hashes in 1024 buckets. A bucket's key is the first 10 bits of
 // its hashes (2 bytes, big-endian); its value, the records of its hashes,
 // appended in log order (WriteBatch::Append), each
-//   tag (hash bits 12..27, 2 bytes big-endian) || varint position ||
+//   tag (hash bits 10..25, 2 bytes big-endian) || varint position ||
 //   varint (position - height).
 // A record names a position, not a hash: a reader checks the full hash of
 // the change it reads there.
-constexpr int kIndexBucketBits = 12;
+constexpr int kIndexBucketBits = 10;
+constexpr int kIndexedBitCount = kIndexBucketBits + 16;  // bucket and tag
 std::string IndexBucketKey(const Hash& hash);
 uint16_t IndexTag(const Hash& hash);
-// The 28 bits of a hash that its bucket and tag hold.
+// The kIndexedBitCount bits of a hash that its bucket and tag hold.
 uint32_t IndexedBits(const Hash& hash);
 uint32_t IndexedBits(std::string_view bucket_key, uint16_t tag);
 void AppendIndexRecord(std::string* bucket, const Hash& hash, uint64_t position,

@@ -124,7 +124,7 @@ struct Derived : HeadsAndActors {
   // seq 0 where the change could not be read.
   std::vector<std::pair<ActorId, uint64_t>> authors;
   // Positions whose bytes do not hash to what the index records there
-  // (format 7: its 28 bits), with the recorded height: children that name
+  // (format 7: its 26 bits), with the recorded height: children that name
   // such a change name a damage already reported.
   struct Damaged {
     uint64_t position = 0;
@@ -343,11 +343,11 @@ Result<VerifyReport> ChangeLog::Verify() const {
   VerifyReport report;
   Derived derived;
   // The index names each position: by its hash (formats 5, 6), or by its
-  // hash's first 28 bits and its height (log_index.h). The log keeps no
+  // hash's first 26 bits and its height (log_index.h). The log keeps no
   // hashes; heads and parents name changes by their whole hash.
   std::unordered_map<uint64_t, Hash> indexed;
   struct Record {
-    uint32_t bits;  // the 28 bits of its hash
+    uint32_t bits;  // the 26 bits of its hash
     uint64_t height;
   };
   std::unordered_map<uint64_t, Record> records;

@@ -38,7 +38,7 @@ TEST(LogIndexTest, BucketsFindEveryHashAndOnlyItsPositions) {
     EXPECT_TRUE(found) << n;
     extra += candidates.size() - 1;
   }
-  // 28 bits: among 20000 hashes, a shared tag in a bucket is rare.
+  // 26 bits: among 20000 hashes, a shared tag in a bucket is rare.
   EXPECT_LT(extra, 10u);
   std::vector<IndexRecord> absent;
   ASSERT_TRUE(IndexCandidates(store.get(), HashOf(-1), &absent).ok());
