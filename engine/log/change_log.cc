@@ -991,7 +991,15 @@ Status ChangeLog::PackRun() {
   uint64_t first = packed_through_ + 1;
   std::vector<dag::RunChange> run;
   if (unpacked_from_ == first && unpacked_.size() >= kPackedRunChanges) {
-    run.assign(unpacked_.begin(), unpacked_.begin() + kPackedRunChanges);
+    // Taken, not copied: if the write fails, the next packing reads them
+    // back from the log.
+    run.reserve(kPackedRunChanges);
+    while (run.size() < kPackedRunChanges) {
+      unpacked_bytes_ -= unpacked_.front().bytes.size();
+      run.push_back(std::move(unpacked_.front()));
+      unpacked_.pop_front();
+      ++unpacked_from_;
+    }
   } else {
     WEFT_RETURN_IF_ERROR(WalkLog(
         first, [&](uint64_t position, const Hash&, std::string_view bytes) {

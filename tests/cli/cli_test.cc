@@ -95,7 +95,7 @@ TEST_F(CliTest, VerifyPassesThenReportsCorruption) {
   });
   run = Weft("--db " + db_path_ + " verify");
   EXPECT_EQ(run.exit_code, 1);
-  // The index records 28 bits of a hash, not the whole hash to show.
+  // The index records 26 bits of a hash, not the whole hash to show.
   EXPECT_NE(run.err.find("log position 3: bytes do not hash to their key"),
             std::string::npos)
       << run.err;
