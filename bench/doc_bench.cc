@@ -1,16 +1,20 @@
 // Documents: the real editing trace (a) in the in-memory CRDT alone, (b) one
 // committed change per edit, (c) edits grouped 100 to a change; and point
 // reads of one field among 10^5 and of 100 characters of a 10^6-character
-// text. Run one benchmark per process for a meaningful peak RSS:
+// text. (b) runs again with Options::memory_budget_bytes of 16 MiB
+// (TraceCommit/1/16). Run one benchmark per process for a meaningful peak
+// RSS:
 //
-//   build/release/bench/doc_bench --benchmark_filter=TraceCommit/1$
+//   build/release/bench/doc_bench --benchmark_filter=TraceCommit/1/16$
 //
 // Counters: us_per_edit, db_mb (on disk after close), state_kb (encoded
 // document state), text_kb (the final text), reopen_read_ms (open the
 // database and read the whole text: median open_ms + median read_ms of 5
 // reopens after a first one, first_reopen_read_ms; the same prefixed ro_
-// for a read-only open), peak_rss_mb (peak resident memory of the run, the
-// loaded trace excluded).
+// for a read-only open), replay_rss_mb (peak resident memory of the
+// process at the end of the replay), before_rss_mb (resident memory before
+// it: the binary, its libraries and the loaded trace), peak_rss_mb (the
+// peak of the whole run, the reopens, verify and the bundle included).
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
@@ -61,13 +65,16 @@ const testing::Trace* LoadedTrace() {
 
 // Peak resident memory since the last ResetPeakRss(), from /proc (Linux):
 // the JSON trace is loaded before the reset, so it does not count.
-double PeakRssMb() {
+double StatusMb(const std::string& field) {  // VmHWM:, VmRSS:
   std::ifstream status("/proc/self/status");
   for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024;
+    if (line.rfind(field, 0) == 0) {
+      return std::stod(line.substr(field.size())) / 1024;
+    }
   }
   return 0;
 }
+double PeakRssMb() { return StatusMb("VmHWM:"); }
 
 void ResetPeakRss() {
   malloc_trim(0);  // hand freed memory (the parsed JSON) back first
@@ -192,11 +199,15 @@ void BM_TraceCommit(benchmark::State& state) {
   const testing::Trace* trace = LoadedTrace();
   if (trace == nullptr) return state.SkipWithError("trace not available");
   ResetPeakRss();
+  // The process before the replay: the binary, the libraries, the trace.
+  state.counters["before_rss_mb"] = StatusMb("VmRSS:");
   size_t per_change = state.range(0);
+  Options options;
+  if (state.range(1) != 0) options.memory_budget_bytes = state.range(1) << 20;
   for (auto _ : state) {
     state.PauseTiming();
     testing::TempDir dir;
-    auto db = Database::Open(dir.Sub("db"), Options());
+    auto db = Database::Open(dir.Sub("db"), options);
     if (!db.ok()) return state.SkipWithError(db.status().ToString().c_str());
     state.ResumeTiming();
     for (size_t first = 0; first < trace->patches.size(); first += per_change) {
@@ -215,6 +226,7 @@ void BM_TraceCommit(benchmark::State& state) {
         return state.SkipWithError(hash.status().ToString().c_str());
     }
     state.PauseTiming();
+    state.counters["replay_rss_mb"] = PeakRssMb();
     std::string text = *(*db)->ReadText("paper/1", "text", 0, UINT64_MAX);
     state.counters["text_kb"] = text.size() / 1024.0;
     state.counters["state_kb"] =
@@ -395,9 +407,11 @@ void BM_Read100CharactersOfLongText(benchmark::State& state) {
 
 BENCHMARK(BM_TraceInMemory)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_AuthorshipCost)->Iterations(1)->Unit(benchmark::kMillisecond);
+// Arguments: edits per change, memory budget in MiB (0: the default).
 BENCHMARK(BM_TraceCommit)
-    ->Arg(1)
-    ->Arg(100)
+    ->Args({1, 0})
+    ->Args({100, 0})
+    ->Args({1, 16})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 BENCHMARK(BM_ReadOneFieldOfMany)->Unit(benchmark::kMicrosecond);

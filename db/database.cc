@@ -102,11 +102,17 @@ Database::Database(std::string path, const Options& options,
 
 Status Database::OpenParts(const Options& options) {
   const std::string& path = path_;
+  if (options.memory_budget_bytes < engine::ChangeLog::kMemoryBudgetMin) {
+    // Refused before the folder is made.
+    return Status::InvalidArgument(
+        "memory_budget_bytes must be at least 4 MiB");
+  }
   storage::RocksDbStoreOptions store_options;
   store_options.faults = faults_;
   store_options.create_if_missing = options.create_if_missing;
   store_options.error_if_exists = options.error_if_exists;
   store_options.read_only = options.read_only;
+  store_options.memory_budget_bytes = options.memory_budget_bytes;
   WEFT_ASSIGN_OR_RETURN(std::unique_ptr<storage::KvStore> store,
                         storage::OpenRocksDbKvStore(path, store_options));
   // The world the engine sees: one clock for the log and the engine.

@@ -28,6 +28,7 @@
 #include "rocksdb/transaction_log.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
+#include "rocksdb/write_buffer_manager.h"
 #include "storage/rocksdb_file_system.h"
 
 namespace weft::storage {
@@ -83,7 +84,8 @@ class AppendOperator : public rocksdb::AssociativeMergeOperator {
 };
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
-    Family family, const std::shared_ptr<rocksdb::Cache>& cache) {
+    Family family, const std::shared_ptr<rocksdb::Cache>& cache,
+    size_t write_buffer_size) {
   rocksdb::ColumnFamilyOptions options;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
@@ -102,7 +104,7 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   // 0.25 ms to load.
   options.compression = rocksdb::kZSTD;
   options.bottommost_compression = rocksdb::kZSTD;
-  options.write_buffer_size = 32u << 20;
+  options.write_buffer_size = write_buffer_size;
   options.merge_operator = std::make_shared<AppendOperator>();
   if (family == Family::kIndex) {
     // Packing a run appends a record to up to 256 random buckets of 4096:
@@ -579,15 +581,26 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
   // (the engine serialises its commits anyway).
   options.allow_concurrent_memtable_write = false;
 
-  auto cache = rocksdb::NewLRUCache(32u << 20);
+  // The memory budget: memtables and cached blocks in one cache, so that
+  // neither passes its share while the other idles. At the default, 32 MiB
+  // memtables (each table costs every open about 0.25 ms to load: fewer,
+  // larger ones) and 32 MiB of blocks.
+  size_t budget = std::max(store_options.memory_budget_bytes, size_t{4} << 20);
+  size_t memtables = budget / 4;
+  size_t write_buffer_size =
+      std::clamp(budget / 8, size_t{256} << 10, size_t{32} << 20);
+  auto cache = rocksdb::NewLRUCache(budget / 8 + memtables);
+  options.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(memtables, cache);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   // The shared column family is tuned as `docs`, its largest.
   families.emplace_back(rocksdb::kDefaultColumnFamilyName,
-                        FamilyOptions(Family::kDocs, cache));
+                        FamilyOptions(Family::kDocs, cache, write_buffer_size));
   for (int family_idx = 0; family_idx < kFamilyCount; ++family_idx) {
     Family family = static_cast<Family>(family_idx);
     if (HasOwnColumnFamily(family)) {
-      families.emplace_back(FamilyName(family), FamilyOptions(family, cache));
+      families.emplace_back(FamilyName(family),
+                            FamilyOptions(family, cache, write_buffer_size));
     }
   }
   // Layout 1's column families are named by their family; any other name
@@ -623,8 +636,9 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
       for (const auto& family : families) known |= family.name == name;
       if (known) continue;
       std::optional<Family> family = family_named(name);
-      families.emplace_back(name, family ? FamilyOptions(*family, cache)
-                                         : rocksdb::ColumnFamilyOptions());
+      families.emplace_back(
+          name, family ? FamilyOptions(*family, cache, write_buffer_size)
+                       : rocksdb::ColumnFamilyOptions());
     }
   };
   if (store_options.read_only) name_the_others();

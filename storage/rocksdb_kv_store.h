@@ -17,6 +17,10 @@ struct RocksDbStoreOptions {
   // Reads only: nothing is written to the folder (no log, no metadata),
   // no lock is taken, and Write returns NotSupported.
   bool read_only = false;
+  // Bounds RocksDB's memory: memtables a quarter (one write buffer
+  // manager, charged to the block cache), the block cache an eighth
+  // (weft::Options::memory_budget_bytes; at least 4 MiB is used).
+  size_t memory_budget_bytes = 256u << 20;
   // Tests only: faults injected into every write, sync, rename and file
   // creation (storage/fault_plan.h). Null: none.
   std::shared_ptr<FaultPlan> faults;

@@ -18,6 +18,10 @@ Result<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::KvStore* store,
       options.change_bytes_max > limits::kChangeBytesCeiling) {
     return Status::InvalidArgument("change_bytes_max must be 1..64 MiB");
   }
+  if (options.memory_budget_bytes < kMemoryBudgetMin) {
+    return Status::InvalidArgument(
+        "memory_budget_bytes must be at least 4 MiB");
+  }
   std::unique_ptr<ChangeLog> log(
       new ChangeLog(store, options, author, std::move(clock)));
   std::string version;
@@ -682,7 +686,7 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
   unpacked_.push_back(dag::RunChange{hash, std::string(bytes), change});
   unpacked_bytes_ += bytes.size();
   while (unpacked_.size() > 4 * kPackedRunChanges ||
-         unpacked_bytes_ > kUnpackedBytesKept) {
+         unpacked_bytes_ > unpacked_bytes_kept_) {
     DropOldestUnpacked();
   }
   if (observer_ != nullptr) {

@@ -70,6 +70,8 @@ class ChangeLog {
   // Writes the heads and actors if changes came since the last checkpoint
   // (best effort: the next open replays them otherwise).
   ~ChangeLog();
+  // The least Options::memory_budget_bytes accepted.
+  static constexpr size_t kMemoryBudgetMin = 4u << 20;
 
   ActorId local_actor() const { return local_actor_; }
   // The log's decoded runs, for readers of ReadLoggedChange.
@@ -168,6 +170,8 @@ class ChangeLog {
         author_(author),
         options_(options),
         clock_(std::move(clock)),
+        run_cache_(options.memory_budget_bytes / 8),
+        unpacked_bytes_kept_(options.memory_budget_bytes / 64),
         pending_(options.pending_changes_max, options.pending_bytes_max) {}
 
   Status Initialise(const ActorId& actor);
@@ -293,9 +297,9 @@ class ChangeLog {
   static constexpr uint64_t kPackedRunChanges = 256;
   uint64_t packed_through_ = 0;
   // The last changes staged, from position `unpacked_from_` on (at most
-  // 4 * kPackedRunChanges, and kUnpackedBytesKept of their bytes), so that
+  // 4 * kPackedRunChanges, and unpacked_bytes_kept_ of their bytes), so that
   // packing them needs not read and check them again.
-  static constexpr size_t kUnpackedBytesKept = 4u << 20;
+  const size_t unpacked_bytes_kept_;  // a 64th of the memory budget
   std::deque<dag::RunChange> unpacked_;
   uint64_t unpacked_from_ = 0;
   size_t unpacked_bytes_ = 0;

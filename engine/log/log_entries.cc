@@ -53,7 +53,7 @@ Result<std::shared_ptr<const DecodedRun>> RunCache::Decode(
   runs_.push_front(Cached{last, run, bytes});
   by_last_[last] = runs_.begin();
   bytes_ += bytes;
-  while (bytes_ > kBytesKept && runs_.size() > 1) {
+  while (bytes_ > bytes_kept_ && runs_.size() > 1) {
     bytes_ -= runs_.back().bytes;
     by_last_.erase(runs_.back().last);
     runs_.pop_back();

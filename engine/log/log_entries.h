@@ -35,7 +35,8 @@ using DecodedRun = std::vector<dag::RunChange>;
 // fit).
 class RunCache {
  public:
-  static constexpr size_t kBytesKept = 32u << 20;
+  static constexpr size_t kBytesKept = 32u << 20;  // the default
+  explicit RunCache(size_t bytes_kept = kBytesKept) : bytes_kept_(bytes_kept) {}
   // The run stored under position `last`, whose value is `value`.
   Result<std::shared_ptr<const DecodedRun>> Decode(uint64_t last,
                                                    std::string_view value);
@@ -46,6 +47,7 @@ class RunCache {
     std::shared_ptr<const DecodedRun> run;
     size_t bytes;  // an estimate of what it holds in memory
   };
+  const size_t bytes_kept_;
   std::mutex mutex_;
   std::list<Cached> runs_;
   std::unordered_map<uint64_t, std::list<Cached>::iterator> by_last_;

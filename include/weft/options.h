@@ -44,6 +44,17 @@ struct Options {
   size_t pending_changes_max = 10000;
   size_t pending_bytes_max = 64u << 20;
 
+  // What the database may hold in memory, in bytes, for small devices:
+  // RocksDB's memtables (a quarter, through one write buffer manager whose
+  // memory is charged to the block cache), its block cache (an eighth),
+  // decoded runs of the log (an eighth) and recently staged changes (a
+  // sixty-fourth); the rest is left to the documents being edited, views
+  // and transient buffers, which it does not bound. The pending area has
+  // its own bounds (above). A smaller budget flushes and evicts sooner:
+  // engine/FORMAT.md, "Memory budget", measures what it costs.
+  // Default: 256 MiB (at least 4 MiB)
+  size_t memory_budget_bytes = 256u << 20;
+
   // Documents a view build reads and writes per step. Commits wait for at
   // most one step; a crash loses at most one step of build work.
   // Default: 256

@@ -72,6 +72,54 @@ TEST(DatabaseTest, CommitReopenReadBack) {
   ExpectVerified(*db);
 }
 
+size_t TableFiles(const std::string& path) {
+  size_t tables = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    tables += entry.path().extension() == ".sst";
+  }
+  return tables;
+}
+
+// A small memory budget flushes memtables sooner (tables appear while the
+// default budget still holds everything in memory) and loses nothing; a
+// budget below the least is refused before anything is made.
+TEST(DatabaseTest, AMemoryBudgetBoundsMemtablesAndLosesNothing) {
+  TempDir dir;
+  Options too_small;
+  too_small.memory_budget_bytes = 1u << 20;
+  auto refused = Database::Open(dir.Sub("refused"), too_small);
+  EXPECT_TRUE(refused.status().IsInvalidArgument());
+  EXPECT_NE(refused.status().ToString().find("memory_budget_bytes"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("refused")));
+
+  Options small;
+  small.memory_budget_bytes = 4u << 20;
+  const std::string filler(2000, 'x');
+  auto fill = [&](const std::string& path, const Options& options) {
+    auto db = OpenOrDie(path, options);
+    for (int doc = 0; doc < 3000; ++doc) {
+      Put(db.get(), "docs/" + std::to_string(doc),
+          R"({"n": )" + std::to_string(doc) + R"(, "s": ")" + filler + R"("})");
+    }
+    return db;
+  };
+  auto roomy = fill(dir.Sub("roomy"), Options());
+  auto tight = fill(dir.Sub("tight"), small);
+  EXPECT_EQ(TableFiles(dir.Sub("roomy")), 0u);
+  EXPECT_GT(TableFiles(dir.Sub("tight")), 0u);
+  roomy.reset();
+  tight.reset();
+  auto reopened = OpenOrDie(dir.Sub("tight"), small);
+  EXPECT_EQ(reopened->LogLength(), 3000u);
+  for (int doc = 0; doc < 3000; doc += 97) {
+    auto value = reopened->GetPathJson("docs/" + std::to_string(doc), "n");
+    ASSERT_TRUE(value.ok()) << value.status().ToString();
+    EXPECT_EQ(*value, std::to_string(doc));
+  }
+  ExpectVerified(*reopened);
+}
+
 // Edits chain without a check each; the first failure is status() and what
 // Commit returns, and nothing of the transaction commits. Get reads typed.
 TEST(DatabaseTest, ChainedEditsFailTogetherAndGetReadsTypedScalars) {
