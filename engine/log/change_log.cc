@@ -168,17 +168,14 @@ Status ChangeLog::MoveToCompactIndex(storage::KvStore* store) {
   return store->Write(batch.get(), /*sync=*/true);
 }
 
-Status ChangeLog::LoadTail() {
-  tail_.Reset(indexed_through_ + 1);
-  if (indexed_through_ == log_length_) return Status::OK();  // a clean close
+Status ChangeLog::WalkStored(uint64_t first, const StoredVisitor& visit) const {
   const Batch no_batch;
-  Status loaded;
-  Status walked = WalkLog(indexed_through_ + 1, [&](uint64_t position,
-                                                    const Hash& hash,
-                                                    std::string_view bytes) {
+  Status visited;
+  Status walked = WalkLog(first, [&](uint64_t position, const Hash& hash,
+                                     std::string_view bytes) {
     Result<Change> change = dag::DecodeChange(bytes, options_.change_bytes_max);
     if (!change.ok()) {
-      loaded = Status::Corruption(
+      visited = Status::Corruption(
           "log position " + std::to_string(position) + " does not decode",
           change.status().ToString());
       return false;
@@ -186,20 +183,31 @@ Status ChangeLog::LoadTail() {
     uint64_t height = 1;
     for (const Hash& parent : change->parents) {
       IndexEntry parent_entry;
-      loaded = LookupIndex(parent, no_batch, &parent_entry);
-      if (!loaded.ok()) return false;
+      visited = LookupIndex(parent, no_batch, &parent_entry);
+      if (!visited.ok()) return false;
       height = std::max(height, parent_entry.height + 1);
     }
-    if (position != tail_.first() + tail_.size()) {
-      loaded = Status::Corruption("the log has no change at position",
-                                  std::to_string(tail_.first() + tail_.size()));
-      return false;
-    }
-    tail_.Add(
-        TailEntry{hash, height, change->EndOp(), change->actor, change->seq});
-    return true;
+    visited = visit(position, hash, *change, height);
+    return visited.ok();
   });
-  return walked.ok() ? loaded : walked;
+  return walked.ok() ? visited : walked;
+}
+
+Status ChangeLog::LoadTail() {
+  tail_.Reset(indexed_through_ + 1);
+  if (indexed_through_ == log_length_) return Status::OK();  // a clean close
+  return WalkStored(
+      indexed_through_ + 1, [&](uint64_t position, const Hash& hash,
+                                const Change& change, uint64_t height) {
+        if (position != tail_.first() + tail_.size()) {
+          return Status::Corruption(
+              "the log has no change at position",
+              std::to_string(tail_.first() + tail_.size()));
+        }
+        tail_.Add(
+            TailEntry{hash, height, change.EndOp(), change.actor, change.seq});
+        return Status::OK();
+      });
 }
 
 Status ChangeLog::StageIndexThrough(
@@ -334,32 +342,15 @@ Status ChangeLog::LoadState() {
 }
 
 Status ChangeLog::ReplayTail(uint64_t heads_at) {
-  const Batch no_batch;
-  Status replayed;
-  Status walked = WalkLog(heads_at + 1, [&](uint64_t position, const Hash& hash,
-                                            std::string_view bytes) {
-    Result<Change> change = dag::DecodeChange(bytes, options_.change_bytes_max);
-    if (!change.ok()) {
-      replayed = Status::Corruption(
-          "log position " + std::to_string(position) + " does not decode",
-          change.status().ToString());
-      return false;
-    }
-    uint64_t height = 1;
-    for (const Hash& parent : change->parents) {
-      IndexEntry parent_entry;
-      replayed = LookupIndex(parent, no_batch, &parent_entry);
-      if (!replayed.ok()) return false;
-      height = std::max(height, parent_entry.height + 1);
-    }
-    for (const Hash& parent : change->parents) heads_.erase(parent);
-    heads_[hash] = IndexEntry{position, height, change->EndOp()};
-    actors_[change->actor] = NextAuthorEntry(*change, hash, change->EndOp());
-    dirty_actors_.insert(change->actor);
-    max_op_ = std::max(max_op_, change->EndOp());
-    return true;
+  return WalkStored(heads_at + 1, [&](uint64_t position, const Hash& hash,
+                                      const Change& change, uint64_t height) {
+    for (const Hash& parent : change.parents) heads_.erase(parent);
+    heads_[hash] = IndexEntry{position, height, change.EndOp()};
+    actors_[change.actor] = NextAuthorEntry(change, hash, change.EndOp());
+    dirty_actors_.insert(change.actor);
+    max_op_ = std::max(max_op_, change.EndOp());
+    return Status::OK();
   });
-  return walked.ok() ? replayed : walked;
 }
 
 void ChangeLog::StageCheckpoint(storage::WriteBatch* writes,

@@ -184,6 +184,12 @@ class ChangeLog {
   // it are replayed (at most kCheckpointEvery of them).
   Status LoadState();
   Status ReplayTail(uint64_t heads_at);
+  // Calls visit(position, hash, change, height) for each change stored
+  // from `first` on, decoded, its height from its parents'; stops at the
+  // first error, visit's or the log's.
+  using StoredVisitor =
+      std::function<Status(uint64_t, const Hash&, const Change&, uint64_t)>;
+  Status WalkStored(uint64_t first, const StoredVisitor& visit) const;
   // Adds to `writes` the heads, the actors changed since the last
   // checkpoint and `heads_at` = the log length.
   void StageCheckpoint(storage::WriteBatch* writes,
