@@ -34,7 +34,6 @@ class EngineHost : public sync::SyncHost {
   Status MissingFor(const sync::Summary& peer, std::vector<uint64_t>* missing,
                     std::vector<std::string>* equivocations,
                     std::vector<ActorState>* covered) override {
-    storage::KvStore* store = engine_->store();
     std::vector<uint64_t>& positions = *missing;
     std::map<ActorId, const ActorState*> theirs;
     for (const ActorState& state : peer.actors) theirs[state.actor] = &state;

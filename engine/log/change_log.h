@@ -309,7 +309,8 @@ class ChangeLog {
   std::deque<dag::RunChange> unpacked_;
   uint64_t unpacked_from_ = 0;
   size_t unpacked_bytes_ = 0;
-  void DropOldestUnpacked();
+  // Removes the oldest staged change from unpacked_ and returns it.
+  dag::RunChange TakeOldestUnpacked();
   // Packs whole runs while more than `keep_single` changes would stay
   // unpacked. Each run is one atomic batch: stopping anywhere loses
   // nothing.

@@ -58,6 +58,16 @@ struct SeqRange {
   uint64_t PositionOf(uint64_t seq) const {
     return first_position + (seq - first_seq);
   }
+  // Takes `seq` at `position` if they follow the range's last; false (the
+  // range unchanged) otherwise.
+  bool Extend(uint64_t seq, uint64_t position) {
+    if (count == 0 || first_seq + count != seq ||
+        first_position + count != position) {
+      return false;
+    }
+    ++count;
+    return true;
+  }
 };
 std::string EncodeSeqRange(const SeqRange& range);
 // False if the key and value are not a range's.

@@ -418,9 +418,10 @@ TEST(ChangeLogTest, ReopenRestoresStateWithoutTheLog) {
   EXPECT_EQ(LogReadsOfOpen(store.get(), testing::AuthorFromSeed(1)), log_reads);
 }
 
-// Changes are indexed when their run is packed, and the rest on a clean
-// close: an open while the writer still runs (or after a crash) finds the
-// newest ones from the log's tail, by hash and by seq.
+// Changes are indexed 4096 at a time, with the run that packs the last of
+// them, and the rest on a clean close: an open while the writer still runs
+// (or after a crash) finds the newest ones from the log's tail, by hash
+// and by seq.
 TEST(ChangeLogTest, TheUnindexedTailIsFoundByHashAndSeq) {
   Replica writer(1);
   std::mt19937_64 rng(11);
