@@ -53,6 +53,7 @@ Result<std::unique_ptr<dag::AuthorKey>> OpenAuthorKey(const std::string& path,
   // A format this build does not read: the log says so, better than a
   // missing key would.
   if (!fresh && version != engine::kFormatVersion &&
+      version != engine::kFormatVersionBeforeRows &&
       version != engine::kFormatVersionBeforeCompactIndex &&
       version != engine::kFormatVersionBeforeRuns) {
     return std::unique_ptr<dag::AuthorKey>();

@@ -45,8 +45,10 @@ Engine::Engine(storage::KvStore* store, std::unique_ptr<ChangeLog> log,
 std::unique_ptr<Transaction> Engine::Begin() { return BeginTransaction(this); }
 
 Status Engine::Start() {
-  WEFT_RETURN_IF_ERROR(Locked(
-      [&] { return docs_.Start(log_->LogLength(), options_.read_only); }));
+  WEFT_RETURN_IF_ERROR(Locked([&] {
+    return docs_.Start(log_->LogLength(), options_.read_only,
+                       log_->docs_before_rows());
+  }));
   WEFT_RETURN_IF_ERROR(Locked([&] { return views_.Load(); }));
   if (options_.read_only) return Status::OK();  // builds resume on a writer
   for (const std::string& name :

@@ -50,6 +50,9 @@ Result<std::unique_ptr<ChangeLog>> ChangeLog::Open(storage::KvStore* store,
     } else {
       WEFT_RETURN_IF_ERROR(MoveToCompactIndex(store));
     }
+    log->docs_before_rows_ = true;
+  } else if (version == kFormatVersionBeforeRows) {
+    log->docs_before_rows_ = true;  // the documents' side moves them
   } else if (version != kFormatVersion) {
     return Status::NotSupported("database format version " + version +
                                 " (this build reads version " +

@@ -79,6 +79,8 @@ class ChangeLog {
   // True for a database of format 5 or 6 opened read-only: its index and
   // seqs families are as those formats wrote them (log_index.h).
   bool legacy_index() const { return legacy_index_; }
+  // The documents' states are in format 7's layout (DocStore::Start).
+  bool docs_before_rows() const { return docs_before_rows_; }
   // The log position of `actor`'s `seq`; NotFound if it is not stored.
   Status PositionOfSeq(const ActorId& actor, uint64_t seq,
                        uint64_t* position) const;
@@ -273,6 +275,7 @@ class ChangeLog {
   std::unordered_map<Hash, IndexEntry, HashHasher> heads_;
   std::map<ActorId, ActorEntry> actors_;
   bool legacy_index_ = false;
+  bool docs_before_rows_ = false;
   // The changes after `indexed_through_` have no index record nor seqs
   // range yet: the run that packs the kIndexedAtOnce-th of them writes
   // them all, in its batch, and a clean close the rest. Each record

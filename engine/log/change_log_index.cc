@@ -74,7 +74,7 @@ Status ChangeLog::MoveToCompactIndex(storage::KvStore* store) {
   }
   batch->Put(Family::kMeta, kMetaIndexedThrough,
              EncodePosition(indexed.empty() ? 0 : indexed.back().position));
-  batch->Put(Family::kMeta, kMetaFormatVersion, kFormatVersion);
+  batch->Put(Family::kMeta, kMetaFormatVersion, kFormatVersionBeforeRows);
   return store->Write(batch.get(), /*sync=*/true);
 }
 

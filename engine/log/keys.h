@@ -26,12 +26,17 @@ constexpr std::string_view kMetaIndexedThrough = "indexed_through";
 // 4: heads and actors written at checkpoints (`heads_at`), not per commit;
 // 5: signed authorship (actors named by keys, chains, proofs); 6: a log
 // that may hold runs; 7: the index in hash buckets, seqs as ranges
-// (log_index.h).
-constexpr std::string_view kFormatVersion = "7";
+// (log_index.h); 8: small documents' states as rows (doc_store.cc).
+constexpr std::string_view kFormatVersion = "8";
+// Format 7: no rows, and a document may have no state entry. Read as it is
+// by a read-only open; a writable open rewrites the docs family's states
+// and records 8 (DocStore::MoveToRows).
+constexpr std::string_view kFormatVersionBeforeRows = "7";
 // Format 6: an index entry per hash and a seqs entry per seq. Format 5:
 // that, and every log entry one change's bytes (no runs). Both are read as
 // they are by a read-only open; a writable open rebuilds the index and
-// seqs families and records 7 (ChangeLog::MoveToCompactIndex).
+// seqs families and records 7 (ChangeLog::MoveToCompactIndex), then moves
+// on to 8.
 constexpr std::string_view kFormatVersionBeforeCompactIndex = "6";
 constexpr std::string_view kFormatVersionBeforeRuns = "5";
 constexpr std::string_view kMetaIdempotency = "idempotency/";

@@ -5,6 +5,7 @@
 #include "engine/query/query.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <optional>
 #include <vector>
@@ -184,47 +185,103 @@ Result<Plan> MakePlan(const ViewStore& views, std::string_view collection,
   return plan;
 }
 
-// Where the candidate documents come from.
+std::string Address(const DocRef& doc) {
+  return doc.collection + "/" + doc.key;
+}
+
+// A candidate document, checked: `json` is set when it matches.
+struct Checked {
+  std::string doc;  // its address
+  std::optional<std::string> json;
+  FieldValue order;  // its value of order_by, when asked for
+};
+
+void Check(const DocRef& doc, const Document& document,
+           const Predicate& predicate, const std::string& order_by,
+           Checked* checked) {
+  checked->doc = Address(doc);
+  if (document.Exists() && Matches(predicate, document)) {
+    checked->json = document.ToJson();
+    if (!order_by.empty()) checked->order = FieldAt(document, order_by);
+  }
+}
+
+// Where the candidate documents come from, checked against the predicate.
 class Candidates {
  public:
   virtual ~Candidates() = default;
   // *found is false once there are no more.
-  virtual Status Next(DocRef* doc, bool* found) = 0;
+  virtual Status Next(Checked* checked, bool* found) = 0;
 };
 
-// Each step reads the documents as they are then, under the lock: some
-// histories are held in memory until written (DocStore), and an iterator
-// kept across steps would miss one written in between.
+// Reads the collection's states in steps of kScanStep documents, each step
+// under the lock and as the documents are then: some histories are held in
+// memory until written (DocStore), and an iterator kept across steps would
+// miss a document written in between. Only matches are kept.
 class ScanCandidates : public Candidates {
  public:
-  ScanCandidates(QuerySources sources, std::string_view collection)
+  ScanCandidates(QuerySources sources, std::string_view collection,
+                 const Predicate& predicate, const std::string& order_by)
       : sources_(std::move(sources)),
         collection_(collection),
+        predicate_(predicate),
+        order_by_(order_by),
         next_(DocStore::CollectionStart(collection)) {}
-  Status Next(DocRef* doc, bool* found) override {
-    WEFT_RETURN_IF_ERROR(sources_.locked([&] {
-      auto it = sources_.store->NewIterator(storage::Family::kDocs);
-      return sources_.docs->SeekDocument(it.get(), next_, doc, found);
-    }));
-    if (*found && doc->collection != collection_) *found = false;
-    if (*found) next_ = DocStore::KeyAfter(DocKey(*doc));
+  Status Next(Checked* checked, bool* found) override {
+    while (matches_.empty() && !done_) WEFT_RETURN_IF_ERROR(ReadStep());
+    *found = !matches_.empty();
+    if (*found) {
+      *checked = std::move(matches_.front());
+      matches_.pop_front();
+    }
     return Status::OK();
   }
 
  private:
+  static constexpr size_t kScanStep = 512;
+
+  Status ReadStep() {
+    size_t read = 0;
+    done_ = true;
+    return sources_.locked([&] {
+      return sources_.docs->ForEachState(
+          [&](const DocRef& doc, const Document& document) {
+            if (doc.collection != collection_) return false;
+            if (read++ == kScanStep) {
+              done_ = false;
+              return false;
+            }
+            next_ = DocStore::KeyAfter(DocKey(doc));
+            Checked checked;
+            Check(doc, document, predicate_, order_by_, &checked);
+            if (checked.json) matches_.push_back(std::move(checked));
+            return true;
+          },
+          next_);
+    });
+  }
+
   const QuerySources sources_;
-  std::string collection_;
+  const std::string collection_;
+  const Predicate predicate_;
+  const std::string order_by_;
   std::string next_;
+  std::deque<Checked> matches_;
+  bool done_ = false;
 };
 
 class IndexCandidates : public Candidates {
  public:
-  IndexCandidates(storage::KvStore* store, const Plan& plan, bool descending)
-      : it_(store->NewIterator(storage::Family::kViews)),
+  IndexCandidates(QuerySources sources, const Plan& plan, bool descending,
+                  const Predicate& predicate, const std::string& order_by)
+      : sources_(std::move(sources)),
+        it_(sources_.store->NewIterator(storage::Family::kViews)),
         plan_(plan),
         prefix_size_(ViewStore::IndexPrefix(plan.index.name).size()),
-        descending_(descending) {}
-  Status Next(DocRef* doc, bool* found) override {
+        descending_(descending),
+        predicate_(predicate),
+        order_by_(order_by) {}
+  Status Next(Checked* checked, bool* found) override {
     if (!started_) {
       started_ = true;
       if (descending_) {
@@ -243,44 +300,33 @@ class IndexCandidates : public Candidates {
     *found =
         it_->Valid() && it_->key() >= plan_.begin && it_->key() < plan_.end;
     if (!*found) return it_->status();
-    return ViewStore::DocOfIndexRow(it_->key(), prefix_size_,
-                                    plan_.index.fields.size(), doc);
+    DocRef doc;
+    WEFT_RETURN_IF_ERROR(ViewStore::DocOfIndexRow(
+        it_->key(), prefix_size_, plan_.index.fields.size(), &doc));
+    *checked = Checked();
+    return sources_.locked([&]() -> Status {
+      WEFT_ASSIGN_OR_RETURN(Document * document, sources_.docs->Load(doc));
+      Check(doc, *document, predicate_, order_by_, checked);
+      return Status::OK();
+    });
   }
 
  private:
+  const QuerySources sources_;
   std::unique_ptr<storage::Iterator> it_;
   const Plan plan_;
   const size_t prefix_size_;
   const bool descending_;
+  const Predicate predicate_;
+  const std::string order_by_;
   bool started_ = false;
 };
-
-// Loads a candidate and checks it: *json is set when it matches.
-Status CheckCandidate(const QuerySources& sources, const DocRef& doc,
-                      const Predicate& predicate, const std::string& order_by,
-                      std::optional<std::string>* json, FieldValue* order) {
-  return sources.locked([&]() -> Status {
-    WEFT_ASSIGN_OR_RETURN(Document * document, sources.docs->Load(doc));
-    if (document->Exists() && Matches(predicate, *document)) {
-      *json = document->ToJson();
-      if (!order_by.empty()) *order = FieldAt(*document, order_by);
-    }
-    return Status::OK();
-  });
-}
-
-std::string Address(const DocRef& doc) {
-  return doc.collection + "/" + doc.key;
-}
 
 // Streams matching candidates in the order they come.
 class StreamingCursor : public FindCursor {
  public:
-  StreamingCursor(QuerySources sources, std::unique_ptr<Candidates> candidates,
-                  Predicate predicate, uint64_t limit)
-      : sources_(std::move(sources)),
-        candidates_(std::move(candidates)),
-        predicate_(std::move(predicate)),
+  StreamingCursor(std::unique_ptr<Candidates> candidates, uint64_t limit)
+      : candidates_(std::move(candidates)),
         remaining_(limit == 0 ? UINT64_MAX : limit) {
     Next();
   }
@@ -288,16 +334,13 @@ class StreamingCursor : public FindCursor {
   void Next() override {
     valid_ = false;
     while (remaining_ > 0 && status_.ok()) {
-      DocRef doc;
+      Checked checked;
       bool found;
-      status_ = candidates_->Next(&doc, &found);
+      status_ = candidates_->Next(&checked, &found);
       if (!status_.ok() || !found) return;
-      std::optional<std::string> json;
-      FieldValue unused;
-      status_ = CheckCandidate(sources_, doc, predicate_, "", &json, &unused);
-      if (status_.ok() && json) {
-        doc_ = Address(doc);
-        json_ = std::move(*json);
+      if (checked.json) {
+        doc_ = std::move(checked.doc);
+        json_ = std::move(*checked.json);
         valid_ = true;
         --remaining_;
         return;
@@ -309,9 +352,7 @@ class StreamingCursor : public FindCursor {
   Status status() const override { return status_; }
 
  private:
-  const QuerySources sources_;
   std::unique_ptr<Candidates> candidates_;
-  const Predicate predicate_;
   uint64_t remaining_;
   bool valid_ = false;
   std::string doc_, json_;
@@ -326,8 +367,7 @@ class SortedCursor : public FindCursor {
     FieldValue order;
     std::string doc, json;
   };
-  SortedCursor(const QuerySources& sources, Candidates* candidates,
-               const Predicate& predicate, const FindOptions& options) {
+  SortedCursor(Candidates* candidates, const FindOptions& options) {
     // Ties go by document, reversed when descending: the order an index
     // gives.
     bool descending = options.descending;
@@ -337,17 +377,15 @@ class SortedCursor : public FindCursor {
       return descending ? order > 0 : order < 0;
     };
     while (status_.ok()) {
-      DocRef doc;
+      Checked checked;
       bool found;
-      status_ = candidates->Next(&doc, &found);
+      status_ = candidates->Next(&checked, &found);
       if (!status_.ok() || !found) break;
-      std::optional<std::string> json;
+      if (!checked.json) continue;
       Match match;
-      status_ = CheckCandidate(sources, doc, predicate, options.order_by, &json,
-                               &match.order);
-      if (!status_.ok() || !json) continue;
-      match.doc = Address(doc);
-      match.json = std::move(*json);
+      match.order = std::move(checked.order);
+      match.doc = std::move(checked.doc);
+      match.json = std::move(*checked.json);
       matches_.push_back(std::move(match));
       std::push_heap(matches_.begin(), matches_.end(), before);
       if (matches_.size() > options.limit) {
@@ -405,17 +443,18 @@ Result<std::unique_ptr<FindCursor>> RunQuery(const QuerySources& sources,
   std::unique_ptr<Candidates> candidates;
   if (plan.summary.uses_index) {
     candidates = std::make_unique<IndexCandidates>(
-        sources.store, plan,
-        options.descending && !plan.summary.sorts_in_memory);
+        sources, plan, options.descending && !plan.summary.sorts_in_memory,
+        predicate, options.order_by);
   } else {
-    candidates = std::make_unique<ScanCandidates>(sources, collection);
+    candidates = std::make_unique<ScanCandidates>(sources, collection,
+                                                  predicate, options.order_by);
   }
   if (plan.summary.sorts_in_memory) {
     return std::unique_ptr<FindCursor>(
-        new SortedCursor(sources, candidates.get(), predicate, options));
+        new SortedCursor(candidates.get(), options));
   }
-  return std::unique_ptr<FindCursor>(new StreamingCursor(
-      sources, std::move(candidates), predicate, options.limit));
+  return std::unique_ptr<FindCursor>(
+      new StreamingCursor(std::move(candidates), options.limit));
 }
 
 }  // namespace weft::engine

@@ -10,8 +10,20 @@ namespace {
 
 using storage::Family;
 
+// docs family, format 8 (format 7 differs in the `s` value only: varint
+// checkpoint, state; and a document may have no `s` entry):
+//   s DocKey              -> varint (checkpoint << 1 | row), Document state
+//   t DocKey position u64 -> history entry: varint n, n-1 varint deltas
+// A row (low bit 1) is the state with every change that touched the
+// document: each batch that changes a row rewrites it. A snapshot (low bit
+// 0) is the state as of log position `checkpoint`; the changes after it
+// are found through the history entries.
 constexpr char kSnapshotPrefix = 's';
 constexpr char kTouchPrefix = 't';
+// meta: the DocKey through which a move from format 7 has rewritten the
+// `s` entries (absent once it is done).
+constexpr std::string_view kMetaDocsMovedThrough = "docs_moved_through";
+constexpr size_t kMovedPerBatch = 1024;  // documents
 // A snapshot is written once a document's tail reaches 4096 changes or four
 // times the snapshot's size (at least 64 KiB): bytes written per edit are
 // then the edit plus at most a quarter of it in snapshots, and a load after
@@ -136,6 +148,18 @@ std::string DocStore::CollectionStart(std::string_view collection) {
 Status DocStore::SeekDocument(storage::Iterator* it, std::string_view start,
                               DocRef* doc, bool* found) const {
   *found = false;
+  if (!before_rows_) {
+    it->Seek(kSnapshotPrefix + std::string(start));
+    WEFT_RETURN_IF_ERROR(it->status());
+    if (!it->Valid() || it->key()[0] != kSnapshotPrefix) return Status::OK();
+    std::string_view rest = it->key().substr(1);
+    if (!ReadEscaped(&rest, &doc->collection) ||
+        !ReadEscaped(&rest, &doc->key) || !rest.empty()) {
+      return Status::Corruption("docs: malformed state key");
+    }
+    *found = true;
+    return Status::OK();
+  }
   it->Seek(kTouchPrefix + std::string(start));
   WEFT_RETURN_IF_ERROR(it->status());
   std::string_view key = it->Valid() ? it->key() : std::string_view();
@@ -155,6 +179,50 @@ Status DocStore::SeekDocument(storage::Iterator* it, std::string_view start,
     *found = true;
   }
   return Status::OK();
+}
+
+Status DocStore::ForEachState(const StateVisitor& visit,
+                              std::string_view start) {
+  if (before_rows_) {  // format 7: a load per document
+    Status status;
+    WEFT_RETURN_IF_ERROR(ForEachDocument(
+        [&](const DocRef& doc) {
+          Result<Document*> document = Load(doc);
+          status = document.status();
+          return status.ok() && visit(doc, **document);
+        },
+        start));
+    return status;
+  }
+  auto it = store_->NewIterator(Family::kDocs);
+  for (it->Seek(kSnapshotPrefix + std::string(start));
+       it->Valid() && it->key()[0] == kSnapshotPrefix; it->Next()) {
+    std::string_view doc_key = it->key().substr(1);
+    DocRef doc;
+    std::string_view rest = doc_key;
+    if (!ReadEscaped(&rest, &doc.collection) || !ReadEscaped(&rest, &doc.key) ||
+        !rest.empty()) {
+      return Status::Corruption("docs: malformed state key");
+    }
+    // What this process holds is newer than the store only inside a
+    // transaction, which holds the lock a scan takes.
+    if (auto cached = cache_.find(std::string(doc_key));
+        cached != cache_.end()) {
+      if (!visit(doc, cached->second.document)) return Status::OK();
+      continue;
+    }
+    Cached stored;
+    uint64_t checkpoint;
+    WEFT_RETURN_IF_ERROR(
+        DecodeStored(doc_key, it->value(), &stored, &checkpoint));
+    if (stored.row) {
+      if (!visit(doc, stored.document)) return Status::OK();
+      continue;
+    }
+    WEFT_ASSIGN_OR_RETURN(Cached * loaded, LoadCached(doc));
+    if (!visit(doc, loaded->document)) return Status::OK();
+  }
+  return it->status();
 }
 
 Status DocStore::ForEachDocument(
@@ -178,6 +246,22 @@ Result<DocStore::Cached*> DocStore::LoadCached(const DocRef& doc) {
   return &cache_.emplace(doc_key, std::move(cached)).first->second;
 }
 
+Status DocStore::DecodeStored(std::string_view doc_key, std::string_view value,
+                              Cached* cached, uint64_t* checkpoint) const {
+  std::string_view rest = value;
+  uint64_t tag;
+  if (!GetVarint(&rest, &tag)) {
+    return Status::Corruption("docs: malformed state of", std::string(doc_key));
+  }
+  bool old_layout = InOldLayout(doc_key);
+  *checkpoint = old_layout ? tag : tag >> 1;
+  WEFT_ASSIGN_OR_RETURN(cached->document, Document::Deserialize(rest));
+  cached->snapshot_bytes = value.size();
+  cached->stored = true;
+  cached->row = !old_layout && (tag & 1) != 0;
+  return Status::OK();
+}
+
 Result<DocStore::Cached> DocStore::ReadStored(const DocRef& doc,
                                               const std::string& doc_key) {
   Cached cached;
@@ -185,12 +269,8 @@ Result<DocStore::Cached> DocStore::ReadStored(const DocRef& doc,
   std::string value;
   Status status = store_->Get(Family::kDocs, SnapshotKey(doc_key), &value);
   if (status.ok()) {
-    std::string_view rest = value;
-    if (!GetVarint(&rest, &checkpoint)) {
-      return Status::Corruption("docs: malformed snapshot of", doc_key);
-    }
-    WEFT_ASSIGN_OR_RETURN(cached.document, Document::Deserialize(rest));
-    cached.snapshot_bytes = value.size();
+    WEFT_RETURN_IF_ERROR(DecodeStored(doc_key, value, &cached, &checkpoint));
+    if (cached.row) return cached;  // every change is in it
   } else if (!status.IsNotFound()) {
     return status;
   }
@@ -296,7 +376,13 @@ void DocStore::EvictIfFull() {
   }
 }
 
-Status DocStore::Start(uint64_t log_length, bool read_only) {
+Status DocStore::Start(uint64_t log_length, bool read_only, bool before_rows) {
+  before_rows_ = before_rows;
+  if (before_rows_) {
+    Status moved =
+        store_->Get(Family::kMeta, kMetaDocsMovedThrough, &moved_through_);
+    if (!moved.ok() && !moved.IsNotFound()) return moved;
+  }
   std::string value;
   Status status = store_->Get(Family::kMeta, kMetaTouchesAt, &value);
   if (status.IsNotFound()) {  // every history entry is written
@@ -304,7 +390,8 @@ Status DocStore::Start(uint64_t log_length, bool read_only) {
     if (read_only) return Status::OK();
     auto batch = store_->NewBatch();
     batch->Put(Family::kMeta, kMetaTouchesAt, EncodePosition(log_length));
-    return store_->Write(batch.get(), /*sync=*/true);
+    WEFT_RETURN_IF_ERROR(store_->Write(batch.get(), /*sync=*/true));
+    return before_rows_ ? MoveToRows(log_length) : Status::OK();
   }
   WEFT_RETURN_IF_ERROR(status);
   if (!DecodePosition(value, &touches_at_) || touches_at_ > log_length) {
@@ -320,6 +407,42 @@ Status DocStore::Start(uint64_t log_length, bool read_only) {
       touched.positions.push_back(position);
     }
   }
+  return before_rows_ && !read_only ? MoveToRows(log_length) : Status::OK();
+}
+
+Status DocStore::MoveToRows(uint64_t log_length) {
+  bool done = false;
+  while (!done) {
+    // Found in format 7's way: through the history.
+    auto writes = store_->NewBatch();
+    auto it = store_->NewIterator(Family::kDocs);
+    std::string next =
+        moved_through_.empty() ? std::string() : KeyAfter(moved_through_);
+    std::string last;
+    for (size_t moved = 0; moved < kMovedPerBatch; ++moved) {
+      DocRef doc;
+      bool found;
+      WEFT_RETURN_IF_ERROR(SeekDocument(it.get(), next, &doc, &found));
+      if (!found) {
+        done = true;
+        break;
+      }
+      last = DocKey(doc);
+      WEFT_ASSIGN_OR_RETURN(Cached cached, ReadStored(doc, last));
+      PutState(last, log_length, &cached, writes.get());
+      next = KeyAfter(last);
+    }
+    if (done) {
+      writes->Delete(Family::kMeta, kMetaDocsMovedThrough);
+      writes->Put(Family::kMeta, kMetaFormatVersion, kFormatVersion);
+    } else {
+      writes->Put(Family::kMeta, kMetaDocsMovedThrough, last);
+    }
+    WEFT_RETURN_IF_ERROR(store_->Write(writes.get(), /*sync=*/true));
+    if (!last.empty()) moved_through_ = last;
+  }
+  before_rows_ = false;
+  moved_through_.clear();
   return Status::OK();
 }
 
@@ -358,24 +481,27 @@ Status DocStore::OnBatchStaged(storage::WriteBatch* writes) {
   for (const auto& [doc_key, touched] : touched_in_batch_) {
     const std::vector<uint64_t>& positions = touched.positions;
     Cached& cached = cache_.at(doc_key);
-    if (cached.tail_changes < kTailChangesMax &&
+    if (cached.stored && !cached.row && cached.tail_changes < kTailChangesMax &&
         cached.tail_bytes <
             kTailBytesPerSnapshotByte *
                 std::max(cached.snapshot_bytes, kTailBytesMin)) {
       continue;
     }
-    PutSnapshot(doc_key, positions.back(), &cached, writes);
+    PutState(doc_key, positions.back(), &cached, writes);
   }
   return Status::OK();
 }
 
-void DocStore::PutSnapshot(const std::string& doc_key, uint64_t checkpoint,
-                           Cached* cached, storage::WriteBatch* writes) {
-  std::string snapshot;
-  PutVarint(&snapshot, checkpoint);
-  snapshot += cached->document.Serialize();
-  writes->Put(Family::kDocs, SnapshotKey(doc_key), snapshot);
-  cached->snapshot_bytes = snapshot.size();
+void DocStore::PutState(const std::string& doc_key, uint64_t checkpoint,
+                        Cached* cached, storage::WriteBatch* writes) {
+  std::string state = cached->document.Serialize();
+  cached->row = state.size() <= kRowBytesMax;
+  std::string value;
+  PutVarint(&value, checkpoint << 1 | (cached->row ? 1 : 0));
+  value += state;
+  writes->Put(Family::kDocs, SnapshotKey(doc_key), value);
+  cached->stored = true;
+  cached->snapshot_bytes = value.size();
   cached->tail_changes = 0;
   cached->tail_bytes = 0;
 }
@@ -407,7 +533,7 @@ void DocStore::PutTouches(const std::map<std::string, TouchedDoc>& touches,
 void DocStore::WriteOnClose(uint64_t log_length, storage::WriteBatch* writes) {
   for (auto& [doc_key, cached] : cache_) {
     if (cached.tail_changes > 0) {
-      PutSnapshot(doc_key, log_length, &cached, writes);
+      PutState(doc_key, log_length, &cached, writes);
     }
   }
   if (touches_at_ < log_length) {

@@ -1,13 +1,18 @@
 // DocStore: the materialized state of every document (the `docs` family),
 // kept current in the same batch as each change (DESIGN.md §5-6).
 //
-// Why snapshots plus a tail: rewriting a 100 KB text on every keystroke is
-// out, so a document's state is written as a snapshot only once the changes
-// since the last one add up to four times the snapshot's size (or 4096
-// changes), and when the database is closed; each change in between costs
-// one small history entry. Loading a document reads its snapshot and
-// replays that bounded tail. Nothing replays the whole log, on open or
-// ever. Layout in engine/FORMAT.md.
+// Rows, snapshots and a tail: a small document (its state at most
+// kRowBytesMax) is written whole by every batch that changes it, so that
+// loading it is one read and a scan of a collection reads each state once,
+// in order, like the rows of a table. Rewriting a 100 KB text on every
+// keystroke is out, so a larger document's state is written as a snapshot
+// only once the changes since the last one add up to four times the
+// snapshot's size (or 4096 changes), and when the database is closed; each
+// change in between costs one small history entry. Loading it reads its
+// snapshot and replays that bounded tail. Nothing replays the whole log, on
+// open or ever. Every document with a history has its `s` entry (row or
+// snapshot) from the batch of its first change on. Layout in
+// engine/FORMAT.md.
 //
 // The history entries themselves are written every 256 changes (one entry
 // per document for all of them) and on close, not by each commit: the
@@ -43,11 +48,17 @@ class DocStore : public ChangeObserver {
   DocStore(storage::KvStore* store, RunCache* runs)
       : store_(store), runs_(runs) {}
 
+  // A small document's state is kept as a row up to this many bytes.
+  static constexpr size_t kRowBytesMax = 1024;
+
   // Finds in the log the history not yet written: the changes after meta
   // `touches_at` up to `log_length`. A database without `touches_at` has
   // every entry written; a writable open then records `touches_at`.
-  // REQUIRES: the write lock; called once, before any other method.
-  Status Start(uint64_t log_length, bool read_only);
+  // `before_rows`: the docs family is in the layout of format 7 (a
+  // snapshot for some documents, none a row): a writable open moves it to
+  // rows (restartably, then writes format 8), a read-only one reads it as
+  // it is. REQUIRES: the write lock; called once, before any other method.
+  Status Start(uint64_t log_length, bool read_only, bool before_rows);
 
   // The current state of `doc` (an empty Document if never written).
   // REQUIRES: the caller holds the database's write lock.
@@ -76,15 +87,16 @@ class DocStore : public ChangeObserver {
                       const std::function<bool(uint64_t)>& visit);
 
   // Calls visit(doc) for every document with a history, in (collection,
-  // key) order, until it returns false: one seek per document. With
-  // `start`, from the first document whose DocKey is >= start.
+  // key) order, until it returns false. With `start`, from the first
+  // document whose DocKey is >= start.
   Status ForEachDocument(const std::function<bool(const DocRef&)>& visit,
                          std::string_view start = {});
-  // The first document whose DocKey is >= start, read with `it` (over the
-  // docs family) and from the history not yet written; *found is false
-  // past the last. REQUIRES: the write lock.
-  Status SeekDocument(storage::Iterator* it, std::string_view start,
-                      DocRef* doc, bool* found) const;
+  // Like ForEachDocument, with each document's current state: a row is
+  // read where the walk finds it (one read per document, nothing cached),
+  // a snapshot is loaded with its tail. `state` is valid during the call.
+  using StateVisitor =
+      std::function<bool(const DocRef& doc, const Document& state)>;
+  Status ForEachState(const StateVisitor& visit, std::string_view start = {});
   // The smallest DocKey after every DocKey of `doc_key`'s document and
   // before the next document's.
   static std::string KeyAfter(std::string_view doc_key);
@@ -120,12 +132,32 @@ class DocStore : public ChangeObserver {
     uint64_t tail_changes = 0;  // applied since the snapshot
     uint64_t tail_bytes = 0;
     uint64_t snapshot_bytes = 0;
+    bool stored = false;  // the `s` entry exists
+    bool row = false;     // and is a row: each batch rewrites it
   };
+  // The first document whose DocKey is >= start, read with `it` (over the
+  // docs family; of format 7: from the history entries and the history not
+  // yet written); *found is false past the last.
+  Status SeekDocument(storage::Iterator* it, std::string_view start,
+                      DocRef* doc, bool* found) const;
+  // Whether `doc_key`'s `s` entry is in the layout of format 7.
+  bool InOldLayout(std::string_view doc_key) const {
+    return before_rows_ && doc_key > moved_through_;
+  }
+  // Decodes an `s` entry of `doc_key` into *cached (and its checkpoint).
+  Status DecodeStored(std::string_view doc_key, std::string_view value,
+                      Cached* cached, uint64_t* checkpoint) const;
+  // Rewrites every `s` entry of format 7 as a row or a snapshot as of
+  // `log_length`, in batches, resuming after meta `docs_moved_through`;
+  // the last batch writes format 8.
+  Status MoveToRows(uint64_t log_length);
   Result<Cached*> LoadCached(const DocRef& doc);
   // The snapshot of `doc` and the changes since, read from the store.
   Result<Cached> ReadStored(const DocRef& doc, const std::string& doc_key);
-  void PutSnapshot(const std::string& doc_key, uint64_t checkpoint,
-                   Cached* cached, storage::WriteBatch* writes);
+  // Writes `cached`'s state as of `checkpoint`: a row when it is small
+  // (every change up to `checkpoint` applied), else a snapshot.
+  void PutState(const std::string& doc_key, uint64_t checkpoint, Cached* cached,
+                storage::WriteBatch* writes);
   // Applies to `document` the changes that touched `doc` from
   // `first_position` on and that `keep(hash)` accepts (null: all). Counts
   // what it applied in *changes and *bytes (may be null).
@@ -164,6 +196,11 @@ class DocStore : public ChangeObserver {
   uint64_t touches_at_ = 0;
   std::map<std::string, TouchedDoc> unwritten_touches_;
   bool batch_writes_touches_ = false;  // the staged batch writes them all
+  // Format 7's layout (read-only, or a move to rows under way): the `s`
+  // entries after moved_through_ hold no rows, and not every document has
+  // one.
+  bool before_rows_ = false;
+  std::string moved_through_;  // DocKey; empty: none moved
 };
 
 }  // namespace weft::engine

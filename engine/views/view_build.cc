@@ -35,18 +35,16 @@ Status ViewStore::BuildStep(const std::string& name, size_t max_documents,
     std::string start = next.cursor.empty()
                             ? DocStore::CollectionStart(collection)
                             : DocStore::KeyAfter(next.cursor);
-    WEFT_RETURN_IF_ERROR(docs_->ForEachDocument(
-        [&](const DocRef& doc) {
+    WEFT_RETURN_IF_ERROR(docs_->ForEachState(
+        [&](const DocRef& doc, const Document& document) {
           if (doc.collection != collection) return false;
           if (built == max_documents) {
             more = true;
             return false;
           }
           std::string doc_key = DocKey(doc);
-          Result<Document*> document = docs_->Load(doc);
-          step = document.ok() ? UpdateDocument(next, doc_key, *document,
-                                                &groups, writes.get())
-                               : document.status();
+          step =
+              UpdateDocument(next, doc_key, &document, &groups, writes.get());
           if (!step.ok()) return false;
           next.cursor = std::move(doc_key);
           ++built;

@@ -661,7 +661,7 @@ TEST_F(CliTest, ADatabaseHoldingADeepDocumentStillOpensAndDropsItsView) {
   {
     engine::Document deep;
     deep.ApplyChange(testing::NestedMaps(65000), 0);  // unchecked, as replay
-    std::string snapshot(1, '\x01');                  // checkpoint: position 1
+    std::string snapshot(1, '\x01');                  // tag: a row
     snapshot += deep.Serialize();
     auto store = storage::OpenRocksDbKvStore(dir_.Sub("deep"), {});
     ASSERT_TRUE(store.ok()) << store.status().ToString();

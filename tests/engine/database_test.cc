@@ -206,40 +206,50 @@ TEST(DatabaseTest, RemoteChangesInRandomOrderMatchInOrderDelivery) {
   ExpectVerified(*a);
 }
 
-// Between snapshots a document is its last snapshot plus a tail of changes
-// that a load replays; closing the database snapshots every changed
-// document, so that the next load replays nothing.
+// The `s` entry of a document: its tag (checkpoint << 1 | row).
+uint64_t StateTag(const std::string& path, const DocRef& doc) {
+  auto store = storage::OpenRocksDbKvStore(path, {});
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  std::string value;
+  EXPECT_TRUE(
+      (*store)
+          ->Get(storage::Family::kDocs, "s" + engine::DocKey(doc), &value)
+          .ok());
+  std::string_view rest = value;
+  uint64_t tag = 0;
+  EXPECT_TRUE(GetVarint(&rest, &tag));
+  return tag;
+}
+
+// Between snapshots a document larger than a row is its last snapshot plus
+// a tail of changes that a load replays; closing the database snapshots
+// every changed document, so that the next load replays nothing. A small
+// document is a row, rewritten by each change.
 TEST(DatabaseTest, ClosingSnapshotsEveryChangedDocument) {
   TempDir dir;
   std::string text;
+  const std::string edit_text(40, 'x');
   {
     auto db = OpenOrDie(dir.Sub("db"));
     for (int edit = 0; edit < 50; ++edit) {
       auto txn = db->Begin();
-      ASSERT_TRUE(txn->SpliceText("notes/a", "body", text.size(), 0, "x")
+      ASSERT_TRUE(txn->SpliceText("notes/a", "body", text.size(), 0, edit_text)
                       .status()
                       .ok());
+      ASSERT_TRUE(txn->Set("notes/b", "n", int64_t{edit}).status().ok());
       ASSERT_TRUE(txn->Commit().ok());
-      text += "x";
+      text += edit_text;
     }
   }
-  {
-    auto store = storage::OpenRocksDbKvStore(dir.Sub("db"), {});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    std::string snapshot;
-    ASSERT_TRUE((*store)
-                    ->Get(storage::Family::kDocs,
-                          "s" + engine::DocKey({"notes", "a"}), &snapshot)
-                    .ok());
-    std::string_view rest = snapshot;
-    uint64_t checkpoint = 0;
-    ASSERT_TRUE(GetVarint(&rest, &checkpoint));
-    EXPECT_EQ(checkpoint, 50u);  // as of the log's end
-  }
+  EXPECT_EQ(StateTag(dir.Sub("db"), {"notes", "a"}), 50u << 1)
+      << "a snapshot as of the log's end";
+  EXPECT_EQ(StateTag(dir.Sub("db"), {"notes", "b"}), 50u << 1 | 1)
+      << "a row, written by the last change";
   auto db = OpenOrDie(dir.Sub("db"));
   auto body = db->GetJson("notes/a");
   ASSERT_TRUE(body.ok()) << body.status().ToString();
   EXPECT_NE(body->find("\"" + text + "\""), std::string::npos) << *body;
+  EXPECT_EQ(*db->GetJson("notes/b"), R"({"n":49})");
   ExpectVerified(*db);
 }
 
@@ -534,26 +544,62 @@ void WriteLegacyIndex(storage::KvStore* store) {
 // A database of format 5 (every log entry one change: the log before runs;
 // an index entry per hash) made from a fixed script: 1300 changes over 20
 // documents, a view. `runs`: keep the runs and record format 6 instead.
-void WriteFormatFive(const std::string& path, bool runs = false) {
-  {
-    auto db = OpenOrDie(path);
-    ViewDefinition by_n;
-    by_n.name = "by_n";
-    by_n.kind = ViewKind::kIndex;
-    by_n.collection = "t";
-    by_n.fields = {"n"};
-    ASSERT_TRUE(db->CreateView(by_n).ok());
-    for (int commit = 0; commit < 1300; ++commit) {
-      auto txn = db->Begin();
-      std::string doc = "t/" + std::to_string(commit % 20);
-      ASSERT_TRUE(txn->Set(doc, "n", int64_t{commit}).status().ok());
-      ASSERT_TRUE(txn->SpliceText(doc, "s", 0, 0, "ab").status().ok());
-      ASSERT_TRUE(txn->Commit().ok());
+// Rewrites the docs family's states as format 7 kept them (varint
+// checkpoint, then the state: no rows) for the documents after DocKey
+// `from` (empty: all), and, as format 7 wrote a state only now and then,
+// drops every other one of those (its document is replayed from its
+// history). With `from`: what a move to rows cut short after `from` leaves.
+void WriteFormatSevenDocs(storage::KvStore* store,
+                          const std::string& from = "") {
+  auto batch = store->NewBatch();
+  auto it = store->NewIterator(storage::Family::kDocs);
+  int seen = 0;
+  for (it->Seek("s"); it->Valid() && it->key()[0] == 's'; it->Next()) {
+    if (it->key().substr(1) <= from) continue;
+    std::string_view rest = it->value();
+    uint64_t tag;
+    ASSERT_TRUE(GetVarint(&rest, &tag));
+    if (seen++ % 2 == 1) {
+      batch->Delete(storage::Family::kDocs, it->key());
+      continue;
     }
+    std::string value;
+    PutVarint(&value, tag >> 1);
+    value.append(rest);
+    batch->Put(storage::Family::kDocs, it->key(), value);
   }
+  ASSERT_GT(seen, 1);
+  if (!from.empty()) {
+    batch->Put(storage::Family::kMeta, "docs_moved_through", from);
+  }
+  ASSERT_TRUE(store->Write(batch.get(), true).ok());
+}
+
+// 1300 commits over 20 documents (a number and a growing text each) with
+// an index view: what each older format is made from.
+void WriteTwentyDocuments(const std::string& path) {
+  auto db = OpenOrDie(path);
+  ViewDefinition by_n;
+  by_n.name = "by_n";
+  by_n.kind = ViewKind::kIndex;
+  by_n.collection = "t";
+  by_n.fields = {"n"};
+  ASSERT_TRUE(db->CreateView(by_n).ok());
+  for (int commit = 0; commit < 1300; ++commit) {
+    auto txn = db->Begin();
+    std::string doc = "t/" + std::to_string(commit % 20);
+    ASSERT_TRUE(txn->Set(doc, "n", int64_t{commit}).status().ok());
+    ASSERT_TRUE(txn->SpliceText(doc, "s", 0, 0, "ab").status().ok());
+    ASSERT_TRUE(txn->Commit().ok());
+  }
+}
+
+void WriteFormatFive(const std::string& path, bool runs = false) {
+  WriteTwentyDocuments(path);
   auto store = storage::OpenRocksDbKvStore(path, {});
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   WriteLegacyIndex(store->get());
+  WriteFormatSevenDocs(store->get());
   if (runs) {
     auto batch = (*store)->NewBatch();
     batch->Put(storage::Family::kMeta, engine::kMetaFormatVersion,
@@ -611,7 +657,7 @@ TEST(DatabaseTest, AFormatFiveDatabaseIsReadAsItIsAndPackedByAWritableOpen) {
     auto db = OpenOrDie(path);
     EXPECT_EQ(PictureOf(db.get()), before);
   }
-  EXPECT_EQ(FormatOf(path), "7");
+  EXPECT_EQ(FormatOf(path), "8");
   // Closing packed every whole run of 256: 1280 changes in 5 runs, 20 left.
   EXPECT_EQ(LogEntries(path), std::make_pair(size_t{5}, size_t{25}));
   auto db = OpenOrDie(path);
@@ -620,6 +666,87 @@ TEST(DatabaseTest, AFormatFiveDatabaseIsReadAsItIsAndPackedByAWritableOpen) {
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->ok()) << report->problems.front();
   EXPECT_EQ(report->changes_checked, 1300u);
+}
+
+// Format 7 (states without rows, not every document with one): read as it
+// is read-only; a writable open rewrites the states (rows where small) and
+// records 8, and nothing read changes: heads, documents, views, changes.
+TEST(DatabaseTest, AFormatSevenDatabaseIsReadAsItIsAndMovedToRows) {
+  TempDir dir;
+  std::string path = dir.Sub("db");
+  WriteTwentyDocuments(path);
+  Picture written = PictureOf(OpenOrDie(path).get());
+  {
+    auto store = storage::OpenRocksDbKvStore(path, {});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    WriteFormatSevenDocs(store->get());
+    auto batch = (*store)->NewBatch();
+    batch->Put(storage::Family::kMeta, engine::kMetaFormatVersion,
+               engine::kFormatVersionBeforeRows);
+    ASSERT_TRUE((*store)->Write(batch.get(), true).ok());
+  }
+  {
+    Options read_only;
+    read_only.read_only = true;
+    auto db = Database::Open(path, read_only);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    EXPECT_EQ(PictureOf(db->get()), written);
+    auto keys = (*db)->ListKeys("t");
+    ASSERT_TRUE(keys.ok());
+    EXPECT_EQ(keys->size(), 20u);
+    auto report = (*db)->Verify();
+    ASSERT_TRUE(report.ok()) << report.status().ToString();
+    EXPECT_TRUE(report->ok()) << report->problems.front();
+  }
+  EXPECT_EQ(FormatOf(path), "7") << "a read-only open changes nothing";
+  {
+    auto db = OpenOrDie(path);
+    EXPECT_EQ(PictureOf(db.get()), written);
+    ExpectVerified(*db);
+  }
+  EXPECT_EQ(FormatOf(path), "8");
+  for (int doc = 0; doc < 20; ++doc) {
+    EXPECT_NE(StateTag(path, {"t", std::to_string(doc)}), 0u) << doc;
+  }
+  auto db = OpenOrDie(path);
+  EXPECT_EQ(PictureOf(db.get()), written);
+  auto found = db->Find("t", Predicate::Equals("n", int64_t{1299}));
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE((*found)->Valid());
+  EXPECT_EQ((*found)->doc(), "t/19");
+}
+
+// A move to rows is written in batches, each recording how far it got: one
+// cut short (some states moved, the rest as format 7 kept them) is read as
+// it is, and the next writable open finishes it.
+TEST(DatabaseTest, AMoveToRowsCutShortIsReadAndFinished) {
+  TempDir dir;
+  std::string path = dir.Sub("db");
+  WriteTwentyDocuments(path);
+  Picture written = PictureOf(OpenOrDie(path).get());
+  {
+    auto store = storage::OpenRocksDbKvStore(path, {});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    WriteFormatSevenDocs(store->get(), engine::DocKey({"t", "15"}));
+    auto batch = (*store)->NewBatch();
+    batch->Put(storage::Family::kMeta, engine::kMetaFormatVersion,
+               engine::kFormatVersionBeforeRows);
+    ASSERT_TRUE((*store)->Write(batch.get(), true).ok());
+  }
+  {
+    Options read_only;
+    read_only.read_only = true;
+    auto db = Database::Open(path, read_only);
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    EXPECT_EQ(PictureOf(db->get()), written);
+  }
+  EXPECT_EQ(PictureOf(OpenOrDie(path).get()), written);
+  EXPECT_EQ(FormatOf(path), "8");
+  auto store = storage::OpenRocksDbKvStore(path, {});
+  std::string moved;
+  EXPECT_TRUE((*store)
+                  ->Get(storage::Family::kMeta, "docs_moved_through", &moved)
+                  .IsNotFound());
 }
 
 // Keys of the index family by length (format 7: 2-byte buckets only).
@@ -665,7 +792,7 @@ TEST(DatabaseTest, AFormatSixDatabaseIsReadAsItIsAndItsIndexRebuilt) {
     EXPECT_TRUE(report->ok()) << report->problems.front();
     EXPECT_EQ(report->changes_checked, 1300u);
   }
-  EXPECT_EQ(FormatOf(path), "7");
+  EXPECT_EQ(FormatOf(path), "8");
   auto lengths = IndexKeyLengths(path);
   ASSERT_EQ(lengths.size(), 1u);
   EXPECT_EQ(lengths.begin()->first, 2u);
