@@ -199,8 +199,8 @@ struct Checked {
 void Check(const DocRef& doc, const Document& document,
            const Predicate& predicate, const std::string& order_by,
            Checked* checked) {
-  checked->doc = Address(doc);
   if (document.Exists() && Matches(predicate, document)) {
+    checked->doc = Address(doc);
     checked->json = document.ToJson();
     if (!order_by.empty()) checked->order = FieldAt(document, order_by);
   }
@@ -243,15 +243,17 @@ class ScanCandidates : public Candidates {
   Status ReadStep() {
     size_t read = 0;
     done_ = true;
-    return sources_.locked([&] {
+    std::string last;  // DocKey of the last document read
+    Status status = sources_.locked([&] {
       return sources_.docs->ForEachState(
-          [&](const DocRef& doc, const Document& document) {
+          [&](const DocRef& doc, std::string_view doc_key,
+              const Document& document) {
             if (doc.collection != collection_) return false;
             if (read++ == kScanStep) {
               done_ = false;
               return false;
             }
-            next_ = DocStore::KeyAfter(DocKey(doc));
+            last.assign(doc_key);
             Checked checked;
             Check(doc, document, predicate_, order_by_, &checked);
             if (checked.json) matches_.push_back(std::move(checked));
@@ -259,6 +261,8 @@ class ScanCandidates : public Candidates {
           },
           next_);
     });
+    if (!last.empty()) next_ = DocStore::KeyAfter(last);
+    return status;
   }
 
   const QuerySources sources_;

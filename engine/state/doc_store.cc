@@ -189,7 +189,7 @@ Status DocStore::ForEachState(const StateVisitor& visit,
         [&](const DocRef& doc) {
           Result<Document*> document = Load(doc);
           status = document.status();
-          return status.ok() && visit(doc, **document);
+          return status.ok() && visit(doc, DocKey(doc), **document);
         },
         start));
     return status;
@@ -206,9 +206,8 @@ Status DocStore::ForEachState(const StateVisitor& visit,
     }
     // What this process holds is newer than the store only inside a
     // transaction, which holds the lock a scan takes.
-    if (auto cached = cache_.find(std::string(doc_key));
-        cached != cache_.end()) {
-      if (!visit(doc, cached->second.document)) return Status::OK();
+    if (auto cached = cache_.find(doc_key); cached != cache_.end()) {
+      if (!visit(doc, doc_key, cached->second.document)) return Status::OK();
       continue;
     }
     Cached stored;
@@ -216,11 +215,11 @@ Status DocStore::ForEachState(const StateVisitor& visit,
     WEFT_RETURN_IF_ERROR(
         DecodeStored(doc_key, it->value(), &stored, &checkpoint));
     if (stored.row) {
-      if (!visit(doc, stored.document)) return Status::OK();
+      if (!visit(doc, doc_key, stored.document)) return Status::OK();
       continue;
     }
     WEFT_ASSIGN_OR_RETURN(Cached * loaded, LoadCached(doc));
-    if (!visit(doc, loaded->document)) return Status::OK();
+    if (!visit(doc, doc_key, loaded->document)) return Status::OK();
   }
   return it->status();
 }

@@ -94,8 +94,8 @@ class DocStore : public ChangeObserver {
   // Like ForEachDocument, with each document's current state: a row is
   // read where the walk finds it (one read per document, nothing cached),
   // a snapshot is loaded with its tail. `state` is valid during the call.
-  using StateVisitor =
-      std::function<bool(const DocRef& doc, const Document& state)>;
+  using StateVisitor = std::function<bool(
+      const DocRef& doc, std::string_view doc_key, const Document& state)>;
   Status ForEachState(const StateVisitor& visit, std::string_view start = {});
   // The smallest DocKey after every DocKey of `doc_key`'s document and
   // before the next document's.
@@ -185,7 +185,7 @@ class DocStore : public ChangeObserver {
 
   storage::KvStore* const store_;
   RunCache* const runs_;
-  std::map<std::string, Cached> cache_;  // by DocKey
+  std::map<std::string, Cached, std::less<>> cache_;  // by DocKey
   std::map<uint64_t, std::shared_ptr<const DecodedChange>> decoded_;
   std::deque<uint64_t> decoded_order_;  // oldest first
   size_t decoded_bytes_ = 0;

@@ -105,9 +105,9 @@ Status ViewStore::ReadRow(const View& view, const std::string& doc_key,
 
 Status ViewStore::UpdateDocument(const View& view, const std::string& doc_key,
                                  const Document* document, Groups* groups,
-                                 storage::WriteBatch* writes) {
+                                 storage::WriteBatch* writes, bool unbuilt) {
   Row old;
-  WEFT_RETURN_IF_ERROR(ReadRow(view, doc_key, &old));
+  if (!unbuilt) WEFT_RETURN_IF_ERROR(ReadRow(view, doc_key, &old));
   Row row = ComputeRow(view, document);
   if (row == old) return Status::OK();
   const std::string& name = view.definition.name;

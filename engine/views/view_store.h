@@ -109,9 +109,11 @@ class ViewStore : public ChangeObserver {
   Status ReadRow(const View& view, const std::string& doc_key, Row* row) const;
   Status LoadGroup(const std::string& key, Groups* groups, Group** group) const;
   // Writes the document's new row in place of its old one.
+  // `unbuilt`: the document has no row yet (a build reaching it: rows
+  // after a build's cursor are never written), so none is read.
   Status UpdateDocument(const View& view, const std::string& doc_key,
                         const Document* document, Groups* groups,
-                        storage::WriteBatch* writes);
+                        storage::WriteBatch* writes, bool unbuilt = false);
   static void WriteGroups(const Groups& groups, storage::WriteBatch* writes);
   void PutBuildState(const View& view, storage::WriteBatch* writes) const;
   void DeleteRows(const std::string& name, storage::WriteBatch* writes) const;

@@ -57,8 +57,8 @@ struct Options {
 
   // Documents a view build reads and writes per step. Commits wait for at
   // most one step; a crash loses at most one step of build work.
-  // Default: 256
-  size_t view_build_step_documents = 256;
+  // Default: 1024
+  size_t view_build_step_documents = 1024;
 };
 
 }  // namespace weft

@@ -346,7 +346,8 @@ TEST_F(ViewTest, OrderAndLimitByIndexOrBoundedSort) {
 }
 
 TEST_F(ViewTest, CommitsDuringABuildAreNotLostOrDoubled) {
-  for (int idx = 0; idx < 700; ++idx) {
+  // Three build steps of the default 1024 documents, and some.
+  for (int idx = 0; idx < 2100; ++idx) {
     Put(db_.get(), "people/p" + std::to_string(1000 + idx),
         "{\"age\": " + std::to_string(idx % 50) + "}");
   }
@@ -365,7 +366,7 @@ TEST_F(ViewTest, CommitsDuringABuildAreNotLostOrDoubled) {
                         // Edits on both sides of the build's cursor.
                         Put(db_.get(), "people/p1000",
                             "{\"age\": " + std::to_string(steps) + "}");
-                        Put(db_.get(), "people/p1699",
+                        Put(db_.get(), "people/p3099",
                             "{\"age\": " + std::to_string(steps) + "}");
                         Put(db_.get(), "people/n" + std::to_string(steps),
                             R"({"age": 1000})");
