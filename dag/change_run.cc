@@ -579,6 +579,13 @@ std::string EncodeRunOf(const std::vector<RunChange>& changes) {
       [&](size_t index) -> const Hash& { return changes[index].hash; });
 }
 
+std::string EncodeRunOf(const std::vector<const RunChange*>& changes) {
+  return Pack(
+      changes.size(),
+      [&](size_t index) -> const Change& { return changes[index]->change; },
+      [&](size_t index) -> const Hash& { return changes[index]->hash; });
+}
+
 namespace {
 
 // The header of a run: its change count and digest, and the frame after.

@@ -56,6 +56,7 @@ Result<std::string> EncodeRunOfBytes(const std::vector<std::string>& changes);
 
 // Packs changes (as DecodeRun returns them) into a run.
 std::string EncodeRunOf(const std::vector<RunChange>& changes);
+std::string EncodeRunOf(const std::vector<const RunChange*>& changes);
 
 // How many changes a run holds, from its header only. Corruption if the
 // bytes do not start as a run.

@@ -421,7 +421,8 @@ Status ChangeLog::CheckCover(Batch* batch, const ActorId& actor,
 
 Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
                               std::string_view bytes, const Change& change,
-                              bool local, bool* fatal) {
+                              bool local, bool* fatal,
+                              const dag::RunChange* received) {
   *fatal = false;
   IndexEntry entry;
   WEFT_RETURN_IF_ERROR(CheckChange(*batch, change, &entry));
@@ -435,7 +436,12 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
   }
   // Every check passed: from here on the batch is committed to this change.
   ++log_length_;
-  writes->Put(Family::kLog, EncodePosition(entry.position), bytes);
+  bool bulk = batch->bulk && received != nullptr;
+  if (bulk) {
+    batch->received.push_back(received);  // StageBulkRuns writes it
+  } else {
+    writes->Put(Family::kLog, EncodePosition(entry.position), bytes);
+  }
   batch->tail.push_back(
       TailEntry{hash, entry.height, entry.end_op, change.actor, change.seq});
   for (const Hash& parent : change.parents) {
@@ -447,18 +453,11 @@ Status ChangeLog::StageChange(Batch* batch, const Hash& hash,
   max_op_ = std::max(max_op_, entry.end_op);
   batch->staged[hash] = entry;
   // Kept for the packing of its run: every change staged is canonical
-  // (made by EncodeChange, or checked so when received).
-  if (unpacked_.empty() ||
-      entry.position != unpacked_from_ + unpacked_.size()) {
-    unpacked_.clear();  // reading the others back from the log will do
-    unpacked_bytes_ = 0;
-    unpacked_from_ = entry.position;
-  }
-  unpacked_.push_back(dag::RunChange{hash, std::string(bytes), change});
-  unpacked_bytes_ += bytes.size();
-  while (unpacked_.size() > 4 * kPackedRunChanges ||
-         unpacked_bytes_ > unpacked_bytes_kept_) {
-    TakeOldestUnpacked();
+  // (made by EncodeChange, or checked so when received). A bulk batch's
+  // are kept once it is written.
+  if (!bulk) {
+    KeepUnpacked(entry.position,
+                 dag::RunChange{hash, std::string(bytes), change});
   }
   if (observer_ != nullptr) {
     Status status =
@@ -512,6 +511,7 @@ Result<uint64_t> ChangeLog::ReceiveAll(
   std::lock_guard<std::mutex> lock(mutex_);
   Batch batch;
   batch.writes = store_->NewBatch();
+  batch.bulk = true;
   WEFT_RETURN_IF_ERROR(OfferProofs(&batch, proofs));
   uint64_t stored = 0;
   auto reject = [&](Status status) {
@@ -545,8 +545,8 @@ Result<uint64_t> ChangeLog::ReceiveAll(
     bool fatal;
     Status status = RefuseOwnActor(*change);
     if (status.ok()) {
-      status =
-          StageChange(&batch, hash, bytes, *change, /*local=*/false, &fatal);
+      status = StageChange(&batch, hash, bytes, *change, /*local=*/false,
+                           &fatal, &changes[change_idx]);
     }
     if (!status.ok()) {
       return reject(Status::InvalidArgument(at() + " (" + hash.Short() + ")",
@@ -565,6 +565,7 @@ Result<uint64_t> ChangeLog::ReceiveAll(
   if (stored == 0) return stored;
   Status covered = CheckCovers(&batch);
   if (!covered.ok()) return reject(covered);
+  StageBulkRuns(&batch);
   WEFT_RETURN_IF_ERROR(WriteBatch(&batch));
   return stored;
 }
@@ -748,6 +749,11 @@ Status ChangeLog::WriteBatch(Batch* batch) {
                          batch->touched_actors.end());
   }
   if (observer_ != nullptr) observer_->OnWritten();
+  if (batch->bulk) NoteBulkWritten(*batch);
+  if (packed_through_ >= indexed_through_ + kIndexedAtOnce) {
+    // The batch is stored; the tail is indexed again later.
+    IndexThrough(packed_through_).PermitUncheckedError();
+  }
   if (log_length_ - packed_through_ >= 2 * kPackedRunChanges) {
     // The commit is stored; a failed packing is tried again later.
     PackLog(kPackedRunChanges).PermitUncheckedError();
@@ -799,13 +805,94 @@ Status ChangeLog::PackRun() {
   }
   WEFT_RETURN_IF_ERROR(store_->Write(writes.get(), /*sync=*/false));
   packed_through_ = last;
-  if (index) {
-    indexed_through_ = last;
-    tail_.DropThrough(last);
-    for (const auto& [actor, range] : ranges) last_ranges_[actor] = range;
-  }
+  if (index) NoteIndexed(last, ranges);
   while (!unpacked_.empty() && unpacked_from_ <= last) TakeOldestUnpacked();
   return Status::OK();
+}
+
+void ChangeLog::StageBulkRuns(Batch* batch) {
+  const std::vector<const dag::RunChange*>& received = batch->received;
+  if (received.empty()) return;
+  storage::WriteBatch* writes = batch->writes.get();
+  uint64_t first = log_length_ - received.size() + 1;
+  // The changes from packed_through_ + 1 on, if all are at hand.
+  std::vector<const dag::RunChange*> order;
+  uint64_t next = packed_through_ + 1;
+  bool at_hand = next == first || (unpacked_from_ == next &&
+                                   unpacked_from_ + unpacked_.size() == first);
+  if (at_hand) {
+    for (uint64_t position = next; position < first; ++position) {
+      order.push_back(&unpacked_[position - unpacked_from_]);
+    }
+    order.insert(order.end(), received.begin(), received.end());
+    size_t at = 0;
+    while (log_length_ + 1 - next >= 2 * kPackedRunChanges) {
+      uint64_t last = next + kPackedRunChanges - 1;
+      if (next < first) {  // singles written before
+        writes->DeleteRange(Family::kLog, EncodePosition(next),
+                            EncodePosition(last));
+      }
+      std::vector<const dag::RunChange*> run(
+          order.begin() + at, order.begin() + at + kPackedRunChanges);
+      writes->Put(Family::kLog, EncodePosition(last), dag::EncodeRunOf(run));
+      at += kPackedRunChanges;
+      next = last + 1;
+    }
+    if (next > packed_through_ + 1) {
+      batch->packed_through = next - 1;
+      writes->Put(Family::kMeta, kMetaPackedThrough,
+                  EncodePosition(batch->packed_through));
+    }
+  }
+  for (uint64_t position = std::max(next, first); position <= log_length_;
+       ++position) {
+    writes->Put(Family::kLog, EncodePosition(position),
+                received[position - first]->bytes);
+  }
+}
+
+void ChangeLog::NoteBulkWritten(const Batch& batch) {
+  if (batch.packed_through > packed_through_) {
+    packed_through_ = batch.packed_through;
+    while (!unpacked_.empty() && unpacked_from_ <= packed_through_) {
+      TakeOldestUnpacked();
+    }
+  }
+  uint64_t first = log_length_ - batch.received.size() + 1;
+  for (uint64_t position = std::max(packed_through_ + 1, first);
+       position <= log_length_; ++position) {
+    KeepUnpacked(position, *batch.received[position - first]);
+  }
+}
+
+void ChangeLog::KeepUnpacked(uint64_t position, dag::RunChange change) {
+  if (unpacked_.empty() || position != unpacked_from_ + unpacked_.size()) {
+    unpacked_.clear();  // reading the others back from the log will do
+    unpacked_bytes_ = 0;
+    unpacked_from_ = position;
+  }
+  unpacked_bytes_ += change.bytes.size();
+  unpacked_.push_back(std::move(change));
+  while (unpacked_.size() > 4 * kPackedRunChanges ||
+         unpacked_bytes_ > unpacked_bytes_kept_) {
+    TakeOldestUnpacked();
+  }
+}
+
+Status ChangeLog::IndexThrough(uint64_t last) {
+  auto writes = store_->NewBatch();
+  std::map<ActorId, SeqRange> ranges;
+  WEFT_RETURN_IF_ERROR(StageIndexThrough(writes.get(), last, &ranges));
+  WEFT_RETURN_IF_ERROR(store_->Write(writes.get(), /*sync=*/false));
+  NoteIndexed(last, ranges);
+  return Status::OK();
+}
+
+void ChangeLog::NoteIndexed(uint64_t last,
+                            const std::map<ActorId, SeqRange>& ranges) {
+  indexed_through_ = last;
+  tail_.DropThrough(last);
+  for (const auto& [actor, range] : ranges) last_ranges_[actor] = range;
 }
 
 dag::RunChange ChangeLog::TakeOldestUnpacked() {

@@ -164,6 +164,11 @@ class ChangeLog {
     std::set<std::pair<ActorId, uint64_t>> proofs_written;
     // The changes staged, for the log's tail once the batch is written.
     std::vector<TailEntry> tail;
+    // A received batch (ReceiveAll): its changes' log entries are written
+    // by StageBulkRuns, packed into runs where whole, from `received`.
+    bool bulk = false;
+    std::vector<const dag::RunChange*> received;  // in log order
+    uint64_t packed_through = 0;                  // once written (0: as it was)
   };
 
   ChangeLog(storage::KvStore* store, const Options& options,
@@ -230,7 +235,21 @@ class ChangeLog {
   // observer. `*fatal` is set when the failure came after staging began
   // (the batch must then be abandoned).
   Status StageChange(Batch* batch, const Hash& hash, std::string_view bytes,
-                     const Change& change, bool local, bool* fatal);
+                     const Change& change, bool local, bool* fatal,
+                     const dag::RunChange* received = nullptr);
+  // The log entries of a bulk batch: every whole run of kPackedRunChanges
+  // from packed_through_ + 1 (the changes not packed yet, when unpacked_
+  // holds them all, then the batch's), leaving single the newest
+  // kPackedRunChanges or more, as PackLog does; the rest single. Nothing is
+  // read back from the log or decoded again.
+  void StageBulkRuns(Batch* batch);
+  // After a bulk batch is written: packed_through_ and unpacked_ as it
+  // left them.
+  void NoteBulkWritten(const Batch& batch);
+  // Indexes the tail through `last` in one write of its own.
+  Status IndexThrough(uint64_t last);
+  // After the index through `last` is written.
+  void NoteIndexed(uint64_t last, const std::map<ActorId, SeqRange>& ranges);
   Status StageDraft(Batch* batch, const ChangeDraft& draft, uint64_t start_op,
                     bool local, Hash* hash);
   // Rebuilds the tail (below) from the log after `indexed_through_`.
@@ -314,6 +333,9 @@ class ChangeLog {
   size_t unpacked_bytes_ = 0;
   // Removes the oldest staged change from unpacked_ and returns it.
   dag::RunChange TakeOldestUnpacked();
+  // Appends the change at `position` to unpacked_ (which starts again
+  // there if it does not follow), dropping the oldest beyond the bounds.
+  void KeepUnpacked(uint64_t position, dag::RunChange change);
   // Packs whole runs while more than `keep_single` changes would stay
   // unpacked. Each run is one atomic batch: stopping anywhere loses
   // nothing.
