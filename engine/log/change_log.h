@@ -246,8 +246,10 @@ class ChangeLog {
   // After a bulk batch is written: packed_through_ and unpacked_ as it
   // left them.
   void NoteBulkWritten(const Batch& batch);
-  // Indexes the tail through `last` in one write of its own.
-  Status IndexThrough(uint64_t last);
+  // Indexes the tail (and `beyond`, as StageIndexThrough) through `last` in
+  // one write of its own.
+  Status IndexThrough(uint64_t last, const std::vector<TailEntry>* beyond,
+                      uint64_t beyond_first);
   // After the index through `last` is written.
   void NoteIndexed(uint64_t last, const std::map<ActorId, SeqRange>& ranges);
   Status StageDraft(Batch* batch, const ChangeDraft& draft, uint64_t start_op,
@@ -256,9 +258,13 @@ class ChangeLog {
   Status LoadTail();
   // Adds to `writes` the index records and seq ranges of the tail through
   // `last`, and `indexed_through` = last; fills `ranges` with each actor's
-  // last range then (for last_ranges_ once written).
+  // last range then (for last_ranges_ once written). `beyond` (may be
+  // null): the entries of the positions after the tail's, from
+  // `beyond_first` on (a batch written, not yet in the tail).
   Status StageIndexThrough(storage::WriteBatch* writes, uint64_t last,
-                           std::map<ActorId, SeqRange>* ranges) const;
+                           std::map<ActorId, SeqRange>* ranges,
+                           const std::vector<TailEntry>* beyond = nullptr,
+                           uint64_t beyond_first = 0) const;
   Status PositionOfSeqLocked(const ActorId& actor, uint64_t seq,
                              uint64_t* position) const;
   // Forgets a batch that will not be written.

@@ -95,15 +95,24 @@ Status ChangeLog::LoadTail() {
       });
 }
 
-Status ChangeLog::StageIndexThrough(
-    storage::WriteBatch* writes, uint64_t last,
-    std::map<ActorId, SeqRange>* last_of) const {
+Status ChangeLog::StageIndexThrough(storage::WriteBatch* writes, uint64_t last,
+                                    std::map<ActorId, SeqRange>* last_of,
+                                    const std::vector<TailEntry>* beyond,
+                                    uint64_t beyond_first) const {
   if (last <= indexed_through_) return Status::OK();
+  auto entry_at = [&](uint64_t position) -> const TailEntry* {
+    if (const TailEntry* entry = tail_.At(position)) return entry;
+    if (beyond == nullptr || position < beyond_first ||
+        position - beyond_first >= beyond->size()) {
+      return nullptr;
+    }
+    return &(*beyond)[position - beyond_first];
+  };
   std::map<std::string, std::string> buckets;
   std::map<std::pair<ActorId, uint64_t>, SeqRange> ranges;
   uint64_t position = indexed_through_ + 1;
-  for (; position <= last && tail_.At(position) != nullptr; ++position) {
-    const TailEntry& entry = *tail_.At(position);
+  for (; position <= last && entry_at(position) != nullptr; ++position) {
+    const TailEntry& entry = *entry_at(position);
     AppendIndexRecord(&buckets[IndexBucketKey(entry.hash)], entry.hash,
                       position, entry.height);
     SeqRange range;

@@ -360,7 +360,8 @@ TEST(SyncTest, ReceivedChangesArePackedWithTheSinglesBeforeThem) {
     ASSERT_EQ(a->LogLength(), 5300u);
     for (uint64_t position = 1; position <= a->LogLength(); ++position) {
       auto change = a->GetChangeAt(position);
-      ASSERT_TRUE(change.ok()) << position << ": " << change.status().ToString();
+      ASSERT_TRUE(change.ok())
+          << position << ": " << change.status().ToString();
       auto by_hash = a->GetChange(change->hash);
       ASSERT_TRUE(by_hash.ok() && by_hash->position == position) << position;
       auto there = b->GetChange(change->hash);
