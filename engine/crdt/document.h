@@ -101,6 +101,33 @@ struct Object {
   SetObject set;
 };
 
+// A serialized state read in place, without building the document, for
+// the common row: the root map is its only object. What a scan checks
+// against a predicate before it decodes a document that matches.
+class RootMapPeek {
+ public:
+  // False when the state is not such a row, or its bytes do not read
+  // (Document::Deserialize then tells why).
+  bool Parse(std::string_view state);
+  // Document::Exists of the state.
+  bool exists() const { return exists_; }
+  // The entries at root key `key` that are not deleted: *visible of them;
+  // when there is one, a scalar without the multi-value flavour, *plain is
+  // set and *scalar holds it. False if the entries do not read.
+  bool Lookup(std::string_view key, size_t* visible, bool* plain,
+              Scalar* scalar) const;
+
+ private:
+  struct Key {
+    std::string_view name;
+    uint64_t entries = 0;
+    std::string_view bytes;  // the entries
+  };
+  uint64_t actor_count_ = 0;
+  bool exists_ = false;
+  std::vector<Key> keys_;  // the root's, sorted as serialized
+};
+
 class Document {
  public:
   Document();

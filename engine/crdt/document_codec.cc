@@ -1,5 +1,6 @@
 // Document::Serialize / Deserialize: the canonical bytes of a document's
 // state (format in engine/FORMAT.md). Its JSON rendering: document_json.cc.
+#include <algorithm>
 #include <set>
 
 #include "base/hex.h"
@@ -96,6 +97,7 @@ class StateReader {
     return true;
   }
   bool done() const { return in_.empty(); }
+  std::string_view rest() const { return in_; }
 
  private:
   std::string_view in_;
@@ -320,6 +322,103 @@ bool ReadObject(StateReader* reader, const std::vector<ActorId>& actors,
 }
 
 }  // namespace
+
+namespace {
+
+// Skips an op id of a state with `actor_count` actors.
+bool SkipId(StateReader* reader, uint64_t actor_count) {
+  uint64_t counter, actor;
+  if (!reader->Varint(&counter)) return false;
+  return counter == 0 || (reader->Varint(&actor) && actor < actor_count);
+}
+
+}  // namespace
+
+bool RootMapPeek::Parse(std::string_view state) {
+  StateReader reader(state);
+  uint8_t version, kind, flavour, byte;
+  uint64_t create_count, object_count, key_count, root_counter;
+  if (!reader.Byte(&version) || version != kStateVersion ||
+      !reader.Count(&actor_count_)) {
+    return false;
+  }
+  for (uint64_t byte_idx = 0; byte_idx < actor_count_ * ActorId::kSize;
+       ++byte_idx) {
+    if (!reader.Byte(&byte)) return false;
+  }
+  if (!reader.Count(&create_count)) return false;
+  for (uint64_t create_idx = 0; create_idx < create_count; ++create_idx) {
+    if (!SkipId(&reader, actor_count_)) return false;
+  }
+  // The root alone: id 0 (one byte), a map.
+  if (!reader.Count(&object_count) || object_count != 1 ||
+      !reader.Varint(&root_counter) || root_counter != 0 ||
+      !reader.Byte(&kind) || kind != static_cast<uint8_t>(ObjectKind::kMap) ||
+      !reader.Byte(&flavour) || flavour > kFlavourMax ||
+      !reader.Count(&key_count)) {
+    return false;
+  }
+  keys_.clear();
+  for (uint64_t key_idx = 0; key_idx < key_count; ++key_idx) {
+    Key key;
+    if (!reader.Bytes(&key.name) || !reader.Count(&key.entries)) return false;
+    // Keys are serialized in order, each once.
+    if (!keys_.empty() && !(keys_.back().name < key.name)) return false;
+    std::string_view start = reader.rest();
+    for (uint64_t entry_idx = 0; entry_idx < key.entries; ++entry_idx) {
+      uint8_t tombstone, entry_flavour, tag;
+      std::string_view value;
+      if (!SkipId(&reader, actor_count_) || !reader.Byte(&tombstone) ||
+          tombstone > 1 || !reader.Byte(&entry_flavour) ||
+          entry_flavour > kFlavourMax) {
+        return false;
+      }
+      if (tombstone == 1) continue;
+      if (!reader.Byte(&tag) || tag > 1 ||
+          (tag == 1 ? !SkipId(&reader, actor_count_) : !reader.Bytes(&value))) {
+        return false;
+      }
+    }
+    key.bytes = start.substr(0, start.size() - reader.rest().size());
+    keys_.push_back(key);
+  }
+  if (!reader.done()) return false;
+  exists_ = create_count > 0 || key_count > 0;
+  return true;
+}
+
+bool RootMapPeek::Lookup(std::string_view name, size_t* visible, bool* plain,
+                         Scalar* scalar) const {
+  *visible = 0;
+  *plain = false;
+  auto key = std::lower_bound(
+      keys_.begin(), keys_.end(), name,
+      [](const Key& key, std::string_view name) { return key.name < name; });
+  if (key == keys_.end() || key->name != name) return true;
+  StateReader reader(key->bytes);
+  for (uint64_t entry_idx = 0; entry_idx < key->entries; ++entry_idx) {
+    uint8_t tombstone, flavour, tag;
+    std::string_view value;
+    if (!SkipId(&reader, actor_count_) || !reader.Byte(&tombstone) ||
+        !reader.Byte(&flavour)) {
+      return false;
+    }
+    if (tombstone == 1) continue;
+    if (!reader.Byte(&tag)) return false;
+    ++*visible;
+    if (tag == 1) {
+      if (!SkipId(&reader, actor_count_)) return false;
+      *plain = false;
+      continue;
+    }
+    if (!reader.Bytes(&value)) return false;
+    *plain =
+        *visible == 1 && static_cast<Flavour>(flavour) != Flavour::kMultiValue;
+    if (*plain && !StateReader::ReadScalar(value, scalar)) return false;
+  }
+  if (*visible != 1) *plain = false;
+  return true;
+}
 
 Result<Document> Document::Deserialize(std::string_view bytes) {
   StateReader reader(bytes);

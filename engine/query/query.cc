@@ -244,18 +244,27 @@ class ScanCandidates : public Candidates {
     size_t read = 0;
     done_ = true;
     std::string last;  // DocKey of the last document read
+    RootMapPeek peek;  // one for the step: its key table is reused
     Status status = sources_.locked([&] {
       return sources_.docs->ForEachState(
           [&](const DocRef& doc, std::string_view doc_key,
-              const Document& document) {
+              DocStore::StateRef& state) {
             if (doc.collection != collection_) return false;
             if (read++ == kScanStep) {
               done_ = false;
               return false;
             }
             last.assign(doc_key);
+            // Most documents of a scan do not match: a row is checked in
+            // place, and decoded only when it matches (or cannot tell).
+            if (!state.row().empty() && peek.Parse(state.row())) {
+              std::optional<bool> matched = MatchesPeek(predicate_, peek);
+              if ((matched && !*matched) || !peek.exists()) return true;
+            }
+            Result<const Document*> document = state.document();
+            if (!document.ok()) return false;  // ForEachState says why
             Checked checked;
-            Check(doc, document, predicate_, order_by_, &checked);
+            Check(doc, **document, predicate_, order_by_, &checked);
             if (checked.json) matches_.push_back(std::move(checked));
             return true;
           },

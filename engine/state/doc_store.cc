@@ -181,6 +181,18 @@ Status DocStore::SeekDocument(storage::Iterator* it, std::string_view start,
   return Status::OK();
 }
 
+Result<const Document*> DocStore::StateRef::document() {
+  if (document_ != nullptr) return document_;
+  Result<Document> decoded = Document::Deserialize(row_);
+  if (!decoded.ok()) {
+    status_ = decoded.status();
+    return status_;
+  }
+  decoded_ = std::move(decoded).value();
+  document_ = &*decoded_;
+  return document_;
+}
+
 Status DocStore::ForEachState(const StateVisitor& visit,
                               std::string_view start) {
   if (before_rows_) {  // format 7: a load per document
@@ -189,7 +201,10 @@ Status DocStore::ForEachState(const StateVisitor& visit,
         [&](const DocRef& doc) {
           Result<Document*> document = Load(doc);
           status = document.status();
-          return status.ok() && visit(doc, DocKey(doc), **document);
+          if (!status.ok()) return false;
+          StateRef state;
+          state.document_ = *document;
+          return visit(doc, DocKey(doc), state);
         },
         start));
     return status;
@@ -206,20 +221,23 @@ Status DocStore::ForEachState(const StateVisitor& visit,
     }
     // What this process holds is newer than the store only inside a
     // transaction, which holds the lock a scan takes.
+    StateRef state;
+    std::string_view value = it->value();
+    uint64_t tag;
     if (auto cached = cache_.find(doc_key); cached != cache_.end()) {
-      if (!visit(doc, doc_key, cached->second.document)) return Status::OK();
-      continue;
+      state.document_ = &cached->second.document;
+    } else if (!GetVarint(&value, &tag)) {
+      return Status::Corruption("docs: malformed state of",
+                                std::string(doc_key));
+    } else if ((tag & 1) != 0) {
+      state.row_ = value;  // decoded only if the visitor asks
+    } else {
+      WEFT_ASSIGN_OR_RETURN(Cached * loaded, LoadCached(doc));
+      state.document_ = &loaded->document;
     }
-    Cached stored;
-    uint64_t checkpoint;
-    WEFT_RETURN_IF_ERROR(
-        DecodeStored(doc_key, it->value(), &stored, &checkpoint));
-    if (stored.row) {
-      if (!visit(doc, doc_key, stored.document)) return Status::OK();
-      continue;
-    }
-    WEFT_ASSIGN_OR_RETURN(Cached * loaded, LoadCached(doc));
-    if (!visit(doc, doc_key, loaded->document)) return Status::OK();
+    bool more = visit(doc, doc_key, state);
+    WEFT_RETURN_IF_ERROR(state.status_);
+    if (!more) return Status::OK();
   }
   return it->status();
 }

@@ -23,6 +23,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -91,11 +92,28 @@ class DocStore : public ChangeObserver {
   // document whose DocKey is >= start.
   Status ForEachDocument(const std::function<bool(const DocRef&)>& visit,
                          std::string_view start = {});
+  // A document's state as ForEachState finds it, valid during the visit.
+  class StateRef {
+   public:
+    // The serialized state when the document is a row read from the store
+    // (else empty): what a check can read in place (RootMapPeek) first.
+    std::string_view row() const { return row_; }
+    // The state, decoded on first use. Corruption if the row does not
+    // decode (ForEachState then returns it).
+    Result<const Document*> document();
+
+   private:
+    friend class DocStore;
+    const Document* document_ = nullptr;
+    std::string_view row_;
+    std::optional<Document> decoded_;
+    Status status_;
+  };
   // Like ForEachDocument, with each document's current state: a row is
   // read where the walk finds it (one read per document, nothing cached),
-  // a snapshot is loaded with its tail. `state` is valid during the call.
+  // a snapshot is loaded with its tail.
   using StateVisitor = std::function<bool(
-      const DocRef& doc, std::string_view doc_key, const Document& state)>;
+      const DocRef& doc, std::string_view doc_key, StateRef& state)>;
   Status ForEachState(const StateVisitor& visit, std::string_view start = {});
   // The smallest DocKey after every DocKey of `doc_key`'s document and
   // before the next document's.

@@ -297,18 +297,53 @@ Result<ViewDefinition> ViewDefinition::FromJson(std::string_view text) {
 namespace engine {
 
 bool Matches(const Predicate& predicate, const Document& document) {
+  return *MatchesFields(
+      predicate, [&](const std::string& path) -> std::optional<FieldValue> {
+        return FieldAt(document, path);
+      });
+}
+
+std::optional<bool> MatchesPeek(const Predicate& predicate,
+                                const RootMapPeek& peek) {
+  return MatchesFields(
+      predicate, [&](const std::string& path) -> std::optional<FieldValue> {
+        // A root key: a path of one segment (ParsePath splits at dots).
+        if (path.empty() || path.find('.') != std::string::npos) {
+          return std::nullopt;
+        }
+        size_t visible;
+        bool plain;
+        Scalar scalar;
+        if (!peek.Lookup(path, &visible, &plain, &scalar)) {
+          return std::nullopt;
+        }
+        if (visible == 0) return FieldValue();
+        if (!plain) return std::nullopt;
+        return FieldFromScalar(scalar);
+      });
+}
+
+std::optional<bool> MatchesFields(const Predicate& predicate,
+                                  const FieldLookup& lookup) {
+  auto field_at = [&](const std::string& path) { return lookup(path); };
   switch (predicate.kind()) {
     case Kind::kAll:
       return true;
-    case Kind::kEquals:
-      return CompareFields(FieldAt(document, predicate.path()),
-                           FieldFromScalar(predicate.value())) == 0;
-    case Kind::kExists:
-      return FieldAt(document, predicate.path()).present() ==
-             predicate.exists();
+    case Kind::kEquals: {
+      std::optional<FieldValue> field = field_at(predicate.path());
+      if (!field) return std::nullopt;
+      return CompareFields(*field, FieldFromScalar(predicate.value())) == 0;
+    }
+    case Kind::kExists: {
+      std::optional<FieldValue> field = field_at(predicate.path());
+      if (!field) return std::nullopt;
+      return field->present() == predicate.exists();
+    }
     case Kind::kRange: {
       // Bounds compare within their own type only.
-      FieldValue field = FieldAt(document, predicate.path());
+      std::optional<FieldValue> found = field_at(predicate.path());
+      if (!found) return std::nullopt;
+      const FieldValue& field = *found;
       if (predicate.has_lower()) {
         FieldValue lower = FieldFromScalar(predicate.lower());
         if (field.type != lower.type) return false;
@@ -329,7 +364,8 @@ bool Matches(const Predicate& predicate, const Document& document) {
     }
     case Kind::kAnd:
       for (const Predicate& operand : predicate.operands()) {
-        if (!Matches(operand, document)) return false;
+        std::optional<bool> matched = MatchesFields(operand, lookup);
+        if (!matched || !*matched) return matched;
       }
       return true;
   }

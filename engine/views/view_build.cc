@@ -36,14 +36,17 @@ Status ViewStore::BuildStep(const std::string& name, size_t max_documents,
                             ? DocStore::CollectionStart(collection)
                             : DocStore::KeyAfter(next.cursor);
     WEFT_RETURN_IF_ERROR(docs_->ForEachState(
-        [&](const DocRef& doc, std::string_view key, const Document& document) {
+        [&](const DocRef& doc, std::string_view key,
+            DocStore::StateRef& state) {
           if (doc.collection != collection) return false;
           if (built == max_documents) {
             more = true;
             return false;
           }
+          Result<const Document*> document = state.document();
+          if (!document.ok()) return false;  // ForEachState says why
           std::string doc_key(key);
-          step = UpdateDocument(next, doc_key, &document, &groups, writes.get(),
+          step = UpdateDocument(next, doc_key, *document, &groups, writes.get(),
                                 /*unbuilt=*/true);
           if (!step.ok()) return false;
           next.cursor = std::move(doc_key);
