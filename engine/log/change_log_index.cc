@@ -233,4 +233,23 @@ bool ChangeLog::IsStored(const Hash& hash) const {
   return LookupIndex(hash, Batch(), &entry).ok();
 }
 
+Status ChangeLog::IndexThrough(uint64_t last,
+                               const std::vector<TailEntry>* beyond,
+                               uint64_t beyond_first) {
+  auto writes = store_->NewBatch();
+  std::map<ActorId, SeqRange> ranges;
+  WEFT_RETURN_IF_ERROR(
+      StageIndexThrough(writes.get(), last, &ranges, beyond, beyond_first));
+  WEFT_RETURN_IF_ERROR(store_->Write(writes.get(), /*sync=*/false));
+  NoteIndexed(last, ranges);
+  return Status::OK();
+}
+
+void ChangeLog::NoteIndexed(uint64_t last,
+                            const std::map<ActorId, SeqRange>& ranges) {
+  indexed_through_ = last;
+  tail_.DropThrough(last);
+  for (const auto& [actor, range] : ranges) last_ranges_[actor] = range;
+}
+
 }  // namespace weft::engine

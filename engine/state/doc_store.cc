@@ -52,6 +52,15 @@ std::string TouchKey(const std::string& doc_key, uint64_t position) {
   return kTouchPrefix + doc_key + EncodePosition(position);
 }
 
+// The document of an `s` key's DocKey (the key without its prefix).
+Status ParseStateKey(std::string_view doc_key, DocRef* doc) {
+  if (!ReadEscaped(&doc_key, &doc->collection) ||
+      !ReadEscaped(&doc_key, &doc->key) || !doc_key.empty()) {
+    return Status::Corruption("docs: malformed state key");
+  }
+  return Status::OK();
+}
+
 // The index of `doc` in change.docs, or -1.
 int DocIndex(const Change& change, const DocRef& doc) {
   for (size_t doc_idx = 0; doc_idx < change.docs.size(); ++doc_idx) {
@@ -152,11 +161,7 @@ Status DocStore::SeekDocument(storage::Iterator* it, std::string_view start,
     it->Seek(kSnapshotPrefix + std::string(start));
     WEFT_RETURN_IF_ERROR(it->status());
     if (!it->Valid() || it->key()[0] != kSnapshotPrefix) return Status::OK();
-    std::string_view rest = it->key().substr(1);
-    if (!ReadEscaped(&rest, &doc->collection) ||
-        !ReadEscaped(&rest, &doc->key) || !rest.empty()) {
-      return Status::Corruption("docs: malformed state key");
-    }
+    WEFT_RETURN_IF_ERROR(ParseStateKey(it->key().substr(1), doc));
     *found = true;
     return Status::OK();
   }
@@ -214,11 +219,7 @@ Status DocStore::ForEachState(const StateVisitor& visit,
        it->Valid() && it->key()[0] == kSnapshotPrefix; it->Next()) {
     std::string_view doc_key = it->key().substr(1);
     DocRef doc;
-    std::string_view rest = doc_key;
-    if (!ReadEscaped(&rest, &doc.collection) || !ReadEscaped(&rest, &doc.key) ||
-        !rest.empty()) {
-      return Status::Corruption("docs: malformed state key");
-    }
+    WEFT_RETURN_IF_ERROR(ParseStateKey(doc_key, &doc));
     // What this process holds is newer than the store only inside a
     // transaction, which holds the lock a scan takes.
     StateRef state;

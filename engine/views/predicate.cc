@@ -324,8 +324,7 @@ std::optional<bool> MatchesPeek(const Predicate& predicate,
 }
 
 std::optional<bool> MatchesFields(const Predicate& predicate,
-                                  const FieldLookup& lookup) {
-  auto field_at = [&](const std::string& path) { return lookup(path); };
+                                  const FieldLookup& field_at) {
   switch (predicate.kind()) {
     case Kind::kAll:
       return true;
@@ -364,7 +363,7 @@ std::optional<bool> MatchesFields(const Predicate& predicate,
     }
     case Kind::kAnd:
       for (const Predicate& operand : predicate.operands()) {
-        std::optional<bool> matched = MatchesFields(operand, lookup);
+        std::optional<bool> matched = MatchesFields(operand, field_at);
         if (!matched || !*matched) return matched;
       }
       return true;

@@ -575,6 +575,26 @@ void WriteFormatSevenDocs(storage::KvStore* store,
   ASSERT_TRUE(store->Write(batch.get(), true).ok());
 }
 
+// Marks the database at `path` format 7 after rewriting its states as
+// format 7 kept them (WriteFormatSevenDocs, with `from`).
+void WriteFormatSeven(const std::string& path, const std::string& from = "") {
+  auto store = storage::OpenRocksDbKvStore(path, {});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  WriteFormatSevenDocs(store->get(), from);
+  auto batch = (*store)->NewBatch();
+  batch->Put(storage::Family::kMeta, engine::kMetaFormatVersion,
+             engine::kFormatVersionBeforeRows);
+  ASSERT_TRUE((*store)->Write(batch.get(), true).ok());
+}
+
+std::unique_ptr<Database> OpenReadOnlyOrDie(const std::string& path) {
+  Options read_only;
+  read_only.read_only = true;
+  auto db = Database::Open(path, read_only);
+  EXPECT_TRUE(db.ok()) << db.status().ToString();
+  return db.ok() ? std::move(db).value() : nullptr;
+}
+
 // 1300 commits over 20 documents (a number and a growing text each) with
 // an index view: what each older format is made from.
 void WriteTwentyDocuments(const std::string& path) {
@@ -676,25 +696,15 @@ TEST(DatabaseTest, AFormatSevenDatabaseIsReadAsItIsAndMovedToRows) {
   std::string path = dir.Sub("db");
   WriteTwentyDocuments(path);
   Picture written = PictureOf(OpenOrDie(path).get());
+  WriteFormatSeven(path);
   {
-    auto store = storage::OpenRocksDbKvStore(path, {});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    WriteFormatSevenDocs(store->get());
-    auto batch = (*store)->NewBatch();
-    batch->Put(storage::Family::kMeta, engine::kMetaFormatVersion,
-               engine::kFormatVersionBeforeRows);
-    ASSERT_TRUE((*store)->Write(batch.get(), true).ok());
-  }
-  {
-    Options read_only;
-    read_only.read_only = true;
-    auto db = Database::Open(path, read_only);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    EXPECT_EQ(PictureOf(db->get()), written);
-    auto keys = (*db)->ListKeys("t");
+    auto db = OpenReadOnlyOrDie(path);
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(PictureOf(db.get()), written);
+    auto keys = db->ListKeys("t");
     ASSERT_TRUE(keys.ok());
     EXPECT_EQ(keys->size(), 20u);
-    auto report = (*db)->Verify();
+    auto report = db->Verify();
     ASSERT_TRUE(report.ok()) << report.status().ToString();
     EXPECT_TRUE(report->ok()) << report->problems.front();
   }
@@ -724,21 +734,11 @@ TEST(DatabaseTest, AMoveToRowsCutShortIsReadAndFinished) {
   std::string path = dir.Sub("db");
   WriteTwentyDocuments(path);
   Picture written = PictureOf(OpenOrDie(path).get());
+  WriteFormatSeven(path, engine::DocKey({"t", "15"}));
   {
-    auto store = storage::OpenRocksDbKvStore(path, {});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    WriteFormatSevenDocs(store->get(), engine::DocKey({"t", "15"}));
-    auto batch = (*store)->NewBatch();
-    batch->Put(storage::Family::kMeta, engine::kMetaFormatVersion,
-               engine::kFormatVersionBeforeRows);
-    ASSERT_TRUE((*store)->Write(batch.get(), true).ok());
-  }
-  {
-    Options read_only;
-    read_only.read_only = true;
-    auto db = Database::Open(path, read_only);
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    EXPECT_EQ(PictureOf(db->get()), written);
+    auto db = OpenReadOnlyOrDie(path);
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(PictureOf(db.get()), written);
   }
   EXPECT_EQ(PictureOf(OpenOrDie(path).get()), written);
   EXPECT_EQ(FormatOf(path), "8");
