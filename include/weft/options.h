@@ -50,7 +50,10 @@ struct Options {
   // decoded runs of the log (an eighth) and recently staged changes (a
   // sixty-fourth); the rest is left to the documents being edited, views
   // and transient buffers, which it does not bound. The pending area has
-  // its own bounds (above). A smaller budget flushes and evicts sooner:
+  // its own bounds (above). Below 64 MiB, RocksDB's files being written
+  // buffer 256 KiB each (not 1 MiB) and, with glibc, memory freed by
+  // background threads is returned to the system after each flush and
+  // compaction (malloc_trim). A smaller budget flushes and evicts sooner:
   // engine/FORMAT.md, "Memory budget", measures what it costs.
   // Default: 256 MiB (at least 4 MiB)
   size_t memory_budget_bytes = 256u << 20;
