@@ -294,6 +294,52 @@ const Command* FindCommand(const std::string& name) {
   return nullptr;
 }
 
+// Where the words that may be options end: at the raw tail, if any.
+size_t OptionsEnd(const Command& command,
+                  const std::vector<std::string>& args) {
+  size_t tail = RawTailStart(command, args);
+  return tail == 0 ? args.size() : std::min(tail, args.size());
+}
+
+// What is wrong with the options (words starting with "--") before the
+// raw tail of `args`, or "" if nothing: every option must be one the
+// command's usage names, and one the usage gives a value (--as-of HASH)
+// must be followed by one. --help and --json are every command's.
+
+std::string OptionProblem(const Command& command,
+                          const std::vector<std::string>& args) {
+  size_t end = OptionsEnd(command, args);
+  std::string_view usage = command.usage;
+  for (size_t arg_idx = 1; arg_idx < end; ++arg_idx) {
+    const std::string& word = args[arg_idx];
+    if (word.size() < 3 || word.compare(0, 2, "--") != 0) continue;
+    if (word == "--json" || word == "--help") continue;
+    size_t at = usage.find(word);
+    while (at != std::string_view::npos) {
+      size_t after = at + word.size();
+      if (after == usage.size() || usage[after] == ' ' || usage[after] == ']' ||
+          usage[after] == '|') {
+        break;
+      }
+      at = usage.find(word, after);
+    }
+    if (at == std::string_view::npos) {
+      return "unknown option '" + word + "' for " + command.name;
+    }
+    size_t after = at + word.size();
+    bool takes_value = after + 1 < usage.size() && usage[after] == ' ' &&
+                       usage[after + 1] >= 'A' && usage[after + 1] <= 'Z';
+    if (!takes_value) continue;
+    if (arg_idx + 1 >= end || args[arg_idx + 1].compare(0, 2, "--") == 0) {
+      size_t value_end = usage.find_first_of(" ]", after + 1);
+      return word + " needs a value (" +
+             std::string(usage.substr(after + 1, value_end - after - 1)) + ")";
+    }
+    ++arg_idx;  // the value
+  }
+  return "";
+}
+
 }  // namespace
 
 int PrintError(const Output& output, const Status& status) {
@@ -379,15 +425,39 @@ int RunCommand(Database& db, const std::vector<std::string>& args,
   if (command == nullptr) {
     return PrintUsage(output, UnknownCommandMessage(args[0]));
   }
+  auto options_end = args.begin() + OptionsEnd(*command, args);
+  if (std::find(args.begin() + 1, options_end, "--help") != options_end) {
+    return RunHelp({"help", args[0]}, output);
+  }
+  std::string problem = OptionProblem(*command, args);
+  if (!problem.empty()) {
+    return PrintUsage(output, problem + "; " + command->usage);
+  }
+  // --json on a shell line (show's own aside) asks for JSON output.
+  if (args[0] != "show" &&
+      std::find(args.begin() + 1, options_end, "--json") != options_end) {
+    std::vector<std::string> rest(args.begin(), options_end);
+    rest.erase(std::remove(rest.begin() + 1, rest.end(), "--json"), rest.end());
+    rest.insert(rest.end(), options_end, args.end());
+    Output json_output = output;
+    json_output.json = true;
+    json_output.progress = false;
+    return command->run(db, rest, json_output);
+  }
   return command->run(db, args, output);
 }
 
 std::string HelpText() {
   std::string text =
-      "weft [--db PATH] [--json] [--keep-going] [COMMAND ARGS...]\n"
+      "weft [--db PATH] [--json] [--read-only] [--keep-going] [COMMAND "
+      "ARGS...]\n"
       "  Without a command, reads commands from the terminal (or stdin; a\n"
       "  script stops at its first error unless --keep-going).\n"
-      "  The database is PATH, else $WEFT_DB, else ./weft.db.\n"
+      "  The database is PATH (--db=PATH too), else $WEFT_DB, else\n"
+      "  ./weft.db. Reading commands work while another process (serve,\n"
+      "  sync --live) holds it, seeing what it had committed when they\n"
+      "  started; --read-only opens it that way for every command.\n"
+      "  COMMAND --help shows one command; --version (-V) the versions.\n"
       "  Documents are COLL/KEY; a PATH is like title, address.city,\n"
       "  steps.2. Exit codes: 0 ok, 1 error, 2 usage.\n\ncommands:\n";
   for (const Command& command : kCommands) {
@@ -463,6 +533,12 @@ nlohmann::json HelpJson(const Command& command) {
 
 int CmdHelp(Database&, const std::vector<std::string>& args,
             const Output& output) {
+  return RunHelp(args, output);
+}
+
+}  // namespace
+
+int RunHelp(const std::vector<std::string>& args, const Output& output) {
   if (args.size() == 1) {
     if (!output.json) {
       output.out << HelpText();
@@ -486,6 +562,8 @@ int CmdHelp(Database&, const std::vector<std::string>& args,
   }
   return kExitOk;
 }
+
+namespace {
 
 int CmdCollections(Database& db, const std::vector<std::string>& args,
                    const Output& output) {

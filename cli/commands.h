@@ -39,6 +39,8 @@ std::vector<std::string> JoinRawTail(std::vector<std::string> args);
 int RunCommand(Database& db, const std::vector<std::string>& args,
                const Output& output);
 std::string HelpText();
+// The help command (args[0] is "help"): needs no database.
+int RunHelp(const std::vector<std::string>& args, const Output& output);
 // "unknown command 'x'; did you mean 'y'?" when one is close.
 std::string UnknownCommandMessage(const std::string& name);
 std::vector<std::string> CommandNames();

@@ -62,7 +62,8 @@ int CmdGet(Database& db, const std::vector<std::string>& args,
   for (size_t arg_idx = 1; arg_idx < args.size(); ++arg_idx) {
     if (args[arg_idx] == "--conflicts") {
       conflicts = true;
-    } else if (args[arg_idx] == "--as-of" && arg_idx + 1 < args.size()) {
+    } else if (args[arg_idx] == "--as-of" && arg_idx + 1 < args.size() &&
+               as_of.empty()) {
       as_of = args[++arg_idx];
     } else {
       rest.push_back(args[arg_idx]);
@@ -76,7 +77,8 @@ int CmdGet(Database& db, const std::vector<std::string>& args,
   if (!as_of.empty()) {
     Result<Hash> hash = db.ResolveHashPrefix(as_of);
     if (!hash.ok()) return PrintError(output, hash.status());
-    value = db.GetJsonAsOf(rest[0], *hash);
+    value = rest.size() == 2 ? db.GetPathJsonAsOf(rest[0], rest[1], *hash)
+                             : db.GetJsonAsOf(rest[0], *hash);
   } else if (conflicts) {
     value = db.GetConflictsJson(rest[0], rest[1]);
   } else if (rest.size() == 2) {

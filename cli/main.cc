@@ -2,7 +2,9 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@
 #include "commands.h"
 #include "line_reader.h"
 #include "weft/database.h"
+#include "weft/version.h"
 
 namespace {
 
@@ -21,34 +24,54 @@ struct Invocation {
   std::string db_path;
   bool json = false;
   bool keep_going = false;  // scripts: go on after an error
+  bool read_only = false;
+  bool version = false;
   std::vector<std::string> command;
 };
 
-bool ParseArgs(int argc, char** argv, Invocation* invocation) {
+// Reads the shell's own options, before or after the command: --db PATH
+// (or --db=PATH), --json, --read-only, --keep-going, --help or -h (help,
+// or the command's), --version or -V. Any other option before the command
+// is a usage error; after it, the command's own options are its to check.
+// Returns what is wrong, or "".
+std::string ParseArgs(int argc, char** argv, Invocation* invocation) {
   const char* env_db = std::getenv("WEFT_DB");
   invocation->db_path = env_db != nullptr && *env_db ? env_db : "weft.db";
+  bool help = false;
   for (int arg_idx = 1; arg_idx < argc; ++arg_idx) {
     std::string arg = argv[arg_idx];
-    if (!invocation->command.empty()) {
-      if (arg == "--json") {
-        invocation->json = true;  // accepted after the command too
-      } else {
-        invocation->command.push_back(arg);
-      }
-    } else if (arg == "--db") {
-      if (++arg_idx >= argc) return false;
+    if (arg == "--db") {
+      if (++arg_idx >= argc) return "--db needs a PATH";
       invocation->db_path = argv[arg_idx];
+    } else if (arg.rfind("--db=", 0) == 0) {
+      invocation->db_path = arg.substr(5);
     } else if (arg == "--json") {
       invocation->json = true;
+    } else if (arg == "--read-only") {
+      invocation->read_only = true;
     } else if (arg == "--keep-going") {
       invocation->keep_going = true;
-    } else if (arg.rfind("--", 0) == 0 && arg != "--help") {
-      return false;
+    } else if (arg == "--help" || arg == "-h") {
+      help = true;
+    } else if (arg == "--version" || arg == "-V") {
+      invocation->version = true;
+    } else if (!invocation->command.empty()) {
+      invocation->command.push_back(arg);
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      return "unknown option '" + arg + "'";
     } else {
-      invocation->command.push_back(arg == "--help" ? "help" : arg);
+      invocation->command.push_back(arg);
     }
   }
-  return true;
+  if (invocation->db_path.empty()) return "--db needs a PATH";
+  if (help) {
+    std::vector<std::string> command = {"help"};
+    if (!invocation->command.empty() && invocation->command[0] != "help") {
+      command.push_back(invocation->command[0]);
+    }
+    invocation->command = command;
+  }
+  return "";
 }
 
 weft::cli::Output MakeOutput(const Invocation& invocation) {
@@ -176,16 +199,32 @@ int RunScript(weft::Database& db, const Invocation& invocation) {
   return worst;
 }
 
+// weft's and its storage engine's versions.
+int PrintVersion(const Invocation& invocation) {
+  if (invocation.json) {
+    std::cout << nlohmann::json{{"weft", weft::Version()},
+                                {"storage", weft::StorageVersion()}}
+                     .dump()
+              << "\n";
+  } else {
+    std::cout << "weft " << weft::Version() << " (" << weft::StorageVersion()
+              << ")\n";
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Invocation invocation;
-  if (!ParseArgs(argc, argv, &invocation)) {
-    std::cerr << "usage: weft [--db PATH] [--json] [--keep-going] "
-                 "[COMMAND ARGS...]"
-                 " (weft help lists the commands)\n";
+  std::string problem = ParseArgs(argc, argv, &invocation);
+  if (!problem.empty()) {
+    std::cerr << "usage: " << problem
+              << "; weft [--db PATH] [--json] [--read-only] [--keep-going] "
+                 "[COMMAND ARGS...] (weft help lists the commands)\n";
     return kExitUsage;
   }
+  if (invocation.version) return PrintVersion(invocation);
   if (!invocation.command.empty() &&
       !weft::cli::IsKnownCommand(invocation.command[0])) {
     std::cerr << "usage: "
@@ -193,17 +232,32 @@ int main(int argc, char** argv) {
               << "\n";
     return kExitUsage;
   }
+  // Help needs no database, and opens none.
+  if (!invocation.command.empty() && invocation.command[0] == "help") {
+    return weft::cli::RunHelp(invocation.command, MakeOutput(invocation));
+  }
   // Reading commands never create a database by accident; the shell and
   // writing commands do.
   weft::Options options;
+  options.read_only = invocation.read_only;
   options.create_if_missing =
-      invocation.command.empty() ||
-      weft::cli::CommandCreatesDatabase(invocation.command[0]);
+      !invocation.read_only &&
+      (invocation.command.empty() ||
+       weft::cli::CommandCreatesDatabase(invocation.command[0]));
+  bool only_reads = weft::cli::CommandOnlyReads(invocation.command);
+  std::error_code exists_error;
+  bool existed = std::filesystem::exists(invocation.db_path, exists_error);
   auto db = weft::Database::Open(invocation.db_path, options);
+  // A reader reads beside the process that holds the database for writing
+  // (a serve, a live sync): read-only, it sees what that process had
+  // committed when it opened.
+  if (!db.ok() && db.status().IsBusy() && only_reads) {
+    options.read_only = true;
+    db = weft::Database::Open(invocation.db_path, options);
+  }
   // A reader still reads where a writable open cannot write (a full disk:
   // RocksDB starts a new MANIFEST and log at every writable open).
-  if (!db.ok() && db.status().IsIOError() &&
-      weft::cli::CommandOnlyReads(invocation.command)) {
+  if (!db.ok() && db.status().IsIOError() && only_reads) {
     options.read_only = true;
     auto read_only = weft::Database::Open(invocation.db_path, options);
     if (read_only.ok()) {
@@ -214,6 +268,9 @@ int main(int argc, char** argv) {
   if (!db.ok()) {
     std::cerr << "error: cannot open weft database '" << invocation.db_path
               << "': " << db.status().ToString() << "\n";
+    if (db.status().IsBusy()) {
+      std::cerr << "  (reading commands work beside it; this one writes)\n";
+    }
     return kExitError;
   }
   if (invocation.command.empty()) {
@@ -221,5 +278,13 @@ int main(int argc, char** argv) {
                                 : RunScript(**db, invocation);
   }
   weft::cli::Output output = MakeOutput(invocation);
-  return RunGuarded(**db, weft::cli::JoinRawTail(invocation.command), output);
+  int code =
+      RunGuarded(**db, weft::cli::JoinRawTail(invocation.command), output);
+  // A failed command leaves nothing behind: not a database it made for
+  // itself (a serve that could not listen, a put of bad JSON).
+  if (code != kExitOk && !existed && (*db)->LogLength() == 0) {
+    db->reset();
+    std::filesystem::remove_all(invocation.db_path, exists_error);
+  }
+  return code;
 }

@@ -21,6 +21,11 @@ constexpr uint64_t kProgressEvery = 4096;
 
 Result<Database::ExportStats> Database::Export(
     const std::string& path, const ChangeProgressCallback& progress) const {
+  std::error_code is_folder_error;
+  if (std::filesystem::is_directory(path, is_folder_error)) {
+    return Status::InvalidArgument("export: " + path +
+                                   " is a folder; give the bundle's file name");
+  }
   engine::Bundle bundle;
   for (const ViewDefinition& view : ListViews()) {
     bundle.views.push_back(view.ToJson());
@@ -46,17 +51,25 @@ Result<Database::ExportStats> Database::Export(
   }
   bundle.proofs = dag::EncodeProofs(proofs);
   std::string bytes = engine::EncodeBundle(bundle);
+  // Written beside its place, then renamed over it: a failed export
+  // leaves neither a partial bundle nor the temporary file.
   std::string temporary = path + ".tmp";
+  std::error_code error;
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.flush();
-    if (!out) return Status::IOError("cannot write", temporary);
+    if (!out) {
+      std::filesystem::remove(temporary, error);
+      return Status::IOError("cannot write", temporary);
+    }
   }
-  std::error_code error;
   std::filesystem::rename(temporary, path, error);
-  if (error)
-    return Status::IOError("cannot rename to " + path, error.message());
+  if (error) {
+    std::string why = error.message();
+    std::filesystem::remove(temporary, error);
+    return Status::IOError("cannot rename to " + path, why);
+  }
   return ExportStats{bundle.changes.size(), bytes.size()};
 }
 

@@ -217,6 +217,12 @@ Result<std::string> Database::GetJsonAsOf(std::string_view doc,
   return engine_->GetJsonAsOf(doc, as_of);
 }
 
+Result<std::string> Database::GetPathJsonAsOf(std::string_view doc,
+                                              std::string_view path,
+                                              const Hash& as_of) const {
+  return engine_->GetPathJsonAsOf(doc, path, as_of);
+}
+
 Result<Hash> Database::Commit(const ChangeDraft& draft) {
   WEFT_ASSIGN_OR_RETURN(std::vector<Hash> hashes, CommitBatch({draft}));
   return hashes[0];

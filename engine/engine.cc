@@ -293,6 +293,12 @@ Result<std::string> Engine::EncodedState(std::string_view address) {
 
 Result<std::string> Engine::GetJsonAsOf(std::string_view address,
                                         const Hash& as_of) {
+  return GetPathJsonAsOf(address, "", as_of);
+}
+
+Result<std::string> Engine::GetPathJsonAsOf(std::string_view address,
+                                            std::string_view path,
+                                            const Hash& as_of) {
   WEFT_ASSIGN_OR_RETURN(DocRef doc, ParseDocRef(address));
   LogNodeSource source(*log_);
   WEFT_ASSIGN_OR_RETURN(dag::HashSet ancestors,
@@ -302,7 +308,11 @@ Result<std::string> Engine::GetJsonAsOf(std::string_view address,
     if (!document.Exists()) {
       return Status::NotFound("no document as of that change", address);
     }
-    return document.ToJson();
+    if (path.empty()) return document.ToJson();
+    WEFT_RETURN_IF_ERROR(Locate(document, path).status());
+    std::optional<std::string> json = RenderAt(document, path);
+    if (!json) return Status::NotFound("no value as of that change at", path);
+    return std::move(*json);
   });
 }
 

@@ -74,6 +74,8 @@ class Engine {
   Result<std::string> ReadText(std::string_view doc, std::string_view path,
                                uint64_t position, uint64_t count);
   Result<std::string> GetJsonAsOf(std::string_view doc, const Hash& as_of);
+  Result<std::string> GetPathJsonAsOf(std::string_view doc,
+                                      std::string_view path, const Hash& as_of);
   Result<std::string> EncodedState(std::string_view doc);
   Result<std::vector<uint64_t>> DocumentHistory(std::string_view doc);
   // Without a collection: the collections. With one: its existing keys.

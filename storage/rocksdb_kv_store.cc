@@ -31,6 +31,7 @@
 #include "rocksdb/table.h"
 #include "rocksdb/transaction_log.h"
 #include "rocksdb/utilities/checkpoint.h"
+#include "rocksdb/version.h"
 #include "rocksdb/write_batch.h"
 #include "rocksdb/write_buffer_manager.h"
 #include "storage/rocksdb_file_system.h"
@@ -750,5 +751,7 @@ Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
       new RocksDbKvStore(path, std::move(env), db, std::move(handles),
                          placements, store_options.read_only));
 }
+
+std::string RocksDbVersion() { return rocksdb::GetRocksVersionAsString(); }
 
 }  // namespace weft::storage

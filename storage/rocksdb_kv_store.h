@@ -32,4 +32,7 @@ struct RocksDbStoreOptions {
 Result<std::unique_ptr<KvStore>> OpenRocksDbKvStore(
     const std::string& path, const RocksDbStoreOptions& options);
 
+// The version of the RocksDB library linked, as "MAJOR.MINOR.PATCH".
+std::string RocksDbVersion();
+
 }  // namespace weft::storage

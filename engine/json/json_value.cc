@@ -98,6 +98,25 @@ Status CheckStoredJson(std::string_view bytes, std::string_view what) {
   return Status::OK();
 }
 
+namespace {
+
+// What nlohmann says went wrong, without its "[json.exception.<kind>] "
+// tag and "parse error at line 1, column 2: " (the column is given once,
+// in weft's words): "syntax error while parsing value - invalid literal".
+std::string JsonErrorDetail(std::string_view what) {
+  if (what.rfind("[json.exception.", 0) == 0) {
+    size_t tag_end = what.find("] ");
+    if (tag_end != std::string_view::npos) what.remove_prefix(tag_end + 2);
+  }
+  size_t colon = what.find(": ");
+  if (what.rfind("parse error", 0) == 0 && colon != std::string_view::npos) {
+    what.remove_prefix(colon + 2);
+  }
+  return std::string(what);
+}
+
+}  // namespace
+
 // nlohmann reports the column only through its exception: caught here, at
 // the edge, so none leaves this function.
 Result<nlohmann::json> ParseJsonInput(std::string_view text, size_t levels) {
@@ -106,9 +125,11 @@ Result<nlohmann::json> ParseJsonInput(std::string_view text, size_t levels) {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& error) {
     return Status::InvalidArgument(
-        "malformed JSON at column " + std::to_string(error.byte), error.what());
+        "malformed JSON at column " + std::to_string(error.byte),
+        JsonErrorDetail(error.what()));
   } catch (const nlohmann::json::exception& error) {  // a number out of range
-    return Status::InvalidArgument("unusable JSON", error.what());
+    return Status::InvalidArgument("unusable JSON",
+                                   JsonErrorDetail(error.what()));
   }
 }
 

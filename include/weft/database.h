@@ -111,6 +111,10 @@ class Database {
   // applied: replayed from the document's history.
   Result<std::string> GetJsonAsOf(std::string_view doc,
                                   const Hash& as_of) const;
+  // The value at `path` of the document as it was once `as_of` was applied.
+  Result<std::string> GetPathJsonAsOf(std::string_view doc,
+                                      std::string_view path,
+                                      const Hash& as_of) const;
 
   // Commits a change of caller-made ops by the local actor on the current
   // heads, as ONE atomic write (change, log entry, index, heads, version

@@ -180,13 +180,20 @@ TEST_F(CliTest, ErrorsAndExitCodes) {
   EXPECT_EQ(run.exit_code, 2);
 }
 
+// A writing command on a database another process holds says so; a
+// reading one reads beside it (cli_readers_test.cc has the live cases).
 TEST_F(CliTest, DatabaseOpenElsewhereIsReportedNotCorrupted) {
   auto db = Database::Open(db_path_, Options());
   ASSERT_TRUE(db.ok());
-  RunResult run = Weft("--db " + db_path_ + " log");
+  RunResult run = Weft("--db " + db_path_ + " put a/1 '{}'");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("open in another process"), std::string::npos)
       << run.err;
+  EXPECT_NE(run.err.find("reading commands work beside it"), std::string::npos)
+      << run.err;
+  run = Weft("--db " + db_path_ + " log");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(Lines(run.out).size(), 5u) << run.out;
 }
 
 // A path that is not a weft database: a folder of other files is not

@@ -1,0 +1,266 @@
+// The shell as sqlite3 and redis-cli taught people to expect it: readers
+// beside a running serve, help and versions without a database, options
+// checked, errors in weft's words, and nothing left behind by a failure.
+// Every command runs the real weft binary.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/cli_fixture.h"
+#include "tests/cli/weft_child.h"
+
+namespace weft {
+namespace {
+
+using testing::CliTest;
+using testing::Lines;
+using testing::RunResult;
+using testing::ServeChild;
+
+bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The names in folder `path`.
+std::vector<std::string> Entries(const std::string& path) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(path)) {
+    names.push_back(entry.path().filename().string());
+  }
+  return names;
+}
+
+// While `weft serve` holds the hub, every reading command works on it and
+// sees what each sync stored; writing commands say why they cannot.
+TEST_F(CliTest, ReadersBesideARunningServeSeeWhatSyncStored) {
+  std::string hub_path = dir_.Sub("hub");
+  {
+    auto hub = Database::Open(hub_path, Options());
+    ASSERT_TRUE(hub.ok());
+    ViewDefinition by_n;
+    by_n.name = "by_n";
+    by_n.collection = "items";
+    by_n.fields = {"n"};
+    ASSERT_TRUE((*hub)->CreateView(by_n).ok());
+  }
+  ServeChild serve(hub_path);
+  ASSERT_FALSE(serve.address().empty()) << serve.banner();
+  std::string hub = "--db " + hub_path + " ";
+  std::string client = "--db " + dir_.Sub("client") + " ";
+  for (int round = 1; round <= 12; ++round) {
+    std::string doc = "items/" + std::to_string(round);
+    ASSERT_EQ(Weft(client + "put " + doc +
+                   " '{\"n\": " + std::to_string(round) + "}'")
+                  .exit_code,
+              0);
+    RunResult run = Weft(client + "sync " + serve.address());
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    run = Weft(hub + "get " + doc + " n");
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.out, std::to_string(round) + "\n");
+    run = Weft(hub + "--json status");
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(nlohmann::json::parse(run.out)["log_length"], round) << run.out;
+  }
+  RunResult heads = Weft(hub + "heads");
+  ASSERT_EQ(heads.exit_code, 0) << heads.err;
+  ASSERT_EQ(Lines(heads.out).size(), 1u) << heads.out;
+  EXPECT_EQ(heads.out, Weft(client + "heads").out);
+  const std::string bundle = dir_.Sub("hub.bundle");
+  for (const std::string& reader : std::vector<std::string>{
+           "keys items", "collections", "log -n 3",
+           "show " + heads.out.substr(0, 12), "verify", "views",
+           "view rows by_n", "find items '{\"n\": 7}'",
+           "explain items '{\"n\": 7}'", "find items where n '>' 10",
+           "export " + bundle}) {
+    RunResult run = Weft(hub + reader);
+    EXPECT_EQ(run.exit_code, 0) << reader << ": " << run.err;
+  }
+  EXPECT_EQ(Lines(Weft(hub + "keys items").out).size(), 12u);
+  EXPECT_EQ(Weft(hub + "find items where n '>' 10").out,
+            Weft(client + "find items where n '>' 10").out);
+  EXPECT_TRUE(std::filesystem::is_regular_file(bundle));
+
+  RunResult run = Weft(hub + "put items/99 '{}'");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(Has(run.err, "open in another process")) << run.err;
+  run = Weft(hub + "--read-only put items/99 '{}'");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(Has(run.err, "read-only")) << run.err;
+
+  // The serve went on serving, undisturbed by its readers.
+  ASSERT_EQ(Weft(client + "put items/13 '{\"n\": 13}'").exit_code, 0);
+  ASSERT_EQ(Weft(client + "sync " + serve.address()).exit_code, 0);
+  EXPECT_EQ(Weft(hub + "get items/13 n").out, "13\n");
+  int status = -1;
+  std::string rest = serve.Stop(&status);
+  EXPECT_EQ(status, 0);
+  EXPECT_TRUE(Has(rest, "stopped after 13 sessions, 0 of them failed")) << rest;
+  EXPECT_EQ(Weft(hub + "get items/99").exit_code, 1);  // never written
+}
+
+// Runs weft in folder `cwd` (which holds no database).
+RunResult WeftIn(const std::string& cwd, const std::string& args) {
+  std::string out = cwd + "/../out", err = cwd + "/../err";
+  std::string command = "cd " + cwd + " && " + std::string(WEFT_BINARY) + " " +
+                        args + " </dev/null >" + out + " 2>" + err;
+  int status = std::system(command.c_str());
+  return RunResult{WEXITSTATUS(status), testing::ReadFile(out),
+                   testing::ReadFile(err)};
+}
+
+TEST_F(CliTest, HelpAndVersionNeedNoDatabaseAndCreateNone) {
+  std::string empty = dir_.Sub("empty");
+  std::filesystem::create_directory(empty);
+  for (const char* args : {"help", "--help", "-h", "--json help"}) {
+    RunResult run = WeftIn(empty, args);
+    EXPECT_EQ(run.exit_code, 0) << args << ": " << run.err;
+    EXPECT_TRUE(Has(run.out, "put COLL/KEY JSON")) << args << ": " << run.out;
+  }
+  for (const char* args : {"help put", "put --help", "put -h", "--help put"}) {
+    RunResult run = WeftIn(empty, args);
+    EXPECT_EQ(run.exit_code, 0) << args << ": " << run.err;
+    EXPECT_TRUE(Has(run.out, "example: put todos/1"))
+        << args << ": " << run.out;
+  }
+  for (const char* args : {"--version", "-V", "--db elsewhere --version"}) {
+    RunResult run = WeftIn(empty, args);
+    EXPECT_EQ(run.exit_code, 0) << args << ": " << run.err;
+    EXPECT_TRUE(Has(run.out, "weft 0.")) << run.out;
+    EXPECT_TRUE(Has(run.out, "(RocksDB 7.") || Has(run.out, "(RocksDB "))
+        << run.out;
+  }
+  auto versions = nlohmann::json::parse(WeftIn(empty, "--json -V").out);
+  EXPECT_TRUE(versions["weft"].is_string());
+  EXPECT_EQ(versions["storage"].get<std::string>().rfind("RocksDB ", 0), 0u);
+  EXPECT_EQ(WeftIn(empty, "help frobnicate").exit_code, 2);
+  EXPECT_TRUE(Entries(empty).empty());
+}
+
+TEST_F(CliTest, UnknownOptionsAreUsageErrorsAndChangeNothing) {
+  std::string db = "--db " + db_path_ + " ";
+  struct Case {
+    std::string args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"get t/1 --bogus", "unknown option '--bogus' for get"},
+      {"get todos/1 --as-of", "--as-of needs a value (HASH)"},
+      {"get todos/1 --as-of --conflicts", "--as-of needs a value"},
+      {"log --all", "unknown option '--all' for log"},
+      {"verify --quik", "unknown option '--quik'"},
+      {"keys todos --limit 3", "unknown option '--limit' for keys"},
+      {"put --force t/1 '{}'", "unknown option '--force' for put"},
+      {"serve --listen", "--listen needs a value (ADDRESS:PORT)"},
+      {"sync 127.0.0.1:1 --timeout", "--timeout needs a value (MS)"},
+      {"find todos --order", "--order needs a value (PATH)"},
+      {"--bogus get t/1", "unknown option '--bogus'"},
+      {"--db", "--db needs a PATH"},
+      {"--db= get t/1", "--db needs a PATH"},
+  };
+  for (const Case& test : cases) {
+    RunResult run = Weft(db + test.args);
+    EXPECT_EQ(run.exit_code, 2) << test.args << ": " << run.err;
+    EXPECT_TRUE(Has(run.err, test.says)) << test.args << ": " << run.err;
+  }
+  EXPECT_EQ(Lines(Weft(db + "log").out).size(), 5u);
+  // Words of a JSON value or text are not options.
+  RunResult run = Weft(db + "put t/2 '{\"s\": \"--bogus\"}'");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(Weft(db + "find t '{\"s\": \"--bogus\"}'").out,
+            "t/2  {\"s\":\"--bogus\"}\n");
+}
+
+TEST_F(CliTest, GetAPathAsOfAChange) {
+  std::string db = "--db " + dir_.Sub("asof") + " ";
+  RunResult first = Weft(db + "put todos/1 '{\"done\": false, \"n\": 1}'");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  std::string hash = Lines(first.out).at(0);
+  ASSERT_EQ(Weft(db + "set todos/1 done true").exit_code, 0);
+  EXPECT_EQ(Weft(db + "get todos/1 done").out, "true\n");
+  RunResult run = Weft(db + "get todos/1 done --as-of " + hash);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "false\n");
+  EXPECT_EQ(Weft(db + "get todos/1 --as-of " + hash.substr(0, 8)).out,
+            "{\"done\":false,\"n\":1}\n");
+  run = Weft(db + "get todos/1 missing --as-of " + hash);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(Has(run.err, "missing")) << run.err;
+}
+
+TEST_F(CliTest, TheDatabaseOptionWorksAnywhereAndIsNeverIgnored) {
+  std::string cwd = dir_.Sub("cwd");
+  std::filesystem::create_directory(cwd);
+  std::string t = dir_.Sub("t.db");
+  ASSERT_EQ(WeftIn(cwd, "--db " + t + " put x/1 '{\"a\": 1}'").exit_code, 0);
+  for (const std::string& args :
+       {"get x/1 --db " + t, "--db=" + t + " get x/1", "get x/1 --db=" + t,
+        "get --db " + t + " x/1"}) {
+    RunResult run = WeftIn(cwd, args);
+    EXPECT_EQ(run.exit_code, 0) << args << ": " << run.err;
+    EXPECT_EQ(run.out, "{\"a\":1}\n") << args;
+  }
+  EXPECT_TRUE(Entries(cwd).empty());  // never ./weft.db
+}
+
+TEST_F(CliTest, ErrorsSpeakWeftNotTheirLibraries) {
+  std::string db = "--db " + db_path_ + " ";
+  for (const char* args :
+       {"put a/1 'nope'", "put a/1 '{\"a\": 1e400}'", "put a/1 '{\"a\": 1,}'",
+        "set a/1 b '[1, 2'", "find a {\"x\": }"}) {
+    RunResult run = Weft(db + args);
+    EXPECT_EQ(run.exit_code, 1) << args << ": " << run.err;
+    EXPECT_FALSE(Has(run.err, "json.exception")) << args << ": " << run.err;
+    EXPECT_FALSE(Has(run.err, "internal error")) << args << ": " << run.err;
+    size_t column = run.err.find("column");
+    if (column != std::string::npos) {
+      EXPECT_EQ(run.err.find("column", column + 1), std::string::npos)
+          << args << ": " << run.err;
+    }
+  }
+  EXPECT_TRUE(Has(Weft(db + "put a/1 '{\"a\": 1e400}'").err, "1e400"));
+}
+
+TEST_F(CliTest, AFailedCommandLeavesNothingBehind) {
+  std::string db = "--db " + db_path_ + " ";
+  std::string folder = dir_.Sub("folder");
+  std::filesystem::create_directory(folder);
+  RunResult run = Weft(db + "export " + folder);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(Has(run.err, "is a folder")) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(folder + ".tmp"));
+  run = Weft(db + "export " + dir_.Sub("no/such/folder/x.bundle"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("no")));
+
+  // A serve that cannot listen (the port is taken) makes no database.
+  int taken = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(taken, reinterpret_cast<sockaddr*>(&address), sizeof address),
+            0);
+  ASSERT_EQ(listen(taken, 1), 0);
+  socklen_t length = sizeof address;
+  getsockname(taken, reinterpret_cast<sockaddr*>(&address), &length);
+  std::string port = std::to_string(ntohs(address.sin_port));
+  std::string fresh = dir_.Sub("fresh");
+  run = Weft("--db " + fresh + " serve --listen 127.0.0.1:" + port);
+  close(taken);
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(Has(run.err, "cannot listen")) << run.err;
+  EXPECT_FALSE(std::filesystem::exists(fresh));
+  // Nor does a put of bad JSON, or a sync with nobody there.
+  EXPECT_EQ(Weft("--db " + fresh + " put a/1 'nope'").exit_code, 1);
+  EXPECT_EQ(Weft("--db " + fresh + " sync 127.0.0.1:1").exit_code, 1);
+  EXPECT_FALSE(std::filesystem::exists(fresh));
+  // A database that was there stays, unchanged.
+  EXPECT_EQ(Weft(db + "put a/1 'nope'").exit_code, 1);
+  EXPECT_EQ(Lines(Weft(db + "log").out).size(), 5u);
+}
+
+}  // namespace
+}  // namespace weft
