@@ -10,6 +10,7 @@
 #include "json_text.h"
 #include "sync_commands.h"
 #include "view_commands.h"
+#include "watch_command.h"
 #include "where_clause.h"
 
 namespace weft::cli {
@@ -272,6 +273,13 @@ constexpr Command kCommands[] = {
      "the connection and push changes both ways as they are stored, until "
      "Ctrl-C",
      "sync 127.0.0.1:7707 --peer IDENTITY"},
+    {"watch", CmdWatch, 0, "watch [COLL/KEY | COLL | view NAME]",
+     "print each change stored from now on (local or received) that touches "
+     "a document, a collection, a view's collection or, without a target, "
+     "anything, with the touched documents' state as stored; --json: one "
+     "line per change. Takes no lock: it works beside a serve or a live "
+     "sync. Until Ctrl-C",
+     "watch todos --json"},
     {"help", CmdHelp, 0, "help [COMMAND]", "the commands, or one in detail",
      "help splice"},
 };
@@ -504,6 +512,8 @@ bool CommandCreatesDatabase(const std::string& name) {
          name == "sadd" || name == "linsert" || name == "import" ||
          name == "sync" || name == "serve" || name == "identity";
 }
+
+bool CommandOpensReadOnly(const std::string& name) { return name == "watch"; }
 
 bool CommandOnlyReads(const std::vector<std::string>& args) {
   static const char* const kReaders[] = {

@@ -52,5 +52,8 @@ bool CommandCreatesDatabase(const std::string& name);
 // export, view rows, ...): if the database cannot be opened for writing
 // (a full disk), it is opened read-only instead.
 bool CommandOnlyReads(const std::vector<std::string>& args);
+// True for a command that always opens the database read-only, so as
+// never to keep a writer out (watch).
+bool CommandOpensReadOnly(const std::string& name);
 
 }  // namespace weft::cli

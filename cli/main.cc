@@ -239,9 +239,11 @@ int main(int argc, char** argv) {
   // Reading commands never create a database by accident; the shell and
   // writing commands do.
   weft::Options options;
-  options.read_only = invocation.read_only;
+  options.read_only = invocation.read_only ||
+                      (!invocation.command.empty() &&
+                       weft::cli::CommandOpensReadOnly(invocation.command[0]));
   options.create_if_missing =
-      !invocation.read_only &&
+      !options.read_only &&
       (invocation.command.empty() ||
        weft::cli::CommandCreatesDatabase(invocation.command[0]));
   bool only_reads = weft::cli::CommandOnlyReads(invocation.command);

@@ -3,11 +3,14 @@
 // checked, errors in weft's words, and nothing left behind by a failure.
 // Every command runs the real weft binary.
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/cli/cli_fixture.h"
 #include "tests/cli/weft_child.h"
@@ -100,6 +103,66 @@ TEST_F(CliTest, ReadersBesideARunningServeSeeWhatSyncStored) {
   EXPECT_EQ(status, 0);
   EXPECT_TRUE(Has(rest, "stopped after 13 sessions, 0 of them failed")) << rest;
   EXPECT_EQ(Weft(hub + "get items/99").exit_code, 1);  // never written
+}
+
+// `weft watch` beside a running serve prints what each sync brings, in log
+// order, only what touches its target, and stops on SIGINT.
+TEST_F(CliTest, WatchBesideAServePrintsWhatSyncBringsInLogOrder) {
+  std::string hub_path = dir_.Sub("hub");
+  std::string hub = "--db " + hub_path + " ";
+  std::string client = "--db " + dir_.Sub("client") + " ";
+  ASSERT_EQ(Weft(hub + "put todos/0 '{\"n\": 0}'").exit_code, 0);
+  ServeChild serve(hub_path);
+  ASSERT_FALSE(serve.address().empty()) << serve.banner();
+  testing::WeftChild everything(hub_path, {"watch", "--json"}, "watching");
+  testing::WeftChild todos(hub_path, {"watch", "todos"}, "watching");
+  ASSERT_TRUE(Has(todos.banner(), "collection todos from change 2"))
+      << todos.banner();
+  std::vector<std::string> hashes;
+  for (const char* doc : {"todos/1", "notes/1", "todos/2", "todos/1"}) {
+    RunResult put =
+        Weft(client + "set " + doc + " n " + std::to_string(hashes.size() + 1));
+    ASSERT_EQ(put.exit_code, 0) << put.err;
+    hashes.push_back(Lines(put.out).at(0));
+    ASSERT_EQ(Weft(client + "sync " + serve.address()).exit_code, 0);
+  }
+  ASSERT_TRUE(everything.WaitForLine(hashes.back()))
+      << everything.OutputSoFar();
+  ASSERT_TRUE(todos.WaitForLine("todos/1 {\"n\":4}")) << todos.OutputSoFar();
+  // SIGINT ends both, cleanly, within a bounded time.
+  kill(everything.pid(), SIGINT);
+  kill(todos.pid(), SIGINT);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while ((everything.Running() || todos.Running()) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_FALSE(everything.Running());
+  EXPECT_FALSE(todos.Running());
+  int status = -1;
+  std::vector<std::string> lines = Lines(everything.Stop(&status));
+  EXPECT_EQ(status, 0);
+  // Positions 2.. on the hub: the client's four changes (the hub's first
+  // change, older than the watch, is not printed).
+  ASSERT_EQ(lines.size(), 4u) << everything.OutputSoFar();
+  for (size_t line_idx = 0; line_idx < lines.size(); ++line_idx) {
+    auto change = nlohmann::json::parse(lines[line_idx]);
+    EXPECT_EQ(change["position"], line_idx + 2);
+    EXPECT_EQ(change["hash"], hashes[line_idx]);
+    EXPECT_EQ(change["seq"], line_idx + 1);
+    ASSERT_EQ(change["docs"].size(), 1u);
+  }
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["docs"][0]["doc"], "notes/1");
+  std::string printed = todos.Stop(&status);
+  EXPECT_EQ(status, 0);
+  EXPECT_FALSE(Has(printed, "notes/1")) << printed;
+  EXPECT_TRUE(Has(printed, "  todos/2 {\"n\":3}")) << printed;
+  size_t first = printed.find(hashes[0].substr(0, 8));
+  size_t last = printed.find(hashes[3].substr(0, 8));
+  EXPECT_NE(first, std::string::npos) << printed;
+  EXPECT_NE(last, std::string::npos) << printed;
+  EXPECT_LT(first, last);
+  EXPECT_EQ(serve.Stop(&status).find("failed:"), std::string::npos);
 }
 
 // Runs weft in folder `cwd` (which holds no database).
