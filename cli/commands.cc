@@ -350,13 +350,25 @@ std::string OptionProblem(const Command& command,
 
 }  // namespace
 
+// With --json, errors are JSON too: {"error": CODE, "message": TEXT}, or
+// {"usage": FORM}, one line on stderr.
 int PrintError(const Output& output, const Status& status) {
-  output.err << "error: " << status.ToString() << "\n";
+  if (output.json) {
+    output.err << JsonText(json{{"error", StatusCodeName(status.code())},
+                                {"message", status.ToString()}})
+               << "\n";
+  } else {
+    output.err << "error: " << status.ToString() << "\n";
+  }
   return kExitError;
 }
 
 int PrintUsage(const Output& output, const std::string& form) {
-  output.err << "usage: " << form << "\n";
+  if (output.json) {
+    output.err << JsonText(json{{"usage", form}}) << "\n";
+  } else {
+    output.err << "usage: " << form << "\n";
+  }
   return kExitUsage;
 }
 
@@ -403,6 +415,19 @@ std::vector<std::string> SplitCommandLine(const std::string& line) {
     pos = end;
   }
   return words;
+}
+
+std::string JoinContinued(const std::string& entry, const std::string& line) {
+  bool in_string = false;
+  for (size_t at = 0; at < entry.size(); ++at) {
+    if (in_string && entry[at] == '\\') {
+      ++at;
+    } else if (entry[at] == '"') {
+      in_string = !in_string;
+    }
+  }
+  // JSON strings hold no raw newline: the one the user typed is escaped.
+  return entry + (in_string ? "\\n" : " ") + line;
 }
 
 bool OpensMoreThanItCloses(const std::string& text) {

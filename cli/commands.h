@@ -33,6 +33,10 @@ std::vector<std::string> SplitCommandLine(const std::string& line);
 // closes, outside strings: the shell then reads the next line as more of
 // the same command (multi-line JSON values).
 bool OpensMoreThanItCloses(const std::string& text);
+// `entry` continued by the next `line`: joined by a space, or, when the
+// entry ends inside a JSON string, by an escaped newline (\n), so that a
+// newline typed inside a string is kept.
+std::string JoinContinued(const std::string& entry, const std::string& line);
 // The same for arguments that came split (argv): the tail is re-joined.
 std::vector<std::string> JoinRawTail(std::vector<std::string> args);
 // Runs one command (args[0] is its name) on `db`.

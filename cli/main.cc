@@ -160,7 +160,8 @@ int RunInteractive(weft::Database& db, const Invocation& invocation) {
     while (entry && !reader.interrupted() && !IsComment(*entry) &&
            weft::cli::OpensMoreThanItCloses(*entry)) {
       std::optional<std::string> line = reader.ReadLine(more);
-      entry = line ? std::optional(*entry + " " + *line) : std::nullopt;
+      entry = line ? std::optional(weft::cli::JoinContinued(*entry, *line))
+                   : std::nullopt;
     }
     if (!entry) break;  // Ctrl-D (an unfinished entry is dropped)
     if (reader.interrupted()) continue;  // Ctrl-C cancels the whole entry
@@ -188,7 +189,7 @@ int RunScript(weft::Database& db, const Invocation& invocation) {
     while (!IsComment(entry) && weft::cli::OpensMoreThanItCloses(entry) &&
            std::getline(std::cin, line)) {
       ++line_no;
-      entry += " " + line;
+      entry = weft::cli::JoinContinued(entry, line);
     }
     int code = RunLine(db, entry, output, &quit);
     if (code == kExitOk) continue;
@@ -218,23 +219,22 @@ int PrintVersion(const Invocation& invocation) {
 int main(int argc, char** argv) {
   Invocation invocation;
   std::string problem = ParseArgs(argc, argv, &invocation);
+  weft::cli::Output output = MakeOutput(invocation);
   if (!problem.empty()) {
-    std::cerr << "usage: " << problem
-              << "; weft [--db PATH] [--json] [--read-only] [--keep-going] "
-                 "[COMMAND ARGS...] (weft help lists the commands)\n";
-    return kExitUsage;
+    return weft::cli::PrintUsage(
+        output, problem +
+                    "; weft [--db PATH] [--json] [--read-only] [--keep-going] "
+                    "[COMMAND ARGS...] (weft help lists the commands)");
   }
   if (invocation.version) return PrintVersion(invocation);
   if (!invocation.command.empty() &&
       !weft::cli::IsKnownCommand(invocation.command[0])) {
-    std::cerr << "usage: "
-              << weft::cli::UnknownCommandMessage(invocation.command[0])
-              << "\n";
-    return kExitUsage;
+    return weft::cli::PrintUsage(
+        output, weft::cli::UnknownCommandMessage(invocation.command[0]));
   }
   // Help needs no database, and opens none.
   if (!invocation.command.empty() && invocation.command[0] == "help") {
-    return weft::cli::RunHelp(invocation.command, MakeOutput(invocation));
+    return weft::cli::RunHelp(invocation.command, output);
   }
   // Reading commands never create a database by accident; the shell and
   // writing commands do.
@@ -268,10 +268,19 @@ int main(int argc, char** argv) {
     }
   }
   if (!db.ok()) {
-    std::cerr << "error: cannot open weft database '" << invocation.db_path
-              << "': " << db.status().ToString() << "\n";
+    std::string message = "cannot open weft database '" + invocation.db_path +
+                          "': " + db.status().ToString();
     if (db.status().IsBusy()) {
-      std::cerr << "  (reading commands work beside it; this one writes)\n";
+      message += " (reading commands work beside it; this one writes)";
+    }
+    if (invocation.json) {
+      std::cerr << nlohmann::json{{"error",
+                                   weft::StatusCodeName(db.status().code())},
+                                  {"message", message}}
+                       .dump()
+                << "\n";
+    } else {
+      std::cerr << "error: " << message << "\n";
     }
     return kExitError;
   }
@@ -279,7 +288,6 @@ int main(int argc, char** argv) {
     return isatty(STDIN_FILENO) ? RunInteractive(**db, invocation)
                                 : RunScript(**db, invocation);
   }
-  weft::cli::Output output = MakeOutput(invocation);
   int code =
       RunGuarded(**db, weft::cli::JoinRawTail(invocation.command), output);
   // A failed command leaves nothing behind: not a database it made for

@@ -33,10 +33,17 @@ constexpr char kSyncForm[] =
     "[--key-file FILE] [--timeout MS]";
 constexpr uint16_t kDefaultPort = 7707;
 
+// HOST:PORT, where an IPv6 HOST is written in brackets ([::1]:7707).
 bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
   size_t colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
   *host = text.substr(0, colon);
+  if (host->front() == '[') {
+    if (host->size() < 3 || host->back() != ']') return false;
+    *host = host->substr(1, host->size() - 2);
+  } else if (host->find(':') != std::string::npos) {
+    return false;  // an IPv6 address without brackets: which colon is whose?
+  }
   std::string digits = text.substr(colon + 1);
   auto [end, error] =
       std::from_chars(digits.data(), digits.data() + digits.size(), *port);
@@ -262,8 +269,9 @@ int CmdServe(Database& db, const std::vector<std::string>& args,
   } else if (!options.key.empty()) {
     guard = " (peers must hold the key)";
   }
-  output.out << "serving on " << host << ":" << port << guard
-             << "; Ctrl-C stops" << std::endl;
+  bool ipv6 = host.find(':') != std::string::npos;
+  output.out << "serving on " << (ipv6 ? "[" + host + "]" : host) << ":" << port
+             << guard << "; Ctrl-C stops" << std::endl;
   uint64_t sessions = 0, failed = 0;
   auto stop = [&] {
     (*server)->Stop();

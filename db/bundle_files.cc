@@ -76,6 +76,9 @@ Result<Database::ExportStats> Database::Export(
 Result<Database::ImportStats> Database::Import(
     const std::string& path, const ChangeProgressCallback& progress) {
   std::error_code error;
+  if (!std::filesystem::exists(path, error) && !error) {
+    return Status::IOError("import: no such file", path);
+  }
   if (!std::filesystem::is_regular_file(path, error)) {
     return Status::IOError("cannot read", path + " (not a file)");
   }

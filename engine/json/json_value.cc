@@ -1,5 +1,7 @@
 #include "engine/json/json_value.h"
 
+#include <charconv>
+
 #include "base/hex.h"
 #include "weft/json.h"
 #include "weft/sync.h"
@@ -121,6 +123,7 @@ std::string JsonErrorDetail(std::string_view what) {
 // the edge, so none leaves this function.
 Result<nlohmann::json> ParseJsonInput(std::string_view text, size_t levels) {
   WEFT_RETURN_IF_ERROR(CheckJsonDepth(text, levels));
+  WEFT_RETURN_IF_ERROR(CheckJsonIntegers(text));
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& error) {
@@ -159,11 +162,43 @@ Status CheckJsonDepth(std::string_view text, size_t levels) {
   return Status::OK();
 }
 
+Status CheckJsonIntegers(std::string_view text) {
+  bool in_string = false;
+  for (size_t at = 0; at < text.size(); ++at) {
+    char c = text[at];
+    if (in_string) {
+      if (c == '\\') {
+        ++at;  // the escaped character
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t end = text.find_first_not_of("-+0123456789.eE", at);
+      if (end == std::string_view::npos) end = text.size();
+      std::string_view number = text.substr(at, end - at);
+      int64_t value;
+      if (number.find_first_of(".eE") == std::string_view::npos &&
+          std::from_chars(number.data(), number.data() + number.size(), value)
+                  .ec == std::errc::result_out_of_range) {
+        return Status::InvalidArgument(
+            "an integer beyond int64's range (-2^63 .. 2^63-1)",
+            EscapeForLog(number, 40));
+      }
+      at = end - 1;
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace weft::engine
 
 namespace weft {
 
 Result<Scalar> ScalarFromJsonText(std::string_view text) {
+  // An integer beyond int64 says so, rather than that it is not JSON.
+  WEFT_RETURN_IF_ERROR(engine::CheckJsonIntegers(text));
   // A scalar nests nothing but {"$bytes": ...}: one level.
   Result<nlohmann::json> value = engine::ParseJsonInput(text, 1);
   if (!value.ok()) {

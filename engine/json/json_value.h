@@ -45,5 +45,8 @@ Result<nlohmann::json> ParseJsonInput(std::string_view text, size_t levels);
 // `levels` deep (a top-level object is one level). One pass over the text,
 // before any parse: rendering, walking and destroying parsed JSON recurse.
 Status CheckJsonDepth(std::string_view text, size_t levels);
+// InvalidArgument if an integer literal of `text` (outside strings) is
+// beyond int64: nlohmann would make it a double, losing digits unseen.
+Status CheckJsonIntegers(std::string_view text);
 
 }  // namespace weft::engine

@@ -220,6 +220,16 @@ Status SyncSession::Receive(std::string_view bytes) {
                     (uint32_t{size_bytes[1]} << 16) |
                     (uint32_t{size_bytes[2]} << 8) | size_bytes[3];
     size_t limit = past_handshake() ? kFrameBytesMax : kHandshakeFrameBytesMax;
+    if ((size == 0 || size > limit) && !read_a_frame_) {
+      // The very first bytes are no frame of weft's: something else
+      // answered (a web server, another protocol), or a client of one.
+      return Fail(Status::InvalidArgument(
+          "sync: the peer does not speak weft's sync protocol (its first "
+          "bytes, \"" +
+          EscapeForLog(input_, 16) + "\", announce a frame of " +
+          std::to_string(size) + " bytes; the limit before the handshake is " +
+          std::to_string(limit) + ")"));
+    }
     if (size == 0 || size > limit) {
       return Fail(Status::Corruption(
           "sync: a frame of " + std::to_string(size) + " bytes (the limit is " +
@@ -231,6 +241,7 @@ Status SyncSession::Receive(std::string_view bytes) {
       ++stats_.round_trips;
       sent_since_receive_ = false;
     }
+    read_a_frame_ = true;
     status = OnMessage(std::string_view(input_).substr(consumed + 4, size));
     consumed += 4 + size;
   }

@@ -152,6 +152,7 @@ class SyncSession : public SyncEndpoint {
   size_t next_out_ = 0;
   bool sending_ = false;
   bool sent_since_receive_ = false;
+  bool read_a_frame_ = false;  // the peer has sent one frame at least
   ActorId peer_;
   std::string peer_nonce_;
   const std::string address_;

@@ -140,8 +140,9 @@ Result<const Object*> TransactionState::TargetObject(const Target& target,
   const Object* object =
       value->is_object ? target.document->Find(value->object) : nullptr;
   if (object == nullptr || object->kind != kind) {
-    std::string holds =
-        object != nullptr ? ObjectKindName(object->kind) : "a scalar";
+    std::string holds = object != nullptr
+                            ? std::string("a ") + ObjectKindName(object->kind)
+                            : "a scalar";
     return Status::InvalidArgument("'" + std::string(path) + "' holds " +
                                    holds + ", not a " + ObjectKindName(kind));
   }
@@ -330,6 +331,19 @@ Transaction& Transaction::Increment(std::string_view doc, std::string_view path,
       WEFT_TXN_CHECK(
           Status::InvalidArgument("a grow-only counter cannot decrease", path));
     }
+    // Locally a counter stays within int64. Concurrent increments that
+    // together pass it wrap around (two's complement) when they merge,
+    // alike on every replica: addition modulo 2^64 is order-free.
+    int64_t total;
+    if (__builtin_add_overflow((*counter)->counter.total, delta, &total)) {
+      WEFT_TXN_CHECK(Status::InvalidArgument(
+          "the counter would pass int64's range (" +
+              std::to_string((*counter)->counter.total) +
+              (delta < 0 ? " + (" + std::to_string(delta) + ")"
+                         : " + " + std::to_string(delta)) +
+              ")",
+          path));
+    }
     Op op;
     op.action = OpAction::kCounterAdd;
     op.obj = (*counter)->id;
@@ -462,6 +476,45 @@ Transaction& Transaction::ListDelete(std::string_view doc,
   return *this;
 }
 
+// A string at a map key that is spliced becomes a text: a make-text op
+// that supersedes what this replica sees there (as a set does), then one
+// insert of the string's characters. Concurrently, it is a set of the key
+// like any other: of two replicas' conversions (or a conversion and a new
+// string) one value wins, the other stays among the key's conflicts.
+namespace {
+
+Status StringToText(TransactionState* state,
+                    const TransactionState::Target& target,
+                    std::string_view path) {
+  auto location = state->LocateForWrite(target, path);
+  if (!location.ok() || location->parent->kind != ObjectKind::kMap) {
+    return Status::OK();  // TargetObject says what is wrong
+  }
+  const engine::Value* value = engine::ValueAt(*target.document, *location);
+  if (value == nullptr || value->is_object ||
+      !std::holds_alternative<std::string>(value->scalar)) {
+    return Status::OK();
+  }
+  std::string characters = std::get<std::string>(value->scalar);
+  WEFT_RETURN_IF_ERROR(TransactionState::CheckMakeDepth(*location->parent));
+  Op make;
+  make.action = OpAction::kMakeText;
+  make.obj = location->parent->id;
+  make.key = location->key;
+  make.pred = SeenAt(*target.document, *location);
+  OpId text = state->Emit(target, std::move(make));
+  if (!characters.empty()) {
+    Op insert;
+    insert.action = OpAction::kTextInsert;
+    insert.obj = text;
+    insert.text = std::move(characters);
+    state->Emit(target, std::move(insert));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Transaction& Transaction::SpliceText(std::string_view doc,
                                      std::string_view path, uint64_t position,
                                      uint64_t delete_count,
@@ -474,6 +527,7 @@ Transaction& Transaction::SpliceText(std::string_view doc,
     if (text.size() > state_->engine->options().value_bytes_max) {
       WEFT_TXN_CHECK(Status::InvalidArgument("inserted text over the limit"));
     }
+    WEFT_TXN_CHECK(StringToText(state_.get(), target, path));
     auto object = state_->TargetObject(target, path, ObjectKind::kText, true);
     WEFT_TXN_CHECK(object.status());
     const engine::Sequence& characters = (*object)->text.text;

@@ -287,6 +287,155 @@ TEST_F(CliTest, ErrorsSpeakWeftNotTheirLibraries) {
   EXPECT_TRUE(Has(Weft(db + "put a/1 '{\"a\": 1e400}'").err, "1e400"));
 }
 
+// A loopback listener of something else than weft (it answers like a web
+// server) on a free port; the port, or 0.
+struct NotWeftServer {
+  NotWeftServer() {
+    listener = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) !=
+            0 ||
+        listen(listener, 4) != 0) {
+      return;
+    }
+    socklen_t length = sizeof address;
+    getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+    port = ntohs(address.sin_port);
+    answering = std::thread([this] {
+      int peer = accept(listener, nullptr, nullptr);
+      if (peer < 0) return;
+      const char kAnswer[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
+      send(peer, kAnswer, sizeof kAnswer - 1, MSG_NOSIGNAL);
+      char chunk[4096];
+      timeval wait{2, 0};
+      setsockopt(peer, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+      while (recv(peer, chunk, sizeof chunk, 0) > 0) {
+      }
+      close(peer);
+    });
+  }
+  ~NotWeftServer() {
+    shutdown(listener, SHUT_RDWR);
+    if (answering.joinable()) answering.join();
+    close(listener);
+  }
+  int listener = -1;
+  uint16_t port = 0;
+  std::thread answering;
+};
+
+TEST_F(CliTest, ErrorsNameWhatWentWrong) {
+  std::string db = "--db " + db_path_ + " ";
+  RunResult run = Weft(db + "import " + dir_.Sub("nofile"));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(Has(run.err, "no such file")) << run.err;
+
+  NotWeftServer other;
+  ASSERT_NE(other.port, 0);
+  run = Weft(db + "sync 127.0.0.1:" + std::to_string(other.port));
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(Has(run.err, "does not speak weft's sync protocol")) << run.err;
+  EXPECT_TRUE(Has(run.err, "HTTP/1.1")) << run.err;
+
+  // With --json, errors are JSON on stderr; the exit codes stay.
+  run = Weft(db + "--json get todos/404");
+  EXPECT_EQ(run.exit_code, 1);
+  auto error = nlohmann::json::parse(run.err);
+  EXPECT_EQ(error["error"], "NotFound");
+  EXPECT_TRUE(Has(error["message"], "todos/404")) << run.err;
+  run = Weft("--json --db " + dir_.Sub("absent") + " get a/1");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(Has(nlohmann::json::parse(run.err)["message"], "no database"));
+  run = Weft(db + "--json get t/1 --bogus");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_TRUE(
+      Has(nlohmann::json::parse(run.err)["usage"], "unknown option '--bogus'"));
+  EXPECT_EQ(Weft("--json frobnicate").exit_code, 2);
+  EXPECT_TRUE(
+      nlohmann::json::parse(Weft("--json frobnicate").err).contains("usage"));
+}
+
+TEST_F(CliTest, IPv6AddressesInBrackets) {
+  int probe = socket(AF_INET6, SOCK_STREAM, 0);
+  sockaddr_in6 loopback{};
+  loopback.sin6_family = AF_INET6;
+  loopback.sin6_addr = in6addr_loopback;
+  bool has_ipv6 =
+      probe >= 0 &&
+      bind(probe, reinterpret_cast<sockaddr*>(&loopback), sizeof loopback) == 0;
+  if (probe >= 0) close(probe);
+  if (!has_ipv6) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
+  std::string hub_path = dir_.Sub("hub");
+  ASSERT_EQ(Weft("--db " + hub_path + " put notes/1 '{\"n\": 1}'").exit_code,
+            0);
+  testing::WeftChild serve(hub_path, {"serve", "--listen", "[::1]:0"},
+                           "serving on [::1]:");
+  size_t at = serve.banner().find("[::1]:");
+  ASSERT_NE(at, std::string::npos) << serve.banner();
+  std::string port = std::to_string(std::stoi(serve.banner().substr(at + 6)));
+  RunResult run =
+      Weft("--db " + dir_.Sub("client") + " sync '[::1]:" + port + "'");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(Weft("--db " + dir_.Sub("client") + " get notes/1 n").out, "1\n");
+  run = Weft("--db " + dir_.Sub("client") + " sync ::1:" + port);
+  EXPECT_EQ(run.exit_code, 2) << run.err;  // which colon is the port's?
+  int status = -1;
+  serve.Stop(&status);
+  EXPECT_EQ(status, 0);
+}
+
+TEST_F(CliTest, NumbersAndStringsStayWhatTheyWere) {
+  std::string db = "--db " + db_path_ + " ";
+  ASSERT_EQ(Weft(db + "incr t/1 c 9223372036854775807").exit_code, 0);
+  RunResult run = Weft(db + "incr t/1 c 1");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(Has(run.err, "would pass int64's range")) << run.err;
+  EXPECT_EQ(Weft(db + "get t/1 c").out, "9223372036854775807\n");
+  ASSERT_EQ(Weft(db + "incr t/1 c -9223372036854775807").exit_code, 0);
+  ASSERT_EQ(Weft(db + "incr t/1 c -9223372036854775807").exit_code, 0);
+  ASSERT_EQ(Weft(db + "incr t/1 c -1").exit_code, 0);
+  run = Weft(db + "incr t/1 c -1");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(Has(run.err, "would pass int64's range")) << run.err;
+  EXPECT_EQ(Weft(db + "get t/1 c").out, "-9223372036854775808\n");
+  for (const char* number :
+       {"123456789012345678901234567890", "18446744073709551616",
+        "9223372036854775808", "-9223372036854775809"}) {
+    run = Weft(db + "put t/2 '{\"a\": " + number + "}'");
+    EXPECT_EQ(run.exit_code, 1) << number;
+    EXPECT_TRUE(Has(run.err, "beyond int64")) << run.err;
+  }
+  run = Weft(db + "put t/2 '{\"a\": 1e400}'");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(Has(run.err, "1e400")) << run.err;
+  EXPECT_EQ(Weft(db + "get t/2").exit_code, 1);  // none was stored
+  ASSERT_EQ(Weft(db + "put t/2 '{\"a\": -9223372036854775808, \"b\": "
+                      "\"99999999999999999999\", \"c\": 1.5e3}'")
+                .exit_code,
+            0);
+  EXPECT_EQ(Weft(db + "get t/2").out,
+            "{\"a\":-9223372036854775808,\"b\":\"99999999999999999999\","
+            "\"c\":1500.0}\n");
+  // A string that is spliced becomes a text (get shows both alike).
+  ASSERT_EQ(Weft(db + "put doc/t '{\"s\": \"\"}'").exit_code, 0);
+  run = Weft(db + "splice doc/t s 0 0 '\"x\"'");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(Weft(db + "splice doc/t s 1 0 '\"yz\"'").exit_code, 0);
+  EXPECT_EQ(Weft(db + "get doc/t s").out, "\"xyz\"\n");
+  ASSERT_EQ(Weft(db + "put doc/l '{\"l\": [1]}'").exit_code, 0);
+  run = Weft(db + "splice doc/l l 0 0 '\"x\"'");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_TRUE(Has(run.err, "'l' holds a list, not a text")) << run.err;
+  // A newline typed inside a JSON string of a multi-line entry is kept.
+  run = Weft(db,
+             "put t/3 {\"s\": \"line one\nline two\",\n\"n\": 1}\n"
+             "get t/3 s\n");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(Has(run.out, "\"line one\\nline two\"\n")) << run.out;
+}
+
 TEST_F(CliTest, AFailedCommandLeavesNothingBehind) {
   std::string db = "--db " + db_path_ + " ";
   std::string folder = dir_.Sub("folder");

@@ -290,7 +290,16 @@ TEST_F(CliTest, EveryCommandsErrorPath) {
       SCOPED_TRACE(test.args + json);
       RunResult run = Weft("--db " + db_path_ + json + " " + test.args);
       EXPECT_EQ(run.exit_code, test.exit_code) << run.err;
-      EXPECT_NE(run.err.find(test.message), std::string::npos) << run.err;
+      std::string said = run.err;
+      if (*json != '\0') {  // one JSON line: {"usage": ...} or {"error": ...}
+        auto error = nlohmann::json::parse(run.err, nullptr, false);
+        ASSERT_TRUE(error.is_object()) << run.err;
+        said = error.contains("usage")
+                   ? "usage: " + error["usage"].get<std::string>()
+                   : error["error"].get<std::string>() + ": " +
+                         error["message"].get<std::string>();
+      }
+      EXPECT_NE(said.find(test.message), std::string::npos) << run.err;
       EXPECT_EQ(run.out, "");
     }
   }

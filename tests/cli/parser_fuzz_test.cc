@@ -148,10 +148,12 @@ std::string MutatedLine(std::mt19937_64& rng) {
   return line;
 }
 
-// Commands that serve forever or reach out to the network are parsed, not
-// run; so are paths outside the test's folder.
+// Commands that serve or watch forever or reach out to the network are
+// parsed, not run; so are paths outside the test's folder.
 bool SafeToRun(const std::vector<std::string>& words) {
-  if (words[0] == "serve" || words[0] == "sync") return false;
+  if (words[0] == "serve" || words[0] == "sync" || words[0] == "watch") {
+    return false;
+  }
   for (const std::string& word : words) {
     if (word.find('/') == 0 || word.find("..") != std::string::npos) {
       if (words[0] == "backup" || words[0] == "export" ||
