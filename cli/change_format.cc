@@ -1,5 +1,7 @@
 #include "change_format.h"
 
+#include <cstdio>
+#include <ctime>
 #include <nlohmann/json.hpp>
 
 #include "json_text.h"
@@ -74,12 +76,30 @@ json ChangeJson(const StoredChange& stored) {
           {"seq", change.seq},
           {"start_op", change.start_op},
           {"time_ms", change.time_ms},
+          {"time", IsoTime(change.time_ms)},
           {"message", change.message},
           {"parents", parents},
           {"ops", ops}};
 }
 
 }  // namespace
+
+std::string Counted(uint64_t count, const std::string& noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
+std::string IsoTime(int64_t time_ms) {
+  std::time_t seconds = static_cast<std::time_t>(time_ms / 1000);
+  std::tm utc{};
+  if (time_ms < 0 || gmtime_r(&seconds, &utc) == nullptr) {
+    return std::to_string(time_ms) + " ms";
+  }
+  char text[40];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
+                utc.tm_min, utc.tm_sec, static_cast<int>(time_ms % 1000));
+  return text;
+}
 
 std::string ChangeToJson(const StoredChange& stored) {
   return JsonText(ChangeJson(stored));
@@ -94,7 +114,8 @@ std::string ChangeToText(const StoredChange& stored) {
   out += "actor    " + change.actor.ToHex() + "  seq " +
          std::to_string(change.seq) + "  start_op " +
          std::to_string(change.start_op) + "\n";
-  out += "time_ms  " + std::to_string(change.time_ms) + "\n";
+  out += "time     " + IsoTime(change.time_ms) + "  (time_ms " +
+         std::to_string(change.time_ms) + ")\n";
   for (const Hash& parent : change.parents) {
     out += "parent   " + parent.ToHex() + "\n";
   }
@@ -111,7 +132,7 @@ std::string ChangeSummary(const StoredChange& stored) {
   std::string line =
       std::to_string(stored.position) + "  " + stored.hash.Short() + "  " +
       change.actor.ToHex().substr(0, 8) + " seq " + std::to_string(change.seq) +
-      "  " + std::to_string(change.ops.size()) + " ops";
+      "  " + Counted(change.ops.size(), "op") + "  " + IsoTime(change.time_ms);
   if (!change.message.empty()) line += "  " + change.message;
   return line;
 }

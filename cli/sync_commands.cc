@@ -14,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include "change_format.h"
 #include "json_text.h"
 #include "progress.h"
 #include "stop_signals.h"
@@ -118,9 +119,7 @@ bool ParseOptions(const std::vector<std::string>& args, SyncOptions* options,
   return true;
 }
 
-std::string Changes(uint64_t count) {
-  return std::to_string(count) + (count == 1 ? " change" : " changes");
-}
+std::string Changes(uint64_t count) { return Counted(count, "change"); }
 
 std::string StatsText(const SyncStats& stats) {
   char seconds[32];
@@ -301,8 +300,8 @@ int CmdServe(Database& db, const std::vector<std::string>& args,
     if (!server.ok()) return PrintError(output, server.status());
   }
   stop();
-  output.out << "stopped after " << sessions << " sessions, " << failed
-             << " of them failed" << std::endl;
+  output.out << "stopped after " << Counted(sessions, "session") << ", "
+             << failed << " of them failed" << std::endl;
   return kExitOk;
 }
 

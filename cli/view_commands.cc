@@ -62,10 +62,26 @@ struct Query {
   std::string collection;
   FindOptions options;
   Predicate predicate = Predicate::All();
+  bool none = false;  // limit 0: nothing (FindOptions' 0 is no limit)
 };
 
+bool ParseQueryWords(const std::vector<std::string>& args, Query* query,
+                     Status* error);
+
+// The limit is noted as given: FindOptions::limit 0 means "no limit", a
+// user's `limit 0` means no results.
 bool ParseQuery(const std::vector<std::string>& args, Query* query,
                 Status* error) {
+  constexpr uint64_t kNoLimit = UINT64_MAX;
+  query->options.limit = kNoLimit;
+  if (!ParseQueryWords(args, query, error)) return false;
+  query->none = query->options.limit == 0;
+  if (query->options.limit == kNoLimit) query->options.limit = 0;
+  return true;
+}
+
+bool ParseQueryWords(const std::vector<std::string>& args, Query* query,
+                     Status* error) {
   if (args.size() < 2 || args[1].empty() || args[1][0] == '-') return false;
   query->collection = args[1];
   for (size_t arg_idx = 2; arg_idx < args.size(); ++arg_idx) {
@@ -153,9 +169,10 @@ int CmdFind(Database& db, const std::vector<std::string>& args,
   Status error;
   if (!ParseQuery(args, &query, &error)) return PrintUsage(output, kFindForm);
   if (!error.ok()) return PrintError(output, error);
+  if (query.none) query.options.limit = 1;  // checked, then nothing read
   auto cursor = db.Find(query.collection, query.predicate, query.options);
   if (!cursor.ok()) return PrintError(output, cursor.status());
-  for (; (*cursor)->Valid(); (*cursor)->Next()) {
+  for (; !query.none && (*cursor)->Valid(); (*cursor)->Next()) {
     if (output.json) {
       output.out << JsonText(json{{"doc", (*cursor)->doc()},
                                   {"value", json::parse((*cursor)->json())}})

@@ -436,6 +436,40 @@ TEST_F(CliTest, NumbersAndStringsStayWhatTheyWere) {
   EXPECT_TRUE(Has(run.out, "\"line one\\nline two\"\n")) << run.out;
 }
 
+TEST_F(CliTest, SmallThingsReadRight) {
+  std::string db = "--db " + dir_.Sub("small") + " ";
+  RunResult put = Weft(db + "put todos/1 '{\"n\": 1}'");
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  ASSERT_EQ(Weft(db + "put todos/2 '{\"n\": 2}'").exit_code, 0);
+  for (const char* query : {"find todos limit 0", "find todos --limit 0",
+                            "find todos where n '>' 0 limit 0"}) {
+    RunResult run = Weft(db + query);
+    EXPECT_EQ(run.exit_code, 0) << query << ": " << run.err;
+    EXPECT_EQ(run.out, "") << query;
+  }
+  EXPECT_EQ(Lines(Weft(db + "find todos limit 1").out).size(), 1u);
+  // "1 op", not "1 ops"; times in ISO 8601 (UTC).
+  std::string log = Weft(db + "log -n 1").out;
+  EXPECT_TRUE(Has(log, "  2 ops  20")) << log;  // put: create + set
+  EXPECT_TRUE(Has(log, "Z")) << log;
+  ASSERT_EQ(Weft(db + "set todos/1 n 5").exit_code, 0);
+  log = Weft(db + "log -n 1").out;
+  EXPECT_TRUE(Has(log, "  1 op  20")) << log;
+  std::string show = Weft(db + "show " + Lines(put.out).at(0)).out;
+  EXPECT_TRUE(Has(show, "time     20")) << show;
+  auto change = nlohmann::json::parse(
+      Weft(db + "show --json " + Lines(put.out).at(0)).out);
+  EXPECT_EQ(change["time"].get<std::string>().size(), 24u) << change.dump();
+  ServeChild serve(dir_.Sub("small"));
+  ASSERT_FALSE(serve.address().empty()) << serve.banner();
+  ASSERT_EQ(
+      Weft("--db " + dir_.Sub("other") + " sync " + serve.address()).exit_code,
+      0);
+  int status = -1;
+  std::string rest = serve.Stop(&status);
+  EXPECT_TRUE(Has(rest, "stopped after 1 session, 0 of them failed")) << rest;
+}
+
 TEST_F(CliTest, AFailedCommandLeavesNothingBehind) {
   std::string db = "--db " + db_path_ + " ";
   std::string folder = dir_.Sub("folder");
