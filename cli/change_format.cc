@@ -1,5 +1,7 @@
 #include "change_format.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -99,6 +101,76 @@ std::string IsoTime(int64_t time_ms) {
                 utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
                 utc.tm_min, utc.tm_sec, static_cast<int>(time_ms % 1000));
   return text;
+}
+
+namespace {
+
+// "3 min ago": how long before `now_ms` `then_ms` was.
+std::string Ago(int64_t then_ms, int64_t now_ms) {
+  int64_t seconds = std::max<int64_t>(0, (now_ms - then_ms) / 1000);
+  if (seconds < 120) return std::to_string(seconds) + " s ago";
+  if (seconds < 7200) return std::to_string(seconds / 60) + " min ago";
+  if (seconds < 2 * 86400) return std::to_string(seconds / 3600) + " h ago";
+  return std::to_string(seconds / 86400) + " days ago";
+}
+
+}  // namespace
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string PeerToJson(const PeerInfo& peer) {
+  json out = {
+      {"replica", peer.replica.ToHex()},
+      {"addresses", peer.addresses},
+      {"last_sync", peer.last_sync_ms > 0 ? json(IsoTime(peer.last_sync_ms))
+                                          : json(nullptr)},
+      {"actors", peer.actors},
+      {"bytes", peer.bytes},
+      {"lacks", peer.lacks}};
+  if (peer.last_session_ms > 0) {
+    out["last_session"] = {{"time", IsoTime(peer.last_session_ms)},
+                           {"ok", peer.last_session_ok},
+                           {"reason", peer.last_session_reason},
+                           {"address", peer.last_session_address},
+                           {"changes_sent", peer.changes_sent},
+                           {"changes_received", peer.changes_received},
+                           {"bytes_sent", peer.bytes_sent},
+                           {"bytes_received", peer.bytes_received}};
+  }
+  return JsonText(out);
+}
+
+std::string PeerToText(const PeerInfo& peer, int64_t now_ms) {
+  std::string line = peer.replica.ToHex();
+  line += peer.last_sync_ms > 0
+              ? "  last sync " + IsoTime(peer.last_sync_ms) + " (" +
+                    Ago(peer.last_sync_ms, now_ms) + ")"
+              : "  never synced";
+  if (peer.last_session_ms > 0) {
+    line +=
+        "\n    last session " + IsoTime(peer.last_session_ms) + " (" +
+        Ago(peer.last_session_ms, now_ms) + "): " +
+        (peer.last_session_ok ? "ok" : "failed: " + peer.last_session_reason) +
+        "; sent " + Counted(peer.changes_sent, "change") + " (" +
+        Counted(peer.bytes_sent, "byte") + "), received " +
+        Counted(peer.changes_received, "change") + " (" +
+        Counted(peer.bytes_received, "byte") + ")";
+    if (!peer.last_session_address.empty()) {
+      line += " at " + peer.last_session_address;
+    }
+  }
+  line += "\n    lacks " + Counted(peer.lacks, "change") +
+          " this replica holds (as of its last sync); " +
+          Counted(peer.actors, "actor") + " noted, " +
+          Counted(peer.bytes, "byte");
+  for (const std::string& address : peer.addresses) {
+    line += "\n    answers at " + address;
+  }
+  return line;
 }
 
 std::string ChangeToJson(const StoredChange& stored) {

@@ -440,30 +440,10 @@ int CmdPeers(Database& db, const std::vector<std::string>& args,
   }
   Result<std::vector<PeerInfo>> peers = db.ListPeers();
   if (!peers.ok()) return PrintError(output, peers.status());
+  int64_t now_ms = NowMs();
   for (const PeerInfo& peer : *peers) {
-    char when[32] = "never";
-    time_t seconds = static_cast<time_t>(peer.last_sync_ms / 1000);
-    tm parts;
-    if (peer.last_sync_ms > 0 && gmtime_r(&seconds, &parts) != nullptr) {
-      strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &parts);
-    }
-    std::string addresses;
-    for (const std::string& address : peer.addresses) {
-      addresses += (addresses.empty() ? "" : ",") + address;
-    }
-    if (output.json) {
-      output.out << JsonText(json{{"replica", peer.replica.ToHex()},
-                                  {"addresses", peer.addresses},
-                                  {"last_sync", when},
-                                  {"actors", peer.actors},
-                                  {"bytes", peer.bytes}})
-                 << "\n";
-    } else {
-      output.out << peer.replica.ToHex() << "  last sync " << when << "  "
-                 << peer.actors << (peer.actors == 1 ? " actor" : " actors")
-                 << "  " << peer.bytes << " bytes"
-                 << (addresses.empty() ? "" : "  at " + addresses) << "\n";
-    }
+    output.out << (output.json ? PeerToJson(peer) : PeerToText(peer, now_ms))
+               << "\n";
   }
   return kExitOk;
 }

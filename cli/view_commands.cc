@@ -3,6 +3,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "change_format.h"
 #include "json_text.h"
 #include "progress.h"
 #include "where_clause.h"
@@ -219,13 +220,18 @@ int CmdStatus(Database& db, const std::vector<std::string>& args,
   }
   for (const ViewStatus& view : status->views)
     views.push_back(StatusJson(view));
+  json peers = json::array();
+  for (const PeerInfo& peer : status->peers) {
+    peers.push_back(json::parse(PeerToJson(peer)));
+  }
   if (output.json) {
     output.out << JsonText(json{{"log_length", status->log_length},
                                 {"heads", heads},
                                 {"actors", actors},
                                 {"pending", status->pending},
                                 {"views", views},
-                                {"size_bytes", status->size_bytes}})
+                                {"size_bytes", status->size_bytes},
+                                {"peers", peers}})
                << "\n";
     return kExitOk;
   }
@@ -245,7 +251,11 @@ int CmdStatus(Database& db, const std::vector<std::string>& args,
                << view.checkpoint << "  lag " << view.lag
                << (view.building ? "  building" : "") << "\n";
   }
-  output.out << "size       " << status->size_bytes << " bytes\n";
+  output.out << "size       " << status->size_bytes << " bytes\n"
+             << "peers      " << status->peers.size() << "\n";
+  for (const PeerInfo& peer : status->peers) {
+    output.out << "  " << PeerToText(peer, NowMs()) << "\n";
+  }
   return kExitOk;
 }
 

@@ -352,11 +352,13 @@ Result<uint64_t> Database::Subscribe(const SubscriptionTarget& target,
 Status Database::Unsubscribe(uint64_t id) { return engine_->Unsubscribe(id); }
 
 Result<DatabaseStatus> Database::GetStatus() const {
-  return engine_->GetStatus();
+  WEFT_ASSIGN_OR_RETURN(DatabaseStatus status, engine_->GetStatus());
+  WEFT_ASSIGN_OR_RETURN(status.peers, ListPeers());
+  return status;
 }
 
 Result<std::vector<PeerInfo>> Database::ListPeers() const {
-  return engine::sync::ListPeers(store_.get());
+  return engine::sync::ListPeers(store_.get(), Actors());
 }
 
 Status Database::ForgetPeer(const ActorId& replica) {

@@ -147,6 +147,12 @@ class EngineHost : public sync::SyncHost {
     sync::RememberPeer(engine_->store(), peer, address, record, held, now_ms);
   }
 
+  void NoteSession(const ActorId& peer, std::string_view address,
+                   const std::string& reason, const SyncStats& stats) override {
+    sync::NoteSession(engine_->store(), peer, address, reason, stats,
+                      engine_->world().wall_clock_ms());
+  }
+
   std::optional<sync::PeerRecord> Recall(const ActorId& peer) override {
     return sync::RecallPeer(engine_->store(), peer);
   }

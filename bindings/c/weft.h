@@ -204,7 +204,10 @@ int weft_unsubscribe(weft_db* db, uint64_t id, char** error);
 
 /* ---- Status, log, export/import ---- */
 
-/* {"log_length", "heads", "actors", "pending", "views", "size_bytes"}. */
+/* {"log_length", "heads", "actors", "pending", "views", "size_bytes",
+   "peers": [{"replica", "addresses", "last_sync_ms", "last_session_ms",
+   "last_session_ok", "last_session_reason", "changes_sent",
+   "changes_received", "bytes_sent", "bytes_received", "lacks"}]}. */
 int weft_status(weft_db* db, char** json, char** error);
 /* The heads, as a JSON array of hex hashes. */
 int weft_heads(weft_db* db, char** json, char** error);

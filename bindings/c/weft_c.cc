@@ -598,19 +598,35 @@ int weft_status(weft_db* db, char** out, char** error) {
     for (const weft::ActorState& actor : status->actors) {
       actors.push_back({{"actor", actor.actor.ToHex()}, {"seq", actor.seq}});
     }
+    json peers = json::array();
+    for (const weft::PeerInfo& peer : status->peers) {
+      peers.push_back({{"replica", peer.replica.ToHex()},
+                       {"addresses", peer.addresses},
+                       {"last_sync_ms", peer.last_sync_ms},
+                       {"last_session_ms", peer.last_session_ms},
+                       {"last_session_ok", peer.last_session_ok},
+                       {"last_session_reason", peer.last_session_reason},
+                       {"changes_sent", peer.changes_sent},
+                       {"changes_received", peer.changes_received},
+                       {"bytes_sent", peer.bytes_sent},
+                       {"bytes_received", peer.bytes_received},
+                       {"lacks", peer.lacks}});
+    }
     for (const weft::ViewStatus& view : status->views) {
       views.push_back({{"name", view.definition.name},
                        {"building", view.building},
                        {"checkpoint", view.checkpoint},
                        {"lag", view.lag}});
     }
-    *out = Copy(json{{"log_length", status->log_length},
-                     {"heads", json::parse(HashesJson(status->heads))},
-                     {"actors", actors},
-                     {"pending", status->pending},
-                     {"views", views},
-                     {"size_bytes", status->size_bytes}}
-                    .dump());
+    *out = Copy(json{
+        {"log_length", status->log_length},
+        {"heads", json::parse(HashesJson(status->heads))},
+        {"actors", actors},
+        {"pending", status->pending},
+        {"views", views},
+        {"size_bytes", status->size_bytes},
+        {"peers",
+         peers}}.dump());
     return Status::OK();
   });
 }

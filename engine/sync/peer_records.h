@@ -29,13 +29,21 @@ constexpr int64_t kPeerRecordAgeMaxMs = int64_t{180} * 24 * 3600 * 1000;
 void RememberPeer(storage::KvStore* store, const ActorId& peer,
                   std::string_view address, const PeerRecord& record,
                   const std::set<ActorId>& held, int64_t now_ms);
+// Notes how a session with `peer` ended (`reason` empty: well) and what
+// went each way, for ListPeers. At most kPeerRecordsMax peers without a
+// record are noted; a record's drop takes its note along.
+void NoteSession(storage::KvStore* store, const ActorId& peer,
+                 std::string_view address, const std::string& reason,
+                 const SyncStats& stats, int64_t now_ms);
 std::optional<PeerRecord> RecallPeer(storage::KvStore* store,
                                      const ActorId& peer);
 std::optional<ActorId> PeerAtAddress(storage::KvStore* store,
                                      std::string_view address);
 
-// Most recently synced first.
-Result<std::vector<PeerInfo>> ListPeers(storage::KvStore* store);
+// Most recently seen first. `ours`: this replica's vector now (what each
+// peer lacks is counted against it).
+Result<std::vector<PeerInfo>> ListPeers(storage::KvStore* store,
+                                        const std::vector<ActorState>& ours);
 // `peer` null: every peer. NotFound if `peer` is not remembered.
 Status ForgetPeers(storage::KvStore* store, const ActorId* peer);
 

@@ -197,6 +197,11 @@ std::string SyncSession::Proof(bool initiator, std::string_view challenge,
 
 Status SyncSession::Fail(Status status) {
   if (state_ == State::kFailed) return status;
+  // Only a peer that passed the handshake is known (and, with a key or
+  // the secure channel, proved): before, its replica id is only a claim.
+  if (past_handshake()) {
+    host_->NoteSession(peer_, address_, status.ToString(), stats_);
+  }
   state_ = State::kFailed;
   flatbuffers::FlatBufferBuilder builder;
   auto error =
@@ -603,6 +608,7 @@ Status SyncSession::MaybeFinish() {
         PeerRecord{Union(my_summary_.actors, peer_summary_.actors),
                    Union(peer_summary_.actors, my_summary_.actors)});
   }
+  host_->NoteSession(peer_, address_, "", stats_);
   if (!live_requested_) {
     state_ = State::kFinished;
     return Status::OK();

@@ -76,6 +76,11 @@ class SyncHost {
   // empty), caught up: remember `record`, and who answers there.
   virtual void Remember(const ActorId& peer, std::string_view address,
                         const PeerRecord& record) = 0;
+  // A session with `peer` (authenticated, past the handshake) ended:
+  // well (`reason` empty) or not. Noted for status, best effort.
+  virtual void NoteSession(const ActorId& peer, std::string_view address,
+                           const std::string& reason,
+                           const SyncStats& stats) = 0;
   // What Remember wrote for `peer`, if anything readable.
   virtual std::optional<PeerRecord> Recall(const ActorId& peer) = 0;
   // The replica that answered at `address` last time, if known.

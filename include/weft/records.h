@@ -65,6 +65,30 @@ struct VerifyOptions {
   bool quick = false;
 };
 
+// A replica this one has synced with, as the peers family remembers it
+// (what makes the next summary to it short).
+struct PeerInfo {
+  ActorId replica;
+  std::vector<std::string> addresses;  // where it answered (initiator side)
+  int64_t last_sync_ms = 0;            // end of the last good session
+  uint64_t actors = 0;                 // entries in the remembered vector
+  uint64_t bytes = 0;                  // what the record takes
+  // The last session past its handshake, good or failed (0: none noted):
+  // when it ended, how, and what went each way.
+  int64_t last_session_ms = 0;
+  bool last_session_ok = false;
+  std::string last_session_reason;  // why it failed; empty when it did not
+  std::string last_session_address;
+  uint64_t changes_sent = 0;
+  uint64_t changes_received = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+  // Changes this replica holds that the peer lacked once its last good
+  // session caught it up, as the remembered vector tells (Database::
+  // ListPeers counts them against this replica's vector now).
+  uint64_t lacks = 0;
+};
+
 // How the database stands (DESIGN.md §8), recomputed from persisted state
 // each time it is asked.
 struct DatabaseStatus {
@@ -74,16 +98,7 @@ struct DatabaseStatus {
   size_t pending = 0;              // changes waiting for missing parents
   std::vector<ViewStatus> views;
   uint64_t size_bytes = 0;
-};
-
-// A replica this one has synced with, as the peers family remembers it
-// (what makes the next summary to it short).
-struct PeerInfo {
-  ActorId replica;
-  std::vector<std::string> addresses;  // where it answered (initiator side)
-  int64_t last_sync_ms = 0;            // end of the last good session
-  uint64_t actors = 0;                 // entries in the remembered vector
-  uint64_t bytes = 0;                  // what the record takes
+  std::vector<PeerInfo> peers;  // Database::ListPeers
 };
 
 }  // namespace weft

@@ -181,6 +181,53 @@ TEST(SyncTest, ASplicedStringBecomesATextAndConcurrentConversionsConverge) {
   ExpectVerified(*b);
 }
 
+// Each side notes how its last session with the other went (after the
+// handshake): outcome, reason, changes and bytes each way; and counts what
+// the peer lacks from the vector it remembers.
+TEST(SyncTest, PeersShowTheirLastSessionAndWhatTheyLack) {
+  TempDir dir;
+  auto a = OpenOrDie(dir.Sub("a"));
+  auto b = OpenOrDie(dir.Sub("b"));
+  Put(a.get(), "t/1", R"({"n": 1})");
+  Put(a.get(), "t/2", R"({"n": 2})");
+  Put(b.get(), "t/3", R"({"n": 3})");
+  ASSERT_TRUE(SyncPair(a.get(), b.get()).a.ok());
+  Put(a.get(), "t/4", R"({"n": 4})");
+  auto peers = a->ListPeers();
+  ASSERT_TRUE(peers.ok());
+  ASSERT_EQ(peers->size(), 1u);
+  const PeerInfo& of_b = peers->front();
+  EXPECT_TRUE(of_b.last_session_ok);
+  EXPECT_EQ(of_b.last_session_reason, "");
+  EXPECT_GT(of_b.last_session_ms, 0);
+  EXPECT_EQ(of_b.changes_sent, 2u);
+  EXPECT_EQ(of_b.changes_received, 1u);
+  EXPECT_GT(of_b.bytes_sent, 0u);
+  EXPECT_GT(of_b.bytes_received, 0u);
+  EXPECT_EQ(of_b.lacks, 1u);  // t/4, committed after the session
+  auto status = b->GetStatus();
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(status->peers.size(), 1u);
+  EXPECT_EQ(status->peers[0].changes_sent, 1u);
+  EXPECT_EQ(status->peers[0].lacks, 0u);
+
+  // A session that fails past the handshake is noted with its reason.
+  auto from_a = a->NewSyncEndpoint(true);
+  auto at_b = b->NewSyncEndpoint(false);
+  ASSERT_TRUE(from_a.ok() && at_b.ok());
+  ASSERT_TRUE((*at_b)->Receive((*from_a)->TakeOutput()).ok());  // Hello
+  ASSERT_TRUE((*at_b)->past_handshake());
+  EXPECT_FALSE((*at_b)->Receive(std::string("\0\0\0\5junk!", 9)).ok());
+  peers = b->ListPeers();
+  ASSERT_TRUE(peers.ok());
+  ASSERT_EQ(peers->size(), 1u);
+  EXPECT_FALSE(peers->front().last_session_ok);
+  EXPECT_FALSE(peers->front().last_session_reason.empty());
+  EXPECT_GT(peers->front().last_sync_ms, 0);  // the good one is remembered
+  ASSERT_TRUE(b->ForgetAllPeers().ok());
+  EXPECT_TRUE(b->ListPeers()->empty());
+}
+
 TEST(SyncTest, LiveSessionsPushWhatEachSideStoresAndNeverEcho) {
   TempDir dir;
   auto a = OpenOrDie(dir.Sub("a"));
