@@ -99,7 +99,8 @@ Status ReadAll(
 // yet), so that they are listed and forgotten too.
 void AddNotedOnly(const std::vector<std::pair<ActorId, std::string>>& sessions,
                   std::vector<Stored>* records) {
-  for (const auto& [replica, note] : sessions) {
+  for (const auto& session : sessions) {
+    const ActorId& replica = session.first;
     bool recorded = std::any_of(
         records->begin(), records->end(),
         [&](const Stored& record) { return record.replica == replica; });
