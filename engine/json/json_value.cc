@@ -117,26 +117,10 @@ std::string JsonErrorDetail(std::string_view what) {
   return std::string(what);
 }
 
-}  // namespace
-
-// nlohmann reports the column only through its exception: caught here, at
-// the edge, so none leaves this function.
-Result<nlohmann::json> ParseJsonInput(std::string_view text, size_t levels) {
-  WEFT_RETURN_IF_ERROR(CheckJsonDepth(text, levels));
-  WEFT_RETURN_IF_ERROR(CheckJsonIntegers(text));
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& error) {
-    return Status::InvalidArgument(
-        "malformed JSON at column " + std::to_string(error.byte),
-        JsonErrorDetail(error.what()));
-  } catch (const nlohmann::json::exception& error) {  // a number out of range
-    return Status::InvalidArgument("unusable JSON",
-                                   JsonErrorDetail(error.what()));
-  }
-}
-
-Status CheckJsonDepth(std::string_view text, size_t levels) {
+// One pass over `text` outside its strings: objects and arrays nest at
+// most `levels` deep, and (if `integers`) every integer literal fits int64
+// (nlohmann would make a larger one a double, losing digits unseen).
+Status ScanJson(std::string_view text, size_t levels, bool integers) {
   size_t depth = 0;
   bool in_string = false;
   for (size_t at = 0; at < text.size(); ++at) {
@@ -157,24 +141,7 @@ Status CheckJsonDepth(std::string_view text, size_t levels) {
       }
     } else if ((c == '}' || c == ']') && depth > 0) {
       --depth;
-    }
-  }
-  return Status::OK();
-}
-
-Status CheckJsonIntegers(std::string_view text) {
-  bool in_string = false;
-  for (size_t at = 0; at < text.size(); ++at) {
-    char c = text[at];
-    if (in_string) {
-      if (c == '\\') {
-        ++at;  // the escaped character
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '-' || (c >= '0' && c <= '9')) {
+    } else if (integers && (c == '-' || (c >= '0' && c <= '9'))) {
       size_t end = text.find_first_not_of("-+0123456789.eE", at);
       if (end == std::string_view::npos) end = text.size();
       std::string_view number = text.substr(at, end - at);
@@ -192,16 +159,42 @@ Status CheckJsonIntegers(std::string_view text) {
   return Status::OK();
 }
 
+}  // namespace
+
+// nlohmann reports the column only through its exception: caught here, at
+// the edge, so none leaves this function.
+Result<nlohmann::json> ParseJsonInput(std::string_view text, size_t levels) {
+  WEFT_RETURN_IF_ERROR(ScanJson(text, levels, /*integers=*/true));
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    return Status::InvalidArgument(
+        "malformed JSON at column " + std::to_string(error.byte),
+        JsonErrorDetail(error.what()));
+  } catch (const nlohmann::json::exception& error) {  // a number out of range
+    return Status::InvalidArgument("unusable JSON",
+                                   JsonErrorDetail(error.what()));
+  }
+}
+
+Status CheckJsonDepth(std::string_view text, size_t levels) {
+  return ScanJson(text, levels, /*integers=*/false);
+}
+
+Status CheckJsonIntegers(std::string_view text) {
+  return ScanJson(text, SIZE_MAX, /*integers=*/true);
+}
+
 }  // namespace weft::engine
 
 namespace weft {
 
 Result<Scalar> ScalarFromJsonText(std::string_view text) {
-  // An integer beyond int64 says so, rather than that it is not JSON.
-  WEFT_RETURN_IF_ERROR(engine::CheckJsonIntegers(text));
   // A scalar nests nothing but {"$bytes": ...}: one level.
   Result<nlohmann::json> value = engine::ParseJsonInput(text, 1);
   if (!value.ok()) {
+    // An integer beyond int64 says so, rather than that it is not JSON.
+    WEFT_RETURN_IF_ERROR(engine::CheckJsonIntegers(text));
     return Status::InvalidArgument("not valid JSON (strings need quotes)",
                                    EscapeForLog(text, 100));
   }
